@@ -1,0 +1,29 @@
+#include "cli/main.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "vault/crypto.h"
+#include "vault/hardening.h"
+
+namespace cli {
+
+int Main(int argc, char** argv) {
+  if (vault::Status s = vault::DisableCoreDumps(); !s.ok()) {
+    std::cerr << "baton: " << s.ToString() << "\n";
+    return 1;
+  }
+  if (vault::Status s = vault::crypto::Init(); !s.ok()) {
+    std::cerr << "baton: " << s.ToString() << "\n";
+    return 1;
+  }
+  CLI::App app{"baton: the team credential vault (end-to-end encrypted)", "baton"};
+  app.set_version_flag("--version", "baton " BATON_VERSION);
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  std::cout << app.help();
+  return 0;
+}
+
+}  // namespace cli

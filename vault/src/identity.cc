@@ -1,0 +1,206 @@
+#include "vault/identity.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+namespace vault {
+namespace {
+
+constexpr std::string_view kMagic = "BATON-ID";
+constexpr uint8_t kKdfArgon2id13 = 1;
+constexpr uint8_t kAeadXChaCha20Poly1305 = 1;
+// The subkey context ("purpose") for deriving the two key pairs from a seed.
+constexpr std::string_view kSeedContext = "baton-id";
+constexpr uint64_t kSigningSubkey = 1;
+constexpr uint64_t kBoxSubkey = 2;
+
+// Field offsets of format version 1 (see identity.h).
+constexpr size_t kOffVersion = 8;
+constexpr size_t kOffKdfAlg = 10;
+constexpr size_t kOffAeadAlg = 11;
+constexpr size_t kOffIterations = 12;
+constexpr size_t kOffMemory = 16;
+constexpr size_t kOffParallelism = 24;
+constexpr size_t kOffSalt = 28;
+constexpr size_t kOffSigningPk = kOffSalt + kdf::kSaltBytes;
+constexpr size_t kOffBoxPk = kOffSigningPk + crypto::kPublicKeyBytes;
+constexpr size_t kOffBox = kOffBoxPk + crypto::kPublicKeyBytes;  // = header length
+constexpr size_t kBoxBytes = crypto::kAeadNonceBytes + crypto::kKeyBytes + crypto::kAeadTagBytes;
+constexpr size_t kOffChecksum = kOffBox + kBoxBytes;
+static_assert(kOffChecksum + crypto::kHashBytes == kIdentityFileBytes);
+
+template <typename T>
+T LoadLE(std::span<const uint8_t> in, size_t off) {
+  T v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(in[off + i]) << (8 * i);
+  return v;
+}
+
+template <typename T>
+void StoreLE(std::span<uint8_t> out, size_t off, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) out[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+Status CheckPassphrase(std::span<const uint8_t> passphrase) {
+  if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
+  return Status::OK();
+}
+
+}  // namespace
+
+Identity Identity::Generate(Env& env) {
+  auto id = FromSeed(crypto::RandomKey(env));
+  return std::move(*id);  // a seed of the right size cannot fail
+}
+
+Result<Identity> Identity::FromSeed(SecureBuffer seed) {
+  if (seed.size() != crypto::kKeyBytes) {
+    return Fail(Status::InvalidArgument("an identity seed must be 32 bytes"));
+  }
+  auto sign_seed = crypto::DeriveSubkey(seed, kSigningSubkey, kSeedContext);
+  auto box_seed = crypto::DeriveSubkey(seed, kBoxSubkey, kSeedContext);
+  if (!sign_seed) return Fail(sign_seed.error());
+  if (!box_seed) return Fail(box_seed.error());
+  auto signing = crypto::SigningKeyPairFromSeed(*sign_seed);
+  auto box = crypto::BoxKeyPairFromSeed(*box_seed);
+  if (!signing) return Fail(signing.error());
+  if (!box) return Fail(box.error());
+  Identity id;
+  id.seed_ = std::move(seed);
+  id.signing_ = std::move(*signing);
+  id.box_ = std::move(*box);
+  return id;
+}
+
+std::string Identity::Fingerprint() const {
+  uint8_t both[2 * crypto::kPublicKeyBytes];
+  std::memcpy(both, signing_.public_key.data(), crypto::kPublicKeyBytes);
+  std::memcpy(both + crypto::kPublicKeyBytes, box_.public_key.data(), crypto::kPublicKeyBytes);
+  const crypto::Hash h = crypto::Blake2b256(both);
+  return crypto::ToHex(std::span(h).first(16));
+}
+
+Result<IdentityFileInfo> InspectIdentityFile(std::span<const uint8_t> file) {
+  const size_t magic_len = std::min(file.size(), kMagic.size());
+  if (!std::equal(file.begin(), file.begin() + static_cast<ptrdiff_t>(magic_len), kMagic.begin())) {
+    return Fail(Status::InvalidArgument("not a baton identity file"));
+  }
+  if (file.size() < kOffVersion + 2) {
+    return Fail(Status::Corruption("identity file is truncated (" + std::to_string(file.size()) +
+                                   " bytes)"));
+  }
+  IdentityFileInfo info;
+  info.version = LoadLE<uint16_t>(file, kOffVersion);
+  if (info.version != kIdentityFileVersion) {
+    return Fail(Status::Unsupported("identity file version " + std::to_string(info.version) +
+                                    " is not supported (this baton reads version " +
+                                    std::to_string(kIdentityFileVersion) + ")"));
+  }
+  if (file.size() < kIdentityFileBytes) {
+    return Fail(Status::Corruption("identity file is truncated (" + std::to_string(file.size()) +
+                                   " of " + std::to_string(kIdentityFileBytes) + " bytes)"));
+  }
+  if (file.size() > kIdentityFileBytes) {
+    return Fail(Status::Corruption("identity file has " +
+                                   std::to_string(file.size() - kIdentityFileBytes) +
+                                   " unexpected trailing bytes"));
+  }
+  const crypto::Hash sum = crypto::Blake2b256(file.first(kOffChecksum));
+  if (!crypto::ConstantTimeEqual(sum, file.subspan(kOffChecksum))) {
+    return Fail(Status::Corruption("identity file is damaged (checksum mismatch)"));
+  }
+  if (file[kOffKdfAlg] != kKdfArgon2id13 || file[kOffAeadAlg] != kAeadXChaCha20Poly1305) {
+    return Fail(Status::Unsupported("identity file uses an unknown KDF or cipher"));
+  }
+  info.kdf.iterations = LoadLE<uint32_t>(file, kOffIterations);
+  info.kdf.memory_bytes = LoadLE<uint64_t>(file, kOffMemory);
+  info.kdf.parallelism = LoadLE<uint32_t>(file, kOffParallelism);
+  if (Status s = kdf::Validate(info.kdf); !s.ok()) {
+    return Fail(s.WithContext("identity file KDF parameters are out of bounds"));
+  }
+  std::copy_n(file.begin() + kOffSigningPk, crypto::kPublicKeyBytes,
+              info.signing_public_key.begin());
+  std::copy_n(file.begin() + kOffBoxPk, crypto::kPublicKeyBytes, info.box_public_key.begin());
+  return info;
+}
+
+Result<std::vector<uint8_t>> EncodeIdentityFile(Env& env, const Identity& id,
+                                                std::span<const uint8_t> passphrase,
+                                                const kdf::Params& params) {
+  if (Status s = CheckPassphrase(passphrase); !s.ok()) return Fail(s);
+  if (Status s = kdf::Validate(params); !s.ok()) return Fail(s);
+  std::vector<uint8_t> file(kIdentityFileBytes, 0);
+  std::span<uint8_t> out(file);
+  std::copy(kMagic.begin(), kMagic.end(), out.begin());
+  StoreLE<uint16_t>(out, kOffVersion, kIdentityFileVersion);
+  out[kOffKdfAlg] = kKdfArgon2id13;
+  out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
+  StoreLE<uint32_t>(out, kOffIterations, params.iterations);
+  StoreLE<uint64_t>(out, kOffMemory, params.memory_bytes);
+  StoreLE<uint32_t>(out, kOffParallelism, params.parallelism);
+  env.RandomBytes(out.subspan(kOffSalt, kdf::kSaltBytes));
+  std::copy(id.signing_public_key().begin(), id.signing_public_key().end(),
+            out.begin() + kOffSigningPk);
+  std::copy(id.box_public_key().begin(), id.box_public_key().end(), out.begin() + kOffBoxPk);
+
+  auto key = kdf::DeriveKey(passphrase, out.subspan(kOffSalt, kdf::kSaltBytes), params);
+  if (!key) return Fail(key.error());
+  auto box = crypto::AeadSeal(env, *key, id.seed().bytes(), out.first(kOffBox));
+  if (!box) return Fail(box.error());
+  std::copy(box->begin(), box->end(), out.begin() + kOffBox);
+  const crypto::Hash sum = crypto::Blake2b256(out.first(kOffChecksum));
+  std::copy(sum.begin(), sum.end(), out.begin() + kOffChecksum);
+  return file;
+}
+
+Result<Identity> DecodeIdentityFile(std::span<const uint8_t> file,
+                                    std::span<const uint8_t> passphrase) {
+  if (Status s = CheckPassphrase(passphrase); !s.ok()) return Fail(s);
+  auto info = InspectIdentityFile(file);
+  if (!info) return Fail(info.error());
+  auto key = kdf::DeriveKey(passphrase, file.subspan(kOffSalt, kdf::kSaltBytes), info->kdf);
+  if (!key) return Fail(key.error());
+  // The checksum matched, so the file is as written: a box that does not
+  // open means the passphrase is wrong.
+  auto seed = crypto::AeadOpen(*key, file.subspan(kOffBox, kBoxBytes), file.first(kOffBox));
+  if (!seed) return Fail(Status::WrongPassphrase("wrong passphrase for this identity file"));
+  auto id = Identity::FromSeed(std::move(*seed));
+  if (!id) return Fail(id.error());
+  if (id->signing_public_key() != info->signing_public_key ||
+      id->box_public_key() != info->box_public_key) {
+    return Fail(Status::Corruption("identity file public keys do not match its sealed seed"));
+  }
+  return id;
+}
+
+Status SaveIdentity(Env& env, const std::string& path, const Identity& id,
+                    std::span<const uint8_t> passphrase, const kdf::Params& params,
+                    bool overwrite) {
+  if (!overwrite && env.FileExists(path)) {
+    return Status::AlreadyExists("identity file " + path + " exists; refusing to overwrite it");
+  }
+  auto file = EncodeIdentityFile(env, id, passphrase, params);
+  if (!file) return file.error();
+  return env.WriteFileAtomic(path, *file, 0600);
+}
+
+Result<Identity> LoadIdentity(Env& env, const std::string& path,
+                              std::span<const uint8_t> passphrase) {
+  auto file = env.ReadFile(path);
+  if (!file) return Fail(file.error());
+  auto id = DecodeIdentityFile(*file, passphrase);
+  if (!id) return Fail(id.error().WithContext(path));
+  return id;
+}
+
+Status ChangeIdentityPassphrase(Env& env, const std::string& path,
+                                std::span<const uint8_t> old_passphrase,
+                                std::span<const uint8_t> new_passphrase,
+                                const kdf::Params& new_params) {
+  auto id = LoadIdentity(env, path, old_passphrase);
+  if (!id) return id.error();
+  return SaveIdentity(env, path, *id, new_passphrase, new_params, /*overwrite=*/true);
+}
+
+}  // namespace vault
