@@ -1,0 +1,315 @@
+#include "vault/policy.h"
+
+#include <span>
+#include <string>
+
+namespace vault {
+namespace {
+
+// Every switch below lists every enumerator and has no default, so adding an
+// Action without deciding it for every role is a -Wswitch warning (an error
+// in CI). Out-of-range values fall through to a deny after the switch.
+
+bool IsValid(TeamRole r) { return static_cast<size_t>(r) < kAllTeamRoles.size(); }
+bool IsValid(CollectionAccess a) {
+  return static_cast<size_t>(a) < kAllCollectionAccesses.size();
+}
+bool IsValid(Action a) { return static_cast<size_t>(a) < kAllActions.size(); }
+
+Decision AllowIf(bool allowed) { return allowed ? Decision::kAllow : Decision::kDeny; }
+
+// Admins run the team but cannot touch owners, the server's own settings or
+// the recovery setup: an admin must not be able to promote themselves to
+// owner or swap out the paper recovery key.
+Decision AdminDecides(Action action) {
+  switch (action) {
+    case Action::kManageServerSettings:
+    case Action::kManageRecovery:
+    case Action::kInviteOwner:
+    case Action::kChangeOwnerRole:
+    case Action::kRemoveOwner:
+      return Decision::kDeny;
+    case Action::kReadServerInfo:
+    case Action::kCreateServerBackup:  // encrypted to the recovery key; admins cannot open it
+    case Action::kListMembers:
+    case Action::kInviteMember:
+    case Action::kInviteAdmin:
+    case Action::kChangeRole:
+    case Action::kRemoveMember:
+    case Action::kCreateCollection:
+    case Action::kDeleteCollection:
+    case Action::kListCollections:
+    case Action::kChangeCollectionSettings:
+    case Action::kReadAuditLog:
+    case Action::kExportAuditLog:
+    case Action::kListEmergencyGrants:
+    case Action::kManageEmergencyGrants:
+    case Action::kDecideEmergencyRequest:
+    // An admin lacking some collection key may be a deputy for it; a grant
+    // only ever carries keys its grantor could already open.
+    case Action::kRequestEmergencyAccess:
+    case Action::kConfirmEmergencyRequest:
+    // The team role dominates the access level; see the header comment.
+    case Action::kReadItemMetadata:
+    case Action::kReadItemSecret:
+    case Action::kCreateItem:
+    case Action::kUpdateItem:
+    case Action::kDeleteItem:
+    case Action::kFlagItem:
+    case Action::kRotateItem:
+    case Action::kGrantCollectionAccess:
+    case Action::kRevokeCollectionAccess:
+    case Action::kRekeyCollection:
+    case Action::kReadSealedCollectionKey:
+      return Decision::kAllow;
+  }
+  return Decision::kDeny;
+}
+
+Decision MemberDecides(CollectionAccess access, Action action) {
+  using A = CollectionAccess;
+  switch (action) {
+    // Harmless team-level reads; the server filters listings to what the
+    // member may see.
+    case Action::kReadServerInfo:
+    case Action::kListMembers:
+    case Action::kListCollections:
+    case Action::kListEmergencyGrants:  // filtered to grants naming them
+    // Any member may be a deputy (DESIGN §6), even with no grants at all.
+    case Action::kRequestEmergencyAccess:
+    case Action::kConfirmEmergencyRequest:
+      return Decision::kAllow;
+    case Action::kManageServerSettings:
+    case Action::kManageRecovery:
+    case Action::kCreateServerBackup:
+    case Action::kInviteMember:
+    case Action::kInviteAdmin:
+    case Action::kInviteOwner:
+    case Action::kChangeRole:
+    case Action::kChangeOwnerRole:
+    case Action::kRemoveMember:
+    case Action::kRemoveOwner:
+    case Action::kCreateCollection:
+    // Deleting or reconfiguring a collection is team administration, not
+    // collection management: a manager may share and rekey, not destroy.
+    case Action::kDeleteCollection:
+    case Action::kChangeCollectionSettings:
+    case Action::kReadAuditLog:
+    case Action::kExportAuditLog:
+    case Action::kManageEmergencyGrants:
+    case Action::kDecideEmergencyRequest:
+      return Decision::kDeny;
+    case Action::kReadItemMetadata:
+    case Action::kReadItemSecret:
+    case Action::kReadSealedCollectionKey:
+    // Whoever has seen a secret may know it leaked; raising a flag only makes
+    // the item due for rotation, and is audited.
+    case Action::kFlagItem:
+      return AllowIf(access >= A::kView);
+    case Action::kCreateItem:
+    case Action::kUpdateItem:
+    case Action::kDeleteItem:
+    case Action::kRotateItem:
+      return AllowIf(access >= A::kEdit);
+    case Action::kGrantCollectionAccess:
+    case Action::kRevokeCollectionAccess:
+    case Action::kRekeyCollection:
+      return AllowIf(access >= A::kManage);
+  }
+  return Decision::kDeny;
+}
+
+// Auditors are read-only over metadata, whatever access level is passed in:
+// an access row for an auditor is a server bug, and must not leak secrets.
+Decision AuditorDecides(Action action) {
+  switch (action) {
+    case Action::kReadServerInfo:
+    case Action::kListMembers:
+    case Action::kListCollections:
+    case Action::kReadAuditLog:
+    case Action::kExportAuditLog:
+    case Action::kReadItemMetadata:
+      return Decision::kAllow;
+    case Action::kManageServerSettings:
+    case Action::kManageRecovery:
+    case Action::kCreateServerBackup:
+    case Action::kInviteMember:
+    case Action::kInviteAdmin:
+    case Action::kInviteOwner:
+    case Action::kChangeRole:
+    case Action::kChangeOwnerRole:
+    case Action::kRemoveMember:
+    case Action::kRemoveOwner:
+    case Action::kCreateCollection:
+    case Action::kDeleteCollection:
+    case Action::kChangeCollectionSettings:
+    // Grant history is in the audit log; the live list is not needed to audit.
+    case Action::kListEmergencyGrants:
+    case Action::kManageEmergencyGrants:
+    case Action::kDecideEmergencyRequest:
+    // A deputy ends up holding collection keys; auditors never do.
+    case Action::kRequestEmergencyAccess:
+    case Action::kConfirmEmergencyRequest:
+    case Action::kReadItemSecret:
+    case Action::kCreateItem:
+    case Action::kUpdateItem:
+    case Action::kDeleteItem:
+    case Action::kFlagItem:
+    case Action::kRotateItem:
+    case Action::kGrantCollectionAccess:
+    case Action::kRevokeCollectionAccess:
+    case Action::kRekeyCollection:
+    case Action::kReadSealedCollectionKey:
+      return Decision::kDeny;
+  }
+  return Decision::kDeny;
+}
+
+std::string QuotedList(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) {
+    if (!out.empty()) out += ", ";
+    out += '"';
+    out += n;
+    out += '"';
+  }
+  return out;
+}
+
+// Bad input is echoed back to help the caller, but bounded and printable:
+// it may come from an HTTP body.
+std::string Echo(std::string_view name) {
+  constexpr size_t kMaxEcho = 32;
+  std::string out;
+  for (char c : name.substr(0, kMaxEcho)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (name.size() > kMaxEcho) out += "...";
+  return out;
+}
+
+}  // namespace
+
+bool IsCollectionAction(Action action) {
+  return IsValid(action) && action >= Action::kReadItemMetadata;
+}
+
+Decision Decide(TeamRole role, CollectionAccess access, Action action) {
+  if (!IsValid(role) || !IsValid(access) || !IsValid(action)) return Decision::kDeny;
+  switch (role) {
+    case TeamRole::kOwner:
+      return Decision::kAllow;
+    case TeamRole::kAdmin:
+      return AdminDecides(action);
+    case TeamRole::kMember:
+      // Team-level actions ignore the access level, so a member's collection
+      // grant never widens what they may do to the team.
+      return MemberDecides(IsCollectionAction(action) ? access : CollectionAccess::kNone,
+                           action);
+    case TeamRole::kAuditor:
+      return AuditorDecides(action);
+  }
+  return Decision::kDeny;
+}
+
+Status Check(TeamRole role, CollectionAccess access, Action action) {
+  if (Decide(role, access, action) == Decision::kAllow) return Status::OK();
+  std::string msg = "role \"";
+  msg += ToString(role);
+  msg += "\" may not ";
+  msg += ToString(action);
+  if (IsCollectionAction(action)) {
+    msg += " with collection access \"";
+    msg += ToString(access);
+    msg += '"';
+  }
+  return Status::PermissionDenied(msg);
+}
+
+std::string_view ToString(TeamRole role) {
+  switch (role) {
+    case TeamRole::kOwner: return "owner";
+    case TeamRole::kAdmin: return "admin";
+    case TeamRole::kMember: return "member";
+    case TeamRole::kAuditor: return "auditor";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(CollectionAccess access) {
+  switch (access) {
+    case CollectionAccess::kNone: return "none";
+    case CollectionAccess::kView: return "view";
+    case CollectionAccess::kEdit: return "edit";
+    case CollectionAccess::kManage: return "manage";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(Decision decision) {
+  switch (decision) {
+    case Decision::kDeny: return "deny";
+    case Decision::kAllow: return "allow";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(Action action) {
+  switch (action) {
+    case Action::kReadServerInfo: return "read_server_info";
+    case Action::kManageServerSettings: return "manage_server_settings";
+    case Action::kManageRecovery: return "manage_recovery";
+    case Action::kCreateServerBackup: return "create_server_backup";
+    case Action::kListMembers: return "list_members";
+    case Action::kInviteMember: return "invite_member";
+    case Action::kInviteAdmin: return "invite_admin";
+    case Action::kInviteOwner: return "invite_owner";
+    case Action::kChangeRole: return "change_role";
+    case Action::kChangeOwnerRole: return "change_owner_role";
+    case Action::kRemoveMember: return "remove_member";
+    case Action::kRemoveOwner: return "remove_owner";
+    case Action::kCreateCollection: return "create_collection";
+    case Action::kDeleteCollection: return "delete_collection";
+    case Action::kListCollections: return "list_collections";
+    case Action::kChangeCollectionSettings: return "change_collection_settings";
+    case Action::kReadAuditLog: return "read_audit_log";
+    case Action::kExportAuditLog: return "export_audit_log";
+    case Action::kListEmergencyGrants: return "list_emergency_grants";
+    case Action::kManageEmergencyGrants: return "manage_emergency_grants";
+    case Action::kDecideEmergencyRequest: return "decide_emergency_request";
+    case Action::kRequestEmergencyAccess: return "request_emergency_access";
+    case Action::kConfirmEmergencyRequest: return "confirm_emergency_request";
+    case Action::kReadItemMetadata: return "read_item_metadata";
+    case Action::kReadItemSecret: return "read_item_secret";
+    case Action::kCreateItem: return "create_item";
+    case Action::kUpdateItem: return "update_item";
+    case Action::kDeleteItem: return "delete_item";
+    case Action::kFlagItem: return "flag_item";
+    case Action::kRotateItem: return "rotate_item";
+    case Action::kGrantCollectionAccess: return "grant_collection_access";
+    case Action::kRevokeCollectionAccess: return "revoke_collection_access";
+    case Action::kRekeyCollection: return "rekey_collection";
+    case Action::kReadSealedCollectionKey: return "read_sealed_collection_key";
+  }
+  return "unknown";
+}
+
+Result<TeamRole> ParseTeamRole(std::string_view name) {
+  for (TeamRole r : kAllTeamRoles) {
+    if (ToString(r) == name) return r;
+  }
+  static constexpr std::string_view kNames[] = {"owner", "admin", "member", "auditor"};
+  return Fail(Status::InvalidArgument("unknown team role \"" + Echo(name) +
+                                      "\"; expected one of " + QuotedList(kNames)));
+}
+
+Result<CollectionAccess> ParseCollectionAccess(std::string_view name) {
+  for (CollectionAccess a : kAllCollectionAccesses) {
+    if (ToString(a) == name) return a;
+  }
+  static constexpr std::string_view kNames[] = {"none", "view", "edit", "manage"};
+  return Fail(Status::InvalidArgument("unknown collection access \"" + Echo(name) +
+                                      "\"; expected one of " + QuotedList(kNames)));
+}
+
+}  // namespace vault
