@@ -72,6 +72,13 @@ vault::Result<std::vector<uint8_t>> FakeEnv::ReadFile(const std::string& path) {
   return it->second;
 }
 
+vault::Result<std::vector<uint8_t>> FakeEnv::ReadFilePrefix(const std::string& path,
+                                                            size_t max_bytes) {
+  auto all = ReadFile(path);
+  if (all && all->size() > max_bytes) all->resize(max_bytes);
+  return all;
+}
+
 Status FakeEnv::WriteFileAtomic(const std::string& path, std::span<const uint8_t> data,
                                 uint32_t mode) {
   std::lock_guard lock(mu_);

@@ -35,6 +35,8 @@ class FakeEnv final : public vault::Env {
   std::chrono::nanoseconds MonotonicNow() override;
   void RandomBytes(std::span<uint8_t> out) override;
   vault::Result<std::vector<uint8_t>> ReadFile(const std::string& path) override;
+  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& path,
+                                                     size_t max_bytes) override;
   vault::Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data,
                                 uint32_t mode) override;
   vault::Status RemoveFile(const std::string& path) override;

@@ -186,6 +186,15 @@ Hash Blake2b256(ByteView data) {
   return out;
 }
 
+Hash Blake2b256(std::initializer_list<ByteView> parts) {
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, kHashBytes);
+  for (ByteView part : parts) crypto_generichash_update(&state, part.data(), part.size());
+  Hash out{};
+  crypto_generichash_final(&state, out.data(), out.size());
+  return out;
+}
+
 Result<Hash> Blake2b256Keyed(const SecureBuffer& key, ByteView data) {
   if (key.size() < crypto_generichash_KEYBYTES_MIN || key.size() > crypto_generichash_KEYBYTES_MAX) {
     return Fail(Status::InvalidArgument("BLAKE2b key must be 16 to 64 bytes"));

@@ -78,12 +78,16 @@ class PosixEnv final : public Env {
   void RandomBytes(std::span<uint8_t> out) override { randombytes_buf(out.data(), out.size()); }
 
   Result<std::vector<uint8_t>> ReadFile(const std::string& path) override {
+    return ReadFilePrefix(path, SIZE_MAX);
+  }
+
+  Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& path, size_t max_bytes) override {
     FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return Fail(ErrnoStatus("open", path, errno));
     std::vector<uint8_t> out;
     uint8_t chunk[65536];
-    for (;;) {
-      ssize_t n = ::read(fd.get(), chunk, sizeof chunk);
+    while (out.size() < max_bytes) {
+      ssize_t n = ::read(fd.get(), chunk, std::min(sizeof chunk, max_bytes - out.size()));
       if (n < 0) {
         if (errno == EINTR) continue;
         return Fail(ErrnoStatus("read", path, errno));

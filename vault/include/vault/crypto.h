@@ -8,6 +8,7 @@
 #define BATON_VAULT_CRYPTO_H_
 
 #include <array>
+#include <initializer_list>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -95,6 +96,8 @@ Status Verify(const PublicKey& public_key, ByteView message, ByteView signature)
 // --- Hashing and key derivation ----------------------------------------------
 
 Hash Blake2b256(ByteView data);
+// BLAKE2b-256 of the concatenation of `parts`, without concatenating.
+Hash Blake2b256(std::initializer_list<ByteView> parts);
 // Keyed BLAKE2b-256 (a MAC). REQUIRES: 16 <= key size <= 64.
 Result<Hash> Blake2b256Keyed(const SecureBuffer& key, ByteView data);
 

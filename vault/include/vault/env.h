@@ -38,6 +38,9 @@ class Env {
   virtual void RandomBytes(std::span<uint8_t> out) = 0;
 
   virtual Result<std::vector<uint8_t>> ReadFile(const std::string& path) = 0;
+  // At most the first `max_bytes` bytes of a file.
+  virtual Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& path,
+                                                      size_t max_bytes) = 0;
   // Writes `data` to a temporary file beside `path` created with `mode`,
   // fsyncs it, renames it over `path` and fsyncs the directory: readers see
   // the old or the new content, never a mix. On failure `path` is unchanged

@@ -1,0 +1,352 @@
+#include "vault/vault.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sqlcipher/sqlite3.h>
+#include <thread>
+
+#include "fake_env.h"
+#include "temp_dir.h"
+#include "test_util.h"
+
+namespace vault {
+namespace {
+
+using testing_util::FakeEnv;
+using testing_util::TempDir;
+
+std::vector<uint8_t> FileBytes(const std::string& path) {
+  auto r = Env::Default().ReadFile(path);
+  return r ? *r : std::vector<uint8_t>();
+}
+
+class VaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(crypto::Init());
+    path_ = dir_.File("vault.db");
+    key_ = crypto::RandomKey(env_);
+    ASSERT_OK_AND_ASSIGN(vault_, Vault::Open(env_, path_, key_, Vault::Mode::kCreateNew));
+  }
+
+  Member NewMember(const std::string& id, const std::string& role) {
+    Member m;
+    m.id = id;
+    m.name = "name-" + id;
+    m.role = role;
+    env_.RandomBytes(m.signing_public_key);
+    env_.RandomBytes(m.box_public_key);
+    return m;
+  }
+
+  // Owner "o1", collection "c1" with a sealed key for o1 and recovery, item "i1".
+  void Populate() {
+    ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+      if (Status s = t.AddMember(owner_, NewMember("o1", "owner")); !s.ok()) return s;
+      Collection c{"c1", "Social", 1, true, false, 0};
+      std::vector<SealedKey> keys = {{"c1", 1, KeyHolder::kMember, "o1", {1, 2, 3}},
+                                     {"c1", 1, KeyHolder::kRecovery, "recovery", {4, 5, 6}}};
+      if (Status s = t.CreateCollection(owner_, c, keys); !s.ok()) return s;
+      ItemMeta m;
+      m.id = "i1";
+      m.collection_id = "c1";
+      m.name = "Facebook page";
+      m.channel = "facebook";
+      m.rotation_period_s = 90 * 86400;
+      return t.CreateItem(owner_, m, {9, 9, 9});
+    }));
+  }
+
+  int64_t AuditLength() {
+    int64_t n = -1;
+    EXPECT_OK(vault_->Read([&](ReadTxn& t) -> Status {
+      auto head = t.AuditHead();
+      if (!head) return head.error();
+      n = head->seq;
+      return Status::OK();
+    }));
+    return n;
+  }
+
+  FakeEnv env_;
+  TempDir dir_;
+  std::string path_;
+  SecureBuffer key_;
+  std::unique_ptr<Vault> vault_;
+  Actor owner_{"o1"};
+};
+
+TEST_F(VaultTest, CreatesSchemaAndReopens) {
+  EXPECT_EQ(vault_->schema_version(), kSchemaVersion);
+  Populate();
+  vault_.reset();
+  ASSERT_OK_AND_ASSIGN(auto again, Vault::Open(env_, path_, key_, Vault::Mode::kOpenExisting));
+  ASSERT_OK(again->Read([](ReadTxn& t) -> Status {
+    auto item = t.GetItemMeta("i1");
+    if (!item) return item.error();
+    EXPECT_EQ(item->name, "Facebook page");
+    EXPECT_EQ(item->version, 1);
+    return Status::OK();
+  }));
+}
+
+TEST_F(VaultTest, FileIsEncryptedAndMarked) {
+  Populate();
+  vault_.reset();
+  const auto bytes = FileBytes(path_);
+  ASSERT_GE(bytes.size(), 4096u);
+  EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "BATONVLT");
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_EQ(text.find("Facebook page"), std::string::npos);
+  EXPECT_EQ(text.find("SQLite format"), std::string::npos);
+}
+
+TEST_F(VaultTest, WrongKeyIsDistinctAndChangesNothing) {
+  Populate();
+  vault_.reset();
+  const auto before = FileBytes(path_);
+  SecureBuffer wrong = crypto::RandomKey(env_);
+  EXPECT_STATUS(Vault::Open(env_, path_, wrong, Vault::Mode::kOpenExisting), kWrongPassphrase);
+  EXPECT_EQ(FileBytes(path_), before);
+}
+
+TEST_F(VaultTest, PlainSqliteAndRandomFilesAreNotVaults) {
+  const std::string plain = dir_.File("plain.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(plain.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x);", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto plain_before = FileBytes(plain);
+  auto r = Vault::Open(env_, plain, key_, Vault::Mode::kOpenExisting);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().IsInvalidArgument());
+  EXPECT_NE(r.error().message().find("plain SQLite"), std::string::npos);
+  EXPECT_EQ(FileBytes(plain), plain_before);
+
+  const std::string junk = dir_.File("junk");
+  std::ofstream(junk) << std::string(8192, 'x');
+  EXPECT_STATUS(Vault::Open(env_, junk, key_, Vault::Mode::kOpenExisting), kInvalidArgument);
+}
+
+TEST_F(VaultTest, MissingAndExistingPaths) {
+  EXPECT_STATUS(Vault::Open(env_, dir_.File("none.db"), key_, Vault::Mode::kOpenExisting),
+                kNotFound);
+  EXPECT_STATUS(Vault::Open(env_, path_, key_, Vault::Mode::kCreateNew), kAlreadyExists);
+  EXPECT_STATUS(Vault::Open(env_, dir_.File("x.db"), SecureBuffer(16), Vault::Mode::kCreateNew),
+                kInvalidArgument);
+}
+
+TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
+  ASSERT_OK(vault_->Write([](WriteTxn&) { return Status::OK(); }));
+  vault_.reset();
+  {
+    // Stamp a future schema version through SQLCipher directly.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    std::string spec = "x'" + crypto::ToHex(key_.bytes()) + "'";
+    ASSERT_EQ(sqlite3_exec(db, ("PRAGMA key = \"" + spec + "\";").c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096; PRAGMA user_version = 99;", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const auto before = FileBytes(path_);
+  auto r = Vault::Open(env_, path_, key_, Vault::Mode::kOpenExisting);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().IsUnsupported()) << r.error().ToString();
+  EXPECT_NE(r.error().message().find("99"), std::string::npos);
+  EXPECT_EQ(FileBytes(path_), before);
+}
+
+TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {
+  Populate();
+  const int64_t after_populate = AuditLength();
+  EXPECT_EQ(after_populate, 3);  // member.add, collection.create, item.create
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    auto item = t.FetchItem({"o1"}, "i1");
+    if (!item) return item.error();
+    EXPECT_EQ(item->ciphertext, (std::vector<uint8_t>{9, 9, 9}));
+    return t.UpdateItem({"o1"}, "i1", 1, {7, 7});
+  }));
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto events = t.ReadAudit(1, 100);
+    if (!events) return events.error();
+    std::vector<std::string> actions;
+    for (const auto& e : *events) actions.push_back(e.action);
+    EXPECT_EQ(actions, (std::vector<std::string>{"member.add", "collection.create", "item.create",
+                                                 "item.read", "item.update"}));
+    EXPECT_EQ(events->at(3).target, "item:i1");
+    EXPECT_EQ(events->at(3).actor, "o1");
+    return Status::OK();
+  }));
+}
+
+TEST_F(VaultTest, FailedWriteRollsBackChangeAndEvent) {
+  Populate();
+  const int64_t before = AuditLength();
+  Status s = vault_->Write([&](WriteTxn& t) -> Status {
+    if (Status st = t.UpdateItem({"o1"}, "i1", 1, {1}); !st.ok()) return st;
+    return Status::Internal("the request failed after the update");
+  });
+  EXPECT_TRUE(s.IsInternal());
+  EXPECT_EQ(AuditLength(), before);
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto item = t.GetItemMeta("i1");
+    EXPECT_EQ(item->version, 1);
+    return Status::OK();
+  }));
+  // The chain continues correctly after the rollback.
+  ASSERT_OK(vault_->Write([](WriteTxn& t) { return t.UpdateItem({"o1"}, "i1", 1, {2}); }));
+  EXPECT_EQ(AuditLength(), before + 1);
+}
+
+TEST_F(VaultTest, LostUpdateIsRefused) {
+  Populate();
+  ASSERT_OK(vault_->Write([](WriteTxn& t) { return t.UpdateItem({"o1"}, "i1", 1, {2}); }));
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.UpdateItem({"o1"}, "i1", 1, {3}); }),
+                kFailedPrecondition);
+  ASSERT_OK(vault_->Write([](WriteTxn& t) -> Status {
+    auto history = t.FetchHistory({"o1"}, "i1");
+    if (!history) return history.error();
+    EXPECT_EQ(history->size(), 2u);
+    EXPECT_EQ(history->at(0).state, "previous");
+    EXPECT_EQ(history->at(1).state, "current");
+    return Status::OK();
+  }));
+}
+
+TEST_F(VaultTest, BadReferencesAndDuplicatesAreClearErrors) {
+  Populate();
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.FetchItem({"o1"}, "nope").error(); }),
+                kNotFound);
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, NewMember("o2", "owner")); }),
+                kOk);
+  Member dup = NewMember("o3", "owner");
+  dup.name = "name-o2";
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, dup); }),
+                kAlreadyExists);
+  Member bad_role = NewMember("o4", "superuser");
+  EXPECT_FALSE(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, bad_role); }).ok());
+  ItemMeta orphan;
+  orphan.id = "i9";
+  orphan.collection_id = "c-missing";
+  orphan.name = "x";
+  orphan.channel = "other";
+  orphan.rotation_period_s = 1;
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, orphan, {1}); }),
+                kNotFound);
+}
+
+TEST_F(VaultTest, GrantAndRevokeAccess) {
+  Populate();
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    if (Status s = t.AddMember(owner_, NewMember("m1", "member")); !s.ok()) return s;
+    return t.GrantAccess(owner_, "c1", "m1", "view", {"c1", 1, KeyHolder::kMember, "m1", {5}});
+  }));
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    EXPECT_EQ(t.GetAccess("c1", "m1").value_or(""), "view");
+    auto key = t.GetSealedKey("c1", KeyHolder::kMember, "m1");
+    EXPECT_TRUE(key.has_value());
+    return Status::OK();
+  }));
+  // A key for the wrong member or version is refused.
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
+                  return t.GrantAccess(owner_, "c1", "m1", "edit",
+                                       {"c1", 2, KeyHolder::kMember, "m1", {5}});
+                }),
+                kFailedPrecondition);
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.RevokeAccess(owner_, "c1", "m1"); }));
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    EXPECT_STATUS(t.GetAccess("c1", "m1"), kNotFound);
+    EXPECT_STATUS(t.GetSealedKey("c1", KeyHolder::kMember, "m1"), kNotFound);
+    EXPECT_TRUE(t.GetCollection("c1")->needs_rekey);
+    return Status::OK();
+  }));
+}
+
+TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
+  Populate();
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    if (Status s = t.AddMember(owner_, NewMember("m1", "member")); !s.ok()) return s;
+    if (Status s = t.GrantAccess(owner_, "c1", "m1", "edit", {"c1", 1, KeyHolder::kMember, "m1", {5}});
+        !s.ok()) {
+      return s;
+    }
+    return t.RemoveMember(owner_, "m1");
+  }));
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto item = t.GetItemMeta("i1");
+    if (!item) return item.error();
+    EXPECT_EQ(item->flags.size(), 1u);
+    EXPECT_EQ(item->flags.at(0).kind, "member_removed");
+    EXPECT_TRUE(t.GetCollection("c1")->needs_rekey);
+    EXPECT_EQ(t.GetMember("m1")->status, "removed");
+    EXPECT_STATUS(t.GetSealedKey("c1", KeyHolder::kMember, "m1"), kNotFound);
+    return Status::OK();
+  }));
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.RemoveMember(owner_, "m1"); }),
+                kFailedPrecondition);
+}
+
+TEST_F(VaultTest, ConcurrentWritersShareCommitsAndKeepTheChain) {
+  Populate();
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Status s = vault_->Write([&](WriteTxn& txn) -> Status {
+          auto item = txn.FetchItem({"o1"}, "i1");
+          return item ? Status::OK() : item.error();
+        });
+        if (!s.ok()) ++failures;
+        (void)t;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(AuditLength(), 3 + kThreads * kPerThread);
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    audit::Verifier v(crypto::PublicKey{}, {});
+    Status s = t.ScanAudit(1, [&](const audit::Event& e) { return v.Add(e); });
+    audit::Report r = v.Finish();
+    EXPECT_TRUE(r.ok) << r.problem;
+    return s;
+  }));
+}
+
+TEST_F(VaultTest, CheckpointsAreStoredAndVerify) {
+  Populate();
+  ASSERT_OK_AND_ASSIGN(auto server, crypto::SigningKeyPairFromSeed(crypto::RandomKey(env_)));
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    auto head = t.AuditHead();
+    auto cp = audit::SignCheckpoint(server, *head, 1);
+    return t.AddCheckpoint(*cp);
+  }));
+  ASSERT_OK(vault_->Read([&](ReadTxn& t) -> Status {
+    auto cps = t.ListCheckpoints();
+    if (!cps) return cps.error();
+    EXPECT_EQ(cps->size(), 1u);
+    audit::Verifier v(server.public_key, *cps);
+    Status s = t.ScanAudit(1, [&](const audit::Event& e) { return v.Add(e); });
+    audit::Report r = v.Finish();
+    EXPECT_TRUE(r.ok) << r.problem;
+    EXPECT_EQ(r.checkpoints_verified, 1);
+    return s;
+  }));
+}
+
+TEST_F(VaultTest, RecordRejectsNonObjectDetails) {
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.Record({"s"}, "x", "y", "[1]"); }),
+                kInvalidArgument);
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.Record({"s"}, "x", "y", "{"); }),
+                kInvalidArgument);
+  EXPECT_OK(vault_->Write([](WriteTxn& t) { return t.Record({"s"}, "login", "member:o1", "{}"); }));
+}
+
+}  // namespace
+}  // namespace vault
