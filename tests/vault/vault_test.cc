@@ -234,9 +234,41 @@ TEST_F(VaultTest, BadReferencesAndDuplicatesAreClearErrors) {
   orphan.collection_id = "c-missing";
   orphan.name = "x";
   orphan.channel = "other";
-  orphan.rotation_period_s = 1;
+  orphan.rotation_period_s = 86400;
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, orphan, {1}); }),
                 kNotFound);
+}
+
+TEST_F(VaultTest, BadNamesAreRejectedAndChangeNothing) {
+  Populate();
+  const int64_t before = AuditLength();
+  ItemMeta m;
+  m.id = "i2";
+  m.collection_id = "c1";
+  m.name = "Mystery";
+  m.channel = "myspace";
+  m.rotation_period_s = 86400;
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, m, {1}); }),
+                kInvalidArgument);
+  m.channel = "x";
+  m.rotation_period_s = 3600;  // not whole days
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, m, {1}); }),
+                kInvalidArgument);
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
+                  return t.FlagItem(owner_, "i1", {"hunch", "just because", 0});
+                }),
+                kInvalidArgument);
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.SetMemberRole(owner_, "o1", "root"); }),
+                kInvalidArgument);
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
+                  return t.GrantAccess(owner_, "c1", "o1", "all",
+                                       {"c1", 1, KeyHolder::kMember, "o1", {5}});
+                }),
+                kInvalidArgument);
+  EXPECT_EQ(AuditLength(), before);
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) {
+    return t.FlagItem(owner_, "i1", {"breach", "password reuse found", 0});
+  }));
 }
 
 TEST_F(VaultTest, GrantAndRevokeAccess) {
@@ -280,7 +312,7 @@ TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
     auto item = t.GetItemMeta("i1");
     if (!item) return item.error();
     EXPECT_EQ(item->flags.size(), 1u);
-    EXPECT_EQ(item->flags.at(0).kind, "member_removed");
+    EXPECT_EQ(item->flags.at(0).kind, "member-removed");
     EXPECT_TRUE(t.GetCollection("c1")->needs_rekey);
     EXPECT_EQ(t.GetMember("m1")->status, "removed");
     EXPECT_STATUS(t.GetSealedKey("c1", KeyHolder::kMember, "m1"), kNotFound);

@@ -96,7 +96,7 @@ CREATE TABLE item_versions (
 );
 CREATE TABLE item_flags (
   item_id    TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
-  kind       TEXT NOT NULL CHECK (kind IN ('manual', 'member_removed', 'emergency_access', 'breach')),
+  kind       TEXT NOT NULL CHECK (kind IN ('manual', 'member-removed', 'emergency-access', 'breach')),
   reason     TEXT NOT NULL,
   raised_ms  INTEGER NOT NULL,
   PRIMARY KEY (item_id, kind)

@@ -602,6 +602,7 @@ Status TxnImpl::Append(const Actor& actor, std::string_view action, std::string_
 }
 
 Status TxnImpl::AddMember(const Actor& actor, const Member& m) {
+  if (auto role = ParseTeamRole(m.role); !role) return role.error();
   BATON_PREPARE_S(st,
                   "INSERT INTO members (id, name, role, status, sign_pk, box_pk, created_ms) "
                   "VALUES (?, ?, ?, 'active', ?, ?, ?)");
@@ -615,6 +616,7 @@ Status TxnImpl::AddMember(const Actor& actor, const Member& m) {
 }
 
 Status TxnImpl::SetMemberRole(const Actor& actor, const std::string& id, const std::string& role) {
+  if (auto parsed = ParseTeamRole(role); !parsed) return parsed.error();
   auto before = GetMember(id);
   if (!before) return before.error();
   BATON_PREPARE_S(st, "UPDATE members SET role = ? WHERE id = ? AND status = 'active'");
@@ -649,7 +651,7 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
     }
     st->Reset();
   }
-  const RotationFlagRecord flag{"member_removed", "member " + member->name + " was removed", now};
+  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kMemberRemoved)), "member " + member->name + " was removed", now};
   int64_t flagged = 0;
   for (const std::string& c : collections) {
     std::vector<std::string> items;
@@ -718,6 +720,11 @@ Status TxnImpl::CreateCollection(const Actor& actor, const Collection& c,
 Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id,
                             const std::string& member_id, const std::string& access,
                             const SealedKey& key) {
+  auto level = ParseCollectionAccess(access);
+  if (!level) return level.error();
+  if (*level == CollectionAccess::kNone) {
+    return Status::InvalidArgument("grant view, edit or manage; revoke to remove access");
+  }
   auto c = GetCollection(collection_id);
   if (!c) return c.error();
   auto m = GetMember(member_id);
@@ -765,6 +772,14 @@ Status TxnImpl::RevokeAccess(const Actor& actor, const std::string& collection_i
 Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
                            const std::vector<uint8_t>& ciphertext) {
   if (meta.version != 1) return Status::InvalidArgument("a new item starts at version 1");
+  if (auto channel = ParseChannelType(meta.channel); !channel) return channel.error();
+  if (meta.rotation_period_s <= 0 || meta.rotation_period_s % 86400 != 0) {
+    return Status::InvalidArgument("the rotation period must be a whole number of days");
+  }
+  if (Status s = ValidateRotationPeriod(std::chrono::days(meta.rotation_period_s / 86400));
+      !s.ok()) {
+    return s;
+  }
   auto c = GetCollection(meta.collection_id);
   if (!c) return c.error();
   if (meta.key_version != c->key_version) {
@@ -879,14 +894,12 @@ Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
 }
 
 Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord& f) {
+  if (auto kind = ParseRotationFlagKind(f.kind); !kind) return kind.error();
   BATON_PREPARE_S(st,
                   "INSERT OR REPLACE INTO item_flags (item_id, kind, reason, raised_ms) "
                   "VALUES (?, ?, ?, ?)");
   st->Bind(1, item_id).Bind(2, f.kind).Bind(3, f.reason).Bind(4, f.raised_ms);
-  if (Status s = st->Run(); !s.ok()) {
-    return s.IsAlreadyExists() ? Status::InvalidArgument("unknown rotation flag " + f.kind) : s;
-  }
-  return Status::OK();
+  return st->Run();
 }
 
 Status TxnImpl::FlagItem(const Actor& actor, const std::string& item_id,

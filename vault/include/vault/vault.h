@@ -22,6 +22,8 @@
 #include "vault/audit.h"
 #include "vault/crypto.h"
 #include "vault/env.h"
+#include "vault/policy.h"
+#include "vault/rotation.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
@@ -59,7 +61,7 @@ struct SealedKey {
 };
 
 struct RotationFlagRecord {
-  std::string kind;  // manual | member_removed | emergency_access | breach
+  std::string kind;  // manual | member-removed | emergency-access | breach
   std::string reason;
   int64_t raised_ms = 0;
 };
