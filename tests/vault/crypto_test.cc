@@ -100,6 +100,19 @@ TEST_F(CryptoTest, AeadRejectsBadKeySize) {
   EXPECT_STATUS(AeadOpen(short_key, Bytes(64), {}), kInvalidArgument);
 }
 
+TEST_F(CryptoTest, AeadOpenIntoReusesCallerMemory) {
+  SecureBuffer key = RandomKey(env_);
+  ASSERT_OK_AND_ASSIGN(Bytes box, AeadSeal(env_, key, AsBytes("abcd"), AsBytes("ad")));
+  SecureBuffer out(4);
+  ASSERT_OK(AeadOpenInto(key, box, AsBytes("ad"), out.bytes()));
+  EXPECT_EQ(std::string(out.data(), out.data() + 4), "abcd");
+  // A failed open leaves zeros, never partial plaintext.
+  EXPECT_STATUS(AeadOpenInto(key, box, AsBytes("xx"), out.bytes()), kCorruption);
+  EXPECT_EQ(std::string(out.data(), out.data() + 4), std::string(4, '\0'));
+  SecureBuffer wrong_size(5);
+  EXPECT_STATUS(AeadOpenInto(key, box, AsBytes("ad"), wrong_size.bytes()), kInvalidArgument);
+}
+
 // --- Sealed boxes ------------------------------------------------------------
 
 TEST_F(CryptoTest, SealedBoxRoundTripAndWrongRecipient) {
@@ -121,6 +134,19 @@ TEST_F(CryptoTest, SealedBoxRejectsTamperingAndTruncation) {
     EXPECT_FALSE(OpenSealed(alice, bad).has_value()) << "byte " << i;
   }
   EXPECT_STATUS(OpenSealed(alice, std::span(sealed).first(kSealOverheadBytes - 1)), kCorruption);
+}
+
+TEST_F(CryptoTest, OpenSealedIntoReusesCallerMemory) {
+  ASSERT_OK_AND_ASSIGN(BoxKeyPair alice, BoxKeyPairFromSeed(RandomKey(env_)));
+  ASSERT_OK_AND_ASSIGN(BoxKeyPair bob, BoxKeyPairFromSeed(RandomKey(env_)));
+  ASSERT_OK_AND_ASSIGN(Bytes sealed, SealTo(alice.public_key, AsBytes("key!")));
+  SecureBuffer out(4);
+  ASSERT_OK(OpenSealedInto(alice, sealed, out.bytes()));
+  EXPECT_EQ(std::string(out.data(), out.data() + 4), "key!");
+  EXPECT_STATUS(OpenSealedInto(bob, sealed, out.bytes()), kCorruption);
+  EXPECT_EQ(std::string(out.data(), out.data() + 4), std::string(4, '\0'));
+  SecureBuffer wrong_size(3);
+  EXPECT_STATUS(OpenSealedInto(alice, sealed, wrong_size.bytes()), kInvalidArgument);
 }
 
 TEST_F(CryptoTest, BoxKeyPairIsDeterministicFromSeed) {

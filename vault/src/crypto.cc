@@ -107,18 +107,29 @@ Result<Bytes> AeadSeal(Env& env, const SecureBuffer& key, ByteView plaintext, By
   return box;
 }
 
-Result<SecureBuffer> AeadOpen(const SecureBuffer& key, ByteView box, ByteView ad) {
-  if (Status s = CheckSize("AEAD key", key.size(), kKeyBytes); !s.ok()) return Fail(s);
+Status AeadOpenInto(const SecureBuffer& key, ByteView box, ByteView ad, std::span<uint8_t> out) {
+  if (Status s = CheckSize("AEAD key", key.size(), kKeyBytes); !s.ok()) return s;
   if (box.size() < kAeadNonceBytes + kAeadTagBytes) {
-    return Fail(Status::Corruption("encrypted data is too short"));
+    return Status::Corruption("encrypted data is too short");
   }
   const size_t ct_len = box.size() - kAeadNonceBytes;
-  SecureBuffer plain(ct_len - kAeadTagBytes);
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), nullptr, nullptr,
+  if (Status s = CheckSize("AEAD output", out.size(), ct_len - kAeadTagBytes); !s.ok()) return s;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), nullptr, nullptr,
                                                  box.data() + kAeadNonceBytes, ct_len, ad.data(),
                                                  ad.size(), box.data(), key.data()) != 0) {
-    return Fail(Status::Corruption("encrypted data does not authenticate"));
+    sodium_memzero(out.data(), out.size());
+    return Status::Corruption("encrypted data does not authenticate");
   }
+  return Status::OK();
+}
+
+Result<SecureBuffer> AeadOpen(const SecureBuffer& key, ByteView box, ByteView ad) {
+  if (box.size() < kAeadNonceBytes + kAeadTagBytes) {
+    if (Status s = CheckSize("AEAD key", key.size(), kKeyBytes); !s.ok()) return Fail(s);
+    return Fail(Status::Corruption("encrypted data is too short"));
+  }
+  SecureBuffer plain(box.size() - kAeadNonceBytes - kAeadTagBytes);
+  if (Status s = AeadOpenInto(key, box, ad, plain.bytes()); !s.ok()) return Fail(s);
   return plain;
 }
 
@@ -146,17 +157,28 @@ Result<Bytes> SealTo(const PublicKey& recipient, ByteView plaintext) {
   return sealed;
 }
 
-Result<SecureBuffer> OpenSealed(const BoxKeyPair& recipient, ByteView sealed) {
+Status OpenSealedInto(const BoxKeyPair& recipient, ByteView sealed, std::span<uint8_t> out) {
   if (Status s = CheckSize("box secret key", recipient.secret_key.size(), crypto_box_SECRETKEYBYTES);
       !s.ok()) {
-    return Fail(s);
+    return s;
   }
+  if (sealed.size() < kSealOverheadBytes) return Status::Corruption("sealed box is too short");
+  if (Status s = CheckSize("sealed box output", out.size(), sealed.size() - kSealOverheadBytes);
+      !s.ok()) {
+    return s;
+  }
+  if (crypto_box_seal_open(out.data(), sealed.data(), sealed.size(), recipient.public_key.data(),
+                           recipient.secret_key.data()) != 0) {
+    sodium_memzero(out.data(), out.size());
+    return Status::Corruption("sealed box does not open with this key");
+  }
+  return Status::OK();
+}
+
+Result<SecureBuffer> OpenSealed(const BoxKeyPair& recipient, ByteView sealed) {
   if (sealed.size() < kSealOverheadBytes) return Fail(Status::Corruption("sealed box is too short"));
   SecureBuffer plain(sealed.size() - kSealOverheadBytes);
-  if (crypto_box_seal_open(plain.data(), sealed.data(), sealed.size(),
-                           recipient.public_key.data(), recipient.secret_key.data()) != 0) {
-    return Fail(Status::Corruption("sealed box does not open with this key"));
-  }
+  if (Status s = OpenSealedInto(recipient, sealed, plain.bytes()); !s.ok()) return Fail(s);
   return plain;
 }
 

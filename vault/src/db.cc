@@ -102,9 +102,9 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
                                                                : std::span<const uint8_t>());
   rc = sqlite3_key(raw, spec.data(), static_cast<int>(spec.size()));
   if (rc != SQLITE_OK) return Fail(SqliteStatus(raw, rc, "set vault key"));
-  // 4 KiB pages: SQLCipher 3's default 1 KiB page costs 5.7x on bulk
-  // inserts here, 4 KiB 1.4x (bench/RESULTS.md). Not stored in the file, so
-  // it is set on every open.
+  // 4 KiB pages: SQLCipher 3's default 1 KiB page makes bulk inserts 1.8x
+  // slower than 4 KiB here (bench/RESULTS.md, section 9). Not stored in the
+  // file, so it is set on every open.
   if (Status s = db->Exec("PRAGMA cipher_page_size = 4096;"); !s.ok()) return Fail(s);
   // The first read decrypts page 1: a wrong key shows here, before anything
   // is written.

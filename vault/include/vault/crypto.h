@@ -64,6 +64,12 @@ Result<Bytes> AeadSeal(Env& env, const SecureBuffer& key, ByteView plaintext, By
 // box does not authenticate. (The identity file turns this into
 // WrongPassphrase after its own integrity check.)
 Result<SecureBuffer> AeadOpen(const SecureBuffer& key, ByteView box, ByteView ad);
+// The same into caller-owned memory (e.g. a SecureBuffer reused across a
+// loop): each AeadOpen allocates a fresh SecureBuffer, and sodium_malloc's
+// guard pages and mlock cost ~50 us here (bench/RESULTS.md). `out` must be
+// exactly box.size() - kAeadNonceBytes - kAeadTagBytes bytes; it is zeroed
+// on failure.
+Status AeadOpenInto(const SecureBuffer& key, ByteView box, ByteView ad, std::span<uint8_t> out);
 
 // --- Key pairs --------------------------------------------------------------
 
@@ -86,6 +92,9 @@ Result<BoxKeyPair> BoxKeyPairFromSeed(const SecureBuffer& seed);
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView plaintext);
 // Corruption if the box was not sealed to this key pair or was modified.
 Result<SecureBuffer> OpenSealed(const BoxKeyPair& recipient, ByteView sealed);
+// The same into caller-owned memory of exactly sealed.size() -
+// kSealOverheadBytes bytes (see AeadOpenInto); zeroed on failure.
+Status OpenSealedInto(const BoxKeyPair& recipient, ByteView sealed, std::span<uint8_t> out);
 
 // --- Ed25519 ----------------------------------------------------------------
 
