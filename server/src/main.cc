@@ -1,29 +1,352 @@
 #include "server/main.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
-
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
+#include "server/config.h"
+#include "server/server.h"
 #include "vault/crypto.h"
 #include "vault/hardening.h"
+#include "vault/server_keys.h"
+#include "vault/tls_cert.h"
+#include "vault/vault.h"
+
+extern char** environ;
 
 namespace server {
+namespace {
+
+using vault::Result;
+using vault::SecureBuffer;
+using vault::Status;
+
+constexpr char kKeyFile[] = "server.key";
+constexpr char kVaultFile[] = "vault.db";
+constexpr char kTlsKeyFile[] = "tls.key";
+constexpr char kTlsCertFile[] = "tls.crt";
+constexpr char kConfigFile[] = "batond.conf";
+
+int Die(const Status& s) {
+  std::cerr << "batond: " << s.ToString() << "\n";
+  return 1;
+}
+
+// A passphrase from a file ("-" for standard input), without its trailing
+// newline, in locked memory.
+Result<SecureBuffer> ReadPassphrase(vault::Env& env, const std::string& path) {
+  std::vector<uint8_t> raw;
+  if (path == "-") {
+    std::string line;
+    std::getline(std::cin, line);
+    raw.assign(line.begin(), line.end());
+    std::fill(line.begin(), line.end(), '\0');
+  } else {
+    auto bytes = env.ReadFile(path);
+    if (!bytes) return vault::Fail(bytes.error());
+    raw = std::move(*bytes);
+  }
+  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.pop_back();
+  SecureBuffer out = SecureBuffer::CopyOf(raw);
+  std::fill(raw.begin(), raw.end(), 0);
+  if (out.empty()) return vault::Fail(Status::InvalidArgument("the passphrase is empty"));
+  return out;
+}
+
+std::map<std::string, std::string> Environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+// A single-use owner invite, valid for 7 days; returns the code (stored
+// only as a hash).
+Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const std::string& name) {
+  uint8_t raw[16];
+  env.RandomBytes(raw);
+  std::string code = vault::crypto::ToHex(raw);
+  vault::Invite invite;
+  invite.code_hash = vault::crypto::Blake2b256(vault::crypto::AsBytes(code));
+  invite.role = "owner";
+  invite.name = name;
+  invite.created_by = "server";
+  invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          (env.Now() + std::chrono::days(7)).time_since_epoch())
+                          .count();
+  if (Status s = db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); });
+      !s.ok()) {
+    return vault::Fail(s);
+  }
+  return code;
+}
+
+// The keys and the open vault of a data dir.
+struct DataDir {
+  vault::ServerKeys keys;
+  std::unique_ptr<vault::Vault> vault;
+};
+
+Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
+                            const std::string& passphrase_file) {
+  const std::string dir = data_dir + "/";
+  auto key_file = env.ReadFile(dir + kKeyFile);
+  if (!key_file) {
+    return vault::Fail(key_file.error().WithContext("is " + data_dir + " a data dir? (batond init)"));
+  }
+  auto info = vault::InspectServerKeyFile(*key_file);
+  std::fill(key_file->begin(), key_file->end(), 0);
+  if (!info) return vault::Fail(info.error());
+  std::optional<SecureBuffer> passphrase;
+  if (info->needs_passphrase()) {
+    if (passphrase_file.empty()) {
+      return vault::Fail(Status::FailedPrecondition(
+          "the server key file is sealed: pass --passphrase-file FILE (or - for stdin)"));
+    }
+    auto p = ReadPassphrase(env, passphrase_file);
+    if (!p) return vault::Fail(p.error());
+    passphrase = std::move(*p);
+  }
+  auto keys = passphrase ? vault::LoadServerKeys(env, dir + kKeyFile, passphrase->bytes())
+                         : vault::LoadServerKeys(env, dir + kKeyFile);
+  if (!keys) return vault::Fail(keys.error());
+  auto db = vault::Vault::Open(env, dir + kVaultFile, keys->db_key(),
+                               vault::Vault::Mode::kOpenExisting);
+  if (!db) return vault::Fail(db.error());
+  return DataDir{std::move(*keys), std::move(*db)};
+}
+
+// A new owner invite for a team that has no active owner yet (e.g. the code
+// printed by init was lost before anyone joined). Refused once an owner
+// exists: owners invite owners through the API, which is audited with them
+// as the actor.
+int RunInviteOwner(vault::Env& env, const std::string& data_dir, const std::string& passphrase_file,
+                   const std::string& name) {
+  auto dd = OpenDataDir(env, data_dir, passphrase_file);
+  if (!dd) return Die(dd.error());
+  bool has_owner = false;
+  if (Status s = dd->vault->Read([&](vault::ReadTxn& t) -> Status {
+        auto members = t.ListMembers();
+        if (!members) return members.error();
+        for (const auto& m : *members) has_owner |= m.role == "owner" && m.status == "active";
+        return Status::OK();
+      });
+      !s.ok()) {
+    return Die(s);
+  }
+  if (has_owner) {
+    return Die(Status::FailedPrecondition(
+        "the team has an owner; owners invite others with baton (the API)"));
+  }
+  auto code = CreateOwnerInvite(env, *dd->vault, name);
+  if (!code) return Die(code.error());
+  std::cout << *code << "\n";
+  return 0;
+}
+
+struct InitOptions {
+  std::string dir;
+  std::vector<std::string> names;
+  std::string owner_name = "owner";
+  std::string passphrase_file;
+};
+
+int RunInit(vault::Env& env, const InitOptions& o) {
+  if (Status s = env.CreateDir(o.dir, 0700); !s.ok()) {
+    return Die(s.IsAlreadyExists()
+                   ? Status::AlreadyExists(o.dir + " exists; refusing to overwrite a data dir")
+                   : s);
+  }
+  const std::string dir = o.dir + "/";
+  vault::ServerKeys keys = vault::ServerKeys::Generate(env);
+  std::optional<SecureBuffer> passphrase;
+  std::optional<vault::ServerKeyPassphrase> seal;
+  if (!o.passphrase_file.empty()) {
+    auto p = ReadPassphrase(env, o.passphrase_file);
+    if (!p) return Die(p.error());
+    passphrase = std::move(*p);
+    std::cerr << "Calibrating the passphrase KDF (about 1 s)...\n";
+    auto cal = vault::kdf::Calibrate({}, vault::kdf::MeasuredCost(env));
+    if (!cal) return Die(cal.error());
+    seal = vault::ServerKeyPassphrase{passphrase->bytes(), cal->params};
+    std::cerr << "Argon2id: " << cal->params.memory_bytes / vault::kdf::kMiB << " MiB, t="
+              << cal->params.iterations << "\n";
+  }
+  if (Status s = vault::SaveServerKeys(env, dir + kKeyFile, keys, seal); !s.ok()) return Die(s);
+  auto tls = vault::GenerateSelfSignedTls(env, env.Now(), o.names);
+  if (!tls) return Die(tls.error());
+  if (Status s = env.WriteFileAtomic(dir + kTlsKeyFile, tls->key_pem.bytes(), 0600); !s.ok()) {
+    return Die(s);
+  }
+  if (Status s = env.WriteFileAtomic(dir + kTlsCertFile, vault::crypto::AsBytes(tls->cert_pem), 0644);
+      !s.ok()) {
+    return Die(s);
+  }
+  auto db = vault::Vault::Open(env, dir + kVaultFile, keys.db_key(), vault::Vault::Mode::kCreateNew);
+  if (!db) return Die(db.error());
+  auto code = CreateOwnerInvite(env, **db, o.owner_name);
+  if (!code) return Die(code.error());
+  std::cout << "Created " << o.dir << "\n"
+            << "TLS certificate SHA-256 fingerprint:\n  " << tls->fingerprint_sha256 << "\n"
+            << "Owner invite code (single use, valid 7 days; shown once):\n  " << *code << "\n";
+  return 0;
+}
+
+struct ServeOptions {
+  std::string config_file;
+  std::string passphrase_file;
+  std::map<std::string, std::string> flags;  // config keys set on the command line
+};
+
+int RunServe(vault::Env& env, Config config, const ServeOptions& o) {
+  // Defaults < config file < BATON_* environment < flags.
+  const auto environment = Environment();
+  std::string config_file = o.config_file;
+  if (auto it = o.flags.find("data_dir"); it != o.flags.end()) config.data_dir = it->second;
+  if (auto it = environment.find("BATON_DATA_DIR"); it != environment.end() &&
+                                                    !o.flags.contains("data_dir")) {
+    config.data_dir = it->second;
+  }
+  if (config_file.empty() && env.FileExists(config.data_dir + "/" + kConfigFile)) {
+    config_file = config.data_dir + "/" + kConfigFile;
+  }
+  if (!config_file.empty()) {
+    auto text = env.ReadFile(config_file);
+    if (!text) return Die(text.error());
+    if (Status s = ApplyConfigText(std::string(text->begin(), text->end()), config); !s.ok()) {
+      return Die(s.WithContext(config_file));
+    }
+  }
+  if (Status s = ApplyEnvironment(environment, config); !s.ok()) return Die(s);
+  for (const auto& [k, v] : o.flags) {
+    if (Status s = ApplySetting(k, v, config); !s.ok()) return Die(s);
+  }
+  const std::string dir = config.data_dir + "/";
+
+  auto dd = OpenDataDir(env, config.data_dir, o.passphrase_file);
+  if (!dd) return Die(dd.error());
+  auto cert = env.ReadFile(dir + kTlsCertFile);
+  if (!cert) return Die(cert.error());
+  auto tls_key = env.ReadFile(dir + kTlsKeyFile);
+  if (!tls_key) return Die(tls_key.error());
+  SecureBuffer tls_key_pem = SecureBuffer::CopyOf(*tls_key);
+  std::fill(tls_key->begin(), tls_key->end(), 0);
+  const std::string cert_pem(cert->begin(), cert->end());
+  auto fingerprint = vault::CertificateFingerprint(cert_pem);
+  if (!fingerprint) return Die(fingerprint.error());
+
+  Deps deps;
+  deps.env = &env;
+  deps.vault = dd->vault.get();
+  deps.audit_key = &dd->keys.audit();
+  deps.escrow_public_key = dd->keys.escrow_public_key();
+  deps.tls_cert_pem = cert_pem;
+  deps.tls_key_pem = &tls_key_pem;
+  auto srv = Server::Create(config, deps);
+  if (!srv) return Die(srv.error());
+  auto port = (*srv)->Bind();
+  if (!port) return Die(port.error());
+
+  // SIGTERM/SIGINT end the server gracefully: a watcher thread waits for
+  // them (blocked everywhere else) and stops the listener; in-flight
+  // requests finish before Serve() returns.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread([&stop_signals, s = srv->get()] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::clog << "batond: signal " << sig << ", shutting down\n";
+    s->Shutdown();
+  }).detach();
+  // Periodic checkpoints (wall-clock waiting in production only).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread checkpointer([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return done; })) {
+      lock.unlock();
+      if (auto cp = (*srv)->Checkpoint(); !cp) std::clog << "batond: " << cp.error().ToString() << "\n";
+      lock.lock();
+    }
+  });
+
+  std::cout << "batond " << BATON_VERSION << " listening on https://" << config.listen_host << ":"
+            << *port << "\n"
+            << "TLS certificate SHA-256 fingerprint: " << *fingerprint << "\n"
+            << std::flush;
+  Status served = (*srv)->Serve();
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  checkpointer.join();
+  if (auto cp = (*srv)->Checkpoint(); !cp) std::clog << "batond: " << cp.error().ToString() << "\n";
+  if (!served.ok()) return Die(served);
+  std::clog << "batond: stopped\n";
+  return 0;
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
-  if (vault::Status s = vault::DisableCoreDumps(); !s.ok()) {
-    std::cerr << "batond: " << s.ToString() << "\n";
-    return 1;
-  }
-  if (vault::Status s = vault::crypto::Init(); !s.ok()) {
-    std::cerr << "batond: " << s.ToString() << "\n";
-    return 1;
-  }
+  if (Status s = vault::DisableCoreDumps(); !s.ok()) return Die(s);
+  if (Status s = vault::crypto::Init(); !s.ok()) return Die(s);
+  vault::Env& env = vault::Env::Default();
+
   CLI::App app{"batond: the baton server (HTTPS API, emergency access, audit log)", "batond"};
   app.set_version_flag("--version", "batond " BATON_VERSION);
-  app.require_subcommand(0, 1);
+  app.require_subcommand(1);
+
+  InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Create a data dir: keys, TLS certificate, vault");
+  init_cmd->add_option("dir", init.dir, "The data dir to create (mode 0700)")->required();
+  init_cmd->add_option("--name", init.names,
+                       "Extra host name or IP for the certificate (repeatable)");
+  init_cmd->add_option("--owner", init.owner_name, "Name of the first owner")->capture_default_str();
+  init_cmd->add_option("--passphrase-file", init.passphrase_file,
+                       "Seal the server key file with the passphrase in FILE (- for stdin)");
+
+  Config config;
+  ServeOptions serve;
+  std::string data_dir, listen, port;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+  serve_cmd->add_option("--data", data_dir, "Data dir (default ./var/baton; BATON_DATA_DIR)");
+  serve_cmd->add_option("--config", serve.config_file,
+                        "Config file (default DATA/batond.conf if present)");
+  serve_cmd->add_option("--listen", listen, "Address to bind (default 127.0.0.1)");
+  serve_cmd->add_option("--port", port, "Port (default 8443; 0 lets the OS pick)");
+  serve_cmd->add_option("--passphrase-file", serve.passphrase_file,
+                        "Passphrase of a sealed server key file (- for stdin)");
+
+  std::string invite_dir = "./var/baton", invite_passphrase, invite_name = "owner";
+  auto* invite_cmd = app.add_subcommand(
+      "invite-owner", "Print a new owner invite code, for a team that has no owner yet");
+  invite_cmd->add_option("--data", invite_dir, "Data dir")->capture_default_str();
+  invite_cmd->add_option("--owner", invite_name, "Name of the owner")->capture_default_str();
+  invite_cmd->add_option("--passphrase-file", invite_passphrase,
+                         "Passphrase of a sealed server key file (- for stdin)");
+
   CLI11_PARSE(app, argc, argv);
-  std::cout << app.help();
-  return 0;
+  if (*init_cmd) return RunInit(env, init);
+  if (*invite_cmd) return RunInviteOwner(env, invite_dir, invite_passphrase, invite_name);
+  if (!data_dir.empty()) serve.flags["data_dir"] = data_dir;
+  if (!listen.empty()) serve.flags["listen_host"] = listen;
+  if (!port.empty()) serve.flags["port"] = port;
+  return RunServe(env, config, serve);
 }
 
 }  // namespace server

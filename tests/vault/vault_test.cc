@@ -102,6 +102,14 @@ TEST_F(VaultTest, FileIsEncryptedAndMarked) {
   EXPECT_EQ(text.find("SQLite format"), std::string::npos);
 }
 
+TEST_F(VaultTest, DatabaseFilesArePrivate) {
+  Populate();
+  for (const std::string& f : {path_, path_ + "-wal"}) {
+    ASSERT_OK_AND_ASSIGN(uint32_t mode, Env::Default().FileMode(f));
+    EXPECT_EQ(mode, 0600u) << f;
+  }
+}
+
 TEST_F(VaultTest, WrongKeyIsDistinctAndChangesNothing) {
   Populate();
   vault_.reset();

@@ -85,6 +85,11 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
     if (Status s = CheckHeader(files, path); !s.ok()) return Fail(s);
   } else if (exists) {
     return Fail(Status::AlreadyExists(path + " exists; refusing to overwrite it"));
+  } else if (Status s = files.WriteFileAtomic(path, {}, 0600); !s.ok()) {
+    // An empty file is a new database to SQLite; creating it first makes it
+    // 0600 whatever the umask, and SQLite gives its -wal and -shm files the
+    // database file's mode.
+    return Fail(s);
   }
 
   sqlite3* raw = nullptr;

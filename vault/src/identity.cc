@@ -4,8 +4,13 @@
 #include <cstring>
 #include <string_view>
 
+#include "binary_format.h"
+
 namespace vault {
 namespace {
+
+using binary_format::LoadLE;
+using binary_format::StoreLE;
 
 constexpr std::string_view kMagic = "BATON-ID";
 constexpr uint8_t kKdfArgon2id13 = 1;
@@ -30,17 +35,8 @@ constexpr size_t kBoxBytes = crypto::kAeadNonceBytes + crypto::kKeyBytes + crypt
 constexpr size_t kOffChecksum = kOffBox + kBoxBytes;
 static_assert(kOffChecksum + crypto::kHashBytes == kIdentityFileBytes);
 
-template <typename T>
-T LoadLE(std::span<const uint8_t> in, size_t off) {
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(in[off + i]) << (8 * i);
-  return v;
-}
-
-template <typename T>
-void StoreLE(std::span<uint8_t> out, size_t off, T v) {
-  for (size_t i = 0; i < sizeof(T); ++i) out[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
+constexpr binary_format::Frame kFrame{kMagic, "identity file", "baton identity file",
+                                      kIdentityFileVersion, kIdentityFileBytes};
 
 Status CheckPassphrase(std::span<const uint8_t> passphrase) {
   if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
@@ -82,34 +78,9 @@ std::string Identity::Fingerprint() const {
 }
 
 Result<IdentityFileInfo> InspectIdentityFile(std::span<const uint8_t> file) {
-  const size_t magic_len = std::min(file.size(), kMagic.size());
-  if (!std::equal(file.begin(), file.begin() + static_cast<ptrdiff_t>(magic_len), kMagic.begin())) {
-    return Fail(Status::InvalidArgument("not a baton identity file"));
-  }
-  if (file.size() < kOffVersion + 2) {
-    return Fail(Status::Corruption("identity file is truncated (" + std::to_string(file.size()) +
-                                   " bytes)"));
-  }
+  if (Status s = binary_format::CheckFrame(file, kFrame); !s.ok()) return Fail(s);
   IdentityFileInfo info;
   info.version = LoadLE<uint16_t>(file, kOffVersion);
-  if (info.version != kIdentityFileVersion) {
-    return Fail(Status::Unsupported("identity file version " + std::to_string(info.version) +
-                                    " is not supported (this baton reads version " +
-                                    std::to_string(kIdentityFileVersion) + ")"));
-  }
-  if (file.size() < kIdentityFileBytes) {
-    return Fail(Status::Corruption("identity file is truncated (" + std::to_string(file.size()) +
-                                   " of " + std::to_string(kIdentityFileBytes) + " bytes)"));
-  }
-  if (file.size() > kIdentityFileBytes) {
-    return Fail(Status::Corruption("identity file has " +
-                                   std::to_string(file.size() - kIdentityFileBytes) +
-                                   " unexpected trailing bytes"));
-  }
-  const crypto::Hash sum = crypto::Blake2b256(file.first(kOffChecksum));
-  if (!crypto::ConstantTimeEqual(sum, file.subspan(kOffChecksum))) {
-    return Fail(Status::Corruption("identity file is damaged (checksum mismatch)"));
-  }
   if (file[kOffKdfAlg] != kKdfArgon2id13 || file[kOffAeadAlg] != kAeadXChaCha20Poly1305) {
     return Fail(Status::Unsupported("identity file uses an unknown KDF or cipher"));
   }
@@ -132,8 +103,7 @@ Result<std::vector<uint8_t>> EncodeIdentityFile(Env& env, const Identity& id,
   if (Status s = kdf::Validate(params); !s.ok()) return Fail(s);
   std::vector<uint8_t> file(kIdentityFileBytes, 0);
   std::span<uint8_t> out(file);
-  std::copy(kMagic.begin(), kMagic.end(), out.begin());
-  StoreLE<uint16_t>(out, kOffVersion, kIdentityFileVersion);
+  binary_format::StoreFrameHeader(out, kFrame);
   out[kOffKdfAlg] = kKdfArgon2id13;
   out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
   StoreLE<uint32_t>(out, kOffIterations, params.iterations);
@@ -149,8 +119,7 @@ Result<std::vector<uint8_t>> EncodeIdentityFile(Env& env, const Identity& id,
   auto box = crypto::AeadSeal(env, *key, id.seed().bytes(), out.first(kOffBox));
   if (!box) return Fail(box.error());
   std::copy(box->begin(), box->end(), out.begin() + kOffBox);
-  const crypto::Hash sum = crypto::Blake2b256(out.first(kOffChecksum));
-  std::copy(sum.begin(), sum.end(), out.begin() + kOffChecksum);
+  binary_format::StoreChecksum(out);
   return file;
 }
 

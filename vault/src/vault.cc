@@ -55,10 +55,13 @@ class TxnImpl final : public WriteTxn {
   Result<ItemMeta> GetItemMeta(const std::string& item_id) override;
   Result<std::vector<ItemMeta>> ListItems(const std::string& collection_id) override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
+  Result<Session> GetSession(const crypto::Hash& token_hash) override;
+  Result<std::vector<std::string>> ListAccessibleCollections(const std::string& member_id) override;
   Result<audit::Head> AuditHead() override;
   Result<std::vector<audit::Event>> ReadAudit(int64_t from_seq, int64_t limit) override;
   Status ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) override;
   Result<std::vector<audit::Checkpoint>> ListCheckpoints() override;
+  Result<std::optional<audit::Checkpoint>> LatestCheckpoint() override;
 
   Status AddMember(const Actor& actor, const Member& m) override;
   Status SetMemberRole(const Actor& actor, const std::string& id, const std::string& role) override;
@@ -81,6 +84,10 @@ class TxnImpl final : public WriteTxn {
   Status FlagItem(const Actor& actor, const std::string& item_id,
                   const RotationFlagRecord& flag) override;
   Status PutSetting(const Actor& actor, const std::string& key, const std::string& value) override;
+  Status CreateInvite(const Actor& actor, const Invite& invite) override;
+  Result<Member> RedeemInvite(const crypto::Hash& code_hash, Member m) override;
+  Status CreateSession(const Actor& actor, const Session& session) override;
+  Status DeleteSession(const Actor& actor, const crypto::Hash& token_hash) override;
   Status Record(const Actor& actor, const std::string& action, const std::string& target,
                 const std::string& details_json) override;
   Status AddCheckpoint(const audit::Checkpoint& cp) override;
@@ -517,6 +524,34 @@ Result<std::optional<std::string>> TxnImpl::GetSetting(const std::string& key) {
   return value;
 }
 
+Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
+  BATON_PREPARE(st,
+                "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?");
+  st->Bind(1, token_hash);
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Status::NotFound("no such session"));
+  Session out{token_hash, st->ColumnText(0), st->ColumnInt(1), st->ColumnInt(2)};
+  st->Reset();
+  return out;
+}
+
+Result<std::vector<std::string>> TxnImpl::ListAccessibleCollections(const std::string& member_id) {
+  BATON_PREPARE(st,
+                "SELECT collection_id FROM collection_access WHERE member_id = ? "
+                "ORDER BY collection_id");
+  st->Bind(1, member_id);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back(st->ColumnText(0));
+  }
+  st->Reset();
+  return out;
+}
+
 Result<audit::Head> TxnImpl::AuditHead() {
   if (head_ != nullptr) return *head_;
   BATON_PREPARE(st, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
@@ -562,6 +597,21 @@ Result<std::vector<audit::Event>> TxnImpl::ReadAudit(int64_t from_seq, int64_t l
     return static_cast<int64_t>(out.size()) < limit;
   });
   if (!s.ok()) return Fail(s);
+  return out;
+}
+
+Result<std::optional<audit::Checkpoint>> TxnImpl::LatestCheckpoint() {
+  BATON_PREPARE(st,
+                "SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq DESC "
+                "LIMIT 1");
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  std::optional<audit::Checkpoint> out;
+  if (*row) {
+    out = audit::Checkpoint{st->ColumnInt(0), ToArray<32>(st->ColumnBlob(1)), st->ColumnInt(2),
+                            ToArray<64>(st->ColumnBlob(3))};
+  }
+  st->Reset();
   return out;
 }
 
@@ -916,6 +966,68 @@ Status TxnImpl::PutSetting(const Actor& actor, const std::string& key, const std
   st->Bind(1, key).Bind(2, value);
   if (Status s = st->Run(); !s.ok()) return s;
   return Append(actor, "setting.put", "setting:" + key, nlohmann::json::object());
+}
+
+Status TxnImpl::CreateInvite(const Actor& actor, const Invite& invite) {
+  if (auto role = ParseTeamRole(invite.role); !role) return role.error();
+  if (invite.name.empty()) return Status::InvalidArgument("an invite needs the new member's name");
+  BATON_PREPARE_S(st,
+                  "INSERT INTO invites (code_hash, role, name, created_by, created_ms, expires_ms) "
+                  "VALUES (?, ?, ?, ?, ?, ?)");
+  st->Bind(1, invite.code_hash).Bind(2, invite.role).Bind(3, invite.name);
+  st->Bind(4, invite.created_by).Bind(5, NowMs()).Bind(6, invite.expires_ms);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "invite.create", "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
+                {{"role", invite.role}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
+}
+
+Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
+  BATON_PREPARE(st, "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?");
+  st->Bind(1, code_hash);
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Status::NotFound("unknown invite code"));
+  m.role = st->ColumnText(0);
+  m.name = st->ColumnText(1);
+  const int64_t expires = st->ColumnInt(2);
+  const bool used = !st->ColumnIsNull(3);
+  st->Reset();
+  const int64_t now = NowMs();
+  if (used) return Fail(Status::FailedPrecondition("this invite code was already used"));
+  if (now >= expires) return Fail(Status::FailedPrecondition("this invite code has expired"));
+  {
+    BATON_PREPARE(use, "UPDATE invites SET used_ms = ?, used_by = ? WHERE code_hash = ?");
+    // Insert the member first: used_by references it.
+    if (Status s = AddMember({m.id}, m); !s.ok()) return Fail(s);
+    use->Bind(1, now).Bind(2, m.id).Bind(3, code_hash);
+    if (Status s = use->Run(); !s.ok()) return Fail(s);
+  }
+  m.status = "active";
+  m.created_ms = now;
+  return m;
+}
+
+Status TxnImpl::CreateSession(const Actor& actor, const Session& session) {
+  BATON_PREPARE_S(st,
+                  "INSERT INTO sessions (token_hash, member_id, created_ms, expires_ms) "
+                  "VALUES (?, ?, ?, ?)");
+  st->Bind(1, session.token_hash).Bind(2, session.member_id).Bind(3, NowMs());
+  st->Bind(4, session.expires_ms);
+  if (Status s = st->Run(); !s.ok()) return s;
+  // Expired sessions of anyone are swept here: logins are rare, so this is
+  // cheap and keeps the table small without a timer.
+  BATON_PREPARE_S(sweep, "DELETE FROM sessions WHERE expires_ms <= ?");
+  sweep->Bind(1, NowMs());
+  if (Status s = sweep->Run(); !s.ok()) return s;
+  return Append(actor, "auth.login", "member:" + session.member_id,
+                {{"expires_ms", session.expires_ms}});
+}
+
+Status TxnImpl::DeleteSession(const Actor& actor, const crypto::Hash& token_hash) {
+  BATON_PREPARE_S(st, "DELETE FROM sessions WHERE token_hash = ?");
+  st->Bind(1, token_hash);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "auth.logout", "member:" + actor.id, nlohmann::json::object());
 }
 
 Status TxnImpl::Record(const Actor& actor, const std::string& action, const std::string& target,

@@ -96,6 +96,23 @@ struct ItemWithCiphertext {
   std::vector<uint8_t> ciphertext;  // of meta.version
 };
 
+struct Invite {
+  crypto::Hash code_hash{};  // BLAKE2b-256 of the one-time code; the code is never stored
+  std::string role;
+  std::string name;  // the name the new member will have
+  std::string created_by;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+  std::optional<int64_t> used_ms;
+};
+
+struct Session {
+  crypto::Hash token_hash{};  // BLAKE2b-256 of the bearer token
+  std::string member_id;
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;
+};
+
 // Who does something: a member id, or "server" for the server itself.
 struct Actor {
   std::string id;
@@ -118,12 +135,18 @@ class ReadTxn {
   virtual Result<ItemMeta> GetItemMeta(const std::string& item_id) = 0;
   virtual Result<std::vector<ItemMeta>> ListItems(const std::string& collection_id) = 0;
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  // NotFound for an unknown token; expiry is the caller's to check.
+  virtual Result<Session> GetSession(const crypto::Hash& token_hash) = 0;
+  // Collection ids the member holds an access row for.
+  virtual Result<std::vector<std::string>> ListAccessibleCollections(
+      const std::string& member_id) = 0;
   virtual Result<audit::Head> AuditHead() = 0;
   // Up to `limit` events with seq >= from_seq, in order.
   virtual Result<std::vector<audit::Event>> ReadAudit(int64_t from_seq, int64_t limit) = 0;
   // Streams all events with seq >= from_seq to `fn` (stops if fn returns false).
   virtual Status ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) = 0;
   virtual Result<std::vector<audit::Checkpoint>> ListCheckpoints() = 0;
+  virtual Result<std::optional<audit::Checkpoint>> LatestCheckpoint() = 0;
 };
 
 // Mutations; each appends its audit event. Audited reads live here too.
@@ -164,6 +187,14 @@ class WriteTxn : public ReadTxn {
 
   virtual Status PutSetting(const Actor& actor, const std::string& key,
                             const std::string& value) = 0;
+
+  virtual Status CreateInvite(const Actor& actor, const Invite& invite) = 0;
+  // Redeems an unused, unexpired invite at `now_ms`: adds `m` (id, keys; name
+  // and role come from the invite) and marks the invite used. NotFound for
+  // an unknown code, FailedPrecondition if used or expired.
+  virtual Result<Member> RedeemInvite(const crypto::Hash& code_hash, Member m) = 0;
+  virtual Status CreateSession(const Actor& actor, const Session& session) = 0;
+  virtual Status DeleteSession(const Actor& actor, const crypto::Hash& token_hash) = 0;
   // An event with no other change (e.g. "login").
   virtual Status Record(const Actor& actor, const std::string& action, const std::string& target,
                         const std::string& details_json) = 0;

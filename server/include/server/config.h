@@ -1,0 +1,47 @@
+// batond configuration: defaults, then a config file, then BATON_*
+// environment variables, then command-line flags (later wins).
+#ifndef BATON_SERVER_CONFIG_H_
+#define BATON_SERVER_CONFIG_H_
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "vault/status.h"
+
+namespace server {
+
+struct Config {
+  std::string data_dir = "./var/baton";
+  std::string listen_host = "127.0.0.1";
+  int port = 8443;                     // 0: the OS picks (tests)
+  size_t max_body_bytes = 1 << 20;     // per request
+  std::chrono::seconds read_timeout{5};
+  std::chrono::seconds write_timeout{5};
+  std::chrono::seconds keep_alive_timeout{5};
+  size_t keep_alive_max_requests = 1000;
+  size_t min_threads = 8;
+  size_t max_threads = 1024;           // one per open connection at most
+  std::chrono::seconds session_ttl{12 * 3600};
+  std::chrono::seconds challenge_ttl{60};
+  std::chrono::seconds invite_ttl{7 * 24 * 3600};
+  int max_failed_logins = 5;           // per member and per address...
+  std::chrono::seconds failed_login_window{15 * 60};  // ...within this window
+  bool log_requests = true;
+};
+
+// Reads "key = value" lines (# comments) into `config`. Keys are the
+// BATON_* names without the prefix, lower-case: data_dir, listen_host,
+// port, max_body_bytes, read_timeout_s, ... (see packaging/batond.conf).
+// InvalidArgument names the line of an unknown key or a bad value.
+vault::Status ApplyConfigText(const std::string& text, Config& config);
+// Applies BATON_DATA_DIR, BATON_LISTEN_HOST, BATON_PORT, ... from `environ`.
+vault::Status ApplyEnvironment(const std::map<std::string, std::string>& environ,
+                               Config& config);
+// Applies one setting by its config-file key.
+vault::Status ApplySetting(const std::string& key, const std::string& value, Config& config);
+
+}  // namespace server
+
+#endif  // BATON_SERVER_CONFIG_H_

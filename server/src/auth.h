@@ -1,0 +1,68 @@
+// Login challenges and failed-login rate limits. Private to the server.
+#ifndef BATON_SERVER_SRC_AUTH_H_
+#define BATON_SERVER_SRC_AUTH_H_
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "vault/crypto.h"
+#include "vault/env.h"
+
+namespace server {
+
+// Single-use random nonces, each bound to the member it was issued for.
+class Challenges {
+ public:
+  Challenges(vault::Env& env, std::chrono::seconds ttl) : env_(env), ttl_(ttl) {}
+
+  // A fresh nonce (base64url) for `member_id`, valid for the TTL.
+  std::string Issue(const std::string& member_id);
+  // Removes the nonce and returns true if it was issued for `member_id` and
+  // has not expired. A nonce is consumed even when the answer is wrong, so
+  // each one allows a single attempt.
+  bool Consume(const std::string& nonce, const std::string& member_id);
+
+ private:
+  void SweepLocked(vault::TimePoint now);
+
+  vault::Env& env_;
+  const std::chrono::seconds ttl_;
+  std::mutex mu_;
+  struct Entry {
+    std::string member_id;
+    vault::TimePoint expires;
+  };
+  std::map<std::string, Entry> nonces_;
+  static constexpr size_t kMaxOutstanding = 100'000;
+};
+
+// Counts failed logins per key (a member id, an address) in a sliding
+// window; a key with `max_failures` failures in the window is blocked until
+// the oldest of them leaves it.
+class LoginLimiter {
+ public:
+  LoginLimiter(vault::Env& env, int max_failures, std::chrono::seconds window)
+      : env_(env), max_failures_(max_failures), window_(window) {}
+
+  // The wait before `key` may try again, or nullopt if it may try now.
+  std::optional<std::chrono::seconds> RetryAfter(const std::string& key);
+  void RecordFailure(const std::string& key);
+  void Reset(const std::string& key);
+
+ private:
+  void TrimLocked(std::deque<vault::TimePoint>& q, vault::TimePoint now);
+
+  vault::Env& env_;
+  const int max_failures_;
+  const std::chrono::seconds window_;
+  std::mutex mu_;
+  std::map<std::string, std::deque<vault::TimePoint>> failures_;
+};
+
+}  // namespace server
+
+#endif  // BATON_SERVER_SRC_AUTH_H_

@@ -1,0 +1,47 @@
+#include "metrics.h"
+
+#include <sstream>
+
+namespace server {
+
+void Metrics::Observe(const std::string& route, int status, std::chrono::nanoseconds latency) {
+  const double seconds = std::chrono::duration<double>(latency).count();
+  std::lock_guard lock(mu_);
+  ++requests_[{route, status}];
+  Histogram& h = latency_[route];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.counts[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+std::string Metrics::Render(int64_t audit_length) const {
+  std::ostringstream out;
+  std::lock_guard lock(mu_);
+  out << "# HELP baton_http_requests_total HTTP requests by route and status.\n"
+      << "# TYPE baton_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    out << "baton_http_requests_total{route=\"" << key.first << "\",status=\"" << key.second
+        << "\"} " << n << "\n";
+  }
+  out << "# HELP baton_http_request_duration_seconds Request latency by route.\n"
+      << "# TYPE baton_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out << "baton_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\""
+          << kBuckets[i] << "\"} " << h.counts[i] << "\n";
+    }
+    out << "baton_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} "
+        << h.count << "\n"
+        << "baton_http_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << "\n"
+        << "baton_http_request_duration_seconds_count{route=\"" << route << "\"} " << h.count
+        << "\n";
+  }
+  out << "# HELP baton_audit_events Length of the audit log.\n"
+      << "# TYPE baton_audit_events gauge\n"
+      << "baton_audit_events " << audit_length << "\n";
+  return out.str();
+}
+
+}  // namespace server

@@ -1,0 +1,35 @@
+// Request metrics in the Prometheus text format. Private to the server.
+#ifndef BATON_SERVER_SRC_METRICS_H_
+#define BATON_SERVER_SRC_METRICS_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace server {
+
+class Metrics {
+ public:
+  void Observe(const std::string& route, int status, std::chrono::nanoseconds latency);
+  // All metrics; `audit_length` is sampled by the caller.
+  std::string Render(int64_t audit_length) const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status)
+  std::map<std::string, Histogram> latency_;                  // route
+};
+
+}  // namespace server
+
+#endif  // BATON_SERVER_SRC_METRICS_H_

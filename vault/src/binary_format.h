@@ -1,0 +1,93 @@
+// Private helpers shared by baton's fixed-size binary files (the identity
+// file, the server key file): little-endian integers, and the common frame
+// of magic, u16 version right after it, one exact length, and a trailing
+// BLAKE2b-256 checksum of everything before it.
+#ifndef BATON_VAULT_SRC_BINARY_FORMAT_H_
+#define BATON_VAULT_SRC_BINARY_FORMAT_H_
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "vault/crypto.h"
+#include "vault/status.h"
+
+namespace vault::binary_format {
+
+template <std::unsigned_integral T>
+T LoadLE(std::span<const uint8_t> in, size_t off) {
+  T v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(in[off + i]) << (8 * i);
+  return v;
+}
+
+template <std::unsigned_integral T>
+void StoreLE(std::span<uint8_t> out, size_t off, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) out[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+struct Frame {
+  std::string_view magic;  // at offset 0; the u16 version follows it
+  std::string_view name;   // starts the messages: "identity file"
+  std::string_view kind;   // completes "not a ...": "baton identity file"
+  uint16_t version = 0;    // the one version this build reads
+  size_t size = 0;         // the whole file, checksum included
+};
+
+// Checks, in this order: the magic (InvalidArgument "not a <kind>"), the
+// version (Unsupported), the exact size (Corruption: truncated or trailing
+// bytes), the checksum (Corruption: damaged). A proper prefix of the magic
+// counts as a truncated file, not as a foreign one.
+inline Status CheckFrame(std::span<const uint8_t> file, const Frame& f) {
+  const std::string name(f.name);
+  const size_t magic_len = std::min(file.size(), f.magic.size());
+  if (!std::equal(file.begin(), file.begin() + static_cast<ptrdiff_t>(magic_len),
+                  f.magic.begin())) {
+    return Status::InvalidArgument("not a " + std::string(f.kind));
+  }
+  const size_t off_version = f.magic.size();
+  if (file.size() < off_version + 2) {
+    return Status::Corruption(name + " is truncated (" + std::to_string(file.size()) + " bytes)");
+  }
+  const uint16_t version = LoadLE<uint16_t>(file, off_version);
+  if (version != f.version) {
+    return Status::Unsupported(name + " version " + std::to_string(version) +
+                               " is not supported (this baton reads version " +
+                               std::to_string(f.version) + ")");
+  }
+  if (file.size() < f.size) {
+    return Status::Corruption(name + " is truncated (" + std::to_string(file.size()) + " of " +
+                              std::to_string(f.size) + " bytes)");
+  }
+  if (file.size() > f.size) {
+    return Status::Corruption(name + " has " + std::to_string(file.size() - f.size) +
+                              " unexpected trailing bytes");
+  }
+  const size_t body = f.size - crypto::kHashBytes;
+  const crypto::Hash sum = crypto::Blake2b256(file.first(body));
+  if (!crypto::ConstantTimeEqual(sum, file.subspan(body))) {
+    return Status::Corruption(name + " is damaged (checksum mismatch)");
+  }
+  return Status::OK();
+}
+
+// Writes the magic and the version at the start of `out`.
+inline void StoreFrameHeader(std::span<uint8_t> out, const Frame& f) {
+  std::copy(f.magic.begin(), f.magic.end(), out.begin());
+  StoreLE<uint16_t>(out, f.magic.size(), f.version);
+}
+
+// Fills the last crypto::kHashBytes of `out` with the checksum of the rest.
+inline void StoreChecksum(std::span<uint8_t> out) {
+  const size_t body = out.size() - crypto::kHashBytes;
+  const crypto::Hash sum = crypto::Blake2b256(out.first(body));
+  std::copy(sum.begin(), sum.end(), out.begin() + static_cast<ptrdiff_t>(body));
+}
+
+}  // namespace vault::binary_format
+
+#endif  // BATON_VAULT_SRC_BINARY_FORMAT_H_

@@ -1,0 +1,237 @@
+#include "vault/server_keys.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include "binary_format.h"
+
+namespace vault {
+namespace {
+
+using binary_format::LoadLE;
+using binary_format::StoreLE;
+
+constexpr std::string_view kMagic = "BATON-SK";
+constexpr uint8_t kNoAlgorithm = 0;
+constexpr uint8_t kKdfArgon2id13 = 1;
+constexpr uint8_t kAeadXChaCha20Poly1305 = 1;
+
+// Field offsets of format version 1 (see server_keys.h).
+constexpr size_t kOffVersion = 8;
+constexpr size_t kOffProtection = 10;
+constexpr size_t kOffKdfAlg = 11;
+constexpr size_t kOffAeadAlg = 12;
+constexpr size_t kOffIterations = 13;
+constexpr size_t kOffMemory = 17;
+constexpr size_t kOffParallelism = 25;
+constexpr size_t kOffSalt = 29;
+constexpr size_t kOffAuditPk = kOffSalt + kdf::kSaltBytes;
+constexpr size_t kOffEscrowPk = kOffAuditPk + crypto::kPublicKeyBytes;
+constexpr size_t kOffBox = kOffEscrowPk + crypto::kPublicKeyBytes;  // = header length
+constexpr size_t kSecretsBytes = 3 * crypto::kKeyBytes;
+constexpr size_t kBoxBytes = crypto::kAeadNonceBytes + kSecretsBytes + crypto::kAeadTagBytes;
+// In plain mode the secrets sit where the ciphertext would.
+constexpr size_t kOffPlainSecrets = kOffBox + crypto::kAeadNonceBytes;
+constexpr size_t kOffChecksum = kOffBox + kBoxBytes;
+static_assert(kOffVersion == kMagic.size());
+static_assert(kOffChecksum + crypto::kHashBytes == kServerKeyFileBytes);
+
+constexpr binary_format::Frame kFrame{kMagic, "server key file", "baton server key file",
+                                      kServerKeyFileVersion, kServerKeyFileBytes};
+
+Status CheckPassphrase(std::span<const uint8_t> passphrase) {
+  if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
+  return Status::OK();
+}
+
+bool AllZero(std::span<const uint8_t> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
+}
+
+// Splits db key || audit seed || escrow seed into keys and checks them
+// against the public keys the header promised.
+Result<ServerKeys> KeysFromSecrets(std::span<const uint8_t> secrets,
+                                   const ServerKeyFileInfo& info) {
+  auto keys = ServerKeys::FromSecrets(
+      SecureBuffer::CopyOf(secrets.subspan(0, crypto::kKeyBytes)),
+      SecureBuffer::CopyOf(secrets.subspan(crypto::kKeyBytes, crypto::kKeyBytes)),
+      SecureBuffer::CopyOf(secrets.subspan(2 * crypto::kKeyBytes, crypto::kKeyBytes)));
+  if (!keys) return Fail(keys.error());
+  if (keys->audit_public_key() != info.audit_public_key ||
+      keys->escrow_public_key() != info.escrow_public_key) {
+    return Fail(Status::Corruption("server key file public keys do not match its secrets"));
+  }
+  return keys;
+}
+
+}  // namespace
+
+ServerKeys ServerKeys::Generate(Env& env) {
+  auto keys = FromSecrets(crypto::RandomKey(env), crypto::RandomKey(env), crypto::RandomKey(env));
+  return std::move(*keys);  // secrets of the right size cannot fail
+}
+
+Result<ServerKeys> ServerKeys::FromSecrets(SecureBuffer db_key, SecureBuffer audit_seed,
+                                           SecureBuffer escrow_seed) {
+  if (db_key.size() != crypto::kKeyBytes || audit_seed.size() != crypto::kKeyBytes ||
+      escrow_seed.size() != crypto::kKeyBytes) {
+    return Fail(Status::InvalidArgument("server key secrets must be 32 bytes each"));
+  }
+  auto audit = crypto::SigningKeyPairFromSeed(audit_seed);
+  if (!audit) return Fail(audit.error());
+  auto escrow = crypto::BoxKeyPairFromSeed(escrow_seed);
+  if (!escrow) return Fail(escrow.error());
+  ServerKeys keys;
+  keys.db_key_ = std::move(db_key);
+  keys.audit_seed_ = std::move(audit_seed);
+  keys.escrow_seed_ = std::move(escrow_seed);
+  keys.audit_ = std::move(*audit);
+  keys.escrow_ = std::move(*escrow);
+  return keys;
+}
+
+Result<ServerKeyFileInfo> InspectServerKeyFile(std::span<const uint8_t> file) {
+  if (Status s = binary_format::CheckFrame(file, kFrame); !s.ok()) return Fail(s);
+  ServerKeyFileInfo info;
+  info.version = LoadLE<uint16_t>(file, kOffVersion);
+  const uint8_t protection = file[kOffProtection];
+  const uint8_t kdf_alg = file[kOffKdfAlg];
+  const uint8_t aead_alg = file[kOffAeadAlg];
+  if (protection == static_cast<uint8_t>(ServerKeyProtection::kPlain)) {
+    if (kdf_alg != kNoAlgorithm || aead_alg != kNoAlgorithm) {
+      return Fail(Status::Unsupported("plain server key file names a KDF or cipher"));
+    }
+    // A plain file has no use for these; non-zero bytes mean it was not
+    // written by baton (the checksum says it is as written).
+    if (!AllZero(file.subspan(kOffIterations, kOffAuditPk - kOffIterations)) ||
+        !AllZero(file.subspan(kOffBox, crypto::kAeadNonceBytes)) ||
+        !AllZero(file.subspan(kOffPlainSecrets + kSecretsBytes, crypto::kAeadTagBytes))) {
+      return Fail(Status::Corruption("plain server key file has non-zero passphrase fields"));
+    }
+    info.protection = ServerKeyProtection::kPlain;
+  } else if (protection == static_cast<uint8_t>(ServerKeyProtection::kPassphrase)) {
+    if (kdf_alg != kKdfArgon2id13 || aead_alg != kAeadXChaCha20Poly1305) {
+      return Fail(Status::Unsupported("server key file uses an unknown KDF or cipher"));
+    }
+    kdf::Params params;
+    params.iterations = LoadLE<uint32_t>(file, kOffIterations);
+    params.memory_bytes = LoadLE<uint64_t>(file, kOffMemory);
+    params.parallelism = LoadLE<uint32_t>(file, kOffParallelism);
+    if (Status s = kdf::Validate(params); !s.ok()) {
+      return Fail(s.WithContext("server key file KDF parameters are out of bounds"));
+    }
+    info.protection = ServerKeyProtection::kPassphrase;
+    info.kdf = params;
+  } else {
+    return Fail(Status::Unsupported("server key file protection mode " +
+                                    std::to_string(protection) + " is not supported"));
+  }
+  std::copy_n(file.begin() + kOffAuditPk, crypto::kPublicKeyBytes, info.audit_public_key.begin());
+  std::copy_n(file.begin() + kOffEscrowPk, crypto::kPublicKeyBytes,
+              info.escrow_public_key.begin());
+  return info;
+}
+
+Result<SecureBuffer> EncodeServerKeys(Env& env, const ServerKeys& keys,
+                                      const std::optional<ServerKeyPassphrase>& seal) {
+  if (keys.db_key().size() != crypto::kKeyBytes || keys.audit_seed().size() != crypto::kKeyBytes ||
+      keys.escrow_seed().size() != crypto::kKeyBytes) {
+    return Fail(Status::InvalidArgument("server keys are empty (moved from?)"));
+  }
+  if (seal) {
+    if (Status s = CheckPassphrase(seal->passphrase); !s.ok()) return Fail(s);
+    if (Status s = kdf::Validate(seal->params); !s.ok()) return Fail(s);
+  }
+  SecureBuffer file(kServerKeyFileBytes);  // zeroed
+  std::span<uint8_t> out = file.bytes();
+  binary_format::StoreFrameHeader(out, kFrame);
+  std::copy(keys.audit_public_key().begin(), keys.audit_public_key().end(),
+            out.begin() + kOffAuditPk);
+  std::copy(keys.escrow_public_key().begin(), keys.escrow_public_key().end(),
+            out.begin() + kOffEscrowPk);
+
+  // db key || audit seed || escrow seed: straight into the file in plain
+  // mode, into locked memory for the AEAD in sealed mode.
+  SecureBuffer secrets(seal ? kSecretsBytes : 0);
+  std::span<uint8_t> dest =
+      seal ? secrets.bytes() : out.subspan(kOffPlainSecrets, kSecretsBytes);
+  std::copy(keys.db_key().bytes().begin(), keys.db_key().bytes().end(), dest.begin());
+  std::copy(keys.audit_seed().bytes().begin(), keys.audit_seed().bytes().end(),
+            dest.begin() + crypto::kKeyBytes);
+  std::copy(keys.escrow_seed().bytes().begin(), keys.escrow_seed().bytes().end(),
+            dest.begin() + 2 * crypto::kKeyBytes);
+
+  if (!seal) {
+    out[kOffProtection] = static_cast<uint8_t>(ServerKeyProtection::kPlain);
+  } else {
+    out[kOffProtection] = static_cast<uint8_t>(ServerKeyProtection::kPassphrase);
+    out[kOffKdfAlg] = kKdfArgon2id13;
+    out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
+    StoreLE<uint32_t>(out, kOffIterations, seal->params.iterations);
+    StoreLE<uint64_t>(out, kOffMemory, seal->params.memory_bytes);
+    StoreLE<uint32_t>(out, kOffParallelism, seal->params.parallelism);
+    env.RandomBytes(out.subspan(kOffSalt, kdf::kSaltBytes));
+    auto key = kdf::DeriveKey(seal->passphrase, out.subspan(kOffSalt, kdf::kSaltBytes),
+                              seal->params);
+    if (!key) return Fail(key.error());
+    auto box = crypto::AeadSeal(env, *key, secrets.bytes(), out.first(kOffBox));
+    if (!box) return Fail(box.error());
+    if (box->size() != kBoxBytes) return Fail(Status::Internal("unexpected AEAD box size"));
+    std::copy(box->begin(), box->end(), out.begin() + kOffBox);
+  }
+  binary_format::StoreChecksum(out);
+  return file;
+}
+
+Result<ServerKeys> DecodeServerKeys(std::span<const uint8_t> file,
+                                    std::optional<std::span<const uint8_t>> passphrase) {
+  auto info = InspectServerKeyFile(file);
+  if (!info) return Fail(info.error());
+  if (!info->needs_passphrase()) {
+    // Refused rather than ignored: an operator who types a passphrase
+    // believes the file is sealed, and it is not.
+    if (passphrase) {
+      return Fail(Status::InvalidArgument(
+          "server key file is not sealed by a passphrase, but a passphrase was given"));
+    }
+    return KeysFromSecrets(file.subspan(kOffPlainSecrets, kSecretsBytes), *info);
+  }
+  if (!passphrase) {
+    return Fail(Status::FailedPrecondition(
+        "server key file is sealed by a passphrase; a passphrase is required"));
+  }
+  if (Status s = CheckPassphrase(*passphrase); !s.ok()) return Fail(s);
+  auto key = kdf::DeriveKey(*passphrase, file.subspan(kOffSalt, kdf::kSaltBytes), *info->kdf);
+  if (!key) return Fail(key.error());
+  // The checksum matched, so the file is as written: a box that does not
+  // open means the passphrase is wrong.
+  auto secrets = crypto::AeadOpen(*key, file.subspan(kOffBox, kBoxBytes), file.first(kOffBox));
+  if (!secrets) return Fail(Status::WrongPassphrase("wrong passphrase for this server key file"));
+  return KeysFromSecrets(secrets->bytes(), *info);
+}
+
+Status SaveServerKeys(Env& env, const std::string& path, const ServerKeys& keys,
+                      const std::optional<ServerKeyPassphrase>& seal, bool overwrite) {
+  if (!overwrite && env.FileExists(path)) {
+    return Status::AlreadyExists("server key file " + path + " exists; refusing to overwrite it");
+  }
+  auto file = EncodeServerKeys(env, keys, seal);
+  if (!file) return file.error();
+  return env.WriteFileAtomic(path, file->bytes(), 0600);
+}
+
+Result<ServerKeys> LoadServerKeys(Env& env, const std::string& path,
+                                  std::optional<std::span<const uint8_t>> passphrase) {
+  auto file = env.ReadFile(path);
+  if (!file) return Fail(file.error());
+  auto keys = DecodeServerKeys(*file, passphrase);
+  // A plain file is the secrets themselves; do not leave them in the heap.
+  sodium_memzero(file->data(), file->size());
+  if (!keys) return Fail(keys.error().WithContext(path));
+  return keys;
+}
+
+}  // namespace vault
