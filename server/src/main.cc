@@ -160,43 +160,66 @@ struct InitOptions {
   std::string passphrase_file;
 };
 
-int RunInit(vault::Env& env, const InitOptions& o) {
-  if (Status s = env.CreateDir(o.dir, 0700); !s.ok()) {
-    return Die(s.IsAlreadyExists()
-                   ? Status::AlreadyExists(o.dir + " exists; refusing to overwrite a data dir")
-                   : s);
-  }
-  const std::string dir = o.dir + "/";
+// Everything of a data dir, built in `dir` (which exists, empty, 0700).
+Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const InitOptions& o) {
   vault::ServerKeys keys = vault::ServerKeys::Generate(env);
   std::optional<SecureBuffer> passphrase;
   std::optional<vault::ServerKeyPassphrase> seal;
   if (!o.passphrase_file.empty()) {
     auto p = ReadPassphrase(env, o.passphrase_file);
-    if (!p) return Die(p.error());
+    if (!p) return vault::Fail(p.error());
     passphrase = std::move(*p);
     std::cerr << "Calibrating the passphrase KDF (about 1 s)...\n";
     auto cal = vault::kdf::Calibrate({}, vault::kdf::MeasuredCost(env));
-    if (!cal) return Die(cal.error());
+    if (!cal) return vault::Fail(cal.error());
     seal = vault::ServerKeyPassphrase{passphrase->bytes(), cal->params};
     std::cerr << "Argon2id: " << cal->params.memory_bytes / vault::kdf::kMiB << " MiB, t="
               << cal->params.iterations << "\n";
   }
-  if (Status s = vault::SaveServerKeys(env, dir + kKeyFile, keys, seal); !s.ok()) return Die(s);
+  if (Status s = vault::SaveServerKeys(env, dir + "/" + kKeyFile, keys, seal); !s.ok()) {
+    return vault::Fail(s);
+  }
   auto tls = vault::GenerateSelfSignedTls(env, env.Now(), o.names);
-  if (!tls) return Die(tls.error());
-  if (Status s = env.WriteFileAtomic(dir + kTlsKeyFile, tls->key_pem.bytes(), 0600); !s.ok()) {
-    return Die(s);
+  if (!tls) return vault::Fail(tls.error());
+  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsKeyFile, tls->key_pem.bytes(), 0600); !s.ok()) {
+    return vault::Fail(s);
   }
-  if (Status s = env.WriteFileAtomic(dir + kTlsCertFile, vault::crypto::AsBytes(tls->cert_pem), 0644);
+  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsCertFile, vault::crypto::AsBytes(tls->cert_pem),
+                                     0644);
       !s.ok()) {
-    return Die(s);
+    return vault::Fail(s);
   }
-  auto db = vault::Vault::Open(env, dir + kVaultFile, keys.db_key(), vault::Vault::Mode::kCreateNew);
-  if (!db) return Die(db.error());
+  auto db = vault::Vault::Open(env, dir + "/" + kVaultFile, keys.db_key(),
+                               vault::Vault::Mode::kCreateNew);
+  if (!db) return vault::Fail(db.error());
   auto code = CreateOwnerInvite(env, **db, o.owner_name);
-  if (!code) return Die(code.error());
+  if (!code) return vault::Fail(code.error());
+  std::cout << "TLS certificate SHA-256 fingerprint:\n  " << tls->fingerprint_sha256 << "\n";
+  return code;
+}
+
+int RunInit(vault::Env& env, const InitOptions& o) {
+  if (env.FileExists(o.dir)) {
+    return Die(Status::AlreadyExists(o.dir + " exists; refusing to overwrite a data dir"));
+  }
+  // Built under a temporary name and renamed at the end, so a failure
+  // leaves no half-made data dir behind (and init can simply be re-run).
+  const std::string staging = o.dir + ".init-" + vault::crypto::RandomId(env).substr(0, 8);
+  if (Status s = env.CreateDir(staging, 0700); !s.ok()) return Die(s);
+  auto code = BuildDataDir(env, staging, o);
+  if (code) {
+    if (Status s = env.Rename(staging, o.dir); !s.ok()) code = vault::Fail(s);
+  }
+  if (!code) {
+    for (const char* f : {kKeyFile, kTlsKeyFile, kTlsCertFile, kVaultFile}) {
+      (void)env.RemoveFile(staging + "/" + f);
+      (void)env.RemoveFile(staging + "/" + f + std::string("-wal"));
+      (void)env.RemoveFile(staging + "/" + f + std::string("-shm"));
+    }
+    (void)env.RemoveDir(staging);
+    return Die(code.error());
+  }
   std::cout << "Created " << o.dir << "\n"
-            << "TLS certificate SHA-256 fingerprint:\n  " << tls->fingerprint_sha256 << "\n"
             << "Owner invite code (single use, valid 7 days; shown once):\n  " << *code << "\n";
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "auth.h"
 #include "elastic_pool.h"
@@ -212,7 +213,7 @@ class ServerImpl final : public Server {
   Status Init();
   Result<int> Bind() override;
   Status Serve() override;
-  void Shutdown() override { http_->stop(); }
+  void Shutdown() override;
   Result<vault::audit::Checkpoint> Checkpoint() override;
 
  private:
@@ -220,7 +221,6 @@ class ServerImpl final : public Server {
   // Authenticates and authorizes; on failure fills `error`.
   std::optional<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
                                   const std::string* resource, ApiError& error);
-  Result<CollectionAccess> AccessOf(const std::string& member_id, const std::string& collection);
   void Finish(const httplib::Request& req, const httplib::Response& res);
 
   // Handlers.
@@ -243,6 +243,12 @@ class ServerImpl final : public Server {
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};
+  // httplib's stop() does nothing until listen_after_bind() has started
+  // its loop, so a Shutdown() that came earlier (a SIGTERM right after
+  // Bind()) would be lost and Serve() would block in accept() for good.
+  std::mutex run_mu_;
+  bool stop_requested_ = false;  // guarded by run_mu_
+  bool serving_ = false;         // Serve() is in listen_after_bind(); guarded by run_mu_
 };
 
 Status ServerImpl::Init() {
@@ -325,8 +331,37 @@ Result<int> ServerImpl::Bind() {
 }
 
 Status ServerImpl::Serve() {
-  if (!http_->listen_after_bind()) return Status::IOError("the server stopped with an error");
+  {
+    std::lock_guard lock(run_mu_);
+    if (stop_requested_) return Status::OK();
+    serving_ = true;
+  }
+  const bool ok = http_->listen_after_bind();
+  {
+    std::lock_guard lock(run_mu_);
+    serving_ = false;
+  }
+  if (!ok) return Status::IOError("the server stopped with an error");
   return Status::OK();
+}
+
+void ServerImpl::Shutdown() {
+  {
+    std::lock_guard lock(run_mu_);
+    if (stop_requested_) return;  // once is enough
+    stop_requested_ = true;
+    if (!serving_) return;  // Serve() has not started, or has returned
+  }
+  // Serve() is starting: wait the moment until httplib's loop runs, so
+  // that stop() takes effect.
+  while (!http_->is_running()) {
+    {
+      std::lock_guard lock(run_mu_);
+      if (!serving_) return;
+    }
+    std::this_thread::yield();
+  }
+  http_->stop();
 }
 
 bool ServerImpl::WriteOr(httplib::Response& res,
@@ -357,21 +392,6 @@ bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault
   return true;
 }
 
-Result<CollectionAccess> ServerImpl::AccessOf(const std::string& member_id,
-                                              const std::string& collection) {
-  CollectionAccess access = CollectionAccess::kNone;
-  Status s = vault_.Read([&](vault::ReadTxn& t) -> Status {
-    auto a = t.GetAccess(collection, member_id);
-    if (!a) return a.error().IsNotFound() ? Status::OK() : a.error();
-    auto parsed = vault::ParseCollectionAccess(*a);
-    if (!parsed) return parsed.error();
-    access = *parsed;
-    return Status::OK();
-  });
-  if (!s.ok()) return Fail(s);
-  return access;
-}
-
 std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
                                             const std::string* resource, ApiError& error) {
   const std::string auth = req.get_header_value("Authorization");
@@ -380,23 +400,60 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
     error = {401, "unauthenticated", "sign in first (Authorization: Bearer <token>)"};
     return std::nullopt;
   }
-  const std::string token = auth.substr(kBearer.size());
+  const bool scoped = spec.scope == Scope::kCollection || spec.scope == Scope::kItem;
+  if (scoped && (resource == nullptr || !IsId(*resource))) {
+    error = BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits");
+    return std::nullopt;
+  }
   Caller caller;
-  caller.session_hash = crypto::Blake2b256(crypto::AsBytes(token));
+  caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
+  // Session, member, item and access in one read transaction: each
+  // transaction costs a reader connection and page decryption, and every
+  // authenticated request pays this.
+  CollectionAccess access = CollectionAccess::kNone;
+  bool item_missing = false;
+  Status session_status;
   Status s = vault_.Read([&](vault::ReadTxn& t) -> Status {
     auto session = t.GetSession(caller.session_hash);
-    if (!session) return Status::Unauthenticated("the session is unknown or has ended");
+    if (!session) {
+      session_status = Status::Unauthenticated("the session is unknown or has ended");
+      return Status::OK();
+    }
     if (session->expires_ms <= Millis(env_.Now())) {
-      return Status::Unauthenticated("the session has expired; sign in again");
+      session_status = Status::Unauthenticated("the session has expired; sign in again");
+      return Status::OK();
     }
     auto member = t.GetMember(session->member_id);
     if (!member) return member.error();
-    if (member->status != "active") return Status::Unauthenticated("the member was removed");
+    if (member->status != "active") {
+      session_status = Status::Unauthenticated("the member was removed");
+      return Status::OK();
+    }
     caller.member = std::move(*member);
+    if (!scoped) return Status::OK();
+    std::string collection = *resource;
+    if (spec.scope == Scope::kItem) {
+      auto meta = t.GetItemMeta(*resource);
+      if (!meta) {
+        if (!meta.error().IsNotFound()) return meta.error();
+        item_missing = true;
+        return Status::OK();
+      }
+      collection = meta->collection_id;
+    }
+    auto a = t.GetAccess(collection, caller.member.id);
+    if (!a) return a.error().IsNotFound() ? Status::OK() : a.error();
+    auto parsed = vault::ParseCollectionAccess(*a);
+    if (!parsed) return parsed.error();
+    access = *parsed;
     return Status::OK();
   });
   if (!s.ok()) {
-    error = FromStatus(s.IsUnauthenticated() ? s : Status::Unauthenticated("invalid session"));
+    error = FromStatus(s);
+    return std::nullopt;
+  }
+  if (!session_status.ok()) {
+    error = FromStatus(session_status);
     return std::nullopt;
   }
   auto role = vault::ParseTeamRole(caller.member.role);
@@ -407,43 +464,14 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
   caller.role = *role;
   t_member = caller.member.id;
   if (spec.scope == Scope::kSession) return caller;
-
-  CollectionAccess access = CollectionAccess::kNone;
-  if (spec.scope == Scope::kCollection || spec.scope == Scope::kItem) {
-    if (resource == nullptr || !IsId(*resource)) {
-      error = BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits");
-      return std::nullopt;
-    }
-    std::string collection = *resource;
-    if (spec.scope == Scope::kItem) {
-      Status found = vault_.Read([&](vault::ReadTxn& t) -> Status {
-        auto meta = t.GetItemMeta(*resource);
-        if (!meta) return meta.error();
-        collection = meta->collection_id;
-        return Status::OK();
-      });
-      // Unknown items are 404 only for those who could see any item;
-      // everyone else gets the same 403 as for an item they may not read.
-      if (!found.ok() && !found.IsNotFound()) {
-        error = FromStatus(found);
-        return std::nullopt;
-      }
-      if (found.IsNotFound()) {
-        if (vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
-            vault::Decision::kAllow) {
-          error = FromStatus(found);
-        } else {
-          error = FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action));
-        }
-        return std::nullopt;
-      }
-    }
-    auto a = AccessOf(caller.member.id, collection);
-    if (!a) {
-      error = FromStatus(a.error());
-      return std::nullopt;
-    }
-    access = *a;
+  if (item_missing) {
+    // Unknown items are 404 only for those who could see any item;
+    // everyone else gets the same 403 as for an item they may not read.
+    error = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
+                    vault::Decision::kAllow
+                ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
+                : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action));
+    return std::nullopt;
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
     error = FromStatus(allowed);

@@ -125,6 +125,19 @@ Status FakeEnv::CreateDir(const std::string& path, uint32_t mode) {
   return Status::OK();
 }
 
+Status FakeEnv::RemoveDir(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (!dirs_.contains(path)) return Status::NotFound("no such directory: " + path);
+  const std::string prefix = path + "/";
+  for (const auto& [p, _] : files_) {
+    if (p.starts_with(prefix)) return Status::FailedPrecondition("directory not empty: " + path);
+  }
+  if (Status s = MaybeFail("rmdir", path); !s.ok()) return s;
+  dirs_.erase(path);
+  modes_.erase(path);
+  return Status::OK();
+}
+
 vault::Result<std::vector<std::string>> FakeEnv::ListDir(const std::string& path) {
   std::lock_guard lock(mu_);
   if (!dirs_.contains(path)) return Fail(Status::NotFound("no such directory: " + path));

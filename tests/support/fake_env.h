@@ -43,6 +43,7 @@ class FakeEnv final : public vault::Env {
   vault::Status Rename(const std::string& from, const std::string& to) override;
   bool FileExists(const std::string& path) override;
   vault::Status CreateDir(const std::string& path, uint32_t mode) override;
+  vault::Status RemoveDir(const std::string& path) override;
   vault::Result<std::vector<std::string>> ListDir(const std::string& path) override;
   vault::Result<uint32_t> FileMode(const std::string& path) override;
 

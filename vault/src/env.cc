@@ -143,6 +143,11 @@ class PosixEnv final : public Env {
     return SyncDir(DirName(path));
   }
 
+  Status RemoveDir(const std::string& path) override {
+    if (::rmdir(path.c_str()) != 0) return ErrnoStatus("rmdir", path, errno);
+    return SyncDir(DirName(path));
+  }
+
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
     DIR* dir = ::opendir(path.c_str());
     if (dir == nullptr) return Fail(ErrnoStatus("opendir", path, errno));

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "binary_format.h"
+#include "vault/generator.h"
 
 namespace vault {
 namespace {
@@ -75,6 +76,32 @@ std::string Identity::Fingerprint() const {
   std::memcpy(both + crypto::kPublicKeyBytes, box_.public_key.data(), crypto::kPublicKeyBytes);
   const crypto::Hash h = crypto::Blake2b256(both);
   return crypto::ToHex(std::span(h).first(16));
+}
+
+std::string FingerprintWords(const crypto::PublicKey& signing_key,
+                             const crypto::PublicKey& box_key) {
+  const crypto::Hash h = crypto::Blake2b256({signing_key, box_key});
+  // The first 128 bits as four big-endian 32-bit limbs, divided by the list
+  // size six times: each remainder picks a word.
+  uint32_t limbs[4];
+  for (int i = 0; i < 4; ++i) {
+    limbs[i] = static_cast<uint32_t>(h[4 * i]) << 24 | static_cast<uint32_t>(h[4 * i + 1]) << 16 |
+               static_cast<uint32_t>(h[4 * i + 2]) << 8 | h[4 * i + 3];
+  }
+  const auto words = gen::WordList();
+  const uint64_t base = words.size();
+  std::string out;
+  for (int w = 0; w < 6; ++w) {
+    uint64_t rem = 0;
+    for (uint32_t& limb : limbs) {
+      const uint64_t cur = (rem << 32) | limb;
+      limb = static_cast<uint32_t>(cur / base);
+      rem = cur % base;
+    }
+    if (!out.empty()) out += ' ';
+    out += words[static_cast<size_t>(rem)];
+  }
+  return out;
 }
 
 Result<IdentityFileInfo> InspectIdentityFile(std::span<const uint8_t> file) {

@@ -52,6 +52,8 @@ class Env {
   virtual bool FileExists(const std::string& path) = 0;
   // Creates one directory with `mode`; AlreadyExists if it is there.
   virtual Status CreateDir(const std::string& path, uint32_t mode = 0700) = 0;
+  // Removes an empty directory.
+  virtual Status RemoveDir(const std::string& path) = 0;
   // Names (not paths) of the entries of a directory, sorted, without . and ..
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   // Permission bits of a file (e.g. 0600).

@@ -24,6 +24,8 @@
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace vault {
 
 inline constexpr std::chrono::days kTlsCertificateValidity{825};
@@ -52,6 +54,21 @@ Result<TlsMaterial> GenerateSelfSignedTls(Env& env, TimePoint now,
 // for clients pinning it. InvalidArgument if there is no certificate or more
 // than one.
 Result<std::string> CertificateFingerprint(std::string_view cert_pem);
+
+// Certificate pinning for clients: trust on first use, then only the pinned
+// certificate. Filled in during each TLS handshake.
+struct TlsPin {
+  std::string expected;          // fingerprint to require; empty: first use, accept and record
+  std::string seen_fingerprint;  // the server's leaf certificate, as offered
+  std::string seen_cert_pem;
+  bool mismatch = false;         // the server offered another certificate than `expected`
+};
+
+// Makes every handshake on `ssl_ctx` (an OpenSSL SSL_CTX*) check the
+// server's leaf certificate against `pin` instead of a CA chain: the
+// handshake fails (X509_V_ERR_CERT_REJECTED) when `pin.expected` is set and
+// differs. `pin` must outlive the context.
+void InstallTlsPin(ssl_ctx_st* ssl_ctx, TlsPin* pin);
 
 }  // namespace vault
 
