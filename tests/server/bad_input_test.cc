@@ -1,0 +1,535 @@
+// Bad input, route by route, against a real batond: malformed or mistyped
+// bodies, bad ids, bad encodings, unknown names, out-of-range numbers and
+// oversized bodies are rejected with 400 (413 for the size) and a specific
+// JSON error code, change nothing in the vault, and never echo a secret that
+// was sent. Each body route ends with a well-formed request that succeeds, so
+// every rejection above it is down to the one thing that was wrong.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server_fixture.h"
+
+namespace {
+
+using nlohmann::json;
+using testing_util::Account;
+using testing_util::Reply;
+using testing_util::ServerFixture;
+using vault::Status;
+namespace crypto = vault::crypto;
+namespace envelope = vault::envelope;
+
+constexpr size_t kMaxBody = 4096;
+
+// Secret-looking values sent in bad requests; no reply may contain them.
+constexpr std::string_view kSecretValue = "s3cr3t-hunter2-value-7c1e";
+constexpr std::string_view kLongSecretName = "correct-horse-battery-staple-0f3b9e2d41";
+constexpr std::string_view kInviteCode = "invite-code-3f9a1c77e0b24d5c8e11";
+
+// Ids that are not ids: not hex, one digit short, upper case.
+const std::vector<std::string> kBadIds = {"not-hex", "0123456789abcdef0123456789abcde",
+                                          "0123456789ABCDEF0123456789ABCDEF"};
+
+enum class Kind { kString, kInt, kBool };
+
+struct Field {
+  const char* name;
+  Kind kind;
+  bool required = true;
+};
+
+// The body fields of every route that takes a body, as the API documents
+// them.
+const std::map<std::string, std::vector<Field>>& BodyFields() {
+  static const auto* fields = new std::map<std::string, std::vector<Field>>{
+      {"POST /v1/join",
+       {{"invite_code", Kind::kString},
+        {"signing_public_key", Kind::kString},
+        {"box_public_key", Kind::kString}}},
+      {"POST /v1/auth/challenge", {{"member_id", Kind::kString}}},
+      {"POST /v1/auth/login",
+       {{"member_id", Kind::kString}, {"nonce", Kind::kString}, {"signature", Kind::kString}}},
+      {"POST /v1/invites", {{"role", Kind::kString}, {"name", Kind::kString}}},
+      {"PATCH /v1/members/:id", {{"role", Kind::kString}}},
+      {"POST /v1/collections",
+       {{"id", Kind::kString},
+        {"name", Kind::kString},
+        {"sealed_key", Kind::kString},
+        {"recovery_sealed_key", Kind::kString, false},
+        {"offline_cache", Kind::kBool, false}}},
+      {"POST /v1/collections/:id/grants",
+       {{"member_id", Kind::kString},
+        {"access", Kind::kString},
+        {"key_version", Kind::kInt},
+        {"sealed_key", Kind::kString}}},
+      {"POST /v1/collections/:id/items",
+       {{"id", Kind::kString},
+        {"name", Kind::kString},
+        {"channel", Kind::kString},
+        {"url", Kind::kString, false},
+        {"rotation_period_days", Kind::kInt, false},
+        {"key_version", Kind::kInt},
+        {"ciphertext", Kind::kString}}},
+      {"PUT /v1/items/:id", {{"expected_version", Kind::kInt}, {"ciphertext", Kind::kString}}},
+  };
+  return *fields;
+}
+
+// Values of the wrong type for a field of `kind`.
+std::vector<json> WrongValues(Kind kind) {
+  switch (kind) {
+    case Kind::kString: return {42, nullptr, json::array({"a"})};
+    case Kind::kInt: return {"1", 1.5, true};
+    case Kind::kBool: return {"true", 1, json::object()};
+  }
+  return {};
+}
+
+std::string RouteKey(const server::RouteSpec& spec) {
+  return std::string(spec.method) + " " + spec.pattern;
+}
+
+const server::RouteSpec* FindRoute(const std::string& key) {
+  for (const server::RouteSpec& spec : server::Routes()) {
+    if (RouteKey(spec) == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string B64(std::string_view s) { return crypto::ToBase64(crypto::AsBytes(s)); }
+
+// One bad request and the error it must get.
+struct Case {
+  Case(std::string label_in, std::string body_in, int status_in, std::string code_in,
+       std::string path_in = "")
+      : label(std::move(label_in)),
+        body(std::move(body_in)),
+        status(status_in),
+        code(std::move(code_in)),
+        path(std::move(path_in)) {}
+  std::string label;
+  std::string body;
+  int status;
+  std::string code;
+  std::string path;  // empty: the route's valid path
+};
+
+class BadInputTest : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    if (HasFatalFailure()) return;
+    // The same server with a small body limit.
+    StopServer();
+    config_.max_body_bytes = kMaxBody;
+    StartServer();
+    if (HasFatalFailure()) return;
+
+    owner_ = Join("owner", "Mari");
+    member_ = Join("member", "Jüri");
+    ASSERT_FALSE(owner_.token.empty());
+    ASSERT_FALSE(member_.token.empty());
+    collection_ = CreateCollection(owner_, "Social media");
+    Reply item = CreateItem(owner_, collection_, "Facebook page", "Päästa-mind 42!", &item_);
+    ASSERT_EQ(item.status, 201) << item.raw;
+
+    // An unused invite for the join route.
+    vault::Invite invite;
+    invite.code_hash = crypto::Blake2b256(crypto::AsBytes(kInviteCode));
+    invite.role = "member";
+    invite.name = "Kati";
+    invite.created_by = "server";
+    invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (env_.Now() + std::chrono::days(7)).time_since_epoch())
+                            .count();
+    ASSERT_OK(
+        vault_->Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); }));
+    joiner_.emplace(vault::Identity::Generate(env_));
+    new_collection_ = crypto::RandomId(env_);
+    new_item_ = crypto::RandomId(env_);
+  }
+
+  // A request to `route` that would succeed.
+  json ValidBody(const std::string& route) {
+    if (route == "POST /v1/join") {
+      return {{"invite_code", kInviteCode},
+              {"signing_public_key", crypto::ToBase64(joiner_->signing_public_key())},
+              {"box_public_key", crypto::ToBase64(joiner_->box_public_key())}};
+    }
+    if (route == "POST /v1/auth/challenge") return {{"member_id", member_.member_id}};
+    if (route == "POST /v1/auth/login") {
+      return {{"member_id", member_.member_id}, {"nonce", nonce_}, {"signature", signature_}};
+    }
+    if (route == "POST /v1/invites") return {{"role", "member"}, {"name", "Tiit"}};
+    if (route == "PATCH /v1/members/:id") return {{"role", "admin"}};
+    if (route == "POST /v1/collections") {
+      auto key = envelope::NewCollectionKey(env_, new_collection_);
+      auto box = envelope::SealCollectionKey(key, owner_.identity->box_public_key());
+      EXPECT_TRUE(box.has_value());
+      return {{"id", new_collection_}, {"name", "Ads"}, {"sealed_key", crypto::ToBase64(*box)}};
+    }
+    if (route == "POST /v1/collections/:id/grants") {
+      const auto& key = collection_keys_.at(collection_);
+      auto box = envelope::SealCollectionKey(key, member_.identity->box_public_key());
+      EXPECT_TRUE(box.has_value());
+      return {{"member_id", member_.member_id},
+              {"access", "view"},
+              {"key_version", key.version},
+              {"sealed_key", crypto::ToBase64(*box)}};
+    }
+    if (route == "POST /v1/collections/:id/items") {
+      return {{"id", new_item_},
+              {"name", "Instagram"},
+              {"channel", "instagram"},
+              {"key_version", 1},
+              {"ciphertext", B64("opaque")}};
+    }
+    if (route == "PUT /v1/items/:id") {
+      return {{"expected_version", 1}, {"ciphertext", B64("opaque v2")}};
+    }
+    ADD_FAILURE() << "no valid body for " << route;
+    return json::object();
+  }
+
+  // The route's pattern with real ids.
+  std::string ValidPath(std::string_view pattern) {
+    std::string out(pattern);
+    auto put = [&](std::string_view param, const std::string& id) {
+      if (auto at = out.find(param); at != std::string::npos) out.replace(at, param.size(), id);
+    };
+    put(":member", member_.member_id);
+    if (out.starts_with("/v1/members/")) put(":id", member_.member_id);
+    if (out.starts_with("/v1/collections/")) put(":id", collection_);
+    if (out.starts_with("/v1/items/")) put(":id", item_);
+    return out;
+  }
+
+  std::string TokenFor(const server::RouteSpec& spec) const {
+    return spec.scope == server::Scope::kPublic ? "" : owner_.token;
+  }
+
+  // Everything a rejected request could have changed.
+  std::string Snapshot() {
+    std::string out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto head = t.AuditHead();
+      if (!head) return head.error();
+      out += "audit " + std::to_string(head->seq) + " " + crypto::ToHex(head->hash) + "\n";
+      auto members = t.ListMembers();
+      if (!members) return members.error();
+      for (const auto& m : *members) {
+        out += "member " + m.id + " " + m.name + " " + m.role + " " + m.status + "\n";
+      }
+      auto cols = t.ListCollections();
+      if (!cols) return cols.error();
+      for (const auto& c : *cols) {
+        out += "collection " + c.id + " " + c.name + " " + std::to_string(c.key_version) + " " +
+               std::to_string(c.offline_cache) + std::to_string(c.needs_rekey) + "\n";
+        auto items = t.ListItems(c.id);
+        if (!items) return items.error();
+        for (const auto& i : *items) {
+          out += "item " + i.id + " " + i.name + " " + i.channel + " " + i.url + " " +
+                 std::to_string(i.rotation_period_s) + " v" + std::to_string(i.version) + " k" +
+                 std::to_string(i.key_version) + " " + std::to_string(i.updated_ms) + " " +
+                 std::to_string(i.flags.size()) + "\n";
+        }
+        for (const auto& m : *members) {
+          if (auto a = t.GetAccess(c.id, m.id)) out += "access " + m.id + " " + *a + "\n";
+          if (auto k = t.GetSealedKey(c.id, vault::KeyHolder::kMember, m.id)) {
+            out += "key " + m.id + " " + crypto::ToHex(k->sealed) + "\n";
+          }
+        }
+      }
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  // Sends `c` and checks the reply and that nothing changed.
+  void ExpectRejected(const server::RouteSpec& spec, const Case& c) {
+    const std::string path = c.path.empty() ? ValidPath(spec.pattern) : c.path;
+    SCOPED_TRACE(RouteKey(spec) + ": " + c.label + " (" + spec.method + " " + path + ")");
+    const std::string before = Snapshot();
+    Reply r = Call(spec.method, path, TokenFor(spec), c.body);
+    EXPECT_EQ(r.status, c.status) << r.raw;
+    ExpectErrorBody(r, c.code);
+    EXPECT_EQ(Snapshot(), before) << "a rejected request changed the vault";
+  }
+
+  // {"error":{"code":<code>,"message":<non-empty>}} and nothing else, with
+  // no secret in it.
+  void ExpectErrorBody(const Reply& r, const std::string& code) {
+    ASSERT_TRUE(r.body.is_object()) << "not a JSON object: " << r.raw;
+    EXPECT_EQ(r.body.size(), 1u) << r.raw;
+    ASSERT_TRUE(r.body.contains("error") && r.body["error"].is_object()) << r.raw;
+    const json& e = r.body["error"];
+    EXPECT_EQ(e.size(), 2u) << r.raw;
+    ASSERT_TRUE(e.contains("code") && e["code"].is_string()) << r.raw;
+    ASSERT_TRUE(e.contains("message") && e["message"].is_string()) << r.raw;
+    EXPECT_EQ(e["code"], code);
+    EXPECT_FALSE(e["message"].get<std::string>().empty());
+    for (std::string_view secret :
+         {kSecretValue, kLongSecretName, kInviteCode, std::string_view(signature_)}) {
+      if (secret.empty()) continue;
+      EXPECT_EQ(r.raw.find(secret), std::string::npos) << "the reply echoes \"" << secret << "\"";
+    }
+  }
+
+  // The shape errors every body route must reject, then route-specific
+  // `extra` cases, then a valid request that must succeed with `ok_status`.
+  void RunBodyTable(const std::string& route, const std::vector<Case>& extra, int ok_status) {
+    const server::RouteSpec* spec = FindRoute(route);
+    ASSERT_NE(spec, nullptr) << route << " is not in server::Routes()";
+    auto fields = BodyFields().find(route);
+    ASSERT_NE(fields, BodyFields().end()) << "no field list for " << route;
+    const json valid = ValidBody(route);
+
+    std::vector<Case> cases = {
+        {"malformed JSON", valid.dump().substr(0, 12), 400, "malformed_json"},
+        {"empty body", "", 400, "malformed_json"},
+        {"a JSON array", json::array({valid}).dump(), 400, "malformed_json"},
+        {"a JSON string", "\"" + std::string(kSecretValue) + "\"", 400, "malformed_json"},
+        {"a JSON number", "42", 400, "malformed_json"},
+    };
+    {
+      json b = valid;
+      b["password"] = kSecretValue;
+      cases.push_back({"unknown field \"password\"", b.dump(), 400, "unknown_field"});
+      b = valid;
+      b[std::string(kLongSecretName)] = 1;
+      cases.push_back({"unknown long field name", b.dump(), 400, "unknown_field"});
+    }
+    for (const Field& f : fields->second) {
+      for (const json& wrong : WrongValues(f.kind)) {
+        json b = valid;
+        b[f.name] = wrong;
+        cases.push_back({std::string("wrong type for ") + f.name + ": " + wrong.dump(), b.dump(),
+                         400, "wrong_type"});
+      }
+      if (f.required) {
+        json b = valid;
+        b.erase(f.name);
+        cases.push_back({std::string("missing ") + f.name, b.dump(), 400, "missing_field"});
+      }
+    }
+    {
+      json b = valid;
+      b["padding"] = std::string(kMaxBody, 'x');
+      cases.push_back({"oversized body", b.dump(), 413, "payload_too_large"});
+    }
+    cases.insert(cases.end(), extra.begin(), extra.end());
+    for (const Case& c : cases) ExpectRejected(*spec, c);
+
+    // Control: the valid request works, so nothing above was rejected for
+    // another reason (nor used up the invite or the nonce).
+    Reply ok = Call(spec->method, ValidPath(spec->pattern), TokenFor(*spec), valid);
+    EXPECT_EQ(ok.status, ok_status) << route << ": " << ok.raw;
+  }
+
+  // `valid` with `field` set to `value`.
+  static std::string With(json valid, const char* field, const json& value) {
+    valid[field] = value;
+    return valid.dump();
+  }
+
+  Account owner_;
+  Account member_;
+  std::string collection_;
+  std::string item_;
+  std::optional<vault::Identity> joiner_;
+  std::string new_collection_;
+  std::string new_item_;
+  std::string nonce_ = "nonce";
+  std::string signature_;
+};
+
+TEST_F(BadInputTest, EveryRouteWithABodyHasATable) {
+  for (const server::RouteSpec& spec : server::Routes()) {
+    const std::string_view method = spec.method;
+    if (method == "GET" || method == "DELETE" || RouteKey(spec) == "POST /v1/auth/logout") continue;
+    EXPECT_TRUE(BodyFields().contains(RouteKey(spec)))
+        << RouteKey(spec) << " takes a body: add its fields and a TEST_F below";
+  }
+}
+
+TEST_F(BadInputTest, Join) {
+  const json valid = ValidBody("POST /v1/join");
+  const std::string short_key = crypto::ToBase64(std::vector<uint8_t>(31, 7));
+  const std::string long_key = crypto::ToBase64(std::vector<uint8_t>(33, 7));
+  RunBodyTable("POST /v1/join",
+               {{"signing key not base64", With(valid, "signing_public_key", "%%not base64%%"),
+                 400, "bad_encoding"},
+                {"box key not base64", With(valid, "box_public_key", "%%not base64%%"), 400,
+                 "bad_encoding"},
+                {"31-byte signing key", With(valid, "signing_public_key", short_key), 400,
+                 "bad_key"},
+                {"33-byte signing key", With(valid, "signing_public_key", long_key), 400,
+                 "bad_key"},
+                {"31-byte box key", With(valid, "box_public_key", short_key), 400, "bad_key"},
+                {"33-byte box key", With(valid, "box_public_key", long_key), 400, "bad_key"}},
+               201);
+}
+
+TEST_F(BadInputTest, Challenge) {
+  const json valid = ValidBody("POST /v1/auth/challenge");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"member_id " + id, With(valid, "member_id", id), 400, "bad_id"});
+  }
+  RunBodyTable("POST /v1/auth/challenge", extra, 200);
+}
+
+TEST_F(BadInputTest, Login) {
+  Reply ch = Call("POST", "/v1/auth/challenge", "", json{{"member_id", member_.member_id}});
+  ASSERT_EQ(ch.status, 200) << ch.raw;
+  nonce_ = ch.body["nonce"];
+  auto sig = crypto::Sign(
+      member_.identity->signing(),
+      vault::LoginMessage(keys_->audit_public_key(), member_.member_id, nonce_));
+  ASSERT_TRUE(sig.has_value());
+  signature_ = crypto::ToBase64(*sig);
+  const json valid = ValidBody("POST /v1/auth/login");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"member_id " + id, With(valid, "member_id", id), 400, "bad_id"});
+  }
+  // (A signature that is not base64 is a failed sign-in, 401 and audited,
+  // not a 400: the nonce is spent either way.)
+  RunBodyTable("POST /v1/auth/login", extra, 200);
+}
+
+TEST_F(BadInputTest, Invite) {
+  const json valid = ValidBody("POST /v1/invites");
+  RunBodyTable("POST /v1/invites",
+               {{"unknown role", With(valid, "role", "superuser"), 400, "bad_role"},
+                {"role in upper case", With(valid, "role", "Member"), 400, "bad_role"},
+                {"empty role", With(valid, "role", ""), 400, "bad_role"},
+                {"empty name", With(valid, "name", ""), 400, "bad_name"},
+                {"101-byte name", With(valid, "name", std::string(101, 'n')), 400, "bad_name"}},
+               201);
+}
+
+TEST_F(BadInputTest, ChangeRole) {
+  const json valid = ValidBody("PATCH /v1/members/:id");
+  RunBodyTable("PATCH /v1/members/:id",
+               {{"unknown role", With(valid, "role", "root"), 400, "bad_role"},
+                {"empty role", With(valid, "role", ""), 400, "bad_role"}},
+               200);
+}
+
+TEST_F(BadInputTest, CreateCollection) {
+  const json valid = ValidBody("POST /v1/collections");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"id " + id, With(valid, "id", id), 400, "bad_id"});
+  }
+  extra.push_back({"empty name", With(valid, "name", ""), 400, "bad_name"});
+  extra.push_back({"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400,
+                   "bad_encoding"});
+  extra.push_back({"recovery_sealed_key not base64",
+                   With(valid, "recovery_sealed_key", "%%not base64%%"), 400, "bad_encoding"});
+  RunBodyTable("POST /v1/collections", extra, 201);
+}
+
+TEST_F(BadInputTest, Grant) {
+  const json valid = ValidBody("POST /v1/collections/:id/grants");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"member_id " + id, With(valid, "member_id", id), 400, "bad_id"});
+  }
+  for (const char* access : {"owner", "none", "VIEW", ""}) {
+    extra.push_back({std::string("access \"") + access + "\"", With(valid, "access", access), 400,
+                     "bad_access"});
+  }
+  extra.push_back({"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400,
+                   "bad_encoding"});
+  RunBodyTable("POST /v1/collections/:id/grants", extra, 200);
+}
+
+TEST_F(BadInputTest, CreateItem) {
+  const json valid = ValidBody("POST /v1/collections/:id/items");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"id " + id, With(valid, "id", id), 400, "bad_id"});
+  }
+  extra.push_back({"empty name", With(valid, "name", ""), 400, "bad_name"});
+  extra.push_back({"unknown channel", With(valid, "channel", "myspace"), 400, "bad_channel"});
+  for (int64_t days : {int64_t{0}, int64_t{-1}, int64_t{3651}, int64_t{99999}}) {
+    extra.push_back({"rotation_period_days " + std::to_string(days),
+                     With(valid, "rotation_period_days", days), 400, "bad_period"});
+  }
+  extra.push_back({"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
+                   "bad_encoding"});
+  RunBodyTable("POST /v1/collections/:id/items", extra, 201);
+}
+
+TEST_F(BadInputTest, UpdateItem) {
+  const json valid = ValidBody("PUT /v1/items/:id");
+  RunBodyTable("PUT /v1/items/:id",
+               {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
+                 "bad_encoding"}},
+               200);
+}
+
+// Every :param of every route, one at a time, replaced by a malformed id.
+TEST_F(BadInputTest, BadIdsInPaths) {
+  int seen = 0;
+  for (const server::RouteSpec& spec : server::Routes()) {
+    const std::string pattern = spec.pattern;
+    const std::string key = RouteKey(spec);
+    const std::string body = BodyFields().contains(key) ? ValidBody(key).dump() : "";
+    for (size_t colon = pattern.find(':'); colon != std::string::npos;
+         colon = pattern.find(':', colon + 1)) {
+      const size_t end = std::min(pattern.find('/', colon), pattern.size());
+      const std::string param = pattern.substr(colon, end - colon);
+      for (const std::string& id : kBadIds) {
+        // The other params stay valid.
+        const std::string path =
+            ValidPath(pattern.substr(0, colon)) + id + ValidPath(pattern.substr(end));
+        ExpectRejected(spec, {param + " " + id, body, 400, "bad_id", path});
+        ++seen;
+      }
+    }
+  }
+  EXPECT_GE(seen, 12 * 3);
+}
+
+TEST_F(BadInputTest, AuditQueryOutOfRange) {
+  const server::RouteSpec* spec = FindRoute("GET /v1/audit");
+  ASSERT_NE(spec, nullptr);
+  for (const char* query : {"limit=0", "limit=abc", "limit=-1", "limit=1001", "limit=", "limit=1.5",
+                            "limit=10x", "from=0", "from=abc", "from=9007199254740993"}) {
+    ExpectRejected(*spec, {query, "", 400, "bad_parameter", std::string("/v1/audit?") + query});
+  }
+  Reply ok = Call("GET", "/v1/audit?from=1&limit=1000", owner_.token);
+  EXPECT_EQ(ok.status, 200) << ok.raw;
+}
+
+TEST_F(BadInputTest, UnknownRoutesAreJson404) {
+  const int64_t before = AuditLength();
+  const std::string item = "/v1/items/" + item_;
+  for (auto [method, path] : {std::pair{"GET", std::string("/v1/nope")},
+                              std::pair{"POST", std::string("/v1/nope")},
+                              std::pair{"GET", std::string("/")},
+                              std::pair{"GET", std::string("/v1")},
+                              std::pair{"GET", std::string("/v2/members")},
+                              std::pair{"GET", item + "/extra"},
+                              std::pair{"DELETE", std::string("/v1/members")},
+                              std::pair{"PUT", std::string("/v1/collections")}}) {
+    SCOPED_TRACE(std::string(method) + " " + path);
+    for (const std::string& token : {std::string(), owner_.token}) {
+      Reply r = Call(method, path, token, std::string("{}"));
+      EXPECT_EQ(r.status, 404) << r.raw;
+      ExpectErrorBody(r, "not_found");
+    }
+  }
+  EXPECT_EQ(AuditLength(), before);
+}
+
+}  // namespace
