@@ -106,14 +106,19 @@ Result<CollectionKey> OpenCollectionKey(const crypto::BoxKeyPair& recipient,
                                         const std::string& collection_id, int64_t version) {
   auto plain = crypto::OpenSealed(recipient, sealed);
   if (!plain) return Fail(Status::Corruption("the sealed collection key does not open with this key"));
+  return CollectionKeyFromOpened(plain->bytes(), collection_id, version);
+}
+
+Result<CollectionKey> CollectionKeyFromOpened(std::span<const uint8_t> opened,
+                                              const std::string& collection_id, int64_t version) {
   const std::vector<uint8_t> header = KeyHeader(collection_id, version);
-  if (plain->size() != header.size() + crypto::kKeyBytes ||
-      std::memcmp(plain->data(), header.data(), header.size()) != 0) {
+  if (opened.size() != header.size() + crypto::kKeyBytes ||
+      std::memcmp(opened.data(), header.data(), header.size()) != 0) {
     return Fail(Status::Corruption("the sealed key is not the key of collection " + collection_id +
                                    " version " + std::to_string(version)));
   }
   CollectionKey out{collection_id, version, SecureBuffer(crypto::kKeyBytes)};
-  std::memcpy(out.key.data(), plain->data() + header.size(), crypto::kKeyBytes);
+  std::memcpy(out.key.data(), opened.data() + header.size(), crypto::kKeyBytes);
   return out;
 }
 

@@ -42,6 +42,10 @@ Result<std::vector<uint8_t>> SealCollectionKey(const CollectionKey& key,
 Result<CollectionKey> OpenCollectionKey(const crypto::BoxKeyPair& recipient,
                                         std::span<const uint8_t> sealed,
                                         const std::string& collection_id, int64_t version);
+// The same for a sealed box already opened elsewhere (by the local agent):
+// checks the opened bytes name `collection_id` at `version`.
+Result<CollectionKey> CollectionKeyFromOpened(std::span<const uint8_t> opened,
+                                              const std::string& collection_id, int64_t version);
 
 struct CustomField {
   std::string name;  // not secret (e.g. "PIN", "recovery e-mail")

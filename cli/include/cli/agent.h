@@ -1,0 +1,159 @@
+// The local agent (DESIGN.md §5, SECURITY.md "Local agent"): a background
+// process started by `baton unlock` that holds one profile's unlocked
+// identity in locked memory and answers, on a 0600 UNIX socket in a private
+// 0700 directory, requests from processes of the same user.
+//
+// Protocol: one request per connection, one line of JSON each way.
+//   {"op":"ping"}                 -> {"ok":true,"member_id":..,"signing_public_key":b64,
+//                                     "box_public_key":b64,"idle_timeout_seconds":N}
+//   {"op":"sign","message":b64}   -> {"signature":b64}   (Ed25519, the signing key)
+//   {"op":"open","sealed":b64}    -> {"plain":b64}       (crypto::OpenSealed, the box key)
+//   {"op":"lock"}                 -> {"ok":true}, then the agent wipes the identity and exits
+//   anything else                 -> {"error":"..."}
+// The seed and the secret keys are never sent. Opened boxes are (by design:
+// that is what they are for) collection keys.
+#ifndef BATON_CLI_AGENT_H_
+#define BATON_CLI_AGENT_H_
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cli/key_ops.h"
+#include "vault/identity.h"
+#include "vault/secure_buffer.h"
+#include "vault/status.h"
+
+namespace cli {
+
+inline constexpr size_t kAgentMaxRequestBytes = 64 * 1024;
+inline constexpr int kAgentDefaultIdleMinutes = 15;
+
+struct AgentPaths {
+  std::string dir;     // private directory holding the socket
+  std::string socket;  // <dir>/<profile>.sock
+};
+
+// $XDG_RUNTIME_DIR/baton/<profile>.sock if XDG_RUNTIME_DIR is an absolute
+// path, else /tmp/baton-<uid>/<profile>.sock. InvalidArgument if the path is
+// too long for a UNIX socket or the profile name has a '/'.
+vault::Result<AgentPaths> AgentSocketPaths(const std::map<std::string, std::string>& environ,
+                                           const std::string& profile);
+
+// Checks that `dir` is a private directory of this user: lstat (a symlink is
+// refused), a directory, owned by the effective uid, no group or world bits.
+// If it does not exist: created 0700 when `create`, else NotFound.
+// PermissionDenied on any failed check.
+vault::Status CheckPrivateDir(const std::string& dir, bool create);
+
+// The agent serves only peers with its own uid.
+bool PeerAllowed(const struct ucred& peer, uid_t self);
+
+struct AgentConfig {
+  std::string socket_path;
+  std::string member_id;
+  // Without a sign or open request for this long the agent wipes the
+  // identity and exits (pings do not count).
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(kAgentDefaultIdleMinutes);
+  // A connection must deliver its request line within this.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(2);
+  size_t max_request_bytes = kAgentMaxRequestBytes;
+};
+
+class AgentServer {
+ public:
+  AgentServer(vault::Identity identity, AgentConfig config);
+  AgentServer(const AgentServer&) = delete;
+  AgentServer& operator=(const AgentServer&) = delete;
+  // Wipes the identity; if still listening, closes and removes the socket.
+  ~AgentServer();
+
+  // Binds the socket (umask 0177 around bind, then chmod 0600) and listens.
+  // The directory must have passed CheckPrivateDir. AlreadyExists if an agent
+  // answers on the path; a stale socket file of ours is replaced.
+  vault::Status Listen();
+  // Serves until a lock request or the idle timeout; then wipes the
+  // identity, closes and removes the socket. REQUIRES: Listen() succeeded.
+  vault::Status Serve();
+  // For the parent after fork(): closes this copy of the listening socket
+  // without removing the file, and wipes this copy of the identity.
+  void Detach();
+
+  // One request line (without '\n') to one response line (with '\n'). Sets
+  // *stop on a lock request. Exposed for tests.
+  vault::SecureBuffer Handle(std::string_view request, bool* stop);
+
+  bool unlocked() const { return identity_.has_value(); }
+  int listen_fd() const { return listen_fd_; }
+
+ private:
+  void ServeConnection(int fd);
+  void Shutdown();  // wipe, close, unlink (if the socket is still ours)
+
+  std::optional<vault::Identity> identity_;
+  AgentConfig config_;
+  int listen_fd_ = -1;
+  ino_t socket_inode_ = 0;
+  std::chrono::steady_clock::time_point last_use_;
+};
+
+// Forks the agent: the child calls setsid, forks again (so it is not our
+// child), redirects stdio to /dev/null, closes every other descriptor but the
+// socket, disables core dumps and serves. The parent detaches its copy and
+// returns once the first child has exited. REQUIRES: server.Listen() succeeded.
+vault::Status StartAgentProcess(AgentServer& server);
+
+// One request to the agent at `socket_path`. NotFound if none listens there;
+// PermissionDenied if the process behind the socket is another user's.
+class AgentClient {
+ public:
+  explicit AgentClient(std::string socket_path,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5))
+      : socket_path_(std::move(socket_path)), timeout_(timeout) {}
+
+  // A request whose reply holds no secret.
+  vault::Result<nlohmann::json> Call(const nlohmann::json& request) const;
+  // The reply line as sent (without '\n'), in locked memory.
+  vault::Result<vault::SecureBuffer> CallRaw(std::string_view request_line) const;
+
+ private:
+  std::string socket_path_;
+  std::chrono::milliseconds timeout_;
+};
+
+// KeyOps served by the agent.
+class AgentKeys final : public KeyOps {
+ public:
+  // Pings the agent (NotFound if none runs) and learns its member id and
+  // public keys.
+  static vault::Result<std::unique_ptr<AgentKeys>> Connect(const std::string& socket_path);
+
+  const std::string& member_id() const { return member_id_; }
+  int64_t idle_timeout_seconds() const { return idle_timeout_seconds_; }
+
+  const vault::crypto::PublicKey& signing_public_key() const override { return signing_; }
+  const vault::crypto::PublicKey& box_public_key() const override { return box_; }
+  vault::Result<vault::crypto::Signature> Sign(vault::crypto::ByteView message) override;
+  vault::Result<vault::SecureBuffer> OpenSealed(vault::crypto::ByteView sealed) override;
+  bool via_agent() const override { return true; }
+
+ private:
+  explicit AgentKeys(std::string socket_path) : client_(std::move(socket_path)) {}
+  AgentClient client_;
+  std::string member_id_;
+  int64_t idle_timeout_seconds_ = 0;
+  vault::crypto::PublicKey signing_{};
+  vault::crypto::PublicKey box_{};
+};
+
+}  // namespace cli
+
+#endif  // BATON_CLI_AGENT_H_

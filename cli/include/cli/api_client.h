@@ -1,0 +1,61 @@
+// The client side of the batond API: HTTPS with a pinned certificate, JSON
+// in and out, the server's errors as Status.
+#ifndef BATON_CLI_API_CLIENT_H_
+#define BATON_CLI_API_CLIENT_H_
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "vault/status.h"
+#include "vault/tls_cert.h"
+
+namespace httplib {
+class SSLClient;
+}
+
+namespace cli {
+
+struct ServerAddress {
+  std::string host;
+  int port = 8443;
+};
+
+// "https://host[:port]" (no path). InvalidArgument otherwise.
+vault::Result<ServerAddress> ParseServerUrl(const std::string& url);
+
+class ApiClient {
+ public:
+  // `fingerprint` empty: first use, any certificate is accepted and recorded
+  // (see seen_fingerprint()); otherwise only that certificate.
+  ApiClient(const ServerAddress& address, const std::string& fingerprint);
+  ~ApiClient();
+
+  void set_token(std::string token) { token_ = std::move(token); }
+
+  // Sends a request; returns the JSON body of a 2xx answer. Errors:
+  //   IOError          the server cannot be reached
+  //   Unauthenticated  the certificate is not the pinned one (the message
+  //                    shows both fingerprints), or the server said 401
+  //   other            the server's error code, with its message
+  vault::Result<nlohmann::json> Call(const std::string& method, const std::string& path,
+                                     const std::optional<nlohmann::json>& body = std::nullopt);
+
+  const std::string& seen_fingerprint() const { return pin_.seen_fingerprint; }
+  const std::string& seen_certificate_pem() const { return pin_.seen_cert_pem; }
+
+ private:
+  ServerAddress address_;
+  vault::TlsPin pin_;
+  std::unique_ptr<httplib::SSLClient> http_;
+  std::string token_;
+};
+
+// The Status code a server error code stands for.
+vault::Status StatusFromApiError(int http_status, const std::string& code,
+                                 const std::string& message);
+
+}  // namespace cli
+
+#endif  // BATON_CLI_API_CLIENT_H_

@@ -1,0 +1,495 @@
+#include "cli/agent.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "vault/hardening.h"
+
+namespace cli {
+
+using nlohmann::json;
+using vault::Result;
+using vault::SecureBuffer;
+using vault::Status;
+namespace crypto = vault::crypto;
+
+namespace {
+
+constexpr std::string_view kPlainPrefix = R"({"plain":")";
+constexpr std::string_view kPlainSuffix = "\"}";
+
+std::string Errno(std::string_view what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+int MillisLeft(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
+}
+
+Result<sockaddr_un> UnixAddress(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return vault::Fail(Status::InvalidArgument("the agent socket path is too long: " + path));
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  return addr;
+}
+
+// A response line from JSON that holds no secret.
+SecureBuffer Line(const json& j) {
+  const std::string text = j.dump() + "\n";
+  return SecureBuffer::CopyOf(crypto::AsBytes(text));
+}
+
+SecureBuffer ErrorLine(std::string_view message) { return Line(json{{"error", message}}); }
+
+bool SendAll(int fd, std::span<const uint8_t> data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void SetTimeouts(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+Result<ucred> PeerCredentials(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
+    return vault::Fail(Status::IOError(Errno("SO_PEERCRED")));
+  }
+  return cred;
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+// --- Paths and checks ---------------------------------------------------------
+
+Result<AgentPaths> AgentSocketPaths(const std::map<std::string, std::string>& environ,
+                                    const std::string& profile) {
+  if (profile.empty() || profile.find('/') != std::string::npos) {
+    return vault::Fail(Status::InvalidArgument("a profile name cannot hold '/'"));
+  }
+  AgentPaths p;
+  if (auto it = environ.find("XDG_RUNTIME_DIR"); it != environ.end() && it->second.starts_with('/')) {
+    std::string base = it->second;
+    while (base.size() > 1 && base.ends_with('/')) base.pop_back();
+    p.dir = base + "/baton";
+  } else {
+    p.dir = "/tmp/baton-" + std::to_string(::geteuid());
+  }
+  p.socket = p.dir + "/" + profile + ".sock";
+  if (auto addr = UnixAddress(p.socket); !addr) return vault::Fail(addr.error());
+  return p;
+}
+
+Status CheckPrivateDir(const std::string& dir, bool create) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status::IOError(Errno("cannot inspect " + dir));
+    if (!create) return Status::NotFound(dir + " does not exist");
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::IOError(Errno("cannot create " + dir));
+    }
+    if (::lstat(dir.c_str(), &st) != 0) return Status::IOError(Errno("cannot inspect " + dir));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return Status::PermissionDenied(dir + " is a symbolic link; refusing to use it");
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::PermissionDenied(dir + " is not a directory");
+  if (st.st_uid != ::geteuid()) {
+    return Status::PermissionDenied(dir + " belongs to another user; refusing to use it");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return Status::PermissionDenied(dir + " is open to other users (it must be 0700)");
+  }
+  if ((st.st_mode & 0700) != 0700) return Status::PermissionDenied(dir + " is not mode 0700");
+  return Status::OK();
+}
+
+bool PeerAllowed(const ucred& peer, uid_t self) { return peer.uid == self; }
+
+// --- Server ---------------------------------------------------------------------
+
+AgentServer::AgentServer(vault::Identity identity, AgentConfig config)
+    : identity_(std::move(identity)),
+      config_(std::move(config)),
+      last_use_(std::chrono::steady_clock::now()) {}
+
+AgentServer::~AgentServer() { Shutdown(); }
+
+Status AgentServer::Listen() {
+  auto addr = UnixAddress(config_.socket_path);
+  if (!addr) return addr.error();
+  struct stat st {};
+  if (::lstat(config_.socket_path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) {
+      return Status::PermissionDenied(config_.socket_path +
+                                      " exists and is not a socket of ours; refusing to replace it");
+    }
+    if (AgentClient(config_.socket_path).Call(json{{"op", "ping"}})) {
+      return Status::AlreadyExists("an agent already runs on " + config_.socket_path);
+    }
+    ::unlink(config_.socket_path.c_str());  // stale: its agent is gone
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::IOError(Errno("socket"));
+  const mode_t old_mask = ::umask(0177);
+  const int bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr));
+  const int bind_errno = errno;
+  ::umask(old_mask);
+  if (bound != 0) {
+    ::close(fd);
+    errno = bind_errno;
+    return Status::IOError(Errno("cannot bind " + config_.socket_path));
+  }
+  if (::chmod(config_.socket_path.c_str(), 0600) != 0 || ::listen(fd, 16) != 0 ||
+      ::lstat(config_.socket_path.c_str(), &st) != 0) {
+    const Status s = Status::IOError(Errno("cannot listen on " + config_.socket_path));
+    ::close(fd);
+    ::unlink(config_.socket_path.c_str());
+    return s;
+  }
+  listen_fd_ = fd;
+  socket_inode_ = st.st_ino;
+  return Status::OK();
+}
+
+void AgentServer::Detach() {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+  identity_.reset();
+}
+
+void AgentServer::Shutdown() {
+  identity_.reset();  // sodium_free zeroes the seed and both secret keys
+  if (listen_fd_ < 0) return;
+  struct stat st {};
+  if (::lstat(config_.socket_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+      st.st_ino == socket_inode_) {
+    ::unlink(config_.socket_path.c_str());
+  }
+  ::close(listen_fd_);
+  listen_fd_ = -1;
+}
+
+Status AgentServer::Serve() {
+  if (listen_fd_ < 0) return Status::FailedPrecondition("the agent is not listening");
+  last_use_ = std::chrono::steady_clock::now();
+  while (identity_) {
+    const auto deadline = last_use_ + config_.idle_timeout;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    pollfd pfd{listen_fd_, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, std::max(1, MillisLeft(deadline)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const int conn = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) continue;
+    Fd closer(conn);
+    auto cred = PeerCredentials(conn);
+    if (!cred || !PeerAllowed(*cred, ::geteuid())) continue;  // dropped without a word
+    ServeConnection(conn);
+  }
+  Shutdown();
+  return Status::OK();
+}
+
+void AgentServer::ServeConnection(int fd) {
+  SetTimeouts(fd, config_.read_timeout);
+  const auto deadline = std::chrono::steady_clock::now() + config_.read_timeout;
+  std::string request;
+  char chunk[4096];
+  bool complete = false;
+  while (!complete) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int left = MillisLeft(deadline);
+    if (left <= 0) return;  // too slow: dropped
+    const int ready = ::poll(&pfd, 1, left);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;
+    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the peer closed: treat what came as the request
+    const auto* nl = static_cast<const char*>(std::memchr(chunk, '\n', static_cast<size_t>(n)));
+    const size_t take = nl ? static_cast<size_t>(nl - chunk) : static_cast<size_t>(n);
+    request.append(chunk, take);
+    complete = nl != nullptr;
+    if (request.size() > config_.max_request_bytes) {
+      SendAll(fd, ErrorLine("request too large").bytes());
+      return;
+    }
+  }
+  bool stop = false;
+  SecureBuffer reply = Handle(request, &stop);
+  if (stop) Shutdown();  // before answering, so a client that saw the reply finds no agent
+  SendAll(fd, reply.bytes());
+}
+
+SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
+  *stop = false;
+  if (!identity_) return ErrorLine("locked");
+  if (request.size() > config_.max_request_bytes) return ErrorLine("request too large");
+  const json j = json::parse(request, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return ErrorLine("malformed request");
+  const auto op_it = j.find("op");
+  if (op_it == j.end() || !op_it->is_string()) return ErrorLine("malformed request: no op");
+  const std::string& op = op_it->get_ref<const std::string&>();
+  auto field = [&](const char* name) -> Result<crypto::Bytes> {
+    const auto it = j.find(name);
+    if (it == j.end() || !it->is_string()) {
+      return vault::Fail(Status::InvalidArgument(std::string("missing ") + name));
+    }
+    auto bytes = crypto::FromBase64(it->get_ref<const std::string&>());
+    if (!bytes) return vault::Fail(Status::InvalidArgument(std::string(name) + " is not base64"));
+    return bytes;
+  };
+
+  if (op == "ping") {
+    const auto idle = std::chrono::duration_cast<std::chrono::seconds>(
+        last_use_ + config_.idle_timeout - std::chrono::steady_clock::now());
+    return Line(json{{"ok", true},
+                     {"member_id", config_.member_id},
+                     {"signing_public_key", crypto::ToBase64(identity_->signing_public_key())},
+                     {"box_public_key", crypto::ToBase64(identity_->box_public_key())},
+                     {"idle_timeout_seconds",
+                      std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count()},
+                     {"locks_in_seconds", std::max<int64_t>(0, idle.count())}});
+  }
+  if (op == "sign") {
+    auto message = field("message");
+    if (!message) return ErrorLine(message.error().message());
+    auto sig = crypto::Sign(identity_->signing(), *message);
+    if (!sig) return ErrorLine("signing failed");
+    last_use_ = std::chrono::steady_clock::now();
+    return Line(json{{"signature", crypto::ToBase64(*sig)}});
+  }
+  if (op == "open") {
+    auto sealed = field("sealed");
+    if (!sealed) return ErrorLine(sealed.error().message());
+    auto plain = crypto::OpenSealed(identity_->box(), *sealed);
+    if (!plain) return ErrorLine("the box does not open with this key");
+    last_use_ = std::chrono::steady_clock::now();
+    // Built in locked memory: the opened key never passes through std::string.
+    const size_t b64 = sodium_base64_encoded_len(plain->size(), sodium_base64_VARIANT_ORIGINAL);
+    SecureBuffer out(kPlainPrefix.size() + b64 + kPlainSuffix.size() + 1);
+    uint8_t* p = out.data();
+    std::memcpy(p, kPlainPrefix.data(), kPlainPrefix.size());
+    p += kPlainPrefix.size();
+    sodium_bin2base64(reinterpret_cast<char*>(p), b64, plain->data(), plain->size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    p += b64 - 1;  // over the NUL
+    std::memcpy(p, kPlainSuffix.data(), kPlainSuffix.size());
+    p += kPlainSuffix.size();
+    *p++ = '\n';
+    out.Truncate(static_cast<size_t>(p - out.data()));
+    return out;
+  }
+  if (op == "lock") {
+    *stop = true;
+    return Line(json{{"ok", true}});
+  }
+  return ErrorLine("unknown op");
+}
+
+// --- Process ---------------------------------------------------------------------
+
+Status StartAgentProcess(AgentServer& server) {
+  if (server.listen_fd() < 0) return Status::FailedPrecondition("the agent is not listening");
+  const pid_t child = ::fork();
+  if (child < 0) return Status::IOError(Errno("fork"));
+  if (child == 0) {
+    // First child: a new session, then fork again so the agent is nobody's
+    // child and never gets a controlling terminal.
+    ::setsid();
+    const pid_t agent = ::fork();
+    if (agent != 0) {
+      server.Detach();
+      ::_exit(agent < 0 ? 1 : 0);
+    }
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 0);
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
+    }
+    const unsigned keep = static_cast<unsigned>(server.listen_fd());
+    if (keep > 3) ::close_range(3, keep - 1, 0);
+    ::close_range(keep + 1, ~0U, 0);
+    if (null_fd > 2 && null_fd != static_cast<int>(keep)) ::close(null_fd);
+    if (::chdir("/") != 0) {
+      server.Detach();
+      ::_exit(1);
+    }
+    if (!vault::DisableCoreDumps().ok()) {
+      server.Detach();  // no agent without this
+      ::_exit(1);
+    }
+    (void)server.Serve();  // wipes the identity and removes the socket
+    ::_exit(0);
+  }
+  server.Detach();
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return Status::Internal("the agent process did not start");
+  }
+  return Status::OK();
+}
+
+// --- Client ---------------------------------------------------------------------
+
+Result<SecureBuffer> AgentClient::CallRaw(std::string_view request_line) const {
+  auto addr = UnixAddress(socket_path_);
+  if (!addr) return vault::Fail(addr.error());
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return vault::Fail(Status::IOError(Errno("socket")));
+  SetTimeouts(fd.get(), timeout_);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
+    if (errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR) {
+      return vault::Fail(Status::NotFound("no agent runs"));
+    }
+    return vault::Fail(Status::IOError(Errno("cannot reach the agent")));
+  }
+  // The process behind the socket must be ours: else it could hand us
+  // made-up keys or collect what we ask it to sign.
+  auto cred = PeerCredentials(fd.get());
+  if (!cred) return vault::Fail(cred.error());
+  if (!PeerAllowed(*cred, ::geteuid())) {
+    return vault::Fail(Status::PermissionDenied("the agent socket " + socket_path_ +
+                                                " belongs to another user's process"));
+  }
+  std::string line(request_line);
+  line.push_back('\n');
+  if (!SendAll(fd.get(), crypto::AsBytes(line))) {
+    return vault::Fail(Status::IOError("the agent did not take the request"));
+  }
+  SecureBuffer reply(kAgentMaxRequestBytes);
+  size_t used = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  while (true) {
+    if (used == reply.size()) return vault::Fail(Status::Corruption("the agent's reply is too long"));
+    pollfd pfd{fd.get(), POLLIN, 0};
+    const int left = MillisLeft(deadline);
+    const int ready = left > 0 ? ::poll(&pfd, 1, left) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return vault::Fail(Status::IOError("the agent did not answer in time"));
+    const ssize_t n = ::recv(fd.get(), reply.data() + used, reply.size() - used, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return vault::Fail(Status::IOError("the agent closed the connection"));
+    const auto* nl = static_cast<const uint8_t*>(std::memchr(reply.data() + used, '\n', n));
+    used += static_cast<size_t>(n);
+    if (nl != nullptr) {
+      reply.Truncate(static_cast<size_t>(nl - reply.data()));
+      return reply;
+    }
+  }
+}
+
+Result<json> AgentClient::Call(const json& request) const {
+  auto raw = CallRaw(request.dump());
+  if (!raw) return vault::Fail(raw.error());
+  json reply = json::parse(raw->data(), raw->data() + raw->size(), nullptr, false);
+  if (reply.is_discarded() || !reply.is_object()) {
+    return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
+  }
+  if (reply.contains("error")) {
+    return vault::Fail(Status::FailedPrecondition("the agent refused: " +
+                                                  reply.value("error", std::string("?"))));
+  }
+  return reply;
+}
+
+Result<std::unique_ptr<AgentKeys>> AgentKeys::Connect(const std::string& socket_path) {
+  std::unique_ptr<AgentKeys> keys(new AgentKeys(socket_path));
+  auto pong = keys->client_.Call(json{{"op", "ping"}});
+  if (!pong) return vault::Fail(pong.error());
+  auto sign_pk = crypto::FromBase64(pong->value("signing_public_key", ""));
+  auto box_pk = crypto::FromBase64(pong->value("box_public_key", ""));
+  if (!pong->value("ok", false) || !sign_pk || sign_pk->size() != crypto::kPublicKeyBytes ||
+      !box_pk || box_pk->size() != crypto::kPublicKeyBytes) {
+    return vault::Fail(Status::Corruption("the agent sent a malformed ping reply"));
+  }
+  std::copy(sign_pk->begin(), sign_pk->end(), keys->signing_.begin());
+  std::copy(box_pk->begin(), box_pk->end(), keys->box_.begin());
+  keys->member_id_ = pong->value("member_id", "");
+  keys->idle_timeout_seconds_ = pong->value("idle_timeout_seconds", int64_t{0});
+  return keys;
+}
+
+Result<crypto::Signature> AgentKeys::Sign(crypto::ByteView message) {
+  auto reply = client_.Call(json{{"op", "sign"}, {"message", crypto::ToBase64(message)}});
+  if (!reply) return vault::Fail(reply.error());
+  auto sig = crypto::FromBase64(reply->value("signature", ""));
+  if (!sig || sig->size() != crypto::kSignatureBytes) {
+    return vault::Fail(Status::Corruption("the agent sent a malformed signature"));
+  }
+  crypto::Signature out{};
+  std::copy(sig->begin(), sig->end(), out.begin());
+  return out;
+}
+
+Result<SecureBuffer> AgentKeys::OpenSealed(crypto::ByteView sealed) {
+  auto raw = client_.CallRaw(json{{"op", "open"}, {"sealed", crypto::ToBase64(sealed)}}.dump());
+  if (!raw) return vault::Fail(raw.error());
+  const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
+  if (!text.starts_with(kPlainPrefix) || !text.ends_with(kPlainSuffix) ||
+      text.size() < kPlainPrefix.size() + kPlainSuffix.size()) {
+    json err = json::parse(text, nullptr, false);
+    if (!err.is_discarded() && err.is_object() && err.contains("error")) {
+      return vault::Fail(Status::Corruption("the agent could not open the box: " +
+                                            err.value("error", std::string("?"))));
+    }
+    return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
+  }
+  const std::string_view b64 =
+      text.substr(kPlainPrefix.size(), text.size() - kPlainPrefix.size() - kPlainSuffix.size());
+  SecureBuffer plain(b64.size() / 4 * 3 + 3);
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(plain.data(), plain.size(), b64.data(), b64.size(), nullptr, &len, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != b64.data() + b64.size()) {
+    return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
+  }
+  plain.Truncate(len);
+  return plain;
+}
+
+}  // namespace cli

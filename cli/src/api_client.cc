@@ -1,0 +1,135 @@
+#include "cli/api_client.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <charconv>
+
+namespace cli {
+
+using vault::Fail;
+using vault::Status;
+
+vault::Result<ServerAddress> ParseServerUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "https://";
+  if (!url.starts_with(kScheme)) {
+    return Fail(Status::InvalidArgument("the server URL must start with https://"));
+  }
+  std::string rest = url.substr(kScheme.size());
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find('/') != std::string::npos) {
+    return Fail(Status::InvalidArgument("the server URL is https://HOST[:PORT], without a path"));
+  }
+  ServerAddress a;
+  const auto colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find(']') == std::string::npos) {
+    const std::string port = rest.substr(colon + 1);
+    int p = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc() || ptr != port.data() + port.size() || p < 1 || p > 65535) {
+      return Fail(Status::InvalidArgument("the port in the server URL must be 1 to 65535"));
+    }
+    a.port = p;
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) return Fail(Status::InvalidArgument("the server URL has no host"));
+  a.host = rest;
+  return a;
+}
+
+ApiClient::ApiClient(const ServerAddress& address, const std::string& fingerprint)
+    : address_(address), http_(std::make_unique<httplib::SSLClient>(address.host, address.port)) {
+  pin_.expected = fingerprint;
+  // The pin replaces CA verification; the host name is still checked
+  // against the certificate's names.
+  vault::InstallTlsPin(http_->ssl_context(), &pin_);
+  http_->enable_server_certificate_verification(true);
+  http_->set_connection_timeout(10);
+  http_->set_read_timeout(60);
+  http_->set_write_timeout(60);
+  http_->set_keep_alive(true);
+}
+
+ApiClient::~ApiClient() = default;
+
+Status StatusFromApiError(int http_status, const std::string& code, const std::string& message) {
+  using C = Status::Code;
+  static const std::pair<const char*, C> kCodes[] = {
+      {"not_found", C::kNotFound},
+      {"permission_denied", C::kPermissionDenied},
+      {"unauthenticated", C::kUnauthenticated},
+      {"already_exists", C::kAlreadyExists},
+      {"failed_precondition", C::kFailedPrecondition},
+      {"wait_period_active", C::kWaitPeriodActive},
+      {"resource_exhausted", C::kResourceExhausted},
+      {"too_many_failed_logins", C::kResourceExhausted},
+      {"internal", C::kInternal},
+  };
+  C c = http_status >= 500 ? C::kInternal : C::kInvalidArgument;
+  if (http_status == 404) c = C::kNotFound;
+  if (http_status == 401) c = C::kUnauthenticated;
+  if (http_status == 403) c = C::kPermissionDenied;
+  for (const auto& [name, value] : kCodes) {
+    if (code == name) c = value;
+  }
+  const std::string text = "server: " + message;
+  switch (c) {
+    case C::kNotFound: return Status::NotFound(text);
+    case C::kPermissionDenied: return Status::PermissionDenied(text);
+    case C::kUnauthenticated: return Status::Unauthenticated(text);
+    case C::kAlreadyExists: return Status::AlreadyExists(text);
+    case C::kFailedPrecondition: return Status::FailedPrecondition(text);
+    case C::kWaitPeriodActive: return Status::WaitPeriodActive(text);
+    case C::kResourceExhausted: return Status::ResourceExhausted(text);
+    case C::kInternal: return Status::Internal(text);
+    default: return Status::InvalidArgument(text);
+  }
+}
+
+vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
+                                              const std::optional<nlohmann::json>& body) {
+  httplib::Headers headers;
+  if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
+  const std::string text = body ? body->dump() : std::string();
+  auto send = [&]() -> httplib::Result {
+    if (method == "POST") return http_->Post(path, headers, text, "application/json");
+    if (method == "PUT") return http_->Put(path, headers, text, "application/json");
+    if (method == "PATCH") return http_->Patch(path, headers, text, "application/json");
+    if (method == "DELETE") return http_->Delete(path, headers, text, "application/json");
+    return http_->Get(path, headers);
+  };
+  httplib::Result r = send();
+  if (!r) {
+    if (pin_.mismatch) {
+      return Fail(Status::Unauthenticated(
+          "the server's TLS certificate changed: pinned " + pin_.expected + ", offered " +
+          pin_.seen_fingerprint +
+          ". Refusing to connect. If the server was re-created on purpose, compare the new "
+          "fingerprint out of band and join again."));
+    }
+    return Fail(Status::IOError("cannot reach the server at https://" + address_.host + ":" +
+                                std::to_string(address_.port) + " (" +
+                                httplib::to_string(r.error()) + ")"));
+  }
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  if (r->status >= 200 && r->status < 300) {
+    if (j.is_discarded()) {
+      if (path == "/healthz" || path == "/metrics") return nlohmann::json(r->body);
+      return Fail(Status::Corruption("the server's answer is not JSON"));
+    }
+    return j;
+  }
+  std::string code, message = "HTTP " + std::to_string(r->status);
+  if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
+    code = j["error"].value("code", "");
+    message = j["error"].value("message", message);
+  }
+  Status s = StatusFromApiError(r->status, code, message);
+  if (r->status == 429 && r->has_header("Retry-After")) {
+    s = Status::ResourceExhausted(s.message() + " (retry after " +
+                                  r->get_header_value("Retry-After") + " s)");
+  }
+  return Fail(s);
+}
+
+}  // namespace cli

@@ -1,0 +1,177 @@
+// join, init, whoami, server info.
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "vault/kdf.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Status;
+namespace crypto = vault::crypto;
+
+struct JoinOptions {
+  std::string url;
+  std::string code;
+  std::string fingerprint;  // expected server certificate, if known
+  bool owner = false;
+};
+
+// A new passphrase: from the file, or typed twice on the terminal.
+vault::Result<vault::SecureBuffer> NewPassphrase(Context& ctx) {
+  if (!ctx.options.passphrase_file.empty()) {
+    return ReadSecretFile(ctx.env, ctx.console.in, ctx.options.passphrase_file);
+  }
+  auto first = ctx.console.read_secret("New passphrase for your baton identity: ");
+  if (!first) return first;
+  auto second = ctx.console.read_secret("Repeat it: ");
+  if (!second) return second;
+  if (!crypto::ConstantTimeEqual(first->bytes(), second->bytes())) {
+    return vault::Fail(Status::InvalidArgument("the two passphrases differ"));
+  }
+  return first;
+}
+
+int Join(Context& ctx, const JoinOptions& o) {
+  if (LoadProfile(ctx.env, ctx.home(), ctx.options.profile)) {
+    return ctx.Fail(Status::AlreadyExists("profile \"" + ctx.options.profile +
+                                          "\" exists; use --profile NAME for another server"));
+  }
+  auto address = ParseServerUrl(o.url);
+  if (!address) return ctx.Fail(address.error());
+  ApiClient client(*address, o.fingerprint);
+  auto info = client.Call("GET", "/v1/server");
+  if (!info) return ctx.Fail(info.error());
+  ctx.console.err << "Server certificate SHA-256 fingerprint:\n  " << client.seen_fingerprint()
+                  << "\n";
+  if (o.fingerprint.empty()) {
+    ctx.console.err << "Compare it with the one batond printed; it is pinned from now on.\n";
+  }
+  auto audit_key = crypto::FromBase64(info->value("audit_public_key", ""));
+  if (!audit_key || audit_key->size() != crypto::kPublicKeyBytes) {
+    return ctx.Fail(Status::Corruption("the server sent a malformed audit key"));
+  }
+  auto passphrase = NewPassphrase(ctx);
+  if (!passphrase) return ctx.Fail(passphrase.error());
+
+  ctx.console.err << "Calibrating the passphrase KDF (about a second)...";
+  auto cal = vault::kdf::Calibrate({}, vault::kdf::MeasuredCost(ctx.env), [&](int probe, int max) {
+    ctx.console.err << " " << probe << "/" << max << std::flush;
+  });
+  ctx.console.err << "\n";
+  if (!cal) return ctx.Fail(cal.error());
+  ctx.console.err << "Argon2id: " << cal->params.memory_bytes / vault::kdf::kMiB << " MiB, "
+                  << cal->params.iterations << " passes, about "
+                  << std::chrono::duration_cast<std::chrono::milliseconds>(cal->expected).count()
+                  << " ms per unlock\n";
+
+  Profile profile;
+  profile.name = ctx.options.profile;
+  profile.server_url = o.url;
+  profile.fingerprint = client.seen_fingerprint();
+  std::copy(audit_key->begin(), audit_key->end(), profile.server_audit_key.begin());
+  vault::Identity id = vault::Identity::Generate(ctx.env);
+  auto joined = client.Call("POST", "/v1/join",
+                            json{{"invite_code", o.code},
+                                 {"signing_public_key", crypto::ToBase64(id.signing_public_key())},
+                                 {"box_public_key", crypto::ToBase64(id.box_public_key())}});
+  if (!joined) return ctx.Fail(joined.error());
+  profile.member_id = joined->value("id", "");
+  profile.member_name = joined->value("name", "");
+  // Profile first (it creates the directory), then the identity.
+  if (Status s = SaveProfile(ctx.env, ctx.home(), profile); !s.ok()) return ctx.Fail(s);
+  if (Status s = vault::SaveIdentity(ctx.env, profile.identity_path(), id, passphrase->bytes(),
+                                     cal->params);
+      !s.ok()) {
+    return ctx.Fail(s);
+  }
+  if (ctx.options.json) {
+    ctx.console.out << json{{"member_id", profile.member_id},
+                            {"name", profile.member_name},
+                            {"role", joined->value("role", "")},
+                            {"fingerprint_words",
+                             vault::FingerprintWords(id.signing_public_key(), id.box_public_key())}}
+                           .dump()
+                    << "\n";
+  } else {
+    ctx.console.out << "Joined as " << profile.member_name << " (" << joined->value("role", "")
+                    << "), member id " << profile.member_id << "\n"
+                    << "Your key fingerprint: "
+                    << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
+                    << "\n";
+    if (o.owner) {
+      ctx.console.out << "You are the team's first owner. (Recovery-key set-up comes with a "
+                         "later version of baton.)\n";
+    }
+  }
+  return kExitOk;
+}
+
+int WhoAmI(Context& ctx) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto me = (*c)->Call("GET", "/v1/me");
+  if (!me) return ctx.Fail(me.error());
+  auto p = ctx.profile();
+  if (ctx.options.json) {
+    json out = *me;
+    out["profile"] = (*p)->name;
+    out["server_url"] = (*p)->server_url;
+    ctx.console.out << out.dump() << "\n";
+  } else {
+    ctx.console.out << me->value("name", "") << " (" << me->value("role", "") << ") on "
+                    << (*p)->server_url << " [profile " << (*p)->name << "]\nmember id "
+                    << me->value("id", "") << "\n";
+  }
+  return kExitOk;
+}
+
+int ServerInfo(Context& ctx) {
+  auto p = ctx.profile();
+  if (!p) return ctx.Fail(p.error());
+  auto address = ParseServerUrl((*p)->server_url);
+  if (!address) return ctx.Fail(address.error());
+  ApiClient client(*address, (*p)->fingerprint);
+  auto info = client.Call("GET", "/v1/server");
+  if (!info) return ctx.Fail(info.error());
+  if (ctx.options.json) {
+    json out = *info;
+    out["url"] = (*p)->server_url;
+    out["fingerprint"] = (*p)->fingerprint;
+    ctx.console.out << out.dump() << "\n";
+  } else {
+    ctx.console.out << "server       " << (*p)->server_url << "\n"
+                    << "version      " << info->value("version", "") << "\n"
+                    << "certificate  " << (*p)->fingerprint << " (pinned)\n"
+                    << "audit key    " << info->value("audit_public_key", "") << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterAccountCommands(CLI::App& app, Context& ctx) {
+  for (bool owner : {false, true}) {
+    auto o = std::make_shared<JoinOptions>();
+    o->owner = owner;
+    auto* cmd = app.add_subcommand(owner ? "init" : "join",
+                                   owner ? "Become the first owner of a new batond (owner invite)"
+                                         : "Join a team's server with an invite code");
+    cmd->add_option("url", o->url, "Server URL, https://HOST:PORT")->required();
+    cmd->add_option("code", o->code, "The one-time invite code")->required();
+    cmd->add_option("--fingerprint", o->fingerprint,
+                    "Require this server certificate fingerprint (SHA-256, colon hex)");
+    cmd->callback([&ctx, o] { ctx.exit_code = Join(ctx, *o); });
+  }
+  app.add_subcommand("whoami", "Show who this profile signs in as")->callback([&ctx] {
+    ctx.exit_code = WhoAmI(ctx);
+  });
+  auto* server = app.add_subcommand("server", "The server");
+  server->require_subcommand(1);
+  server->add_subcommand("info", "Version, pinned certificate and keys of the server")
+      ->callback([&ctx] { ctx.exit_code = ServerInfo(ctx); });
+}
+
+}  // namespace cli

@@ -1,0 +1,130 @@
+// unlock, lock, status: the local agent (cli/agent.h).
+#include <CLI/CLI.hpp>
+
+#include "cli/agent.h"
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Status;
+
+int Unlock(Context& ctx, int minutes) {
+  if (minutes < 1 || minutes > 24 * 60) {
+    return ctx.Fail(Status::InvalidArgument("--timeout-minutes must be 1 to 1440"));
+  }
+  auto p = ctx.profile();
+  if (!p) return ctx.Fail(p.error());
+  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
+  if (!paths) return ctx.Fail(paths.error());
+  if (Status s = CheckPrivateDir(paths->dir, /*create=*/true); !s.ok()) return ctx.Fail(s);
+  if (auto running = AgentKeys::Connect(paths->socket); running) {
+    ctx.console.out << "An agent already runs for profile " << (*p)->name
+                    << "; run baton lock first to restart it.\n";
+    return kExitOk;
+  }
+  auto id = ctx.identity();
+  if (!id) return ctx.Fail(id.error());
+  // The agent gets its own copy of the seed (identity.h: the seed may be
+  // handed to the local agent, and nowhere else).
+  auto copy = vault::Identity::FromSeed(vault::SecureBuffer::CopyOf((*id)->seed().bytes()));
+  if (!copy) return ctx.Fail(copy.error());
+  AgentConfig config;
+  config.socket_path = paths->socket;
+  config.member_id = (*p)->member_id;
+  config.idle_timeout = std::chrono::minutes(minutes);
+  AgentServer server(std::move(*copy), std::move(config));
+  if (Status s = server.Listen(); !s.ok()) return ctx.Fail(s);
+  if (Status s = StartAgentProcess(server); !s.ok()) return ctx.Fail(s);
+  auto agent = AgentKeys::Connect(paths->socket);
+  if (!agent) {
+    return ctx.Fail(Status::Internal("the agent does not answer: " + agent.error().message()));
+  }
+  if (ctx.options.json) {
+    ctx.console.out << json{{"agent", true},
+                            {"profile", (*p)->name},
+                            {"socket", paths->socket},
+                            {"idle_timeout_minutes", minutes}}
+                           .dump()
+                    << "\n";
+  } else {
+    ctx.console.out << "Agent started, locks after " << minutes << " min idle\n";
+  }
+  return kExitOk;
+}
+
+int Lock(Context& ctx) {
+  auto p = ctx.profile();
+  if (!p) return ctx.Fail(p.error());
+  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
+  if (!paths) return ctx.Fail(paths.error());
+  Status dir = CheckPrivateDir(paths->dir, /*create=*/false);
+  if (!dir.ok() && !dir.IsNotFound()) return ctx.Fail(dir);
+  auto reply = dir.ok() ? AgentClient(paths->socket).Call(json{{"op", "lock"}})
+                        : vault::Result<json>(vault::Fail(dir));
+  if (!reply && !reply.error().IsNotFound()) return ctx.Fail(reply.error());
+  const bool was_running = reply.has_value();
+  if (ctx.options.json) {
+    ctx.console.out << json{{"locked", was_running}, {"profile", (*p)->name}}.dump() << "\n";
+  } else if (was_running) {
+    ctx.console.out << "Agent stopped; the identity of profile " << (*p)->name
+                    << " is forgotten.\n";
+  } else {
+    ctx.console.out << "No agent runs for profile " << (*p)->name << ".\n";
+  }
+  return kExitOk;
+}
+
+int AgentStatus(Context& ctx) {
+  auto p = ctx.profile();
+  if (!p) return ctx.Fail(p.error());
+  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
+  if (!paths) return ctx.Fail(paths.error());
+  Status dir = CheckPrivateDir(paths->dir, /*create=*/false);
+  auto pong = dir.ok() ? AgentClient(paths->socket).Call(json{{"op", "ping"}})
+                       : vault::Result<json>(vault::Fail(dir));
+  std::string problem;
+  if (!pong && !pong.error().IsNotFound()) problem = pong.error().message();
+  if (ctx.options.json) {
+    json out = {{"profile", (*p)->name},
+                {"server_url", (*p)->server_url},
+                {"member_id", (*p)->member_id},
+                {"agent", pong.has_value()}};
+    if (pong) out["locks_in_seconds"] = pong->value("locks_in_seconds", int64_t{0});
+    if (!problem.empty()) out["agent_problem"] = problem;
+    ctx.console.out << out.dump() << "\n";
+  } else {
+    ctx.console.out << "profile    " << (*p)->name << "\n"
+                    << "server     " << (*p)->server_url << "\n"
+                    << "member id  " << (*p)->member_id << "\n"
+                    << "agent      ";
+    if (pong) {
+      ctx.console.out << "running (locks in " << pong->value("locks_in_seconds", int64_t{0})
+                      << " s unless used)\n";
+    } else if (!problem.empty()) {
+      ctx.console.out << "unusable: " << problem << "\n";
+    } else {
+      ctx.console.out << "not running (commands ask for the passphrase)\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterAgentCommands(CLI::App& app, Context& ctx) {
+  auto minutes = std::make_shared<int>(kAgentDefaultIdleMinutes);
+  auto* unlock = app.add_subcommand(
+      "unlock", "Start an agent that keeps this profile's identity unlocked (like ssh-agent)");
+  unlock->add_option("--timeout-minutes", *minutes, "Forget the identity after N idle minutes")
+      ->capture_default_str();
+  unlock->callback([&ctx, minutes] { ctx.exit_code = Unlock(ctx, *minutes); });
+  app.add_subcommand("lock", "Stop this profile's agent: forget the identity now")
+      ->callback([&ctx] { ctx.exit_code = Lock(ctx); });
+  app.add_subcommand("status", "Profile, server, member id, and whether an agent runs")
+      ->callback([&ctx] { ctx.exit_code = AgentStatus(ctx); });
+}
+
+}  // namespace cli

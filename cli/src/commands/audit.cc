@@ -1,0 +1,574 @@
+// audit log, audit verify, audit export, due.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/context.h"
+#include "cli/exit_codes.h"
+#include "vault/audit.h"
+#include "vault/rotation.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Fail;
+using vault::Result;
+using vault::Status;
+namespace audit = vault::audit;
+namespace crypto = vault::crypto;
+
+constexpr int64_t kPageLimit = 1000;            // the server's maximum per page
+constexpr int64_t kMaxSeq = int64_t{1} << 53;  // the server's bound for `from`
+constexpr char kPinnedHeadFile[] = "audit-head.json";
+
+// --- Parsing what the server sends --------------------------------------------
+
+Status Malformed(const std::string& what) {
+  return Status::Corruption("the server sent a malformed " + what);
+}
+
+bool DecodeHash(const json& j, const char* field, crypto::Hash& out) {
+  if (!j.contains(field) || !j[field].is_string()) return false;
+  auto bytes = crypto::FromHex(j[field].get<std::string>());
+  if (!bytes || bytes->size() != out.size()) return false;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return true;
+}
+
+bool GetInt(const json& j, const char* field, int64_t& out) {
+  if (!j.contains(field) || !j[field].is_number_integer()) return false;
+  out = j[field].get<int64_t>();
+  return true;
+}
+
+bool GetString(const json& j, const char* field, std::string& out) {
+  if (!j.contains(field) || !j[field].is_string()) return false;
+  out = j[field].get<std::string>();
+  return true;
+}
+
+Result<audit::Event> ParseEvent(const json& j) {
+  audit::Event e;
+  if (!j.is_object() || !GetInt(j, "seq", e.seq) || !GetInt(j, "time_ms", e.time_ms) ||
+      !GetString(j, "actor", e.actor) || !GetString(j, "action", e.action) ||
+      !GetString(j, "target", e.target) || !GetString(j, "details", e.details) ||
+      !DecodeHash(j, "prev_hash", e.prev_hash) || !DecodeHash(j, "hash", e.hash)) {
+    return Fail(Malformed("audit event"));
+  }
+  return e;
+}
+
+Result<audit::Checkpoint> ParseCheckpoint(const json& j) {
+  audit::Checkpoint cp;
+  std::string sig_b64;
+  if (!j.is_object() || !GetInt(j, "seq", cp.seq) || !GetInt(j, "time_ms", cp.time_ms) ||
+      !DecodeHash(j, "hash", cp.hash) || !GetString(j, "signature", sig_b64)) {
+    return Fail(Malformed("audit checkpoint"));
+  }
+  auto sig = crypto::FromBase64(sig_b64);
+  if (!sig || sig->size() != cp.signature.size()) return Fail(Malformed("checkpoint signature"));
+  std::copy(sig->begin(), sig->end(), cp.signature.begin());
+  return cp;
+}
+
+// One page of events from `from` on, at most `limit` (1 to 1000).
+Result<std::vector<audit::Event>> FetchPage(ApiClient& c, int64_t from, int64_t limit) {
+  auto reply = c.Call("GET", "/v1/audit?from=" + std::to_string(from) +
+                                 "&limit=" + std::to_string(limit));
+  if (!reply) return Fail(reply.error());
+  if (!reply->contains("events") || !(*reply)["events"].is_array()) {
+    return Fail(Malformed("audit page"));
+  }
+  std::vector<audit::Event> out;
+  for (const auto& j : (*reply)["events"]) {
+    auto e = ParseEvent(j);
+    if (!e) return Fail(e.error());
+    out.push_back(std::move(*e));
+  }
+  if (static_cast<int64_t>(out.size()) > limit) return Fail(Malformed("audit page (too long)"));
+  return out;
+}
+
+// Pages through the log from `from`, at most `max` events (0: all), calling
+// `fn` on each in order; `fn` returns false to stop. Each page starts after
+// the last event received, so a gap in the log is seen by the verifier, and
+// a server that repeats itself cannot make this loop forever.
+template <typename Fn>
+Status ForEachEvent(ApiClient& c, int64_t from, int64_t max, Fn&& fn) {
+  int64_t seen = 0;
+  while (max == 0 || seen < max) {
+    const int64_t want = max == 0 ? kPageLimit : std::min(kPageLimit, max - seen);
+    auto page = FetchPage(c, from, want);
+    if (!page) return page.error();
+    if (page->empty()) break;
+    for (const auto& e : *page) {
+      if (e.seq < from) return Malformed("audit page (events out of order)");
+      ++seen;
+      if (!fn(e)) return Status::OK();
+      from = e.seq + 1;
+    }
+    if (static_cast<int64_t>(page->size()) < want || from > kMaxSeq) break;
+  }
+  return Status::OK();
+}
+
+Result<std::vector<audit::Event>> FetchAll(ApiClient& c) {
+  std::vector<audit::Event> out;
+  Status s = ForEachEvent(c, 1, 0, [&](const audit::Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+// Member id -> name, when the caller may list members (else empty).
+std::map<std::string, std::string> MemberNames(ApiClient& c) {
+  std::map<std::string, std::string> out;
+  auto reply = c.Call("GET", "/v1/members");
+  if (!reply || !reply->contains("members") || !(*reply)["members"].is_array()) return out;
+  for (const auto& m : (*reply)["members"]) {
+    if (m.is_object()) out[m.value("id", "")] = m.value("name", "");
+  }
+  return out;
+}
+
+// --- Formatting ------------------------------------------------------------------
+
+// "2026-01-01T00:00:00Z" (or with ".123" when there are milliseconds).
+std::string IsoTime(int64_t time_ms, bool date_only = false) {
+  int64_t secs = time_ms / 1000, ms = time_ms % 1000;
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(time_ms) + "ms";
+  char buf[32];
+  std::strftime(buf, sizeof buf, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (date_only) return out;
+  if (ms != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms));
+    out += frac;
+  }
+  return out + "Z";
+}
+
+int64_t Millis(vault::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+vault::TimePoint FromMillis(int64_t ms) {
+  return vault::TimePoint(std::chrono::duration_cast<vault::TimePoint::duration>(
+      std::chrono::milliseconds(ms)));
+}
+
+// Terminal columns of UTF-8 text, counting code points (names such as
+// "Sotsiaalmeedia õigused" must line up).
+size_t Width(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  const size_t w = Width(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+json EventJson(const audit::Event& e) {
+  return {{"seq", e.seq},
+          {"time_ms", e.time_ms},
+          {"time", IsoTime(e.time_ms)},
+          {"actor", e.actor},
+          {"action", e.action},
+          {"target", e.target},
+          {"details", e.details},
+          {"prev_hash", crypto::ToHex(e.prev_hash)},
+          {"hash", crypto::ToHex(e.hash)}};
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// --- audit log --------------------------------------------------------------------
+
+struct LogOptions {
+  int64_t from = 1;
+  int64_t limit = 0;  // 0: to the end
+};
+
+int Log(Context& ctx, const LogOptions& o) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  std::map<std::string, std::string> names;
+  if (!ctx.options.json) names = MemberNames(**c);
+  json all = json::array();
+  Status s = ForEachEvent(**c, o.from, o.limit, [&](const audit::Event& e) {
+    if (ctx.options.json) {
+      all.push_back(EventJson(e));
+    } else {
+      auto it = names.find(e.actor);
+      const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
+      ctx.console.out << e.seq << "  " << IsoTime(e.time_ms) << "  " << actor << "  " << e.action
+                      << "  " << e.target << "\n";
+    }
+    return true;
+  });
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) ctx.console.out << json{{"events", all}}.dump() << "\n";
+  return kExitOk;
+}
+
+// --- audit verify -------------------------------------------------------------------
+
+std::string PinnedHeadPath(const Profile& p) { return p.dir + "/" + kPinnedHeadFile; }
+
+// The head pinned by the last successful verification; nullopt if none yet.
+Result<std::optional<audit::Head>> LoadPinnedHead(vault::Env& env, const Profile& p) {
+  const std::string path = PinnedHeadPath(p);
+  if (!env.FileExists(path)) return std::optional<audit::Head>();
+  auto bytes = env.ReadFile(path);
+  if (!bytes) return Fail(bytes.error());
+  const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  audit::Head head;
+  if (!j.is_object() || !GetInt(j, "seq", head.seq) || head.seq < 0 ||
+      !DecodeHash(j, "hash", head.hash)) {
+    return Fail(Status::Corruption(path + " is damaged; remove it to verify from scratch"));
+  }
+  return std::optional<audit::Head>(head);
+}
+
+Status SavePinnedHead(vault::Env& env, const Profile& p, const audit::Head& head) {
+  const std::string text = json{{"seq", head.seq}, {"hash", crypto::ToHex(head.hash)}}.dump() + "\n";
+  return env.WriteFileAtomic(PinnedHeadPath(p), crypto::AsBytes(text), 0600);
+}
+
+Result<audit::Checkpoint> FetchHead(ApiClient& c) {
+  auto reply = c.Call("GET", "/v1/audit/head");
+  if (!reply) return Fail(reply.error());
+  return ParseCheckpoint(*reply);
+}
+
+int Tampered(Context& ctx, const audit::Report& r) {
+  if (ctx.options.json) {
+    ctx.console.out << json{{"ok", false},
+                            {"events", r.events},
+                            {"checkpoints_verified", r.checkpoints_verified},
+                            {"first_bad_seq", r.first_bad_seq},
+                            {"problem", r.problem}}
+                           .dump()
+                    << "\n";
+  } else {
+    ctx.console.out << "TAMPERED: the audit log fails verification at seq " << r.first_bad_seq
+                    << ": " << r.problem << "\n";
+  }
+  return kExitTampered;
+}
+
+int Verify(Context& ctx) {
+  auto p = ctx.profile();
+  if (!p) return ctx.Fail(p.error());
+  auto pinned = LoadPinnedHead(ctx.env, **p);
+  if (!pinned) return ctx.Fail(pinned.error());
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+
+  // The signed head first (the server stores it as a checkpoint), then every
+  // checkpoint, then the events.
+  auto head = FetchHead(**c);
+  if (!head) return ctx.Fail(head.error());
+  auto cps_reply = (*c)->Call("GET", "/v1/audit/checkpoints");
+  if (!cps_reply) return ctx.Fail(cps_reply.error());
+  if (!cps_reply->contains("checkpoints") || !(*cps_reply)["checkpoints"].is_array()) {
+    return ctx.Fail(Malformed("checkpoint list"));
+  }
+  std::vector<audit::Checkpoint> checkpoints;
+  for (const auto& j : (*cps_reply)["checkpoints"]) {
+    auto cp = ParseCheckpoint(j);
+    if (!cp) return ctx.Fail(cp.error());
+    checkpoints.push_back(*cp);
+  }
+
+  audit::Verifier verifier((*p)->server_audit_key, std::move(checkpoints), *pinned);
+  audit::Head last;  // the last event received
+  int64_t from = 1;
+  bool chain_ok = true;  // false once the verifier found a problem
+  auto feed = [&]() -> Status {
+    return ForEachEvent(**c, from, 0, [&](const audit::Event& e) {
+      last = {e.seq, e.hash};
+      from = e.seq + 1;
+      chain_ok = verifier.Add(e);
+      return chain_ok;
+    });
+  };
+  if (Status s = feed(); !s.ok()) return ctx.Fail(s);
+  // Others may write events while this runs: until the signed head has
+  // caught up with the events received, ask again (a few times).
+  for (int tries = 0; chain_ok && tries < 5 && head->seq != last.seq; ++tries) {
+    if (head->seq > last.seq) {
+      if (Status s = feed(); !s.ok()) return ctx.Fail(s);
+      if (head->seq > last.seq) break;  // the log ends before its signed head
+    } else {
+      auto again = FetchHead(**c);
+      if (!again) return ctx.Fail(again.error());
+      if (again->seq < head->seq) {
+        head = std::move(again);
+        break;  // the signed head went backwards
+      }
+      head = std::move(again);
+    }
+  }
+
+  audit::Report report = verifier.Finish();
+  if (report.ok) {
+    // The head the server signed just now must verify and be the log's end.
+    std::string problem;
+    if (!audit::VerifyCheckpoint((*p)->server_audit_key, *head).ok()) {
+      problem = "the signed head (seq " + std::to_string(head->seq) +
+                ") does not verify under the pinned server audit key";
+    } else if (head->seq > last.seq) {
+      problem = "the server signed a head at seq " + std::to_string(head->seq) +
+                " but the log ends at " + std::to_string(last.seq) + " (truncated)";
+    } else if (head->seq < last.seq) {
+      problem = "the server's signed head (seq " + std::to_string(head->seq) +
+                ") is behind the log, which goes on to seq " + std::to_string(last.seq);
+    } else if (head->hash != last.hash) {
+      problem = "the signed head's hash differs from event " + std::to_string(head->seq);
+    }
+    if (!problem.empty()) {
+      report.ok = false;
+      report.first_bad_seq = std::max<int64_t>(1, std::min(head->seq, last.seq + 1));
+      report.problem = problem;
+    }
+  }
+  if (!report.ok) return Tampered(ctx, report);
+
+  if (Status s = SavePinnedHead(ctx.env, **p, report.head); !s.ok()) return ctx.Fail(s);
+  const std::string hash = crypto::ToHex(report.head.hash);
+  if (ctx.options.json) {
+    ctx.console.out << json{{"ok", true},
+                            {"events", report.events},
+                            {"checkpoints_verified", report.checkpoints_verified},
+                            {"head", {{"seq", report.head.seq}, {"hash", hash}}}}
+                           .dump()
+                    << "\n";
+  } else {
+    ctx.console.out << "OK: " << report.events << " events, " << report.checkpoints_verified
+                    << " checkpoints verified, head seq " << report.head.seq << " hash " << hash
+                    << "\n";
+  }
+  return kExitOk;
+}
+
+// --- audit export -------------------------------------------------------------------
+
+struct ExportOptions {
+  std::string format;
+  std::string output;  // empty: stdout
+};
+
+int Export(Context& ctx, const ExportOptions& o) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto events = FetchAll(**c);
+  if (!events) return ctx.Fail(events.error());
+  std::string text;
+  if (o.format == "jsonl") {
+    for (const auto& e : *events) text += EventJson(e).dump() + "\n";
+  } else {
+    text = "seq,time,time_ms,actor,action,target,details,prev_hash,hash\r\n";
+    for (const auto& e : *events) {
+      const std::string fields[] = {std::to_string(e.seq), IsoTime(e.time_ms),
+                                    std::to_string(e.time_ms), e.actor, e.action, e.target,
+                                    e.details, crypto::ToHex(e.prev_hash), crypto::ToHex(e.hash)};
+      for (size_t i = 0; i < std::size(fields); ++i) {
+        if (i != 0) text += ',';
+        text += CsvField(fields[i]);
+      }
+      text += "\r\n";
+    }
+  }
+  if (o.output.empty()) {
+    ctx.console.out << text << std::flush;
+    return kExitOk;
+  }
+  if (Status s = ctx.env.WriteFileAtomic(o.output, crypto::AsBytes(text), 0600); !s.ok()) {
+    return ctx.Fail(s);
+  }
+  ctx.console.err << "Exported " << events->size() << " events to " << o.output << "\n";
+  return kExitOk;
+}
+
+// --- due ------------------------------------------------------------------------------
+
+struct DueOptions {
+  int64_t window_days = vault::kDefaultDueSoonWindow.count();
+};
+
+struct DueItem {
+  json meta;
+  std::string collection;
+};
+
+int Due(Context& ctx, const DueOptions& o) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto cols = (*c)->Call("GET", "/v1/collections");
+  if (!cols) return ctx.Fail(cols.error());
+  std::map<std::string, DueItem> by_id;
+  std::vector<vault::ItemRotation> rotations;
+  for (const auto& col : (*cols)["collections"]) {
+    const std::string cid = col.value("id", "");
+    // Metadata only: names, periods, flags; never a ciphertext.
+    auto items = (*c)->Call("GET", "/v1/collections/" + cid + "/items");
+    if (!items) {
+      if (items.error().IsPermissionDenied()) continue;
+      return ctx.Fail(items.error());
+    }
+    for (const auto& it : (*items)["items"]) {
+      vault::ItemRotation r;
+      r.item_id = it.value("id", "");
+      r.period = std::chrono::days(it.value("rotation_period_days", int64_t{0}));
+      r.last_rotated = FromMillis(it.value("last_rotated_ms", int64_t{0}));
+      for (const auto& f : it.value("flags", json::array())) {
+        auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
+        if (!kind) {
+          // A kind this baton does not know still means "rotate now".
+          kind = vault::RotationFlagKind::kManual;
+        }
+        r.flags.Raise({*kind, f.value("reason", ""), FromMillis(f.value("raised_ms", int64_t{0}))});
+      }
+      by_id[r.item_id] = {it, col.value("name", "")};
+      rotations.push_back(std::move(r));
+    }
+  }
+  const auto window = std::chrono::days(o.window_days);
+  const vault::DueReport report = vault::SortByDue(rotations, ctx.env.Now(), window);
+
+  auto entry_json = [&](const vault::DueEntry& e) {
+    const DueItem& item = by_id.at(e.item.item_id);
+    json flags = json::array();
+    for (const auto& f : e.item.flags.List()) {
+      flags.push_back({{"kind", std::string(vault::ToString(f.kind))},
+                       {"reason", f.reason},
+                       {"raised_ms", Millis(f.raised_at)}});
+    }
+    return json{{"id", e.item.item_id},
+                {"name", item.meta.value("name", "")},
+                {"collection_id", item.meta.value("collection_id", "")},
+                {"collection", item.collection},
+                {"channel", item.meta.value("channel", "")},
+                {"status", std::string(vault::ToString(e.due.status))},
+                {"due_ms", Millis(e.due.due_at)},
+                {"due", IsoTime(Millis(e.due.due_at))},
+                {"flags", flags}};
+  };
+  const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
+      {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
+
+  if (ctx.options.json) {
+    json out = json::object();
+    for (const auto& [key, entries] : groups) {
+      out[key] = json::array();
+      for (const auto& e : *entries) out[key].push_back(entry_json(e));
+    }
+    out["window_days"] = o.window_days;
+    ctx.console.out << out.dump() << "\n";
+    return kExitOk;
+  }
+  if (rotations.empty()) {
+    ctx.console.out << "No items.\n";
+    return kExitOk;
+  }
+  size_t name_w = 4, col_w = 10;
+  for (const auto& [id, item] : by_id) {
+    name_w = std::max(name_w, Width(item.meta.value("name", "")));
+    col_w = std::max(col_w, Width(item.collection));
+  }
+  const char* titles[] = {"Overdue", "Due soon", "Later"};
+  bool first = true;
+  for (size_t g = 0; g < std::size(groups); ++g) {
+    const auto& entries = *groups[g].second;
+    if (entries.empty()) continue;
+    if (!first) ctx.console.out << "\n";
+    first = false;
+    ctx.console.out << titles[g];
+    if (g == 1) ctx.console.out << " (within " << o.window_days << " days)";
+    ctx.console.out << ":\n  " << Pad("NAME", name_w) << "  " << Pad("COLLECTION", col_w)
+                    << "  DUE         STATUS    FLAGS\n";
+    for (const auto& e : entries) {
+      const DueItem& item = by_id.at(e.item.item_id);
+      std::string reasons;
+      for (const auto& f : e.item.flags.List()) {
+        if (!reasons.empty()) reasons += "; ";
+        reasons += std::string(vault::ToString(f.kind));
+        if (!f.reason.empty()) reasons += ": " + f.reason;
+      }
+      ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
+                      << Pad(item.collection, col_w) << "  "
+                      << IsoTime(Millis(e.due.due_at), /*date_only=*/true) << "  "
+                      << (reasons.empty() ? std::string(vault::ToString(e.due.status))
+                                          : Pad(std::string(vault::ToString(e.due.status)), 8) +
+                                                "  " + reasons);
+      ctx.console.out << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterAuditCommands(CLI::App& app, Context& ctx) {
+  auto* audit_cmd = app.add_subcommand("audit", "The tamper-evident audit log");
+  audit_cmd->require_subcommand(1);
+  {
+    auto o = std::make_shared<LogOptions>();
+    auto* cmd = audit_cmd->add_subcommand("log", "Show audit events (add --json for JSON)");
+    cmd->add_option("--from", o->from, "First sequence number")
+        ->check(CLI::Range(int64_t{1}, kMaxSeq))
+        ->capture_default_str();
+    cmd->add_option("--limit", o->limit, "Show at most N events (default: all)")
+        ->check(CLI::Range(int64_t{1}, kMaxSeq));
+    cmd->callback([&ctx, o] { ctx.exit_code = Log(ctx, *o); });
+  }
+  audit_cmd
+      ->add_subcommand("verify",
+                       "Check the hash chain, the signed checkpoints and the head pinned by the "
+                       "last verification (exit 9 if tampered with)")
+      ->callback([&ctx] { ctx.exit_code = Verify(ctx); });
+  {
+    auto o = std::make_shared<ExportOptions>();
+    auto* cmd = audit_cmd->add_subcommand("export", "Write every event as JSON Lines or CSV");
+    cmd->add_option("--format", o->format, "jsonl or csv")
+        ->required()
+        ->check(CLI::IsMember({"jsonl", "csv"}));
+    cmd->add_option("--output,-o", o->output, "Write to FILE (0600) instead of standard output");
+    cmd->callback([&ctx, o] { ctx.exit_code = Export(ctx, *o); });
+  }
+  {
+    auto o = std::make_shared<DueOptions>();
+    auto* cmd = app.add_subcommand("due", "Items to rotate: flagged and overdue, due soon, later");
+    cmd->add_option("--window-days", o->window_days, "What counts as due soon, in days")
+        ->check(CLI::Range(int64_t{0}, int64_t{vault::kMaxRotationPeriod.count()}))
+        ->capture_default_str();
+    cmd->callback([&ctx, o] { ctx.exit_code = Due(ctx, *o); });
+  }
+}
+
+}  // namespace cli
