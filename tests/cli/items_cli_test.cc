@@ -500,7 +500,7 @@ TEST_F(ItemsCliTest, GenerateHonoursItsOptions) {
   EXPECT_EQ(picky.out.substr(0, 20).find_first_of("Il1O0oabcXYZ23456789"), std::string::npos)
       << picky.out;
 
-  Outcome words = RunCli({"generate", "--passphrase", "--words", "5", "--separator", "."});
+  Outcome words = RunCli({"generate", "--diceware", "--words", "5", "--separator", "."});
   ASSERT_EQ(words.code, 0) << words.err;
   EXPECT_EQ(std::count(words.out.begin(), words.out.end(), '.'), 4) << words.out;
 
@@ -513,10 +513,10 @@ TEST_F(ItemsCliTest, GenerateHonoursItsOptions) {
   // Values the policy refuses: exit 8. Option combinations CLI11 refuses: 2.
   EXPECT_EQ(RunCli({"generate", "--length", "4"}).code, 8);
   EXPECT_EQ(RunCli({"generate", "--length", "1000"}).code, 8);
-  EXPECT_EQ(RunCli({"generate", "--passphrase", "--words", "50"}).code, 8);
-  EXPECT_EQ(RunCli({"generate", "--passphrase", "--separator", "x"}).code, 8);
+  EXPECT_EQ(RunCli({"generate", "--diceware", "--words", "50"}).code, 8);
+  EXPECT_EQ(RunCli({"generate", "--diceware", "--separator", "x"}).code, 8);
   EXPECT_EQ(RunCli({"generate", "--words", "5"}).code, 2);
-  EXPECT_EQ(RunCli({"generate", "--passphrase", "--length", "30"}).code, 2);
+  EXPECT_EQ(RunCli({"generate", "--diceware", "--length", "30"}).code, 2);
   EXPECT_EQ(RunCli({"generate", "--length", "many"}).code, 2);
 }
 

@@ -1070,8 +1070,8 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<GenerateOptions>();
     auto* cmd = app.add_subcommand(
         "generate",
-        "Print a new random password (or --passphrase); its entropy goes to stderr. Needs no "
-        "server");
+        "Print a new random password (or a --diceware passphrase); its entropy goes to stderr. "
+        "Needs no server");
     auto* length =
         cmd->add_option("--length", o->length, "Password length (8 to 128)")->capture_default_str();
     auto* no_symbols = cmd->add_flag("--no-symbols", o->no_symbols, "No punctuation characters");
@@ -1079,8 +1079,8 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
     auto* exclude = cmd->add_option("--exclude", o->exclude, "Never use these characters");
     auto* ambiguous = cmd->add_flag("--avoid-ambiguous", o->avoid_ambiguous,
                                     "Leave out look-alikes (I l 1 O 0 o)");
-    auto* pass = cmd->add_flag("--passphrase", o->passphrase,
-                               "Words from the EFF long list instead of characters");
+    auto* pass = cmd->add_flag("--diceware", o->passphrase,
+                               "A passphrase: words from the EFF long list instead of characters");
     for (auto* opt : {length, no_symbols, no_digits, exclude, ambiguous}) opt->excludes(pass);
     cmd->add_option("--words", o->words, "Passphrase words (3 to 20)")
         ->capture_default_str()
