@@ -293,15 +293,20 @@ int RunServe(vault::Env& env, Config config, const ServeOptions& o) {
     std::clog << "batond: signal " << sig << ", shutting down\n";
     s->Shutdown();
   }).detach();
-  // Periodic checkpoints (wall-clock waiting in production only).
+  // Timed work every 30 s, a checkpoint every 5 min (wall-clock waiting in
+  // production only; tests drive Tick() and Checkpoint() themselves).
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
   std::thread checkpointer([&] {
     std::unique_lock lock(mu);
-    while (!cv.wait_for(lock, std::chrono::minutes(5), [&] { return done; })) {
+    int ticks = 0;
+    while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; })) {
       lock.unlock();
-      if (auto cp = (*srv)->Checkpoint(); !cp) std::clog << "batond: " << cp.error().ToString() << "\n";
+      if (Status s = (*srv)->Tick(); !s.ok()) std::clog << "batond: " << s.ToString() << "\n";
+      if (++ticks % 10 == 0) {
+        if (auto cp = (*srv)->Checkpoint(); !cp) std::clog << "batond: " << cp.error().ToString() << "\n";
+      }
       lock.lock();
     }
   });

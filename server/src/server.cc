@@ -542,6 +542,13 @@ void ServerImpl::RegisterRoutes() {
   });  RegisterTeamRoutes();
   RegisterItemRoutes();
   RegisterAuditRoutes();
+  RegisterEmergencyRoutes();
+}
+
+Status ServerImpl::Tick() {
+  Status emergency = TickEmergency();
+  Status notices = TickNotifications();
+  return emergency.ok() ? notices : emergency;
 }
 
 }  // namespace server::internal

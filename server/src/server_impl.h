@@ -78,6 +78,7 @@ class ServerImpl final : public Server {
   Status Serve() override;
   void Shutdown() override;
   Result<vault::audit::Checkpoint> Checkpoint() override;
+  Status Tick() override;
 
  private:
   void Register(const RouteSpec& spec, Handler handler);
@@ -96,6 +97,11 @@ class ServerImpl final : public Server {
   void RegisterTeamRoutes();   // routes_team.cc: members, invites, collections
   void RegisterItemRoutes();   // routes_items.cc
   void RegisterAuditRoutes();  // routes_audit.cc
+  void RegisterEmergencyRoutes();  // routes_emergency.cc
+
+  // Timed work, one per area; Tick() runs each.
+  Status TickEmergency();      // routes_emergency.cc
+  Status TickNotifications();  // notifications.cc
 
   // Runs a write and sends its error, if any; true on success.
   bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn);

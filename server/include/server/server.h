@@ -71,6 +71,11 @@ class Server {
   // the last one; returns the newest checkpoint. batond calls it on a timer
   // and at shutdown; GET /v1/audit/head calls it too.
   virtual vault::Result<vault::audit::Checkpoint> Checkpoint() = 0;
+
+  // Runs the work that falls due with time (emergency releases and expiries,
+  // reminders, notice deliveries) as of env->Now(). batond calls it on a
+  // timer; tests call it after moving their clock.
+  virtual vault::Status Tick() = 0;
 };
 
 }  // namespace server

@@ -106,6 +106,16 @@ struct Invite {
   std::optional<int64_t> used_ms;
 };
 
+// A notice for people (emergency access, rotation reminders), queued in the
+// same transaction as the change it reports and delivered later by batond
+// (webhook, e-mail). Never holds a secret.
+struct Notice {
+  std::string kind;                     // e.g. "emergency.requested"
+  std::string text;                     // one plain sentence for people
+  std::string details;                  // JSON object: ids and times
+  std::vector<std::string> member_ids;  // whom to e-mail
+};
+
 struct Session {
   crypto::Hash token_hash{};  // BLAKE2b-256 of the bearer token
   std::string member_id;
@@ -199,6 +209,9 @@ class WriteTxn : public ReadTxn {
   virtual Status Record(const Actor& actor, const std::string& action, const std::string& target,
                         const std::string& details_json) = 0;
   virtual Status AddCheckpoint(const audit::Checkpoint& cp) = 0;
+
+  // Queues `notice` for delivery (see Notice).
+  virtual Status EnqueueNotice(const Notice& notice) = 0;
 };
 
 class Vault {
