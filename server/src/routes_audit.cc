@@ -26,7 +26,7 @@ void ServerImpl::RegisterAuditRoutes() {
     if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
           auto page = t.ReadAudit(from, limit);
           if (!page) return page.error();
-          for (const auto& e : *page) events.push_back(EventJson(e));
+          for (const auto& e : *page) events.push_back(vault::audit::EventToJson(e));
           return Status::OK();
         })) {
       SendJson(res, 200, {{"events", events}});
@@ -37,7 +37,7 @@ void ServerImpl::RegisterAuditRoutes() {
     if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
           auto cps = t.ListCheckpoints();
           if (!cps) return cps.error();
-          for (const auto& cp : *cps) out.push_back(CheckpointJson(cp));
+          for (const auto& cp : *cps) out.push_back(vault::audit::CheckpointToJson(cp));
           return Status::OK();
         })) {
       SendJson(res, 200, {{"checkpoints", out}});
@@ -46,7 +46,7 @@ void ServerImpl::RegisterAuditRoutes() {
   Register(S("GET", "/v1/audit/head"), [this](const auto&, auto& res, const Caller&) {
     auto cp = Checkpoint();
     if (!cp) return SendError(res, FromStatus(cp.error()));
-    SendJson(res, 200, CheckpointJson(*cp));
+    SendJson(res, 200, vault::audit::CheckpointToJson(*cp));
   });
 }
 

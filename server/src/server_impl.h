@@ -17,6 +17,7 @@
 #include "http_util.h"
 #include "metrics.h"
 #include "server/server.h"
+#include "vault/audit_json.h"
 
 namespace server::internal {
 
@@ -41,8 +42,6 @@ extern thread_local std::string t_member;
 json MemberJson(const vault::Member& m);
 json ItemMetaJson(const vault::ItemMeta& m);
 json CollectionJson(const vault::Collection& c);
-json EventJson(const vault::audit::Event& e);
-json CheckpointJson(const vault::audit::Checkpoint& c);
 // A base64 field holding a 32-byte public key; nullopt and `error` if not.
 std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
                                            ApiError& error);

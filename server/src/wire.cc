@@ -48,24 +48,6 @@ json CollectionJson(const vault::Collection& c) {
           {"created_ms", c.created_ms}};
 }
 
-json EventJson(const vault::audit::Event& e) {
-  return {{"seq", e.seq},
-          {"time_ms", e.time_ms},
-          {"actor", e.actor},
-          {"action", e.action},
-          {"target", e.target},
-          {"details", e.details},
-          {"prev_hash", crypto::ToHex(e.prev_hash)},
-          {"hash", crypto::ToHex(e.hash)}};
-}
-
-json CheckpointJson(const vault::audit::Checkpoint& c) {
-  return {{"seq", c.seq},
-          {"hash", crypto::ToHex(c.hash)},
-          {"time_ms", c.time_ms},
-          {"signature", crypto::ToBase64(c.signature)}};
-}
-
 std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
                                            ApiError& error) {
   auto bytes = DecodeBase64Field(b64, field, error);

@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/exit_codes.h"
 #include "vault/audit.h"
+#include "vault/audit_json.h"
 #include "vault/rotation.h"
 
 namespace cli {
@@ -32,50 +33,6 @@ Status Malformed(const std::string& what) {
   return Status::Corruption("the server sent a malformed " + what);
 }
 
-bool DecodeHash(const json& j, const char* field, crypto::Hash& out) {
-  if (!j.contains(field) || !j[field].is_string()) return false;
-  auto bytes = crypto::FromHex(j[field].get<std::string>());
-  if (!bytes || bytes->size() != out.size()) return false;
-  std::copy(bytes->begin(), bytes->end(), out.begin());
-  return true;
-}
-
-bool GetInt(const json& j, const char* field, int64_t& out) {
-  if (!j.contains(field) || !j[field].is_number_integer()) return false;
-  out = j[field].get<int64_t>();
-  return true;
-}
-
-bool GetString(const json& j, const char* field, std::string& out) {
-  if (!j.contains(field) || !j[field].is_string()) return false;
-  out = j[field].get<std::string>();
-  return true;
-}
-
-Result<audit::Event> ParseEvent(const json& j) {
-  audit::Event e;
-  if (!j.is_object() || !GetInt(j, "seq", e.seq) || !GetInt(j, "time_ms", e.time_ms) ||
-      !GetString(j, "actor", e.actor) || !GetString(j, "action", e.action) ||
-      !GetString(j, "target", e.target) || !GetString(j, "details", e.details) ||
-      !DecodeHash(j, "prev_hash", e.prev_hash) || !DecodeHash(j, "hash", e.hash)) {
-    return Fail(Malformed("audit event"));
-  }
-  return e;
-}
-
-Result<audit::Checkpoint> ParseCheckpoint(const json& j) {
-  audit::Checkpoint cp;
-  std::string sig_b64;
-  if (!j.is_object() || !GetInt(j, "seq", cp.seq) || !GetInt(j, "time_ms", cp.time_ms) ||
-      !DecodeHash(j, "hash", cp.hash) || !GetString(j, "signature", sig_b64)) {
-    return Fail(Malformed("audit checkpoint"));
-  }
-  auto sig = crypto::FromBase64(sig_b64);
-  if (!sig || sig->size() != cp.signature.size()) return Fail(Malformed("checkpoint signature"));
-  std::copy(sig->begin(), sig->end(), cp.signature.begin());
-  return cp;
-}
-
 // One page of events from `from` on, at most `limit` (1 to 1000).
 Result<std::vector<audit::Event>> FetchPage(ApiClient& c, int64_t from, int64_t limit) {
   auto reply = c.Call("GET", "/v1/audit?from=" + std::to_string(from) +
@@ -86,7 +43,7 @@ Result<std::vector<audit::Event>> FetchPage(ApiClient& c, int64_t from, int64_t 
   }
   std::vector<audit::Event> out;
   for (const auto& j : (*reply)["events"]) {
-    auto e = ParseEvent(j);
+    auto e = audit::EventFromJson(j);
     if (!e) return Fail(e.error());
     out.push_back(std::move(*e));
   }
@@ -183,16 +140,11 @@ std::string Pad(const std::string& s, size_t width) {
   return w >= width ? s : s + std::string(width - w, ' ');
 }
 
+// The wire form plus a readable time.
 json EventJson(const audit::Event& e) {
-  return {{"seq", e.seq},
-          {"time_ms", e.time_ms},
-          {"time", IsoTime(e.time_ms)},
-          {"actor", e.actor},
-          {"action", e.action},
-          {"target", e.target},
-          {"details", e.details},
-          {"prev_hash", crypto::ToHex(e.prev_hash)},
-          {"hash", crypto::ToHex(e.hash)}};
+  json j = audit::EventToJson(e);
+  j["time"] = IsoTime(e.time_ms);
+  return j;
 }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
@@ -246,11 +198,16 @@ Result<std::optional<audit::Head>> LoadPinnedHead(vault::Env& env, const Profile
   auto bytes = env.ReadFile(path);
   if (!bytes) return Fail(bytes.error());
   const json j = json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  const bool shaped = j.is_object() && j.contains("seq") && j["seq"].is_number_integer() &&
+                      j.contains("hash") && j["hash"].is_string();
+  auto hash = shaped ? crypto::FromHex(j["hash"].get<std::string>())
+                     : Result<crypto::Bytes>(Fail(Status::Corruption("")));
   audit::Head head;
-  if (!j.is_object() || !GetInt(j, "seq", head.seq) || head.seq < 0 ||
-      !DecodeHash(j, "hash", head.hash)) {
+  if (!hash || hash->size() != head.hash.size() || j["seq"].get<int64_t>() < 0) {
     return Fail(Status::Corruption(path + " is damaged; remove it to verify from scratch"));
   }
+  head.seq = j["seq"].get<int64_t>();
+  std::copy(hash->begin(), hash->end(), head.hash.begin());
   return std::optional<audit::Head>(head);
 }
 
@@ -262,7 +219,7 @@ Status SavePinnedHead(vault::Env& env, const Profile& p, const audit::Head& head
 Result<audit::Checkpoint> FetchHead(ApiClient& c) {
   auto reply = c.Call("GET", "/v1/audit/head");
   if (!reply) return Fail(reply.error());
-  return ParseCheckpoint(*reply);
+  return audit::CheckpointFromJson(*reply);
 }
 
 int Tampered(Context& ctx, const audit::Report& r) {
@@ -300,7 +257,7 @@ int Verify(Context& ctx) {
   }
   std::vector<audit::Checkpoint> checkpoints;
   for (const auto& j : (*cps_reply)["checkpoints"]) {
-    auto cp = ParseCheckpoint(j);
+    auto cp = audit::CheckpointFromJson(j);
     if (!cp) return ctx.Fail(cp.error());
     checkpoints.push_back(*cp);
   }
