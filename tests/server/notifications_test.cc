@@ -3,7 +3,9 @@
 // only through FakeEnv; members' e-mail addresses; the notice settings.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "server/config.h"
 #include "server_fixture.h"
@@ -478,6 +480,26 @@ TEST(NotifyConfigTest, KeysParseAndBadValuesAreRefused) {
   // Empty turns a channel off again.
   ASSERT_OK(server::ApplySetting("webhook_url", "", c));
   EXPECT_TRUE(c.webhook_url.empty());
+}
+
+TEST(NotifyConfigTest, SampleConfigShowsTheDefaults) {
+  std::ifstream in(std::string(BATON_TEST_VECTORS_DIR) + "/../../packaging/batond.conf");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  server::Config c;
+  c.notify_max_attempts = 1;  // must be set back by the file
+  c.smtp_require_starttls = false;
+  ASSERT_OK(server::ApplyConfigText(text.str(), c));
+  const server::Config d;
+  EXPECT_EQ(c.webhook_url, d.webhook_url);
+  EXPECT_EQ(c.smtp_url, d.smtp_url);
+  EXPECT_EQ(c.smtp_password_file, d.smtp_password_file);
+  EXPECT_EQ(c.smtp_require_starttls, d.smtp_require_starttls);
+  EXPECT_EQ(c.notify_timeout, d.notify_timeout);
+  EXPECT_EQ(c.notify_max_attempts, d.notify_max_attempts);
+  EXPECT_EQ(c.notify_retry_base, d.notify_retry_base);
+  EXPECT_EQ(c.notify_retry_max, d.notify_retry_max);
 }
 
 }  // namespace
