@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <sstream>
+#include <string_view>
+
+#include "notifier.h"
 
 namespace server {
 namespace {
@@ -56,7 +60,33 @@ constexpr std::string_view kKeys[] = {
     "max_threads",     "session_ttl_s",        "challenge_ttl_s",
     "invite_ttl_s",    "max_failed_logins",    "failed_login_window_s",
     "log_requests",
+    "webhook_url",     "smtp_url",             "smtp_from",
+    "smtp_user",       "smtp_password_file",   "smtp_require_starttls",
+    "notify_timeout_s", "notify_max_attempts", "notify_retry_base_s",
+    "notify_retry_max_s",
 };
+
+// A URL of one of `schemes` with a host and nothing that could split a
+// header or a command line; "" (the channel is off) is fine too.
+Status CheckUrl(const std::string& key, const std::string& value,
+                std::initializer_list<std::string_view> schemes) {
+  if (value.empty()) return Status::OK();
+  bool scheme_ok = false;
+  for (std::string_view scheme : schemes) {
+    if (value.starts_with(scheme) && value.size() > scheme.size() && value[scheme.size()] != '/') {
+      scheme_ok = true;
+    }
+  }
+  const bool clean = std::all_of(value.begin(), value.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) > 0x20 && ch != 0x7f;
+  });
+  if (!scheme_ok || !clean || value.size() > 2048) {
+    std::string names;
+    for (std::string_view scheme : schemes) names += (names.empty() ? "" : " or ") + std::string(scheme);
+    return Status::InvalidArgument(key + " must be a " + names + " URL");
+  }
+  return Status::OK();
+}
 
 bool IsKey(std::string_view key) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
@@ -95,6 +125,41 @@ Status ApplySetting(const std::string& key, const std::string& value, Config& c)
     return ParseSeconds(key, value, kDay, c.failed_login_window);
   }
   if (key == "log_requests") return ParseBool(key, value, c.log_requests);
+  if (key == "webhook_url") {
+    if (Status s = CheckUrl(key, value, {"http://", "https://"}); !s.ok()) return s;
+    c.webhook_url = value;
+    return Status::OK();
+  }
+  if (key == "smtp_url") {
+    if (Status s = CheckUrl(key, value, {"smtp://", "smtps://"}); !s.ok()) return s;
+    c.smtp_url = value;
+    return Status::OK();
+  }
+  if (key == "smtp_from") {
+    if (!value.empty() && !IsPlausibleEmail(value)) {
+      return Status::InvalidArgument("smtp_from must be an e-mail address (name@example.org)");
+    }
+    c.smtp_from = value;
+    return Status::OK();
+  }
+  if (key == "smtp_user") {
+    if (value.size() > 256 || std::any_of(value.begin(), value.end(), [](char ch) {
+          return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+        })) {
+      return Status::InvalidArgument("smtp_user must be at most 256 printable bytes");
+    }
+    c.smtp_user = value;
+    return Status::OK();
+  }
+  if (key == "smtp_password_file") {
+    c.smtp_password_file = value;
+    return Status::OK();
+  }
+  if (key == "smtp_require_starttls") return ParseBool(key, value, c.smtp_require_starttls);
+  if (key == "notify_timeout_s") return ParseSeconds(key, value, 120, c.notify_timeout);
+  if (key == "notify_max_attempts") return ParseNumber(key, value, 1, 100, c.notify_max_attempts);
+  if (key == "notify_retry_base_s") return ParseSeconds(key, value, kDay, c.notify_retry_base);
+  if (key == "notify_retry_max_s") return ParseSeconds(key, value, 7 * kDay, c.notify_retry_max);
   return Status::InvalidArgument("unknown setting " + key);
 }
 

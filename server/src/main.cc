@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -274,6 +275,11 @@ int RunServe(vault::Env& env, Config config, const ServeOptions& o) {
   deps.escrow_public_key = dd->keys.escrow_public_key();
   deps.tls_cert_pem = cert_pem;
   deps.tls_key_pem = &tls_key_pem;
+  std::optional<SecureBuffer> smtp_password;
+  if (const char* p = std::getenv("BATON_SMTP_PASSWORD"); p != nullptr && *p != '\0') {
+    smtp_password = SecureBuffer::CopyOf(vault::crypto::AsBytes(std::string_view(p)));
+    deps.smtp_password = &*smtp_password;
+  }
   auto srv = Server::Create(config, deps);
   if (!srv) return Die(srv.error());
   auto port = (*srv)->Bind();

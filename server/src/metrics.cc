@@ -16,6 +16,11 @@ void Metrics::Observe(const std::string& route, int status, std::chrono::nanosec
   h.sum += seconds;
 }
 
+void Metrics::CountDelivery(const std::string& channel, const std::string& outcome) {
+  std::lock_guard lock(mu_);
+  ++deliveries_[{channel, outcome}];
+}
+
 std::string Metrics::Render(int64_t audit_length) const {
   std::ostringstream out;
   std::lock_guard lock(mu_);
@@ -41,6 +46,12 @@ std::string Metrics::Render(int64_t audit_length) const {
   out << "# HELP baton_audit_events Length of the audit log.\n"
       << "# TYPE baton_audit_events gauge\n"
       << "baton_audit_events " << audit_length << "\n";
+  out << "# HELP baton_notice_deliveries_total Notice delivery attempts by channel and outcome.\n"
+      << "# TYPE baton_notice_deliveries_total counter\n";
+  for (const auto& [key, n] : deliveries_) {
+    out << "baton_notice_deliveries_total{channel=\"" << key.first << "\",outcome=\""
+        << key.second << "\"} " << n << "\n";
+  }
   return out.str();
 }
 

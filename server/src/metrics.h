@@ -14,6 +14,9 @@ namespace server {
 class Metrics {
  public:
   void Observe(const std::string& route, int status, std::chrono::nanoseconds latency);
+  // One notice delivery attempt's outcome: delivered, retry, failed (given
+  // up) or skipped (channel off).
+  void CountDelivery(const std::string& channel, const std::string& outcome);
   // All metrics; `audit_length` is sampled by the caller.
   std::string Render(int64_t audit_length) const;
 
@@ -28,6 +31,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status)
   std::map<std::string, Histogram> latency_;                  // route
+  std::map<std::pair<std::string, std::string>, uint64_t> deliveries_;  // (channel, outcome)
 };
 
 }  // namespace server

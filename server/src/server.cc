@@ -51,6 +51,7 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/audit", Scope::kTeam, Action::kReadAuditLog},
     {"GET", "/v1/audit/checkpoints", Scope::kTeam, Action::kReadAuditLog},
     {"GET", "/v1/audit/head", Scope::kTeam, Action::kReadAuditLog},
+    {"PUT", "/v1/me/email", Scope::kSession, Action::kReadServerInfo},
 };
 
 // ":id" → a capture group for one path segment.
@@ -110,6 +111,7 @@ Status ServerImpl::Init() {
   http_ = std::make_unique<httplib::SSLServer>(
       [cert, key](SSL_CTX& ctx) { return ConfigureTls(ctx, cert, *key); });
   if (!http_->is_valid()) return Status::InvalidArgument("the TLS certificate or key is invalid");
+  if (Status s = InitNotifications(); !s.ok()) return s;
   const size_t min_threads = config_.min_threads, max_threads = config_.max_threads;
   http_->new_task_queue = [min_threads, max_threads] {
     return new ElasticPool(min_threads, max_threads);
@@ -539,6 +541,22 @@ void ServerImpl::RegisterRoutes() {
   });
   Register(S("GET", "/v1/me"), [](const auto&, auto& res, const Caller& c) {
     SendJson(res, 200, MemberJson(c.member));
+  });
+  Register(S("PUT", "/v1/me/email"), [this](const auto& req, auto& res, const Caller& c) {
+    ApiError error;
+    auto body = Body::Parse(req.body, {{"email", FieldType::kString}}, error);
+    if (!body) return SendError(res, error);
+    const std::string& email = body->Str("email");
+    if (!email.empty() && !IsPlausibleEmail(email)) {
+      return SendError(res, BadRequest("bad_email",
+                                       "email must be an address like name@example.org (at most "
+                                       "254 bytes), or \"\" to remove it"));
+    }
+    vault::Member member = c.member;
+    member.email = email;
+    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.SetMemberEmail(c.actor(), c.member.id, email); })) {
+      SendJson(res, 200, MemberJson(member));
+    }
   });  RegisterTeamRoutes();
   RegisterItemRoutes();
   RegisterAuditRoutes();

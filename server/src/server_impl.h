@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "http_util.h"
 #include "metrics.h"
+#include "notifier.h"
 #include "server/server.h"
 #include "vault/audit_json.h"
 
@@ -101,6 +102,7 @@ class ServerImpl final : public Server {
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc
   Status TickNotifications();  // notifications.cc
+  Status InitNotifications();  // notifications.cc: the configured notifiers
 
   // Runs a write and sends its error, if any; true on success.
   bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn);
@@ -121,6 +123,10 @@ class ServerImpl final : public Server {
   std::mutex run_mu_;
   bool stop_requested_ = false;  // guarded by run_mu_
   bool serving_ = false;         // Serve() is in listen_after_bind(); guarded by run_mu_
+  // Notice delivery (notifications.cc); null: that channel is off.
+  std::unique_ptr<Notifier> webhook_notifier_;
+  std::unique_ptr<Notifier> email_notifier_;
+  std::mutex notify_mu_;  // held by the tick that is delivering
 };
 
 }  // namespace server::internal

@@ -15,7 +15,8 @@ json MemberJson(const vault::Member& m) {
           {"status", m.status},
           {"signing_public_key", crypto::ToBase64(m.signing_public_key)},
           {"box_public_key", crypto::ToBase64(m.box_public_key)},
-          {"created_ms", m.created_ms}};
+          {"created_ms", m.created_ms},
+          {"email", m.email}};
 }
 
 json ItemMetaJson(const vault::ItemMeta& m) {

@@ -61,6 +61,7 @@ constexpr Pinned kPinned[] = {
     {"GET /v1/audit", "YYYY YYYY .... YYYY"},
     {"GET /v1/audit/checkpoints", "YYYY YYYY .... YYYY"},
     {"GET /v1/audit/head", "YYYY YYYY .... YYYY"},
+    {"PUT /v1/me/email", "YYYY YYYY YYYY YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -355,6 +356,14 @@ class AuthzMatrixTest : public ServerFixture {
       return Request{"/v1/audit/checkpoints", "", {}};
     };
     b["GET /v1/audit/head"] = [](const Principal&) { return Request{"/v1/audit/head", "", {}}; };
+    b["PUT /v1/me/email"] = [this](const Principal& p) {
+      const std::string email = "m" + std::to_string(++counter_) + "@example.org";
+      const std::string id = p.account.member_id;
+      return Request{"/v1/me/email", json{{"email", email}}.dump(),
+                     [this, id, email](bool allowed) {
+                       EXPECT_EQ(MemberRow(id).email, allowed ? email : "");
+                     }};
+    };
     return b;
   }
 

@@ -77,6 +77,7 @@ const std::map<std::string, std::vector<Field>>& BodyFields() {
         {"key_version", Kind::kInt},
         {"ciphertext", Kind::kString}}},
       {"PUT /v1/items/:id", {{"expected_version", Kind::kInt}, {"ciphertext", Kind::kString}}},
+      {"PUT /v1/me/email", {{"email", Kind::kString}}},
   };
   return *fields;
 }
@@ -193,6 +194,7 @@ class BadInputTest : public ServerFixture {
     if (route == "PUT /v1/items/:id") {
       return {{"expected_version", 1}, {"ciphertext", B64("opaque v2")}};
     }
+    if (route == "PUT /v1/me/email") return {{"email", "mari@example.org"}};
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
   }
@@ -224,7 +226,8 @@ class BadInputTest : public ServerFixture {
       auto members = t.ListMembers();
       if (!members) return members.error();
       for (const auto& m : *members) {
-        out += "member " + m.id + " " + m.name + " " + m.role + " " + m.status + "\n";
+        out += "member " + m.id + " " + m.name + " " + m.role + " " + m.status + " " + m.email +
+               "\n";
       }
       auto cols = t.ListCollections();
       if (!cols) return cols.error();
@@ -475,6 +478,20 @@ TEST_F(BadInputTest, UpdateItem) {
                {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
                  "bad_encoding"}},
                200);
+}
+
+TEST_F(BadInputTest, MemberEmail) {
+  const json valid = ValidBody("PUT /v1/me/email");
+  std::vector<Case> extra;
+  for (const std::string& bad :
+       {std::string("mari"), std::string("mari@example"), std::string("@example.org"),
+        std::string("mari@example.org\r\nBcc: x@example.org"), std::string("Mari <m@example.org>"),
+        std::string("märi@example.org"), std::string(64, 'm') + "@" + std::string(190, 'e') + ".org",
+        std::string(kSecretValue)}) {
+    extra.push_back({"email \"" + bad.substr(0, 40) + "\"", With(valid, "email", bad), 400,
+                     "bad_email"});
+  }
+  RunBodyTable("PUT /v1/me/email", extra, 200);
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.

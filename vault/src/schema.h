@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 1> kMigrations = {
+inline constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -152,6 +152,33 @@ CREATE TABLE audit_checkpoints (
   time_ms    INTEGER NOT NULL,
   signature  BLOB NOT NULL CHECK (length(signature) = 64)
 );
+)sql",
+    // 2: notices for people (members' e-mail addresses, and an outbox with
+    // one row per notice, channel and recipient).
+    R"sql(
+ALTER TABLE members ADD COLUMN email TEXT NOT NULL DEFAULT '';
+CREATE TABLE notices (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL
+);
+CREATE TABLE notice_deliveries (
+  id               INTEGER PRIMARY KEY,
+  notice_id        INTEGER NOT NULL REFERENCES notices(id),
+  channel          TEXT NOT NULL CHECK (channel IN ('webhook', 'email')),
+  member_id        TEXT NOT NULL DEFAULT '',
+  address          TEXT NOT NULL DEFAULT '',
+  state            TEXT NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'delivered', 'failed', 'skipped')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms  INTEGER NOT NULL,
+  last_error       TEXT NOT NULL DEFAULT '',
+  delivered_ms     INTEGER,
+  ended_ms         INTEGER
+);
+CREATE INDEX notice_deliveries_due ON notice_deliveries(state, next_attempt_ms);
 )sql",
 };
 

@@ -1,5 +1,6 @@
 #include "vault/vault.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -88,13 +89,18 @@ class TxnImpl final : public WriteTxn {
   Result<Member> RedeemInvite(const crypto::Hash& code_hash, Member m) override;
   Status CreateSession(const Actor& actor, const Session& session) override;
   Status DeleteSession(const Actor& actor, const crypto::Hash& token_hash) override;
-  Status EnqueueNotice(const Notice&) override {
-    // Delivery (an outbox table and its sender) comes with notifications.
-    return Status::OK();
-  }
+  Status EnqueueNotice(const Notice& notice) override;
   Status Record(const Actor& actor, const std::string& action, const std::string& target,
                 const std::string& details_json) override;
   Status AddCheckpoint(const audit::Checkpoint& cp) override;
+
+  // Notice outbox and members' addresses.
+  Result<std::vector<Delivery>> ListDueDeliveries(int64_t now_ms, int64_t limit) override;
+  Result<std::vector<Delivery>> ListDeliveries(int64_t notice_id) override;
+  Status SetMemberEmail(const Actor& actor, const std::string& member_id,
+                        const std::string& email) override;
+  Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state, const std::string& error,
+                               int64_t next_attempt_ms) override;
 
  private:
   int64_t NowMs();
@@ -344,10 +350,11 @@ Member ReadMemberRow(Statement* st) {
   m.signing_public_key = ToArray<32>(st->ColumnBlob(4));
   m.box_public_key = ToArray<32>(st->ColumnBlob(5));
   m.created_ms = st->ColumnInt(6);
+  m.email = st->ColumnText(7);
   return m;
 }
 
-constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, created_ms";
+constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, created_ms, email";
 
 Result<Member> TxnImpl::GetMember(const std::string& id) {
   BATON_PREPARE(st, std::string("SELECT ") + kMemberColumns + " FROM members WHERE id = ?");
@@ -1050,10 +1057,184 @@ Status TxnImpl::AddCheckpoint(const audit::Checkpoint& cp) {
   return st->Run();
 }
 
+// --- TxnImpl: notice outbox and members' addresses ---------------------------
+
+constexpr char kDeliveryColumns[] =
+    "d.id, d.notice_id, d.channel, d.member_id, d.address, d.state, d.attempts, "
+    "d.next_attempt_ms, d.last_error, d.delivered_ms, d.ended_ms, n.kind, n.text, n.details, "
+    "n.created_ms FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id";
+
+std::optional<DeliveryState> ParseDeliveryState(const std::string& s) {
+  for (DeliveryState d : {DeliveryState::kPending, DeliveryState::kDelivered,
+                          DeliveryState::kFailed, DeliveryState::kSkipped}) {
+    if (DeliveryStateName(d) == s) return d;
+  }
+  return std::nullopt;
+}
+
+Delivery ReadDeliveryRow(Statement* st) {
+  Delivery d;
+  d.id = st->ColumnInt(0);
+  d.notice_id = st->ColumnInt(1);
+  d.channel = st->ColumnText(2) == "email" ? DeliveryChannel::kEmail : DeliveryChannel::kWebhook;
+  d.member_id = st->ColumnText(3);
+  d.address = st->ColumnText(4);
+  d.state = ParseDeliveryState(st->ColumnText(5)).value_or(DeliveryState::kFailed);
+  d.attempts = st->ColumnInt(6);
+  d.next_attempt_ms = st->ColumnInt(7);
+  d.last_error = st->ColumnText(8);
+  if (!st->ColumnIsNull(9)) d.delivered_ms = st->ColumnInt(9);
+  if (!st->ColumnIsNull(10)) d.ended_ms = st->ColumnInt(10);
+  d.kind = st->ColumnText(11);
+  d.text = st->ColumnText(12);
+  d.details = st->ColumnText(13);
+  d.created_ms = st->ColumnInt(14);
+  return d;
+}
+
+Result<std::vector<Delivery>> ReadDeliveries(Statement* st) {
+  std::vector<Delivery> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back(ReadDeliveryRow(st));
+  }
+  st->Reset();
+  return out;
+}
+
+// Keeps a whole UTF-8 sequence at the cut, so the text stays valid.
+std::string CutUtf8(std::string s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  return s;
+}
+
+Result<std::vector<Delivery>> TxnImpl::ListDueDeliveries(int64_t now_ms, int64_t limit) {
+  BATON_PREPARE(st, std::string("SELECT ") + kDeliveryColumns +
+                        " WHERE d.state = 'pending' AND d.next_attempt_ms <= ? "
+                        "ORDER BY d.next_attempt_ms, d.id LIMIT ?");
+  st->Bind(1, now_ms).Bind(2, limit);
+  return ReadDeliveries(st);
+}
+
+Result<std::vector<Delivery>> TxnImpl::ListDeliveries(int64_t notice_id) {
+  BATON_PREPARE(st, std::string("SELECT ") + kDeliveryColumns +
+                        " WHERE ? = 0 OR d.notice_id = ? ORDER BY d.id");
+  st->Bind(1, notice_id).Bind(2, notice_id);
+  return ReadDeliveries(st);
+}
+
+Status TxnImpl::EnqueueNotice(const Notice& notice) {
+  if (notice.kind.empty() || notice.text.empty()) {
+    return Status::InvalidArgument("a notice needs a kind and a text");
+  }
+  auto details = nlohmann::json::parse(notice.details, nullptr, /*allow_exceptions=*/false);
+  if (details.is_discarded() || !details.is_object()) {
+    return Status::InvalidArgument("notice details must be a JSON object");
+  }
+  // Resolve addresses now: a later change of address or a removal does not
+  // redirect a notice already queued.
+  std::vector<std::pair<std::string, std::string>> mail;  // member id, address
+  for (const std::string& id : notice.member_ids) {
+    if (std::any_of(mail.begin(), mail.end(), [&](const auto& m) { return m.first == id; })) {
+      continue;
+    }
+    auto m = GetMember(id);
+    if (!m) return m.error();
+    if (m->status == "active" && !m->email.empty()) mail.emplace_back(id, m->email);
+  }
+  const int64_t now = NowMs();
+  {
+    BATON_PREPARE_S(st, "INSERT INTO notices (kind, text, details, created_ms) VALUES (?, ?, ?, ?)");
+    st->Bind(1, notice.kind).Bind(2, notice.text).Bind(3, details.dump()).Bind(4, now);
+    if (Status s = st->Run(); !s.ok()) return s.WithContext("queue notice");
+  }
+  const int64_t notice_id = db_.LastInsertRowId();
+  BATON_PREPARE_S(ins,
+                  "INSERT INTO notice_deliveries (notice_id, channel, member_id, address, "
+                  "next_attempt_ms) VALUES (?, ?, ?, ?, ?)");
+  ins->Bind(1, notice_id).Bind(2, "webhook").Bind(3, "").Bind(4, "").Bind(5, now);
+  if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+  for (const auto& [member_id, address] : mail) {
+    ins->Bind(1, notice_id).Bind(2, "email").Bind(3, member_id).Bind(4, address).Bind(5, now);
+    if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+  }
+  return Status::OK();
+}
+
+Status TxnImpl::SetMemberEmail(const Actor& actor, const std::string& member_id,
+                               const std::string& email) {
+  auto m = GetMember(member_id);
+  if (!m) return m.error();
+  if (m->status != "active") {
+    return Status::FailedPrecondition("member " + member_id + " was removed");
+  }
+  BATON_PREPARE_S(st, "UPDATE members SET email = ? WHERE id = ?");
+  st->Bind(1, email).Bind(2, member_id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "member.email", "member:" + member_id, {{"set", !email.empty()}});
+}
+
+Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
+                                      const std::string& error, int64_t next_attempt_ms) {
+  BATON_PREPARE_S(get, "SELECT state FROM notice_deliveries WHERE id = ?");
+  get->Bind(1, delivery_id);
+  auto row = get->Step();
+  if (!row) return row.error();
+  if (!*row) return Status::NotFound("delivery " + std::to_string(delivery_id) + " does not exist");
+  const std::string current = get->ColumnText(0);
+  get->Reset();
+  if (current != "pending") {
+    return Status::FailedPrecondition("delivery " + std::to_string(delivery_id) + " is " + current);
+  }
+  const int64_t now = NowMs();
+  const bool ended = state != DeliveryState::kPending;
+  BATON_PREPARE_S(st,
+                  "UPDATE notice_deliveries SET state = ?, attempts = attempts + ?, "
+                  "next_attempt_ms = ?, last_error = ?, delivered_ms = ?, ended_ms = ? "
+                  "WHERE id = ?");
+  st->Bind(1, DeliveryStateName(state));
+  st->Bind(2, int64_t{state == DeliveryState::kSkipped ? 0 : 1});
+  st->Bind(3, state == DeliveryState::kPending ? next_attempt_ms : now);
+  st->Bind(4, CutUtf8(error, 200));
+  if (state == DeliveryState::kDelivered) {
+    st->Bind(5, now);
+  } else {
+    st->BindNull(5);
+  }
+  if (ended) {
+    st->Bind(6, now);
+  } else {
+    st->BindNull(6);
+  }
+  st->Bind(7, delivery_id);
+  return st->Run();
+}
+
+// --- end of notice outbox ----------------------------------------------------
+
 #undef BATON_PREPARE
 #undef BATON_PREPARE_S
 
 }  // namespace
+
+std::string_view DeliveryChannelName(DeliveryChannel c) {
+  return c == DeliveryChannel::kEmail ? "email" : "webhook";
+}
+
+std::string_view DeliveryStateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending: return "pending";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kSkipped: return "skipped";
+  }
+  return "failed";
+}
 
 Result<std::unique_ptr<Vault>> Vault::Open(Env& env, const std::string& path,
                                            const SecureBuffer& key, Mode mode) {

@@ -1,4 +1,4 @@
-// member invite|list|role|remove, collection create|list|grant|revoke.
+// member invite|list|role|remove|email, collection create|list|grant|revoke.
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
@@ -199,6 +199,26 @@ int CollectionRevoke(Context& ctx, const std::string& which, const std::string& 
   return kExitOk;
 }
 
+// Your own address for notices; "" removes it.
+int MemberEmail(Context& ctx, const std::string& address, bool clear) {
+  if (clear == !address.empty()) {
+    ctx.console.err << "baton: give an ADDRESS or --clear, not both\n";
+    return kExitUsage;
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto r = (*c)->Call("PUT", "/v1/me/email", json{{"email", address}});
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+  } else if (clear) {
+    ctx.console.out << "No e-mail address: notices reach you by the team webhook only.\n";
+  } else {
+    ctx.console.out << "Notices for you go to " << r->value("email", "") << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterTeamCommands(CLI::App& app, Context& ctx) {
@@ -276,6 +296,15 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("collection", *which, "Name or id")->required();
     cmd->add_option("member", *who, "Name or id")->required();
     cmd->callback([&ctx, which, who] { ctx.exit_code = CollectionRevoke(ctx, *which, *who); });
+  }
+  {
+    auto address = std::make_shared<std::string>();
+    auto clear = std::make_shared<bool>(false);
+    auto* cmd = member->add_subcommand(
+        "email", "Set the address where batond e-mails you notices (emergency access, reminders)");
+    cmd->add_option("address", *address, "name@example.org");
+    cmd->add_flag("--clear", *clear, "Remove your address");
+    cmd->callback([&ctx, address, clear] { ctx.exit_code = MemberEmail(ctx, *address, *clear); });
   }
 }
 

@@ -29,6 +29,20 @@ struct Config {
   int max_failed_logins = 5;           // per member and per address...
   std::chrono::seconds failed_login_window{15 * 60};  // ...within this window
   bool log_requests = true;
+
+  // Notices to people (emergency access, reminders). An empty URL turns its
+  // channel off.
+  std::string webhook_url;         // http:// or https://; JSON POST, Slack-compatible
+  std::string smtp_url;            // smtp://host[:port] or smtps://host[:port]
+  std::string smtp_from;           // the From: address of notice e-mails
+  std::string smtp_user;           // empty: no SMTP authentication
+  std::string smtp_password_file;  // 0600 file holding the SMTP password (or
+                                   // BATON_SMTP_PASSWORD in batond's environment)
+  bool smtp_require_starttls = true;  // smtp:// must upgrade to TLS or fail
+  std::chrono::seconds notify_timeout{10};  // per attempt, connect and transfer
+  int notify_max_attempts = 8;              // then a delivery is given up
+  std::chrono::seconds notify_retry_base{60};   // first retry; doubles each time...
+  std::chrono::seconds notify_retry_max{3600};  // ...up to this
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the

@@ -31,6 +31,9 @@ struct Deps {
   vault::crypto::PublicKey escrow_public_key{};
   std::string tls_cert_pem;
   const vault::SecureBuffer* tls_key_pem = nullptr;
+  // The SMTP password from batond's environment (BATON_SMTP_PASSWORD), if
+  // any; config.smtp_password_file wins. May be null.
+  const vault::SecureBuffer* smtp_password = nullptr;
 };
 
 // How a route is authorized.

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vault/audit.h"
@@ -29,7 +30,7 @@
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct Member {
   std::string id;
@@ -39,6 +40,7 @@ struct Member {
   crypto::PublicKey signing_public_key{};
   crypto::PublicKey box_public_key{};
   int64_t created_ms = 0;
+  std::string email;  // where notices go; empty: none
 };
 
 struct Collection {
@@ -116,6 +118,38 @@ struct Notice {
   std::vector<std::string> member_ids;  // whom to e-mail
 };
 
+// One delivery of a notice: the webhook once per notice, and an e-mail per
+// recipient who had an address when the notice was queued.
+enum class DeliveryChannel { kWebhook, kEmail };
+enum class DeliveryState {
+  kPending,    // waiting for its next attempt
+  kDelivered,  // the receiver accepted it
+  kFailed,     // given up after the last attempt
+  kSkipped,    // the channel was not configured when it fell due
+};
+
+struct Delivery {
+  int64_t id = 0;
+  int64_t notice_id = 0;
+  DeliveryChannel channel = DeliveryChannel::kWebhook;
+  std::string member_id;  // e-mail only
+  std::string address;    // e-mail only, as it was when queued
+  DeliveryState state = DeliveryState::kPending;
+  int64_t attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string last_error;  // a short status, never a body or a secret
+  std::optional<int64_t> delivered_ms;
+  std::optional<int64_t> ended_ms;  // delivered, given up or skipped
+  // The notice itself.
+  std::string kind;
+  std::string text;
+  std::string details;
+  int64_t created_ms = 0;
+};
+
+std::string_view DeliveryChannelName(DeliveryChannel c);
+std::string_view DeliveryStateName(DeliveryState s);
+
 struct Session {
   crypto::Hash token_hash{};  // BLAKE2b-256 of the bearer token
   std::string member_id;
@@ -157,6 +191,13 @@ class ReadTxn {
   virtual Status ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) = 0;
   virtual Result<std::vector<audit::Checkpoint>> ListCheckpoints() = 0;
   virtual Result<std::optional<audit::Checkpoint>> LatestCheckpoint() = 0;
+
+  // --- Notice outbox ---------------------------------------------------------
+  // Up to `limit` pending deliveries whose next attempt is due at `now_ms`,
+  // oldest first.
+  virtual Result<std::vector<Delivery>> ListDueDeliveries(int64_t now_ms, int64_t limit) = 0;
+  // The deliveries of one notice (0: of every notice), in id order.
+  virtual Result<std::vector<Delivery>> ListDeliveries(int64_t notice_id) = 0;
 };
 
 // Mutations; each appends its audit event. Audited reads live here too.
@@ -210,8 +251,24 @@ class WriteTxn : public ReadTxn {
                         const std::string& details_json) = 0;
   virtual Status AddCheckpoint(const audit::Checkpoint& cp) = 0;
 
-  // Queues `notice` for delivery (see Notice).
+  // Queues `notice` for delivery (see Notice): one webhook delivery, and an
+  // e-mail delivery for each distinct active recipient with an address (the
+  // address is resolved now). Due at once. InvalidArgument for an empty
+  // kind or text or details that are not a JSON object; NotFound for an
+  // unknown member id. Not audited on its own: the change that queues it is.
   virtual Status EnqueueNotice(const Notice& notice) = 0;
+
+  // --- Notice outbox and members' addresses ----------------------------------
+  // Sets the member's e-mail address ("" clears it); audited as
+  // "member.email" (whether one is set, not the address).
+  virtual Status SetMemberEmail(const Actor& actor, const std::string& member_id,
+                                const std::string& email) = 0;
+  // Records one attempt at a pending delivery (kSkipped records none): its
+  // new state, a short error ("" once delivered) and, for kPending, when to
+  // try again. NotFound for an unknown id, FailedPrecondition if it is no
+  // longer pending. The error is cut to 200 bytes.
+  virtual Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
+                                       const std::string& error, int64_t next_attempt_ms) = 0;
 };
 
 class Vault {
