@@ -559,7 +559,7 @@ std::span<const RouteSpec> Routes() { return internal::kRoutes; }
 
 vault::Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Deps& deps) {
   if (deps.env == nullptr || deps.vault == nullptr || deps.audit_key == nullptr ||
-      deps.tls_key_pem == nullptr) {
+      deps.tls_key_pem == nullptr || deps.escrow_key == nullptr) {
     return vault::Fail(vault::Status::InvalidArgument("server dependencies are missing"));
   }
   auto s = std::make_unique<internal::ServerImpl>(config, deps);

@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 1> kMigrations = {
+inline constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -152,6 +152,12 @@ CREATE TABLE audit_checkpoints (
   time_ms    INTEGER NOT NULL,
   signature  BLOB NOT NULL CHECK (length(signature) = 64)
 );
+)sql",
+    // 2: emergency reminders are sent once each, so their sending is stored.
+    R"sql(
+ALTER TABLE emergency_requests ADD COLUMN reminded_24h_ms INTEGER;
+ALTER TABLE emergency_requests ADD COLUMN reminded_1h_ms INTEGER;
+CREATE INDEX emergency_requests_by_grant ON emergency_requests(grant_id);
 )sql",
 };
 
