@@ -116,6 +116,9 @@ class TxnImpl final : public WriteTxn {
   Status TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) override;
   Status MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
                                const std::string& which) override;
+  Result<ItemWithCiphertext> FetchEmergencyItem(const Actor& actor, const std::string& request_id,
+                                                const std::string& item_id) override;
+  Status RekeyCollection(const Actor& actor, const Rekey& r) override;
 
  private:
   int64_t NowMs();
@@ -1459,6 +1462,145 @@ Status TxnImpl::MarkEmergencyReminder(const Actor& actor, const std::string& req
   if (Status s = st->Run(); !s.ok()) return s;
   if (db_.Changes() != 1) return Missing("emergency request", request_id);
   return Append(actor, "emergency.reminder", "request:" + request_id, {{"before", which}});
+}
+
+Result<ItemWithCiphertext> TxnImpl::FetchEmergencyItem(const Actor& actor,
+                                                       const std::string& request_id,
+                                                       const std::string& item_id) {
+  auto r = GetEmergencyRequest(request_id);
+  if (!r) return Fail(r.error());
+  auto g = GetEmergencyGrant(r->grant_id);
+  if (!g) return Fail(g.error());
+  auto meta = GetItemMeta(item_id);
+  if (!meta || std::find(g->collections.begin(), g->collections.end(), meta->collection_id) ==
+                   g->collections.end()) {
+    // Out of scope reads as absent: the deputy learns nothing about it.
+    return Fail(Status::NotFound("item " + item_id + " is not in this request's scope"));
+  }
+  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
+  st->Bind(1, item_id).Bind(2, meta->version);
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Status::Corruption("item " + item_id + " has no current version"));
+  ItemWithCiphertext out{std::move(*meta), st->ColumnBlob(0)};
+  st->Reset();
+  if (Status s = Append(actor, "emergency.item.read", "item:" + item_id,
+                        {{"request", request_id}, {"version", out.meta.version}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return out;
+}
+
+Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {
+  auto c = GetCollection(r.collection_id);
+  if (!c) return c.error();
+  if (r.key_version != c->key_version + 1) {
+    return Status::FailedPrecondition("collection " + r.collection_id + " is at key version " +
+                                      std::to_string(c->key_version) + ": the new one is " +
+                                      std::to_string(c->key_version + 1));
+  }
+  // Exactly the expected set, each once: a missing holder would lose the
+  // collection, an extra one would gain it.
+  auto same_set = [](std::vector<std::string> want, std::vector<std::string> got,
+                     const std::string& what) -> Status {
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    if (std::adjacent_find(got.begin(), got.end()) != got.end()) {
+      return Status::InvalidArgument(what + " lists one twice");
+    }
+    for (const std::string& w : want) {
+      if (!std::binary_search(got.begin(), got.end(), w)) {
+        return Status::InvalidArgument(what + " misses " + w);
+      }
+    }
+    for (const std::string& g : got) {
+      if (!std::binary_search(want.begin(), want.end(), g)) {
+        return Status::InvalidArgument(what + " names " + g + ", which should not get one");
+      }
+    }
+    return Status::OK();
+  };
+  auto members =
+      Strings("SELECT member_id FROM collection_access WHERE collection_id = ?", r.collection_id);
+  if (!members) return members.error();
+  std::vector<std::string> got;
+  for (const auto& [id, box] : r.member_keys) got.push_back(id);
+  if (Status s = same_set(*members, got, "member_keys"); !s.ok()) return s;
+  auto grants = Strings(
+      "SELECT g.id FROM emergency_grants g JOIN emergency_grant_collections c "
+      "ON c.grant_id = g.id WHERE g.status = 'active' AND c.collection_id = ?",
+      r.collection_id);
+  if (!grants) return grants.error();
+  got.clear();
+  for (const auto& [id, box] : r.grant_keys) got.push_back(id);
+  if (Status s = same_set(*grants, got, "grant_keys"); !s.ok()) return s;
+  auto item_ids = Strings("SELECT id FROM items WHERE collection_id = ?", r.collection_id);
+  if (!item_ids) return item_ids.error();
+  got.clear();
+  for (const RekeyedItem& i : r.items) got.push_back(i.id);
+  if (Status s = same_set(*item_ids, got, "items"); !s.ok()) return s;
+
+  const int64_t now = NowMs();
+  for (const RekeyedItem& i : r.items) {
+    auto meta = GetItemMeta(i.id);
+    if (!meta) return meta.error();
+    if (meta->version != i.expected_version || meta->pending_version) {
+      return Status::FailedPrecondition("item " + i.id + " changed meanwhile (now at version " +
+                                        std::to_string(meta->version) + ")");
+    }
+    {
+      BATON_PREPARE_S(
+          st, "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?");
+      st->Bind(1, i.id).Bind(2, i.expected_version);
+      if (Status s = st->Run(); !s.ok()) return s;
+    }
+    {
+      BATON_PREPARE_S(st,
+                      "INSERT INTO item_versions (item_id, version, key_version, state, "
+                      "ciphertext, created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)");
+      st->Bind(1, i.id).Bind(2, i.expected_version + 1).Bind(3, r.key_version);
+      st->Bind(4, i.ciphertext).Bind(5, now).Bind(6, actor.id);
+      if (Status s = st->Run(); !s.ok()) return s;
+    }
+    BATON_PREPARE_S(st,
+                    "UPDATE items SET version = ?, key_version = ?, updated_ms = ?, "
+                    "updated_by = ? WHERE id = ?");
+    st->Bind(1, i.expected_version + 1).Bind(2, r.key_version).Bind(3, now).Bind(4, actor.id);
+    st->Bind(5, i.id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  {
+    BATON_PREPARE_S(st, "UPDATE collections SET key_version = ?, needs_rekey = 0 WHERE id = ?");
+    st->Bind(1, r.key_version).Bind(2, r.collection_id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  for (const auto& [id, box] : r.member_keys) {
+    if (Status s = InsertSealedKey({r.collection_id, r.key_version, KeyHolder::kMember, id, box});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& [id, box] : r.grant_keys) {
+    if (Status s = InsertSealedKey({r.collection_id, r.key_version, KeyHolder::kGrant, id, box});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (r.recovery_key) {
+    if (Status s = InsertSealedKey(
+            {r.collection_id, r.key_version, KeyHolder::kRecovery, "recovery", *r.recovery_key});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Append(actor, "collection.rekey", "collection:" + r.collection_id,
+                {{"from", c->key_version},
+                 {"to", r.key_version},
+                 {"items", r.items.size()},
+                 {"member_keys", r.member_keys.size()},
+                 {"grant_keys", r.grant_keys.size()},
+                 {"recovery", r.recovery_key.has_value()}});
 }
 
 // --- end of emergency access ----------------------------------------------------

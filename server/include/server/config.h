@@ -29,6 +29,9 @@ struct Config {
   int max_failed_logins = 5;           // per member and per address...
   std::chrono::seconds failed_login_window{15 * 60};  // ...within this window
   bool log_requests = true;
+  // How long a released emergency grant stays open unless the grant says
+  // otherwise (DESIGN.md §6).
+  std::chrono::hours emergency_access_window{72};
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the

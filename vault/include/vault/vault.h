@@ -306,6 +306,32 @@ class WriteTxn : public ReadTxn {
   // Records that a reminder ("24h" or "1h") went out for a request.
   virtual Status MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
                                        const std::string& which) = 0;
+  // An item's current ciphertext for a deputy under a released request; an
+  // audited read ("emergency.item.read"). NotFound unless the item is in
+  // the request's scope. The caller checks the request is released.
+  virtual Result<ItemWithCiphertext> FetchEmergencyItem(const Actor& actor,
+                                                        const std::string& request_id,
+                                                        const std::string& item_id) = 0;
+  // Replaces a collection's key (version + 1) in one step: r.member_keys
+  // must cover exactly the members with access, r.grant_keys exactly the
+  // active grants covering it, r.items every item at its current version
+  // (FailedPrecondition if one changed meanwhile, InvalidArgument for a
+  // missing, extra or duplicate entry). Old item versions keep their old
+  // key version. Clears needs_rekey. Audited as "collection.rekey".
+  struct RekeyedItem {
+    std::string id;
+    int64_t expected_version = 0;
+    std::vector<uint8_t> ciphertext;
+  };
+  struct Rekey {
+    std::string collection_id;
+    int64_t key_version = 0;  // the new one: current + 1
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> member_keys;  // member id, box
+    std::optional<std::vector<uint8_t>> recovery_key;
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> grant_keys;  // grant id, box
+    std::vector<RekeyedItem> items;
+  };
+  virtual Status RekeyCollection(const Actor& actor, const Rekey& r) = 0;
 };
 
 class Vault {
