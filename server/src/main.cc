@@ -273,6 +273,7 @@ int RunServe(vault::Env& env, Config config, const ServeOptions& o) {
   deps.vault = dd->vault.get();
   deps.audit_key = &dd->keys.audit();
   deps.escrow_public_key = dd->keys.escrow_public_key();
+  deps.escrow_key = &dd->keys.escrow();
   deps.tls_cert_pem = cert_pem;
   deps.tls_key_pem = &tls_key_pem;
   std::optional<SecureBuffer> smtp_password;

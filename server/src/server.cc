@@ -52,6 +52,26 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/audit/checkpoints", Scope::kTeam, Action::kReadAuditLog},
     {"GET", "/v1/audit/head", Scope::kTeam, Action::kReadAuditLog},
     {"PUT", "/v1/me/email", Scope::kSession, Action::kReadServerInfo},
+    // Emergency access (routes_emergency.cc; relations such as "the deputy
+    // only" are checked by the handlers).
+    {"POST", "/v1/emergency/grants", Scope::kTeam, Action::kManageEmergencyGrants},
+    {"GET", "/v1/emergency/grants", Scope::kSession, Action::kListEmergencyGrants},
+    {"GET", "/v1/emergency/grants/:id", Scope::kSession, Action::kListEmergencyGrants},
+    {"PATCH", "/v1/emergency/grants/:id", Scope::kTeam, Action::kManageEmergencyGrants},
+    {"DELETE", "/v1/emergency/grants/:id", Scope::kTeam, Action::kManageEmergencyGrants},
+    {"POST", "/v1/emergency/grants/:id/decline", Scope::kSession, Action::kRequestEmergencyAccess},
+    {"POST", "/v1/emergency/grants/:id/requests", Scope::kTeam, Action::kRequestEmergencyAccess},
+    {"GET", "/v1/emergency/requests", Scope::kSession, Action::kListEmergencyGrants},
+    {"GET", "/v1/emergency/requests/:id", Scope::kSession, Action::kListEmergencyGrants},
+    {"POST", "/v1/emergency/requests/:id/approve", Scope::kTeam, Action::kDecideEmergencyRequest},
+    {"POST", "/v1/emergency/requests/:id/reject", Scope::kTeam, Action::kDecideEmergencyRequest},
+    {"POST", "/v1/emergency/requests/:id/confirm", Scope::kTeam, Action::kConfirmEmergencyRequest},
+    {"GET", "/v1/emergency/requests/:id/keys", Scope::kSession, Action::kRequestEmergencyAccess},
+    {"GET", "/v1/emergency/requests/:id/items", Scope::kSession, Action::kRequestEmergencyAccess},
+    {"GET", "/v1/emergency/requests/:id/items/:item", Scope::kSession,
+     Action::kRequestEmergencyAccess},
+    // Re-keying (routes_rekey.cc).
+    {"POST", "/v1/collections/:id/rekey", Scope::kCollection, Action::kRekeyCollection},
 };
 
 // ":id" → a capture group for one path segment.
@@ -561,6 +581,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterItemRoutes();
   RegisterAuditRoutes();
   RegisterEmergencyRoutes();
+  RegisterRekeyRoutes();
 }
 
 Status ServerImpl::Tick() {
@@ -577,7 +598,7 @@ std::span<const RouteSpec> Routes() { return internal::kRoutes; }
 
 vault::Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Deps& deps) {
   if (deps.env == nullptr || deps.vault == nullptr || deps.audit_key == nullptr ||
-      deps.tls_key_pem == nullptr) {
+      deps.tls_key_pem == nullptr || deps.escrow_key == nullptr) {
     return vault::Fail(vault::Status::InvalidArgument("server dependencies are missing"));
   }
   auto s = std::make_unique<internal::ServerImpl>(config, deps);

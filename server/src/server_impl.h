@@ -47,6 +47,10 @@ json CollectionJson(const vault::Collection& c);
 std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
                                            ApiError& error);
 
+// Emergency and re-key refusals (409) carry the code "conflict" on the wire
+// (docs/api.md): rewrites the error WriteOr/ReadOr sent. Returns `ok`.
+bool AsConflict(bool ok, httplib::Response& res);
+
 // Who is calling, once the session checked out.
 struct Caller {
   vault::Member member;
@@ -98,6 +102,10 @@ class ServerImpl final : public Server {
   void RegisterItemRoutes();   // routes_items.cc
   void RegisterAuditRoutes();  // routes_audit.cc
   void RegisterEmergencyRoutes();  // routes_emergency.cc
+  void RegisterRekeyRoutes();      // routes_rekey.cc
+  // Applies the time-driven transitions and reminders due now to the open
+  // request with this id, or to every open request if the id is empty.
+  Status SettleEmergency(const std::string& request_id);
 
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc

@@ -62,6 +62,22 @@ constexpr Pinned kPinned[] = {
     {"GET /v1/audit/checkpoints", "YYYY YYYY .... YYYY"},
     {"GET /v1/audit/head", "YYYY YYYY .... YYYY"},
     {"PUT /v1/me/email", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/emergency/grants", "YYYY YYYY .... ...."},
+    {"GET /v1/emergency/grants", "YYYY YYYY YYYY YYYY"},  // filtered by the handler
+    {"GET /v1/emergency/grants/:id", "YYYY YYYY YYYY YYYY"},
+    {"PATCH /v1/emergency/grants/:id", "YYYY YYYY .... ...."},
+    {"DELETE /v1/emergency/grants/:id", "YYYY YYYY .... ...."},
+    {"POST /v1/emergency/grants/:id/decline", "YYYY YYYY YYYY YYYY"},  // the deputy only
+    {"POST /v1/emergency/grants/:id/requests", "YYYY YYYY YYYY ...."},
+    {"GET /v1/emergency/requests", "YYYY YYYY YYYY YYYY"},
+    {"GET /v1/emergency/requests/:id", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/emergency/requests/:id/approve", "YYYY YYYY .... ...."},
+    {"POST /v1/emergency/requests/:id/reject", "YYYY YYYY .... ...."},
+    {"POST /v1/emergency/requests/:id/confirm", "YYYY YYYY YYYY ...."},
+    {"GET /v1/emergency/requests/:id/keys", "YYYY YYYY YYYY YYYY"},  // the deputy only
+    {"GET /v1/emergency/requests/:id/items", "YYYY YYYY YYYY YYYY"},
+    {"GET /v1/emergency/requests/:id/items/:item", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/collections/:id/rekey", "YYYY YYYY ...Y ...."},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -250,6 +266,253 @@ class AuthzMatrixTest : public ServerFixture {
     return found;
   }
 
+  // --- Emergency access, written directly so that any principal can be the
+  // deputy (the API refuses auditors that role; the policy must still hold).
+
+  std::string DirectGrant(const std::string& grantor, const std::string& deputy,
+                          const crypto::PublicKey& deputy_box, int64_t confirmations = 0) {
+    vault::EmergencyGrant g;
+    g.id = crypto::RandomId(env_);
+    g.grantor_id = grantor;
+    g.deputy_id = deputy;
+    g.mode = "view";
+    g.wait_s = 48 * 3600;
+    g.confirmations_required = confirmations;
+    g.access_window_s = 72 * 3600;
+    g.collections = {target_};
+    auto box = envelope::SealForEscrow(TargetKey(), deputy_box, keys_->escrow_public_key());
+    EXPECT_TRUE(box.has_value());
+    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) {
+      return t.CreateEmergencyGrant(kSetup, g,
+                                    {{target_, TargetKey().version, vault::KeyHolder::kGrant,
+                                      g.id, box ? *box : std::vector<uint8_t>{}}});
+    }));
+    return g.id;
+  }
+
+  // A grant to a fresh victim member from the first owner.
+  std::string VictimGrant(int64_t confirmations = 0) {
+    const std::string victim = NewMember("member");
+    return DirectGrant(principals_.front().account.member_id, victim, box_keys_.at(victim),
+                       confirmations);
+  }
+
+  std::string DirectRequest(const std::string& grant, bool released) {
+    vault::EmergencyRequest r;
+    r.id = crypto::RandomId(env_);
+    r.grant_id = grant;
+    r.reason = "matrix";
+    r.requested_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         env_.Now().time_since_epoch())
+                         .count();
+    r.release_ms = r.requested_ms + 48 * 3600 * 1000LL;
+    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) -> Status {
+      if (Status s = t.CreateEmergencyRequest(kSetup, r); !s.ok()) return s;
+      if (!released) return Status::OK();
+      return t.TransitionEmergencyRequest(
+          kSetup, {r.id, "emergency.approve", "released", r.requested_ms,
+                   r.requested_ms + 72 * 3600 * 1000LL, true, "matrix", {}});
+    }));
+    return r.id;
+  }
+
+  std::string ReleasedFor(const Principal& p) {
+    return DirectRequest(DirectGrant(principals_.front().account.member_id, p.account.member_id,
+                                     p.account.identity->box_public_key()),
+                         true);
+  }
+
+  vault::EmergencyGrant GrantRow(const std::string& id) {
+    vault::EmergencyGrant out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto g = t.GetEmergencyGrant(id);
+      if (!g) return g.error();
+      out = std::move(*g);
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  vault::EmergencyRequest RequestRow(const std::string& id) {
+    vault::EmergencyRequest out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto r = t.GetEmergencyRequest(id);
+      if (!r) return r.error();
+      out = std::move(*r);
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  // A fresh collection where `p` has their matrix access (and holds its key,
+  // with one item), for routes that would change the target collection.
+  std::string OwnCollection(const Principal& p, CollectionAccess access,
+                            envelope::CollectionKey& key_out, std::string& item_out) {
+    const std::string id = crypto::RandomId(env_);
+    key_out = envelope::NewCollectionKey(env_, id);
+    auto box = envelope::SealCollectionKey(key_out, p.account.identity->box_public_key());
+    EXPECT_TRUE(box.has_value());
+    const vault::SealedKey sealed{id, 1, vault::KeyHolder::kMember, p.account.member_id, *box};
+    vault::ItemMeta meta;
+    meta.id = crypto::RandomId(env_);
+    meta.collection_id = id;
+    meta.name = "item";
+    meta.channel = "facebook";
+    meta.rotation_period_s = 90 * 86400;
+    item_out = meta.id;
+    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) -> Status {
+      if (Status s = t.CreateCollection(
+              kSetup, {id, "own-" + std::to_string(++counter_), 1, true, false, 0}, {sealed});
+          !s.ok()) {
+        return s;
+      }
+      if (access != CollectionAccess::kNone) {
+        if (Status s = t.GrantAccess(kSetup, id, p.account.member_id,
+                                     std::string(vault::ToString(access)), sealed);
+            !s.ok()) {
+          return s;
+        }
+      }
+      return t.CreateItem(kSetup, meta, {0x6f, 0x6c, 0x64});
+    }));
+    return id;
+  }
+
+  void AddEmergencyBuilders(std::map<std::string, std::function<Request(const Principal&)>>& b) {
+    const std::string g = "/v1/emergency/grants";
+    const std::string rq = "/v1/emergency/requests";
+    b["POST /v1/emergency/grants"] = [this, g](const Principal& p) {
+      // The grantor must hold the collection: one of their own.
+      envelope::CollectionKey key;
+      std::string item;
+      const std::string col = OwnCollection(p, CollectionAccess::kManage, key, item);
+      const std::string victim = NewMember("member");
+      auto box = envelope::SealForEscrow(key, box_keys_.at(victim), keys_->escrow_public_key());
+      const std::string id = crypto::RandomId(env_);
+      return Request{g,
+                     json{{"id", id},
+                          {"deputy_id", victim},
+                          {"mode", "view"},
+                          {"wait_hours", 24},
+                          {"keys", json::array({{{"collection_id", col},
+                                                 {"key_version", 1},
+                                                 {"escrow_sealed_key", crypto::ToBase64(*box)}}})}}
+                         .dump(),
+                     [this, id](bool allowed) {
+                       bool exists = false;
+                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+                         exists = t.GetEmergencyGrant(id).has_value();
+                         return Status::OK();
+                       }));
+                       EXPECT_EQ(exists, allowed);
+                     }};
+    };
+    b["GET /v1/emergency/grants"] = [g](const Principal&) { return Request{g, "", {}}; };
+    b["GET /v1/emergency/grants/:id"] = [this, g](const Principal& p) {
+      return Request{g + "/" + ReleasedGrantFor(p), "", {}};
+    };
+    b["PATCH /v1/emergency/grants/:id"] = [this, g](const Principal&) {
+      const std::string id = VictimGrant();
+      return Request{g + "/" + id, json{{"wait_hours", 5}}.dump(), [this, id](bool allowed) {
+                       EXPECT_EQ(GrantRow(id).wait_s, (allowed ? 5 : 48) * 3600);
+                     }};
+    };
+    b["DELETE /v1/emergency/grants/:id"] = [this, g](const Principal&) {
+      const std::string id = VictimGrant();
+      return Request{g + "/" + id, "", [this, id](bool allowed) {
+                       EXPECT_EQ(GrantRow(id).status, allowed ? "revoked" : "active");
+                     }};
+    };
+    b["POST /v1/emergency/grants/:id/decline"] = [this, g](const Principal& p) {
+      const std::string id = DirectGrant(principals_.front().account.member_id,
+                                         p.account.member_id, p.account.identity->box_public_key());
+      return Request{g + "/" + id + "/decline", "", [this, id](bool allowed) {
+                       EXPECT_EQ(GrantRow(id).status, allowed ? "declined" : "active");
+                     }};
+    };
+    b["POST /v1/emergency/grants/:id/requests"] = [this, g](const Principal& p) {
+      const std::string id = DirectGrant(principals_.front().account.member_id,
+                                         p.account.member_id, p.account.identity->box_public_key());
+      return Request{g + "/" + id + "/requests", json{{"reason", "help"}}.dump(),
+                     [this, id](bool allowed) {
+                       size_t n = 0;
+                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+                         auto all = t.ListEmergencyRequests(id);
+                         n = all ? all->size() : 99;
+                         return Status::OK();
+                       }));
+                       EXPECT_EQ(n, allowed ? 1u : 0u);
+                     }};
+    };
+    b["GET /v1/emergency/requests"] = [rq](const Principal&) { return Request{rq, "", {}}; };
+    b["GET /v1/emergency/requests/:id"] = [this, rq](const Principal& p) {
+      return Request{rq + "/" + ReleasedFor(p), "", {}};
+    };
+    for (const char* verdict : {"approve", "reject"}) {
+      const std::string to = verdict == std::string("approve") ? "released" : "rejected";
+      b[std::string("POST /v1/emergency/requests/:id/") + verdict] = [this, rq, verdict,
+                                                                        to](const Principal&) {
+        const std::string id = DirectRequest(VictimGrant(), false);
+        return Request{rq + "/" + id + "/" + verdict, "{}", [this, id, to](bool allowed) {
+                         EXPECT_EQ(RequestRow(id).state, allowed ? to : "waiting");
+                       }};
+      };
+    }
+    b["POST /v1/emergency/requests/:id/confirm"] = [this, rq](const Principal& p) {
+      // A victim's request needing one confirmation, and `p` another deputy
+      // of the same grantor.
+      const std::string id = DirectRequest(VictimGrant(/*confirmations=*/1), false);
+      DirectGrant(principals_.front().account.member_id, p.account.member_id,
+                  p.account.identity->box_public_key());
+      return Request{rq + "/" + id + "/confirm", "", [this, id](bool allowed) {
+                       EXPECT_EQ(RequestRow(id).confirmations.size(), allowed ? 1u : 0u);
+                     }};
+    };
+    b["GET /v1/emergency/requests/:id/keys"] = [this, rq](const Principal& p) {
+      return Request{rq + "/" + ReleasedFor(p) + "/keys", "", {}};
+    };
+    b["GET /v1/emergency/requests/:id/items"] = [this, rq](const Principal& p) {
+      return Request{rq + "/" + ReleasedFor(p) + "/items", "", {}};
+    };
+    b["GET /v1/emergency/requests/:id/items/:item"] = [this, rq](const Principal& p) {
+      return Request{rq + "/" + ReleasedFor(p) + "/items/" + shared_item_, "", {}};
+    };
+    b["POST /v1/collections/:id/rekey"] = [this](const Principal& p) {
+      envelope::CollectionKey key;
+      std::string item;
+      const std::string col = OwnCollection(p, p.access, key, item);
+      auto next = envelope::NewCollectionKey(env_, col, 2);
+      auto box = envelope::SealCollectionKey(next, p.account.identity->box_public_key());
+      json members = json::array();
+      if (p.access != CollectionAccess::kNone) {
+        members.push_back({{"member_id", p.account.member_id},
+                           {"sealed_key", crypto::ToBase64(*box)}});
+      }
+      return Request{"/v1/collections/" + col + "/rekey",
+                     json{{"key_version", 2},
+                          {"member_keys", members},
+                          {"grant_keys", json::array()},
+                          {"items", json::array({{{"id", item},
+                                                  {"expected_version", 1},
+                                                  {"ciphertext", crypto::ToBase64(
+                                                                     crypto::AsBytes("new"))}}})}}
+                         .dump(),
+                     [this, col](bool allowed) {
+                       int64_t version = 0;
+                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+                         auto c = t.GetCollection(col);
+                         version = c ? c->key_version : 0;
+                         return Status::OK();
+                       }));
+                       EXPECT_EQ(version, allowed ? 2 : 1);
+                     }};
+    };
+  }
+
+  std::string ReleasedGrantFor(const Principal& p) {
+    return RequestRow(ReleasedFor(p)).grant_id;
+  }
+
   // How to call each route as `p`, keyed by "METHOD pattern".
   std::map<std::string, std::function<Request(const Principal&)>> Builders() {
     std::map<std::string, std::function<Request(const Principal&)>> b;
@@ -364,6 +627,7 @@ class AuthzMatrixTest : public ServerFixture {
                        EXPECT_EQ(MemberRow(id).email, allowed ? email : "");
                      }};
     };
+    AddEmergencyBuilders(b);
     return b;
   }
 

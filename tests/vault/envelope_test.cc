@@ -183,5 +183,19 @@ TEST_F(EnvelopeTest, RekeyRequiresTheRecoveryKeyAndIntactInput) {
                 kCorruption);
 }
 
+TEST_F(EnvelopeTest, EscrowedKeyNeedsBothLayers) {
+  ASSERT_OK_AND_ASSIGN(auto deputy, crypto::BoxKeyPairFromSeed(crypto::RandomKey(env_)));
+  ASSERT_OK_AND_ASSIGN(auto escrow, crypto::BoxKeyPairFromSeed(crypto::RandomKey(env_)));
+  ASSERT_OK_AND_ASSIGN(auto outer, SealForEscrow(key_, deputy.public_key, escrow.public_key));
+  // The deputy alone cannot open the outer layer.
+  EXPECT_STATUS(crypto::OpenSealed(deputy, outer), kCorruption);
+  EXPECT_STATUS(OpenCollectionKey(deputy, outer, "col-social", 1), kCorruption);
+  // The escrow key alone yields only the deputy's box.
+  ASSERT_OK_AND_ASSIGN(auto inner, crypto::OpenSealed(escrow, outer));
+  EXPECT_STATUS(OpenCollectionKey(escrow, inner.bytes(), "col-social", 1), kCorruption);
+  ASSERT_OK_AND_ASSIGN(auto opened, OpenCollectionKey(deputy, inner.bytes(), "col-social", 1));
+  EXPECT_EQ(Str(opened.key), Str(key_.key));
+}
+
 }  // namespace
 }  // namespace vault::envelope

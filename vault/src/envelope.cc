@@ -101,6 +101,14 @@ Result<std::vector<uint8_t>> SealCollectionKey(const CollectionKey& key,
   return crypto::SealTo(recipient, plain.bytes());
 }
 
+Result<std::vector<uint8_t>> SealForEscrow(const CollectionKey& key,
+                                           const crypto::PublicKey& deputy_box_pk,
+                                           const crypto::PublicKey& escrow_pk) {
+  auto inner = SealCollectionKey(key, deputy_box_pk);
+  if (!inner) return inner;
+  return crypto::SealTo(escrow_pk, *inner);
+}
+
 Result<CollectionKey> OpenCollectionKey(const crypto::BoxKeyPair& recipient,
                                         std::span<const uint8_t> sealed,
                                         const std::string& collection_id, int64_t version) {

@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 2> kMigrations = {
+inline constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -179,6 +179,12 @@ CREATE TABLE notice_deliveries (
   ended_ms         INTEGER
 );
 CREATE INDEX notice_deliveries_due ON notice_deliveries(state, next_attempt_ms);
+)sql",
+    // 3: emergency reminders are sent once each, so their sending is stored.
+    R"sql(
+ALTER TABLE emergency_requests ADD COLUMN reminded_24h_ms INTEGER;
+ALTER TABLE emergency_requests ADD COLUMN reminded_1h_ms INTEGER;
+CREATE INDEX emergency_requests_by_grant ON emergency_requests(grant_id);
 )sql",
 };
 

@@ -8,6 +8,7 @@
 
 #include "schema.h"
 #include "vault/db.h"
+#include "vault/emergency.h"
 
 namespace vault {
 namespace {
@@ -101,6 +102,28 @@ class TxnImpl final : public WriteTxn {
                         const std::string& email) override;
   Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state, const std::string& error,
                                int64_t next_attempt_ms) override;
+  // Emergency access.
+  Result<EmergencyGrant> GetEmergencyGrant(const std::string& id) override;
+  Result<std::vector<EmergencyGrant>> ListEmergencyGrants() override;
+  Result<EmergencyRequest> GetEmergencyRequest(const std::string& id) override;
+  Result<std::vector<EmergencyRequest>> ListEmergencyRequests(const std::string& grant_id) override;
+  Result<std::optional<EmergencyRequest>> NewestEmergencyRequest(
+      const std::string& grant_id) override;
+  Result<std::vector<EmergencyRequest>> ListOpenEmergencyRequests() override;
+  Status CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& grant,
+                              const std::vector<SealedKey>& keys) override;
+  Status ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
+                              int64_t confirmations_required, int64_t access_window_s) override;
+  Status EndEmergencyGrant(const Actor& actor, const std::string& id,
+                           const std::string& status) override;
+  Status CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& request) override;
+  Status ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) override;
+  Status TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) override;
+  Status MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
+                               const std::string& which) override;
+  Result<ItemWithCiphertext> FetchEmergencyItem(const Actor& actor, const std::string& request_id,
+                                                const std::string& item_id) override;
+  Status RekeyCollection(const Actor& actor, const Rekey& r) override;
 
  private:
   int64_t NowMs();
@@ -110,6 +133,11 @@ class TxnImpl final : public WriteTxn {
   Status InsertFlag(const std::string& item_id, const RotationFlagRecord& f);
   Result<std::vector<RotationFlagRecord>> Flags(const std::string& item_id);
   Result<ItemMeta> ReadItemRow(Statement* st);
+  Result<std::vector<std::string>> Strings(const std::string& sql, const std::string& arg);
+  Result<std::vector<EmergencyGrant>> SelectGrants(const std::string& where,
+                                                   const std::string& arg);
+  Result<std::vector<EmergencyRequest>> SelectRequests(const std::string& where,
+                                                       const std::string& arg);
 
   VaultImpl& vault_;
   Db& db_;
@@ -1094,11 +1122,18 @@ Delivery ReadDeliveryRow(Statement* st) {
 
 Result<std::vector<Delivery>> ReadDeliveries(Statement* st) {
   std::vector<Delivery> out;
+// --- TxnImpl: emergency access (DESIGN.md §6) ----------------------------------
+
+Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
+  BATON_PREPARE(st, sql);
+  st->Bind(1, arg);
+  std::vector<std::string> out;
   for (;;) {
     auto row = st->Step();
     if (!row) return Fail(row.error());
     if (!*row) break;
     out.push_back(ReadDeliveryRow(st));
+    out.push_back(st->ColumnText(0));
   }
   st->Reset();
   return out;
@@ -1162,6 +1197,133 @@ Status TxnImpl::EnqueueNotice(const Notice& notice) {
   for (const auto& [member_id, address] : mail) {
     ins->Bind(1, notice_id).Bind(2, "email").Bind(3, member_id).Bind(4, address).Bind(5, now);
     if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& where,
+                                                          const std::string& arg) {
+  std::vector<EmergencyGrant> out;
+  {
+    BATON_PREPARE(st,
+                  "SELECT id, grantor_id, deputy_id, mode, wait_s, confirmations_required, "
+                  "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
+                      where + " ORDER BY created_ms, id");
+    if (!arg.empty()) st->Bind(1, arg);
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) break;
+      EmergencyGrant g;
+      g.id = st->ColumnText(0);
+      g.grantor_id = st->ColumnText(1);
+      g.deputy_id = st->ColumnText(2);
+      g.mode = st->ColumnText(3);
+      g.wait_s = st->ColumnInt(4);
+      g.confirmations_required = st->ColumnInt(5);
+      g.access_window_s = st->ColumnInt(6);
+      g.status = st->ColumnText(7);
+      g.created_ms = st->ColumnInt(8);
+      if (!st->ColumnIsNull(9)) g.ended_ms = st->ColumnInt(9);
+      out.push_back(std::move(g));
+    }
+    st->Reset();
+  }
+  for (EmergencyGrant& g : out) {
+    auto cols = Strings(
+        "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
+        "ORDER BY collection_id",
+        g.id);
+    if (!cols) return Fail(cols.error());
+    g.collections = std::move(*cols);
+  }
+  return out;
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string& where,
+                                                              const std::string& arg) {
+  std::vector<EmergencyRequest> out;
+  {
+    BATON_PREPARE(st,
+                  "SELECT id, grant_id, state, reason, requested_ms, release_ms, decided_by, "
+                  "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
+                  "FROM emergency_requests " +
+                      where + " ORDER BY requested_ms, rowid");
+    if (!arg.empty()) st->Bind(1, arg);
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return Fail(row.error());
+      if (!*row) break;
+      EmergencyRequest r;
+      r.id = st->ColumnText(0);
+      r.grant_id = st->ColumnText(1);
+      r.state = st->ColumnText(2);
+      r.reason = st->ColumnText(3);
+      r.requested_ms = st->ColumnInt(4);
+      r.release_ms = st->ColumnInt(5);
+      if (!st->ColumnIsNull(6)) r.decided_by = st->ColumnText(6);
+      if (!st->ColumnIsNull(7)) r.decided_ms = st->ColumnInt(7);
+      if (!st->ColumnIsNull(8)) r.released_ms = st->ColumnInt(8);
+      if (!st->ColumnIsNull(9)) r.expires_ms = st->ColumnInt(9);
+      r.reminded_24h = !st->ColumnIsNull(10);
+      r.reminded_1h = !st->ColumnIsNull(11);
+      out.push_back(std::move(r));
+    }
+    st->Reset();
+  }
+  for (EmergencyRequest& r : out) {
+    auto who = Strings(
+        "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "
+        "ORDER BY confirmed_ms, member_id",
+        r.id);
+    if (!who) return Fail(who.error());
+    r.confirmations = std::move(*who);
+  }
+  return out;
+}
+
+Result<EmergencyGrant> TxnImpl::GetEmergencyGrant(const std::string& id) {
+  auto g = SelectGrants("WHERE id = ?", id);
+  if (!g) return Fail(g.error());
+  if (g->empty()) return Fail(Missing("emergency grant", id));
+  return std::move(g->front());
+}
+
+Result<std::vector<EmergencyGrant>> TxnImpl::ListEmergencyGrants() { return SelectGrants("", ""); }
+
+Result<EmergencyRequest> TxnImpl::GetEmergencyRequest(const std::string& id) {
+  auto r = SelectRequests("WHERE id = ?", id);
+  if (!r) return Fail(r.error());
+  if (r->empty()) return Fail(Missing("emergency request", id));
+  return std::move(r->front());
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::ListEmergencyRequests(const std::string& grant_id) {
+  return grant_id.empty() ? SelectRequests("", "") : SelectRequests("WHERE grant_id = ?", grant_id);
+}
+
+Result<std::optional<EmergencyRequest>> TxnImpl::NewestEmergencyRequest(
+    const std::string& grant_id) {
+  auto all = SelectRequests("WHERE grant_id = ?", grant_id);
+  if (!all) return Fail(all.error());
+  if (all->empty()) return std::optional<EmergencyRequest>();
+  return std::optional<EmergencyRequest>(std::move(all->back()));
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::ListOpenEmergencyRequests() {
+  return SelectRequests("WHERE state IN ('waiting', 'released')", "");
+}
+
+namespace {
+
+Status CheckGrantNumbers(int64_t wait_s, int64_t confirmations, int64_t window_s) {
+  if (wait_s < 3600 || wait_s > emergency::kMaxWaitHours * 3600) {
+    return Status::InvalidArgument("the wait must be 1 to " +
+                                   std::to_string(emergency::kMaxWaitHours) + " hours");
+  }
+  if (confirmations < 0 || confirmations > emergency::kMaxConfirmations) {
+    return Status::InvalidArgument("confirmations_required must be 0 to " +
+                                   std::to_string(emergency::kMaxConfirmations));
+  }
+  if (window_s < 3600 || window_s > emergency::kMaxWindowHours * 3600) {
+    return Status::InvalidArgument("the access window must be 1 to " +
+                                   std::to_string(emergency::kMaxWindowHours) + " hours");
   }
   return Status::OK();
 }
@@ -1216,6 +1378,384 @@ Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
 }
 
 // --- end of notice outbox ----------------------------------------------------
+}  // namespace
+
+Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g,
+                                     const std::vector<SealedKey>& keys) {
+  if (g.mode != "view" && g.mode != "takeover") {
+    return Status::InvalidArgument("mode must be view or takeover");
+  }
+  if (Status s = CheckGrantNumbers(g.wait_s, g.confirmations_required, g.access_window_s);
+      !s.ok()) {
+    return s;
+  }
+  if (keys.empty()) return Status::InvalidArgument("a grant needs at least one collection key");
+  std::vector<std::string> scope;
+  for (const SealedKey& k : keys) {
+    if (k.holder != KeyHolder::kGrant || k.holder_id != g.id) {
+      return Status::InvalidArgument("a grant's keys must be held by the grant");
+    }
+    if (std::find(scope.begin(), scope.end(), k.collection_id) != scope.end()) {
+      return Status::InvalidArgument("collection " + k.collection_id + " is listed twice");
+    }
+    auto c = GetCollection(k.collection_id);
+    if (!c) return c.error();
+    if (k.key_version != c->key_version) {
+      return Status::FailedPrecondition("the key of collection " + k.collection_id +
+                                        " is for version " + std::to_string(k.key_version) +
+                                        ", the collection is at " +
+                                        std::to_string(c->key_version));
+    }
+    scope.push_back(k.collection_id);
+  }
+  std::sort(scope.begin(), scope.end());
+  {
+    BATON_PREPARE_S(st,
+                    "INSERT INTO emergency_grants (id, grantor_id, deputy_id, mode, wait_s, "
+                    "confirmations_required, access_window_s, status, created_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)");
+    st->Bind(1, g.id).Bind(2, g.grantor_id).Bind(3, g.deputy_id).Bind(4, g.mode);
+    st->Bind(5, g.wait_s).Bind(6, g.confirmations_required).Bind(7, g.access_window_s);
+    st->Bind(8, NowMs());
+    if (Status s = st->Run(); !s.ok()) {
+      return s.IsAlreadyExists() ? Status::AlreadyExists("emergency grant " + g.id + " exists")
+                                 : s;
+    }
+  }
+  for (const SealedKey& k : keys) {
+    BATON_PREPARE_S(st,
+                    "INSERT INTO emergency_grant_collections (grant_id, collection_id) "
+                    "VALUES (?, ?)");
+    st->Bind(1, g.id).Bind(2, k.collection_id);
+    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = InsertSealedKey(k); !s.ok()) return s;
+  }
+  return Append(actor, "emergency.grant.create", "grant:" + g.id,
+                {{"grantor", g.grantor_id},
+                 {"deputy", g.deputy_id},
+                 {"mode", g.mode},
+                 {"wait_s", g.wait_s},
+                 {"confirmations_required", g.confirmations_required},
+                 {"access_window_s", g.access_window_s},
+                 {"collections", scope}});
+}
+
+Status TxnImpl::ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
+                                     int64_t confirmations_required, int64_t access_window_s) {
+  if (Status s = CheckGrantNumbers(wait_s, confirmations_required, access_window_s); !s.ok()) {
+    return s;
+  }
+  auto g = GetEmergencyGrant(id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  BATON_PREPARE_S(st,
+                  "UPDATE emergency_grants SET wait_s = ?, confirmations_required = ?, "
+                  "access_window_s = ? WHERE id = ?");
+  st->Bind(1, wait_s).Bind(2, confirmations_required).Bind(3, access_window_s).Bind(4, id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "emergency.grant.change", "grant:" + id,
+                {{"wait_s", {g->wait_s, wait_s}},
+                 {"confirmations_required", {g->confirmations_required, confirmations_required}},
+                 {"access_window_s", {g->access_window_s, access_window_s}}});
+}
+
+Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
+                                  const std::string& status) {
+  if (status != "revoked" && status != "declined") {
+    return Status::InvalidArgument("a grant ends revoked or declined");
+  }
+  auto g = GetEmergencyGrant(id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  auto newest = NewestEmergencyRequest(id);
+  if (!newest) return newest.error();
+  if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+    return Status::FailedPrecondition("cancel the grant's open request first");
+  }
+  {
+    BATON_PREPARE_S(st, "UPDATE emergency_grants SET status = ?, ended_ms = ? WHERE id = ?");
+    st->Bind(1, status).Bind(2, NowMs()).Bind(3, id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  // The escrowed keys serve no one any more.
+  BATON_PREPARE_S(del, "DELETE FROM sealed_keys WHERE holder_kind = 'grant' AND holder_id = ?");
+  del->Bind(1, id);
+  if (Status s = del->Run(); !s.ok()) return s;
+  return Append(actor, status == "revoked" ? "emergency.grant.revoke" : "emergency.grant.decline",
+                "grant:" + id, {{"deputy", g->deputy_id}});
+}
+
+Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& r) {
+  auto g = GetEmergencyGrant(r.grant_id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (r.reason.empty() || r.reason.size() > emergency::kMaxReasonBytes) {
+    return Status::InvalidArgument("the reason must be 1 to 500 bytes");
+  }
+  BATON_PREPARE_S(st,
+                  "INSERT INTO emergency_requests (id, grant_id, state, reason, requested_ms, "
+                  "release_ms) VALUES (?, ?, 'waiting', ?, ?, ?)");
+  st->Bind(1, r.id).Bind(2, r.grant_id).Bind(3, r.reason).Bind(4, r.requested_ms);
+  st->Bind(5, r.release_ms);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "emergency.request", "request:" + r.id,
+                {{"grant", r.grant_id}, {"reason", r.reason}, {"release_ms", r.release_ms}});
+}
+
+Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) {
+  auto r = GetEmergencyRequest(request_id);
+  if (!r) return r.error();
+  if (r->state != "waiting") {
+    return Status::FailedPrecondition("cannot confirm: the request is " + r->state);
+  }
+  BATON_PREPARE_S(st,
+                  "INSERT INTO emergency_confirmations (request_id, member_id, confirmed_ms) "
+                  "VALUES (?, ?, ?)");
+  st->Bind(1, request_id).Bind(2, actor.id).Bind(3, NowMs());
+  if (Status s = st->Run(); !s.ok()) {
+    return s.IsAlreadyExists() ? Status::FailedPrecondition("you confirmed this request already")
+                               : s;
+  }
+  return Append(actor, "emergency.confirm", "request:" + request_id,
+                {{"grant", r->grant_id}, {"confirmations", r->confirmations.size() + 1}});
+}
+
+Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) {
+  auto to = emergency::ParseState(t.to);
+  if (!to) return to.error();
+  auto r = GetEmergencyRequest(t.request_id);
+  if (!r) return r.error();
+  if (r->state != "waiting" && r->state != "released") {
+    return Status::FailedPrecondition("the request is " + r->state);
+  }
+  auto g = GetEmergencyGrant(r->grant_id);
+  if (!g) return g.error();
+  const bool release = *to == emergency::State::kReleased;
+  if (release && r->state != "waiting") {
+    return Status::FailedPrecondition("the request is " + r->state);
+  }
+  {
+    BATON_PREPARE_S(
+        st,
+        "UPDATE emergency_requests SET state = ?, "
+        "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
+        "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
+        "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
+        "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?");
+    st->Bind(1, t.to).Bind(2, int64_t{t.decided}).Bind(3, actor.id);
+    st->Bind(4, int64_t{t.decided}).Bind(5, t.at_ms);
+    st->Bind(6, int64_t{release}).Bind(7, t.at_ms);
+    st->Bind(8, int64_t{release}).Bind(9, t.expires_ms).Bind(10, t.request_id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  nlohmann::json details = {{"grant", g->id},
+                            {"from", r->state},
+                            {"to", t.to},
+                            {"at_ms", t.at_ms},
+                            {"reason", t.reason}};
+  if (!release) return Append(actor, t.action, "request:" + t.request_id, details);
+  if (t.action != "emergency.release") {
+    if (Status s = Append(actor, t.action, "request:" + t.request_id, details); !s.ok()) return s;
+  }
+
+  // Whatever the deputy can now read is exposed: rotate it, re-key it.
+  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kEmergencyAccess)),
+                                "rotate: exposed via emergency access", t.at_ms};
+  int64_t flagged = 0;
+  for (const std::string& c : g->collections) {
+    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
+    if (!items) return items.error();
+    for (const std::string& item : *items) {
+      if (Status s = InsertFlag(item, flag); !s.ok()) return s;
+      ++flagged;
+    }
+    BATON_PREPARE_S(st, "UPDATE collections SET needs_rekey = 1 WHERE id = ?");
+    st->Bind(1, c);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  details["mode"] = g->mode;
+  details["deputy"] = g->deputy_id;
+  details["expires_ms"] = t.expires_ms;
+  details["items_flagged"] = flagged;
+  details["collections_to_rekey"] = g->collections;
+  if (Status s = Append(actor, "emergency.release", "request:" + t.request_id, details); !s.ok()) {
+    return s;
+  }
+  if (g->mode != "takeover") return Status::OK();
+  auto deputy = GetMember(g->deputy_id);
+  if (!deputy) return deputy.error();
+  if (t.takeover_keys.size() != g->collections.size()) {
+    return Status::InvalidArgument("a takeover needs the deputy's key for every collection");
+  }
+  if (deputy->role == "member") {
+    if (Status s = SetMemberRole(actor, deputy->id, "admin"); !s.ok()) return s;
+  }
+  for (const SealedKey& k : t.takeover_keys) {
+    if (std::find(g->collections.begin(), g->collections.end(), k.collection_id) ==
+        g->collections.end()) {
+      return Status::InvalidArgument("a takeover key is for a collection outside the grant");
+    }
+    if (Status s = GrantAccess(actor, k.collection_id, deputy->id, "manage", k); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status TxnImpl::MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
+                                      const std::string& which) {
+  const char* sql =
+      which == "24h"  ? "UPDATE emergency_requests SET reminded_24h_ms = ? WHERE id = ?"
+      : which == "1h" ? "UPDATE emergency_requests SET reminded_1h_ms = ? WHERE id = ?"
+                      : nullptr;
+  if (sql == nullptr) return Status::InvalidArgument("reminders are 24h or 1h");
+  BATON_PREPARE_S(st, sql);
+  st->Bind(1, NowMs()).Bind(2, request_id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  if (db_.Changes() != 1) return Missing("emergency request", request_id);
+  return Append(actor, "emergency.reminder", "request:" + request_id, {{"before", which}});
+}
+
+Result<ItemWithCiphertext> TxnImpl::FetchEmergencyItem(const Actor& actor,
+                                                       const std::string& request_id,
+                                                       const std::string& item_id) {
+  auto r = GetEmergencyRequest(request_id);
+  if (!r) return Fail(r.error());
+  auto g = GetEmergencyGrant(r->grant_id);
+  if (!g) return Fail(g.error());
+  auto meta = GetItemMeta(item_id);
+  if (!meta || std::find(g->collections.begin(), g->collections.end(), meta->collection_id) ==
+                   g->collections.end()) {
+    // Out of scope reads as absent: the deputy learns nothing about it.
+    return Fail(Status::NotFound("item " + item_id + " is not in this request's scope"));
+  }
+  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
+  st->Bind(1, item_id).Bind(2, meta->version);
+  auto row = st->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Status::Corruption("item " + item_id + " has no current version"));
+  ItemWithCiphertext out{std::move(*meta), st->ColumnBlob(0)};
+  st->Reset();
+  if (Status s = Append(actor, "emergency.item.read", "item:" + item_id,
+                        {{"request", request_id}, {"version", out.meta.version}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return out;
+}
+
+Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {
+  auto c = GetCollection(r.collection_id);
+  if (!c) return c.error();
+  if (r.key_version != c->key_version + 1) {
+    return Status::FailedPrecondition("collection " + r.collection_id + " is at key version " +
+                                      std::to_string(c->key_version) + ": the new one is " +
+                                      std::to_string(c->key_version + 1));
+  }
+  // Exactly the expected set, each once: a missing holder would lose the
+  // collection, an extra one would gain it.
+  auto same_set = [](std::vector<std::string> want, std::vector<std::string> got,
+                     const std::string& what) -> Status {
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    if (std::adjacent_find(got.begin(), got.end()) != got.end()) {
+      return Status::InvalidArgument(what + " lists one twice");
+    }
+    for (const std::string& w : want) {
+      if (!std::binary_search(got.begin(), got.end(), w)) {
+        return Status::InvalidArgument(what + " misses " + w);
+      }
+    }
+    for (const std::string& g : got) {
+      if (!std::binary_search(want.begin(), want.end(), g)) {
+        return Status::InvalidArgument(what + " names " + g + ", which should not get one");
+      }
+    }
+    return Status::OK();
+  };
+  auto members =
+      Strings("SELECT member_id FROM collection_access WHERE collection_id = ?", r.collection_id);
+  if (!members) return members.error();
+  std::vector<std::string> got;
+  for (const auto& [id, box] : r.member_keys) got.push_back(id);
+  if (Status s = same_set(*members, got, "member_keys"); !s.ok()) return s;
+  auto grants = Strings(
+      "SELECT g.id FROM emergency_grants g JOIN emergency_grant_collections c "
+      "ON c.grant_id = g.id WHERE g.status = 'active' AND c.collection_id = ?",
+      r.collection_id);
+  if (!grants) return grants.error();
+  got.clear();
+  for (const auto& [id, box] : r.grant_keys) got.push_back(id);
+  if (Status s = same_set(*grants, got, "grant_keys"); !s.ok()) return s;
+  auto item_ids = Strings("SELECT id FROM items WHERE collection_id = ?", r.collection_id);
+  if (!item_ids) return item_ids.error();
+  got.clear();
+  for (const RekeyedItem& i : r.items) got.push_back(i.id);
+  if (Status s = same_set(*item_ids, got, "items"); !s.ok()) return s;
+
+  const int64_t now = NowMs();
+  for (const RekeyedItem& i : r.items) {
+    auto meta = GetItemMeta(i.id);
+    if (!meta) return meta.error();
+    if (meta->version != i.expected_version || meta->pending_version) {
+      return Status::FailedPrecondition("item " + i.id + " changed meanwhile (now at version " +
+                                        std::to_string(meta->version) + ")");
+    }
+    {
+      BATON_PREPARE_S(
+          st, "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?");
+      st->Bind(1, i.id).Bind(2, i.expected_version);
+      if (Status s = st->Run(); !s.ok()) return s;
+    }
+    {
+      BATON_PREPARE_S(st,
+                      "INSERT INTO item_versions (item_id, version, key_version, state, "
+                      "ciphertext, created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)");
+      st->Bind(1, i.id).Bind(2, i.expected_version + 1).Bind(3, r.key_version);
+      st->Bind(4, i.ciphertext).Bind(5, now).Bind(6, actor.id);
+      if (Status s = st->Run(); !s.ok()) return s;
+    }
+    BATON_PREPARE_S(st,
+                    "UPDATE items SET version = ?, key_version = ?, updated_ms = ?, "
+                    "updated_by = ? WHERE id = ?");
+    st->Bind(1, i.expected_version + 1).Bind(2, r.key_version).Bind(3, now).Bind(4, actor.id);
+    st->Bind(5, i.id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  {
+    BATON_PREPARE_S(st, "UPDATE collections SET key_version = ?, needs_rekey = 0 WHERE id = ?");
+    st->Bind(1, r.key_version).Bind(2, r.collection_id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  for (const auto& [id, box] : r.member_keys) {
+    if (Status s = InsertSealedKey({r.collection_id, r.key_version, KeyHolder::kMember, id, box});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& [id, box] : r.grant_keys) {
+    if (Status s = InsertSealedKey({r.collection_id, r.key_version, KeyHolder::kGrant, id, box});
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (r.recovery_key) {
+    if (Status s = InsertSealedKey(
+            {r.collection_id, r.key_version, KeyHolder::kRecovery, "recovery", *r.recovery_key});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Append(actor, "collection.rekey", "collection:" + r.collection_id,
+                {{"from", c->key_version},
+                 {"to", r.key_version},
+                 {"items", r.items.size()},
+                 {"member_keys", r.member_keys.size()},
+                 {"grant_keys", r.grant_keys.size()},
+                 {"recovery", r.recovery_key.has_value()}});
+}
+
+// --- end of emergency access ----------------------------------------------------
 
 #undef BATON_PREPARE
 #undef BATON_PREPARE_S

@@ -29,6 +29,10 @@ struct Deps {
   vault::Vault* vault = nullptr;
   const vault::crypto::SigningKeyPair* audit_key = nullptr;  // signs checkpoints
   vault::crypto::PublicKey escrow_public_key{};
+  // Opens the escrow layer of released emergency grants (DESIGN.md §6). The
+  // secret stays in the server key file and in this locked memory, never in
+  // the database.
+  const vault::crypto::BoxKeyPair* escrow_key = nullptr;
   std::string tls_cert_pem;
   const vault::SecureBuffer* tls_key_pem = nullptr;
   // The SMTP password from batond's environment (BATON_SMTP_PASSWORD), if

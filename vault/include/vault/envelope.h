@@ -42,6 +42,13 @@ Result<std::vector<uint8_t>> SealCollectionKey(const CollectionKey& key,
 Result<CollectionKey> OpenCollectionKey(const crypto::BoxKeyPair& recipient,
                                         std::span<const uint8_t> sealed,
                                         const std::string& collection_id, int64_t version);
+// An emergency grant's key (DESIGN.md §6): the key sealed to the deputy as
+// SealCollectionKey does, and that box sealed again to the server's escrow
+// key. Neither the deputy (lacking the escrow secret) nor the server (lacking
+// the deputy's secret) opens it alone.
+Result<std::vector<uint8_t>> SealForEscrow(const CollectionKey& key,
+                                           const crypto::PublicKey& deputy_box_pk,
+                                           const crypto::PublicKey& escrow_pk);
 // The same for a sealed box already opened elsewhere (by the local agent):
 // checks the opened bytes name `collection_id` at `version`.
 Result<CollectionKey> CollectionKeyFromOpened(std::span<const uint8_t> opened,

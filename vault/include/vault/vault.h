@@ -157,6 +157,54 @@ struct Session {
   int64_t expires_ms = 0;
 };
 
+// --- Emergency access records (DESIGN.md §6; transitions in vault/emergency.h) ---
+
+struct EmergencyGrant {
+  std::string id;
+  std::string grantor_id;
+  std::string deputy_id;
+  std::string mode;  // view | takeover
+  int64_t wait_s = 0;
+  int64_t confirmations_required = 0;
+  int64_t access_window_s = 0;
+  std::string status;  // active | declined | revoked
+  std::vector<std::string> collections;  // in scope, sorted
+  int64_t created_ms = 0;
+  std::optional<int64_t> ended_ms;
+};
+
+struct EmergencyRequest {
+  std::string id;
+  std::string grant_id;
+  std::string state;  // waiting | rejected | released | expired | cancelled
+  std::string reason;
+  int64_t requested_ms = 0;
+  int64_t release_ms = 0;
+  std::vector<std::string> confirmations;  // member ids, in order
+  std::optional<std::string> decided_by;
+  std::optional<int64_t> decided_ms;
+  std::optional<int64_t> released_ms;
+  std::optional<int64_t> expires_ms;
+  bool reminded_24h = false;
+  bool reminded_1h = false;
+};
+
+// One change of a request's state, and the audit action that names it
+// ("emergency.approve", "emergency.reject", "emergency.release",
+// "emergency.expire", "emergency.cancel").
+struct EmergencyTransition {
+  std::string request_id;
+  std::string action;
+  std::string to;  // the new state
+  int64_t at_ms = 0;
+  int64_t expires_ms = 0;  // when `to` is "released"
+  bool decided = false;    // approve/reject: records the actor as decided_by
+  std::string reason;      // for the audit details; never a secret
+  // For a takeover release: the deputy's inner boxes (escrow layer removed),
+  // stored as their member keys, one per collection in scope.
+  std::vector<SealedKey> takeover_keys;
+};
+
 // Who does something: a member id, or "server" for the server itself.
 struct Actor {
   std::string id;
@@ -198,6 +246,20 @@ class ReadTxn {
   virtual Result<std::vector<Delivery>> ListDueDeliveries(int64_t now_ms, int64_t limit) = 0;
   // The deliveries of one notice (0: of every notice), in id order.
   virtual Result<std::vector<Delivery>> ListDeliveries(int64_t notice_id) = 0;
+  // --- Emergency access (DESIGN.md §6) ----------------------------------------
+  virtual Result<EmergencyGrant> GetEmergencyGrant(const std::string& id) = 0;
+  // Oldest first.
+  virtual Result<std::vector<EmergencyGrant>> ListEmergencyGrants() = 0;
+  virtual Result<EmergencyRequest> GetEmergencyRequest(const std::string& id) = 0;
+  // Requests of one grant, or of all grants if grant_id is empty; oldest
+  // first.
+  virtual Result<std::vector<EmergencyRequest>> ListEmergencyRequests(
+      const std::string& grant_id) = 0;
+  // The newest request of a grant, if any.
+  virtual Result<std::optional<EmergencyRequest>> NewestEmergencyRequest(
+      const std::string& grant_id) = 0;
+  // Waiting and released requests (the ones time can change).
+  virtual Result<std::vector<EmergencyRequest>> ListOpenEmergencyRequests() = 0;
 };
 
 // Mutations; each appends its audit event. Audited reads live here too.
@@ -269,6 +331,62 @@ class WriteTxn : public ReadTxn {
   // longer pending. The error is cut to 200 bytes.
   virtual Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
                                        const std::string& error, int64_t next_attempt_ms) = 0;
+  // --- Emergency access (DESIGN.md §6) ----------------------------------------
+  // Who may do what is the caller's to check (deputy and grantor relations,
+  // roles); these check what the data itself must satisfy.
+  //
+  // Stores an active grant with its escrowed keys: one per collection in
+  // grant.collections, holder kGrant / grant.id, at the collection's current
+  // key version. InvalidArgument for a bad mode, duration or key list,
+  // NotFound for a missing collection, FailedPrecondition for an old key
+  // version.
+  virtual Status CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& grant,
+                                      const std::vector<SealedKey>& keys) = 0;
+  virtual Status ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
+                                      int64_t confirmations_required,
+                                      int64_t access_window_s) = 0;
+  // Ends an active grant ("revoked" or "declined") and drops its escrowed
+  // keys. Its open request must be cancelled first (TransitionEmergencyRequest).
+  virtual Status EndEmergencyGrant(const Actor& actor, const std::string& id,
+                                   const std::string& status) = 0;
+  virtual Status CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& request) = 0;
+  virtual Status ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) = 0;
+  // Applies one transition. Releasing also flags every item in scope
+  // ('emergency-access'), marks each collection for re-keying and, for a
+  // takeover, makes the deputy an admin with manage access and
+  // t.takeover_keys as their member keys; it is audited as t.action and,
+  // if that is not "emergency.release", also as "emergency.release".
+  virtual Status TransitionEmergencyRequest(const Actor& actor,
+                                            const EmergencyTransition& t) = 0;
+  // Records that a reminder ("24h" or "1h") went out for a request.
+  virtual Status MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
+                                       const std::string& which) = 0;
+  // An item's current ciphertext for a deputy under a released request; an
+  // audited read ("emergency.item.read"). NotFound unless the item is in
+  // the request's scope. The caller checks the request is released.
+  virtual Result<ItemWithCiphertext> FetchEmergencyItem(const Actor& actor,
+                                                        const std::string& request_id,
+                                                        const std::string& item_id) = 0;
+  // Replaces a collection's key (version + 1) in one step: r.member_keys
+  // must cover exactly the members with access, r.grant_keys exactly the
+  // active grants covering it, r.items every item at its current version
+  // (FailedPrecondition if one changed meanwhile, InvalidArgument for a
+  // missing, extra or duplicate entry). Old item versions keep their old
+  // key version. Clears needs_rekey. Audited as "collection.rekey".
+  struct RekeyedItem {
+    std::string id;
+    int64_t expected_version = 0;
+    std::vector<uint8_t> ciphertext;
+  };
+  struct Rekey {
+    std::string collection_id;
+    int64_t key_version = 0;  // the new one: current + 1
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> member_keys;  // member id, box
+    std::optional<std::vector<uint8_t>> recovery_key;
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> grant_keys;  // grant id, box
+    std::vector<RekeyedItem> items;
+  };
+  virtual Status RekeyCollection(const Actor& actor, const Rekey& r) = 0;
 };
 
 class Vault {

@@ -1,0 +1,683 @@
+// Emergency access over HTTP (DESIGN.md §6, docs/api.md) against a real
+// batond: every transition and refusal, time moved only with the FakeEnv
+// clock and Server::Tick(), and the escrow property on a copy of the
+// database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "server_fixture.h"
+#include "vault/audit.h"
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::hours;
+using testing_util::Account;
+using testing_util::Reply;
+using testing_util::ServerFixture;
+using vault::Status;
+namespace crypto = vault::crypto;
+namespace envelope = vault::envelope;
+
+std::string Code(const Reply& r) {
+  return r.body.is_object() && r.body.contains("error") ? r.body["error"].value("code", "")
+                                                        : "(none: " + r.raw + ")";
+}
+
+class EmergencyTest : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    if (HasFatalFailure()) return;
+    // Sessions that outlast the waits and windows the tests run through.
+    StopServer();
+    config_.session_ttl = hours(24 * 365);
+    StartServer();
+    if (HasFatalFailure()) return;
+    owner_ = Join("owner", "Mari");
+    admin_ = Join("admin", "Aino");
+    deputy_ = Join("member", "Jüri");
+    deputy2_ = Join("member", "Kati");
+    outsider_ = Join("member", "Tiit");
+    auditor_ = Join("auditor", "Ülle");
+    social_ = CreateCollection(owner_, "Social media");
+    ads_ = CreateCollection(owner_, "Ads");
+    ASSERT_EQ(CreateItem(owner_, social_, "Facebook page", "Päästa-mind 42!", &fb_).status, 201);
+    ASSERT_EQ(CreateItem(owner_, social_, "Instagram", "kohvik-ööbik-7", &ig_).status, 201);
+    ASSERT_EQ(CreateItem(owner_, ads_, "Google Ads", "ads-secret-1", &ads_item_).status, 201);
+  }
+
+  // A grant over HTTP from `grantor` to `deputy`, keys sealed as the client
+  // does (SealForEscrow).
+  Reply MakeGrant(const Account& grantor, const Account& deputy,
+                  const std::vector<std::string>& collections, const std::string& mode = "view",
+                  int wait_hours = 48, int confirmations = 0) {
+    json keys = json::array();
+    for (const std::string& c : collections) {
+      const auto& key = collection_keys_.at(c);
+      auto box = envelope::SealForEscrow(key, deputy.identity->box_public_key(),
+                                         keys_->escrow_public_key());
+      EXPECT_TRUE(box.has_value());
+      keys.push_back({{"collection_id", c},
+                      {"key_version", key.version},
+                      {"escrow_sealed_key", crypto::ToBase64(*box)}});
+    }
+    return Call("POST", "/v1/emergency/grants", grantor.token,
+                json{{"id", crypto::RandomId(env_)},
+                     {"deputy_id", deputy.member_id},
+                     {"mode", mode},
+                     {"wait_hours", wait_hours},
+                     {"confirmations_required", confirmations},
+                     {"keys", keys}});
+  }
+
+  std::string Grant(const Account& deputy, const std::vector<std::string>& collections,
+                    const std::string& mode = "view", int wait_hours = 48, int confirmations = 0) {
+    Reply r = MakeGrant(owner_, deputy, collections, mode, wait_hours, confirmations);
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.status == 201 ? r.body["id"].get<std::string>() : "";
+  }
+
+  std::string Ask(const Account& deputy, const std::string& grant) {
+    Reply r = Call("POST", "/v1/emergency/grants/" + grant + "/requests", deputy.token,
+                   json{{"reason", "Mari is in hospital"}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.status == 201 ? r.body["id"].get<std::string>() : "";
+  }
+
+  std::string StateOf(const std::string& request) {
+    std::string out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto r = t.GetEmergencyRequest(request);
+      if (!r) return r.error();
+      out = r->state;
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  void Tick() { ASSERT_OK(server_->Tick()); }
+
+  // A refused call: status, code, and not a single audit event or state
+  // change.
+  void ExpectRefused(const std::string& method, const std::string& path, const Account& who,
+                     const json& body, int status, const std::string& code,
+                     const std::string& request = "") {
+    SCOPED_TRACE(method + " " + path);
+    const int64_t before = AuditLength();
+    const std::string state = request.empty() ? "" : StateOf(request);
+    Reply r = Call(method, path, who.token, body.is_null() ? std::string() : body.dump());
+    EXPECT_EQ(r.status, status) << r.raw;
+    EXPECT_EQ(Code(r), code);
+    EXPECT_EQ(AuditLength(), before) << "a refused request changed the vault";
+    if (!request.empty()) {
+      EXPECT_EQ(StateOf(request), state);
+    }
+  }
+
+  // The actions of the audit log, in order, from seq `from`.
+  std::vector<std::pair<std::string, std::string>> Audit(int64_t from = 1) {
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+      return t.ScanAudit(from, [&](const vault::audit::Event& e) {
+        out.emplace_back(e.action, e.actor);
+        return true;
+      });
+    }));
+    return out;
+  }
+
+  bool Audited(const std::string& action, const std::string& actor, int64_t from = 1) {
+    for (const auto& [a, who] : Audit(from)) {
+      if (a == action && who == actor) return true;
+    }
+    return false;
+  }
+
+  void ExpectAuditVerifies() {
+    ASSERT_OK(server_->Checkpoint());
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto cps = t.ListCheckpoints();
+      if (!cps) return cps.error();
+      vault::audit::Verifier verifier(keys_->audit_public_key(), *cps);
+      if (Status s = t.ScanAudit(1, [&](const vault::audit::Event& e) { return verifier.Add(e); });
+          !s.ok()) {
+        return s;
+      }
+      vault::audit::Report report = verifier.Finish();
+      EXPECT_TRUE(report.ok) << report.problem << " at " << report.first_bad_seq;
+      return Status::OK();
+    }));
+  }
+
+  vault::ItemMeta Item(const std::string& id) {
+    vault::ItemMeta out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto m = t.GetItemMeta(id);
+      if (!m) return m.error();
+      out = std::move(*m);
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  vault::Collection Col(const std::string& id) {
+    vault::Collection out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto c = t.GetCollection(id);
+      if (!c) return c.error();
+      out = std::move(*c);
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  // The deputy's keys route; on success checks every key opens, with the
+  // deputy's own box key, to the real collection key.
+  Reply KeysAs(const Account& who, const std::string& request) {
+    Reply r = Call("GET", "/v1/emergency/requests/" + request + "/keys", who.token);
+    if (r.status != 200) return r;
+    for (const json& k : r.body["keys"]) {
+      const std::string col = k["collection_id"];
+      auto box = crypto::FromBase64(k["sealed_key"].get<std::string>());
+      EXPECT_TRUE(box.has_value());
+      auto opened = envelope::OpenCollectionKey(who.identity->box(), *box, col,
+                                                k["key_version"].get<int64_t>());
+      EXPECT_TRUE(opened.has_value()) << opened.error().ToString();
+      if (opened) {
+        EXPECT_TRUE(crypto::ConstantTimeEqual(opened->key.bytes(),
+                                              collection_keys_.at(col).key.bytes()));
+      }
+    }
+    return r;
+  }
+
+  Account owner_, admin_, deputy_, deputy2_, outsider_, auditor_;
+  std::string social_, ads_, fb_, ig_, ads_item_;
+};
+
+TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  Reply got = Call("GET", "/v1/emergency/requests/" + req, deputy_.token);
+  ASSERT_EQ(got.status, 200) << got.raw;
+  EXPECT_EQ(got.body["state"], "waiting");
+  EXPECT_EQ(got.body["admins_notified"], 2);  // Mari (grantor, owner) and Aino
+  EXPECT_TRUE(Audited("emergency.request", deputy_.member_id));
+
+  // The deputy gets nothing while waiting.
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
+                "conflict", req);
+  env_.AdvanceTime(hours(47));
+  Tick();
+  EXPECT_EQ(StateOf(req), "waiting");
+  EXPECT_TRUE(Item(fb_).flags.empty());
+
+  env_.AdvanceTime(hours(1));
+  Tick();
+  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_TRUE(Audited("emergency.release", "server"));
+  // Everything in scope is flagged and due for re-keying; nothing outside.
+  for (const std::string& item : {fb_, ig_}) {
+    auto flags = Item(item).flags;
+    ASSERT_EQ(flags.size(), 1u);
+    EXPECT_EQ(flags[0].kind, "emergency-access");
+    EXPECT_EQ(flags[0].reason, "rotate: exposed via emergency access");
+  }
+  EXPECT_TRUE(Col(social_).needs_rekey);
+  EXPECT_TRUE(Item(ads_item_).flags.empty());
+  EXPECT_FALSE(Col(ads_).needs_rekey);
+
+  const int64_t before = AuditLength();
+  Reply keys = KeysAs(deputy_, req);
+  ASSERT_EQ(keys.status, 200) << keys.raw;
+  ASSERT_EQ(keys.body["keys"].size(), 1u);
+  EXPECT_EQ(AuditLength(), before + 1);
+  EXPECT_TRUE(Audited("emergency.keys.read", deputy_.member_id, before + 1));
+  Reply item = Call("GET", "/v1/emergency/requests/" + req + "/items/" + fb_, deputy_.token);
+  ASSERT_EQ(item.status, 200) << item.raw;
+  EXPECT_FALSE(item.body["ciphertext"].get<std::string>().empty());
+  EXPECT_TRUE(Audited("emergency.item.read", deputy_.member_id, before + 2));
+
+  env_.AdvanceTime(hours(72));
+  Tick();
+  EXPECT_EQ(StateOf(req), "expired");
+  EXPECT_TRUE(Audited("emergency.expire", "server"));
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
+                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items/" + fb_, deputy_, nullptr, 409,
+                "conflict", req);
+  ExpectAuditVerifies();
+}
+
+TEST_F(EmergencyTest, ARouteAppliesDueTransitionsWithoutATick) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  env_.AdvanceTime(hours(48));
+  // No Tick(): the keys route itself settles the request first.
+  Reply keys = KeysAs(deputy_, req);
+  EXPECT_EQ(keys.status, 200) << keys.raw;
+  env_.AdvanceTime(hours(72));
+  Reply late = Call("GET", "/v1/emergency/requests/" + req + "/keys", deputy_.token);
+  EXPECT_EQ(late.status, 409) << late.raw;
+  EXPECT_EQ(StateOf(req), "expired");
+}
+
+TEST_F(EmergencyTest, VetoBeforeReleaseLeavesTheDeputyNothing) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  env_.AdvanceTime(hours(10));
+  Reply r = Call("POST", "/v1/emergency/requests/" + req + "/reject", admin_.token,
+                 json{{"reason", "Mari answered the phone"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "rejected");
+  EXPECT_EQ(r.body["decided_by"], admin_.member_id);
+  EXPECT_TRUE(Audited("emergency.reject", admin_.member_id));
+  env_.AdvanceTime(hours(100));
+  Tick();
+  EXPECT_EQ(StateOf(req), "rejected");
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
+                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items", deputy_, nullptr, 409,
+                "conflict", req);
+  // Approving a rejected request, or rejecting it again: refused.
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", owner_, json::object(), 409,
+                "conflict", req);
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/reject", owner_, json::object(), 409,
+                "conflict", req);
+  EXPECT_TRUE(Item(fb_).flags.empty());
+  EXPECT_FALSE(Col(social_).needs_rekey);
+}
+
+TEST_F(EmergencyTest, EarlyApprovalReleasesNowAndTheDeputyCannotApproveThemselves) {
+  // An admin as deputy must still wait: they cannot decide their own request.
+  Reply g = MakeGrant(owner_, admin_, {social_});
+  ASSERT_EQ(g.status, 201) << g.raw;
+  const std::string admin_req = Ask(admin_, g.body["id"]);
+  ExpectRefused("POST", "/v1/emergency/requests/" + admin_req + "/approve", admin_,
+                json::object(), 403, "permission_denied", admin_req);
+
+  const std::string req = Ask(deputy_, Grant(deputy_, {social_}));
+  // A member (not an admin) cannot approve.
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", deputy2_, json::object(),
+                403, "permission_denied", req);
+  env_.AdvanceTime(hours(1));
+  Reply r = Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token,
+                 json{{"reason", "confirmed by phone"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["state"], "released");
+  EXPECT_EQ(r.body["expires_ms"].get<int64_t>(),
+            r.body["released_ms"].get<int64_t>() + 72 * 3600 * 1000);
+  EXPECT_TRUE(Audited("emergency.approve", owner_.member_id));
+  EXPECT_TRUE(Audited("emergency.release", owner_.member_id));
+  EXPECT_EQ(KeysAs(deputy_, req).status, 200);
+  // Not anyone else, not even an owner.
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", owner_, nullptr, 403,
+                "permission_denied", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", outsider_, nullptr, 404,
+                "not_found", req);
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", owner_, json::object(), 409,
+                "conflict", req);
+}
+
+TEST_F(EmergencyTest, TwoPersonRule) {
+  const std::string grant = Grant(deputy_, {social_}, "view", 48, /*confirmations=*/1);
+  Grant(deputy2_, {ads_});  // Kati: another deputy of the same grantor
+  const std::string req = Ask(deputy_, grant);
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/confirm", deputy_, nullptr, 403,
+                "permission_denied", req);
+  // Someone who is no deputy of Mari's does not even see the request.
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/confirm", outsider_, nullptr, 404,
+                "not_found", req);
+  env_.AdvanceTime(hours(60));
+  Tick();
+  EXPECT_EQ(StateOf(req), "waiting");  // the wait is over, a confirmation is missing
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
+                "conflict", req);
+  // Kati sees the request she may confirm, and confirms it.
+  Reply list = Call("GET", "/v1/emergency/requests", deputy2_.token);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["requests"].size(), 1u);
+  Reply c = Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token);
+  ASSERT_EQ(c.status, 200) << c.raw;
+  EXPECT_EQ(c.body["state"], "released");
+  EXPECT_EQ(c.body["confirmations"], json::array({deputy2_.member_id}));
+  EXPECT_TRUE(Audited("emergency.confirm", deputy2_.member_id));
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_, nullptr, 409,
+                "conflict", req);
+  EXPECT_EQ(KeysAs(deputy_, req).status, 200);
+}
+
+TEST_F(EmergencyTest, ConfirmedBeforeTheWaitEndsReleasesWhenItEnds) {
+  const std::string grant = Grant(deputy_, {social_}, "view", 48, 1);
+  Grant(deputy2_, {ads_});
+  const std::string req = Ask(deputy_, grant);
+  Reply c = Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token, std::string());
+  ASSERT_EQ(c.status, 200) << c.raw;
+  EXPECT_EQ(c.body["state"], "waiting");
+  env_.AdvanceTime(hours(48));
+  Tick();
+  EXPECT_EQ(StateOf(req), "released");
+}
+
+TEST_F(EmergencyTest, ADeputyOfOneCollectionCannotReachAnother) {
+  const std::string req = Ask(deputy_, Grant(deputy_, {social_}));
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token).status, 200);
+  Reply keys = KeysAs(deputy_, req);
+  ASSERT_EQ(keys.status, 200);
+  ASSERT_EQ(keys.body["keys"].size(), 1u);
+  EXPECT_EQ(keys.body["keys"][0]["collection_id"], social_);
+  Reply items = Call("GET", "/v1/emergency/requests/" + req + "/items", deputy_.token);
+  ASSERT_EQ(items.status, 200) << items.raw;
+  ASSERT_EQ(items.body["items"].size(), 2u);
+  for (const json& i : items.body["items"]) EXPECT_EQ(i["collection_id"], social_);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items/" + ads_item_, deputy_, nullptr,
+                404, "not_found");
+  // And the ordinary routes still refuse them the other collection.
+  EXPECT_EQ(Call("GET", "/v1/items/" + ads_item_, deputy_.token).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/collections/" + ads_ + "/key", deputy_.token).status, 403);
+}
+
+TEST_F(EmergencyTest, TakeoverPromotesTheDeputy) {
+  const std::string req = Ask(deputy_, Grant(deputy_, {social_}, "takeover"));
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", admin_.token).status, 200);
+  Reply me = Call("GET", "/v1/me", deputy_.token);
+  EXPECT_EQ(me.body["role"], "admin");
+  EXPECT_TRUE(Audited("member.role", admin_.member_id));
+  // Their member key for the collection is the inner box, and opens.
+  Reply key = Call("GET", "/v1/collections/" + social_ + "/key", deputy_.token);
+  ASSERT_EQ(key.status, 200) << key.raw;
+  auto box = crypto::FromBase64(key.body["sealed_key"].get<std::string>());
+  ASSERT_TRUE(box.has_value());
+  ASSERT_OK_AND_ASSIGN(auto opened,
+                       envelope::OpenCollectionKey(deputy_.identity->box(), *box, social_, 1));
+  EXPECT_TRUE(crypto::ConstantTimeEqual(opened.key.bytes(),
+                                        collection_keys_.at(social_).key.bytes()));
+  bool manage = false;
+  EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+    auto a = t.GetAccess(social_, deputy_.member_id);
+    manage = a && *a == "manage";
+    return Status::OK();
+  }));
+  EXPECT_TRUE(manage);
+  ExpectAuditVerifies();
+}
+
+TEST_F(EmergencyTest, RevocationCancelsAndEndsEverything) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  ExpectRefused("DELETE", "/v1/emergency/grants/" + grant, deputy_, nullptr, 403,
+                "permission_denied", req);
+  Reply r = Call("DELETE", "/v1/emergency/grants/" + grant, admin_.token);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["status"], "revoked");
+  EXPECT_EQ(r.body["request"]["state"], "cancelled");
+  EXPECT_TRUE(Audited("emergency.cancel", admin_.member_id));
+  EXPECT_TRUE(Audited("emergency.grant.revoke", admin_.member_id));
+  env_.AdvanceTime(hours(100));
+  Tick();
+  EXPECT_EQ(StateOf(req), "cancelled");
+  // Acting after revocation: refused, nothing changes.
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
+                "conflict", req);
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/requests", deputy_,
+                json{{"reason", "again"}}, 409, "conflict", req);
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", owner_, json::object(), 409,
+                "conflict", req);
+  ExpectRefused("DELETE", "/v1/emergency/grants/" + grant, owner_, nullptr, 409, "conflict", req);
+  ExpectRefused("PATCH", "/v1/emergency/grants/" + grant, owner_, json{{"wait_hours", 2}}, 409,
+                "conflict", req);
+  // The escrowed key is gone from the store.
+  EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+    EXPECT_TRUE(t.GetSealedKey(social_, vault::KeyHolder::kGrant, grant).error().IsNotFound());
+    return Status::OK();
+  }));
+}
+
+TEST_F(EmergencyTest, RevokingAReleasedGrantEndsAccess) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token).status, 200);
+  ASSERT_EQ(Call("DELETE", "/v1/emergency/grants/" + grant, owner_.token).status, 200);
+  EXPECT_EQ(StateOf(req), "cancelled");
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + req + "/keys", deputy_.token).status, 409);
+}
+
+TEST_F(EmergencyTest, OneRequestAtATimeAndChangesOnlyWhileIdle) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/requests", deputy_,
+                json{{"reason", "twice"}}, 409, "conflict", req);
+  ExpectRefused("PATCH", "/v1/emergency/grants/" + grant, owner_, json{{"wait_hours", 1}}, 409,
+                "conflict", req);
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/requests", deputy2_,
+                json{{"reason", "not mine"}}, 404, "not_found", req);
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/reject", owner_.token).status, 200);
+  Reply p = Call("PATCH", "/v1/emergency/grants/" + grant, owner_.token,
+                 json{{"wait_hours", 1}, {"access_window_hours", 2}});
+  ASSERT_EQ(p.status, 200) << p.raw;
+  EXPECT_EQ(p.body["wait_hours"], 1);
+  EXPECT_EQ(p.body["access_window_hours"], 2);
+  EXPECT_TRUE(Audited("emergency.grant.change", owner_.member_id));
+  // A new request after the rejection, under the new terms.
+  const std::string again = Ask(deputy_, grant);
+  env_.AdvanceTime(hours(1));
+  Tick();
+  EXPECT_EQ(StateOf(again), "released");
+  env_.AdvanceTime(hours(2));
+  Tick();
+  EXPECT_EQ(StateOf(again), "expired");
+}
+
+TEST_F(EmergencyTest, DeputyDeclines) {
+  const std::string grant = Grant(deputy_, {social_});
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/decline", owner_, nullptr, 403,
+                "permission_denied");
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/decline", outsider_, nullptr, 404,
+                "not_found");
+  Reply r = Call("POST", "/v1/emergency/grants/" + grant + "/decline", deputy_.token);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["status"], "declined");
+  EXPECT_TRUE(Audited("emergency.grant.decline", deputy_.member_id));
+  ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/requests", deputy_,
+                json{{"reason", "changed my mind"}}, 409, "conflict");
+}
+
+TEST_F(EmergencyTest, GrantCreationRefusals) {
+  auto refused = [&](const Account& grantor, const Account& deputy,
+                     const std::vector<std::string>& cols, int status, const std::string& code) {
+    const int64_t before = AuditLength();
+    Reply r = MakeGrant(grantor, deputy, cols);
+    EXPECT_EQ(r.status, status) << r.raw;
+    EXPECT_EQ(Code(r), code);
+    EXPECT_EQ(AuditLength(), before);
+  };
+  refused(owner_, auditor_, {social_}, 409, "conflict");            // auditors are never deputies
+  refused(owner_, owner_, {social_}, 400, "invalid_argument");      // not your own deputy
+  refused(admin_, deputy_, {social_}, 403, "permission_denied");   // Aino has no access to it
+  refused(deputy2_, deputy_, {social_}, 403, "permission_denied");  // members cannot grant
+  refused(auditor_, deputy_, {social_}, 403, "permission_denied");
+  // A key for an old key version.
+  json keys = json::array({{{"collection_id", social_},
+                            {"key_version", 7},
+                            {"escrow_sealed_key", crypto::ToBase64(crypto::AsBytes("box"))}}});
+  const int64_t before = AuditLength();
+  Reply old = Call("POST", "/v1/emergency/grants", owner_.token,
+                   json{{"id", crypto::RandomId(env_)},
+                        {"deputy_id", deputy_.member_id},
+                        {"mode", "view"},
+                        {"wait_hours", 24},
+                        {"keys", keys}});
+  EXPECT_EQ(old.status, 409) << old.raw;
+  keys[0]["collection_id"] = crypto::RandomId(env_);
+  keys[0]["key_version"] = 1;
+  Reply missing = Call("POST", "/v1/emergency/grants", owner_.token,
+                       json{{"id", crypto::RandomId(env_)},
+                            {"deputy_id", deputy_.member_id},
+                            {"mode", "view"},
+                            {"wait_hours", 24},
+                            {"keys", keys}});
+  EXPECT_EQ(missing.status, 404) << missing.raw;
+  EXPECT_EQ(AuditLength(), before);
+  // A removed deputy.
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + outsider_.member_id, owner_.token).status, 200);
+  refused(owner_, outsider_, {social_}, 409, "conflict");
+}
+
+TEST_F(EmergencyTest, VisibilityOfGrantsAndRequests) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  for (const Account* a : {&owner_, &admin_, &auditor_, &deputy_}) {
+    Reply l = Call("GET", "/v1/emergency/grants", a->token);
+    ASSERT_EQ(l.status, 200) << l.raw;
+    EXPECT_EQ(l.body["grants"].size(), 1u);
+    EXPECT_EQ(l.body["grants"][0]["request"]["id"], req);
+    EXPECT_EQ(Call("GET", "/v1/emergency/grants/" + grant, a->token).status, 200);
+    EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + req, a->token).status, 200);
+  }
+  Reply none = Call("GET", "/v1/emergency/grants", outsider_.token);
+  EXPECT_EQ(none.body["grants"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests", outsider_.token).body["requests"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/v1/emergency/grants/" + grant, outsider_.token).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + req, outsider_.token).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + crypto::RandomId(env_), owner_.token).status,
+            404);
+}
+
+TEST_F(EmergencyTest, RemindersGoOutOnceEach) {
+  const std::string req = Ask(deputy_, Grant(deputy_, {social_}));
+  auto reminders = [&] {
+    int n = 0;
+    for (const auto& [a, who] : Audit()) n += a == "emergency.reminder" && who == "server";
+    return n;
+  };
+  env_.AdvanceTime(hours(23));
+  Tick();
+  EXPECT_EQ(reminders(), 0);
+  env_.AdvanceTime(hours(1));
+  Tick();
+  Tick();
+  EXPECT_EQ(reminders(), 1);
+  env_.AdvanceTime(hours(23));
+  Tick();
+  Tick();
+  EXPECT_EQ(reminders(), 2);
+  env_.AdvanceTime(hours(1));
+  Tick();
+  EXPECT_EQ(reminders(), 2);
+  EXPECT_EQ(StateOf(req), "released");
+}
+
+// The escrow property: a copy of the database holds nothing that opens a
+// grant for the deputy; only the server's escrow key (in the server key
+// file, not in the database) removes the outer layer.
+TEST_F(EmergencyTest, ADatabaseCopyCannotOpenAGrant) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  // The database as it is on disk (the main file and its write-ahead log).
+  testing_util::TempDir copy;
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string from = dir_.File(std::string("vault.db") + suffix);
+    if (std::filesystem::exists(from)) {
+      std::filesystem::copy_file(from, copy.File(std::string("vault.db") + suffix));
+    }
+  }
+  // Even with the database key, the copy yields only the outer box.
+  ASSERT_OK_AND_ASSIGN(auto stolen, vault::Vault::Open(env_, copy.File("vault.db"),
+                                                       keys_->db_key(),
+                                                       vault::Vault::Mode::kOpenExisting));
+  ASSERT_OK(stolen->Read([&](vault::ReadTxn& t) -> Status {
+    auto outer = t.GetSealedKey(social_, vault::KeyHolder::kGrant, grant);
+    if (!outer) return outer.error();
+    // The deputy's own key does not open it, as a key or as a box.
+    EXPECT_STATUS(crypto::OpenSealed(deputy_.identity->box(), outer->sealed), kCorruption);
+    EXPECT_STATUS(envelope::OpenCollectionKey(deputy_.identity->box(), outer->sealed, social_, 1),
+                  kCorruption);
+    // No member key for the deputy either.
+    EXPECT_TRUE(t.GetSealedKey(social_, vault::KeyHolder::kMember, deputy_.member_id)
+                    .error()
+                    .IsNotFound());
+    // And the escrow key pair is not in the database: the outer box opens
+    // only with the server key file's escrow secret.
+    auto inner = crypto::OpenSealed(keys_->escrow(), outer->sealed);
+    EXPECT_TRUE(inner.has_value());
+    auto settings = t.GetSetting("escrow_secret_key");
+    EXPECT_TRUE(settings.has_value() && !settings->has_value());
+    return Status::OK();
+  }));
+  stolen.reset();
+  // The escrow secret's bytes appear nowhere in the copied files.
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string path = copy.File(std::string("vault.db") + suffix);
+    if (!std::filesystem::exists(path)) continue;
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                     std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    const auto secret = keys_->escrow().secret_key.bytes();
+    EXPECT_EQ(std::search(bytes.begin(), bytes.end(), secret.begin(), secret.end()), bytes.end());
+  }
+  // After release the deputy gets keys that open to the collection key.
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token).status, 200);
+  EXPECT_EQ(KeysAs(deputy_, req).status, 200);
+}
+
+TEST_F(EmergencyTest, RekeyAfterReleaseClearsNeedsRekey) {
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token).status, 200);
+  ASSERT_TRUE(Col(social_).needs_rekey);
+  ASSERT_OK(server_->Tick());
+
+  // The client's side: a new key, every item re-encrypted, sealed to each
+  // holder (the owner; the grant is still active and covers it).
+  auto next = envelope::NewCollectionKey(env_, social_, 2);
+  auto body = [&](int64_t version, bool with_grant, int64_t fb_expected) {
+    json items = json::array();
+    for (const auto& [id, ver] : {std::pair{fb_, fb_expected}, std::pair{ig_, int64_t{1}}}) {
+      vault::envelope::ItemPayload p;
+      p.password = vault::SecureBuffer::CopyOf(crypto::AsBytes("same password"));
+      auto ct = envelope::EncryptItem(env_, next, {id, social_, ver + 1, 2}, p);
+      items.push_back(
+          {{"id", id}, {"expected_version", ver}, {"ciphertext", crypto::ToBase64(*ct)}});
+    }
+    auto owner_box = envelope::SealCollectionKey(next, owner_.identity->box_public_key());
+    auto grant_box = envelope::SealForEscrow(next, deputy_.identity->box_public_key(),
+                                             keys_->escrow_public_key());
+    json grant_keys = json::array();
+    if (with_grant) {
+      grant_keys.push_back(
+          {{"grant_id", grant}, {"escrow_sealed_key", crypto::ToBase64(*grant_box)}});
+    }
+    return json{{"key_version", version},
+                {"member_keys", json::array({{{"member_id", owner_.member_id},
+                                              {"sealed_key", crypto::ToBase64(*owner_box)}}})},
+                {"grant_keys", grant_keys},
+                {"items", items}};
+  };
+  const std::string path = "/v1/collections/" + social_ + "/rekey";
+  ExpectRefused("POST", path, owner_, body(3, true, 1), 409, "conflict");
+  ExpectRefused("POST", path, owner_, body(2, false, 1), 400, "invalid_argument");
+  ExpectRefused("POST", path, owner_, body(2, true, 5), 409, "conflict");
+  ExpectRefused("POST", path, deputy2_, body(2, true, 1), 403, "permission_denied");
+  Reply ok = Call("POST", path, owner_.token, body(2, true, 1));
+  ASSERT_EQ(ok.status, 200) << ok.raw;
+  EXPECT_EQ(ok.body["key_version"], 2);
+  EXPECT_EQ(ok.body["needs_rekey"], false);
+  EXPECT_EQ(Item(fb_).key_version, 2);
+  EXPECT_EQ(Item(fb_).version, 2);
+  EXPECT_TRUE(Audited("collection.rekey", owner_.member_id));
+  // The deputy's released request now hands out the new key.
+  collection_keys_.erase(social_);
+  collection_keys_.emplace(social_, std::move(next));
+  Reply keys = KeysAs(deputy_, req);
+  ASSERT_EQ(keys.status, 200);
+  EXPECT_EQ(keys.body["keys"][0]["key_version"], 2);
+  ExpectAuditVerifies();
+}
+
+}  // namespace
