@@ -1122,18 +1122,11 @@ Delivery ReadDeliveryRow(Statement* st) {
 
 Result<std::vector<Delivery>> ReadDeliveries(Statement* st) {
   std::vector<Delivery> out;
-// --- TxnImpl: emergency access (DESIGN.md §6) ----------------------------------
-
-Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
-  BATON_PREPARE(st, sql);
-  st->Bind(1, arg);
-  std::vector<std::string> out;
   for (;;) {
     auto row = st->Step();
     if (!row) return Fail(row.error());
     if (!*row) break;
     out.push_back(ReadDeliveryRow(st));
-    out.push_back(st->ColumnText(0));
   }
   st->Reset();
   return out;
@@ -1197,6 +1190,77 @@ Status TxnImpl::EnqueueNotice(const Notice& notice) {
   for (const auto& [member_id, address] : mail) {
     ins->Bind(1, notice_id).Bind(2, "email").Bind(3, member_id).Bind(4, address).Bind(5, now);
     if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+  }
+  return Status::OK();
+}
+
+Status TxnImpl::SetMemberEmail(const Actor& actor, const std::string& member_id,
+                               const std::string& email) {
+  auto m = GetMember(member_id);
+  if (!m) return m.error();
+  if (m->status != "active") {
+    return Status::FailedPrecondition("member " + member_id + " was removed");
+  }
+  BATON_PREPARE_S(st, "UPDATE members SET email = ? WHERE id = ?");
+  st->Bind(1, email).Bind(2, member_id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "member.email", "member:" + member_id, {{"set", !email.empty()}});
+}
+
+Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
+                                      const std::string& error, int64_t next_attempt_ms) {
+  BATON_PREPARE_S(get, "SELECT state FROM notice_deliveries WHERE id = ?");
+  get->Bind(1, delivery_id);
+  auto row = get->Step();
+  if (!row) return row.error();
+  if (!*row) return Status::NotFound("delivery " + std::to_string(delivery_id) + " does not exist");
+  const std::string current = get->ColumnText(0);
+  get->Reset();
+  if (current != "pending") {
+    return Status::FailedPrecondition("delivery " + std::to_string(delivery_id) + " is " + current);
+  }
+  const int64_t now = NowMs();
+  const bool ended = state != DeliveryState::kPending;
+  BATON_PREPARE_S(st,
+                  "UPDATE notice_deliveries SET state = ?, attempts = attempts + ?, "
+                  "next_attempt_ms = ?, last_error = ?, delivered_ms = ?, ended_ms = ? "
+                  "WHERE id = ?");
+  st->Bind(1, DeliveryStateName(state));
+  st->Bind(2, int64_t{state == DeliveryState::kSkipped ? 0 : 1});
+  st->Bind(3, state == DeliveryState::kPending ? next_attempt_ms : now);
+  st->Bind(4, CutUtf8(error, 200));
+  if (state == DeliveryState::kDelivered) {
+    st->Bind(5, now);
+  } else {
+    st->BindNull(5);
+  }
+  if (ended) {
+    st->Bind(6, now);
+  } else {
+    st->BindNull(6);
+  }
+  st->Bind(7, delivery_id);
+  return st->Run();
+}
+
+// --- end of notice outbox ----------------------------------------------------
+
+// --- TxnImpl: emergency access (DESIGN.md §6) ----------------------------------
+
+Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
+  BATON_PREPARE(st, sql);
+  st->Bind(1, arg);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) break;
+    out.push_back(st->ColumnText(0));
+  }
+  st->Reset();
+  return out;
+}
+
 Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& where,
                                                           const std::string& arg) {
   std::vector<EmergencyGrant> out;
@@ -1328,56 +1392,6 @@ Status CheckGrantNumbers(int64_t wait_s, int64_t confirmations, int64_t window_s
   return Status::OK();
 }
 
-Status TxnImpl::SetMemberEmail(const Actor& actor, const std::string& member_id,
-                               const std::string& email) {
-  auto m = GetMember(member_id);
-  if (!m) return m.error();
-  if (m->status != "active") {
-    return Status::FailedPrecondition("member " + member_id + " was removed");
-  }
-  BATON_PREPARE_S(st, "UPDATE members SET email = ? WHERE id = ?");
-  st->Bind(1, email).Bind(2, member_id);
-  if (Status s = st->Run(); !s.ok()) return s;
-  return Append(actor, "member.email", "member:" + member_id, {{"set", !email.empty()}});
-}
-
-Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
-                                      const std::string& error, int64_t next_attempt_ms) {
-  BATON_PREPARE_S(get, "SELECT state FROM notice_deliveries WHERE id = ?");
-  get->Bind(1, delivery_id);
-  auto row = get->Step();
-  if (!row) return row.error();
-  if (!*row) return Status::NotFound("delivery " + std::to_string(delivery_id) + " does not exist");
-  const std::string current = get->ColumnText(0);
-  get->Reset();
-  if (current != "pending") {
-    return Status::FailedPrecondition("delivery " + std::to_string(delivery_id) + " is " + current);
-  }
-  const int64_t now = NowMs();
-  const bool ended = state != DeliveryState::kPending;
-  BATON_PREPARE_S(st,
-                  "UPDATE notice_deliveries SET state = ?, attempts = attempts + ?, "
-                  "next_attempt_ms = ?, last_error = ?, delivered_ms = ?, ended_ms = ? "
-                  "WHERE id = ?");
-  st->Bind(1, DeliveryStateName(state));
-  st->Bind(2, int64_t{state == DeliveryState::kSkipped ? 0 : 1});
-  st->Bind(3, state == DeliveryState::kPending ? next_attempt_ms : now);
-  st->Bind(4, CutUtf8(error, 200));
-  if (state == DeliveryState::kDelivered) {
-    st->Bind(5, now);
-  } else {
-    st->BindNull(5);
-  }
-  if (ended) {
-    st->Bind(6, now);
-  } else {
-    st->BindNull(6);
-  }
-  st->Bind(7, delivery_id);
-  return st->Run();
-}
-
-// --- end of notice outbox ----------------------------------------------------
 }  // namespace
 
 Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g,
