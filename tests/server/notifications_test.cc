@@ -206,6 +206,22 @@ TEST_F(NotificationsTest, UnreachableWebhookIsRetriedThenGivenUpAndCounted) {
   EXPECT_NE(m.find(Counter("webhook", "failed") + "1\n"), std::string::npos) << m;
 }
 
+TEST_F(NotificationsTest, HttpsWebhookWithAnUntrustedCertificateIsNotSentTo) {
+  const std::string cert = dir_.File("sink.crt"), key = dir_.File("sink.key");
+  std::ofstream(cert) << tls_->cert_pem;
+  std::ofstream(key) << std::string(reinterpret_cast<const char*>(tls_->key_pem.data()),
+                                    tls_->key_pem.size());
+  WebhookSink sink(cert, key);  // self-signed: in no CA store
+  config_.webhook_url = sink.url();
+  Restart();
+  Enqueue(Sample({}));
+  ASSERT_OK(server_->Tick());
+  auto d = Deliveries();
+  EXPECT_EQ(d[0].state, DeliveryState::kPending);
+  EXPECT_TRUE(d[0].last_error.starts_with("webhook: ")) << d[0].last_error;
+  EXPECT_EQ(sink.requests(), 0u) << "the notice must not reach an unverified server";
+}
+
 TEST_F(NotificationsTest, NoChannelsConfiguredSendsNothingAndBlocksNothing) {
   WebhookSink sink;  // running, but not configured
   SmtpSink smtp;

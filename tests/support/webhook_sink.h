@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,7 +19,13 @@ namespace testing_util {
 
 class WebhookSink {
  public:
-  WebhookSink() {
+  // Plain HTTP; with `cert_file` and `key_file` (PEM), HTTPS.
+  WebhookSink(const std::string& cert_file = "", const std::string& key_file = "")
+      : tls_(!cert_file.empty()),
+        owned_(tls_ ? std::unique_ptr<httplib::Server>(
+                          new httplib::SSLServer(cert_file.c_str(), key_file.c_str()))
+                    : std::make_unique<httplib::Server>()),
+        server_(*owned_) {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       ++requests_;
@@ -48,7 +55,9 @@ class WebhookSink {
   WebhookSink& operator=(const WebhookSink&) = delete;
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::string url() const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/hook";
+  }
 
   // The next `n` requests get `status` (and are not recorded as bodies).
   void FailNext(int n, int status = 500) {
@@ -83,7 +92,9 @@ class WebhookSink {
   }
 
  private:
-  httplib::Server server_;
+  const bool tls_;
+  std::unique_ptr<httplib::Server> owned_;
+  httplib::Server& server_;
   std::thread thread_;
   int port_ = 0;
   mutable std::mutex mu_;

@@ -40,7 +40,7 @@ struct Member {
   crypto::PublicKey signing_public_key{};
   crypto::PublicKey box_public_key{};
   int64_t created_ms = 0;
-  std::string email;  // where notices go; empty: none
+  std::string email = {};  // where notices go; empty: none
 };
 
 struct Collection {
