@@ -55,7 +55,7 @@ constexpr std::string_view kKeys[] = {
     "keep_alive_timeout_s", "keep_alive_max_requests", "min_threads",
     "max_threads",     "session_ttl_s",        "challenge_ttl_s",
     "invite_ttl_s",    "max_failed_logins",    "failed_login_window_s",
-    "log_requests",
+    "log_requests",    "emergency_access_window_h",
 };
 
 bool IsKey(std::string_view key) {
@@ -95,6 +95,12 @@ Status ApplySetting(const std::string& key, const std::string& value, Config& c)
     return ParseSeconds(key, value, kDay, c.failed_login_window);
   }
   if (key == "log_requests") return ParseBool(key, value, c.log_requests);
+  if (key == "emergency_access_window_h") {
+    int64_t h = 0;
+    if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;
+    c.emergency_access_window = std::chrono::hours(h);
+    return Status::OK();
+  }
   return Status::InvalidArgument("unknown setting " + key);
 }
 
