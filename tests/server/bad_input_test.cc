@@ -36,7 +36,7 @@ constexpr std::string_view kInviteCode = "invite-code-3f9a1c77e0b24d5c8e11";
 const std::vector<std::string> kBadIds = {"not-hex", "0123456789abcdef0123456789abcde",
                                           "0123456789ABCDEF0123456789ABCDEF"};
 
-enum class Kind { kString, kInt, kBool };
+enum class Kind { kString, kInt, kBool, kArray };
 
 struct Field {
   const char* name;
@@ -78,6 +78,29 @@ const std::map<std::string, std::vector<Field>>& BodyFields() {
         {"ciphertext", Kind::kString}}},
       {"PUT /v1/items/:id", {{"expected_version", Kind::kInt}, {"ciphertext", Kind::kString}}},
       {"PUT /v1/me/email", {{"email", Kind::kString}}},
+      {"POST /v1/emergency/grants",
+       {{"id", Kind::kString},
+        {"deputy_id", Kind::kString},
+        {"mode", Kind::kString},
+        {"wait_hours", Kind::kInt},
+        {"confirmations_required", Kind::kInt, false},
+        {"access_window_hours", Kind::kInt, false},
+        {"keys", Kind::kArray}}},
+      {"PATCH /v1/emergency/grants/:id",
+       {{"wait_hours", Kind::kInt, false},
+        {"confirmations_required", Kind::kInt, false},
+        {"access_window_hours", Kind::kInt, false}}},
+      {"POST /v1/emergency/grants/:id/decline", {}},
+      {"POST /v1/emergency/grants/:id/requests", {{"reason", Kind::kString}}},
+      {"POST /v1/emergency/requests/:id/approve", {{"reason", Kind::kString, false}}},
+      {"POST /v1/emergency/requests/:id/reject", {{"reason", Kind::kString, false}}},
+      {"POST /v1/emergency/requests/:id/confirm", {}},
+      {"POST /v1/collections/:id/rekey",
+       {{"key_version", Kind::kInt},
+        {"member_keys", Kind::kArray},
+        {"recovery_sealed_key", Kind::kString, false},
+        {"grant_keys", Kind::kArray},
+        {"items", Kind::kArray}}},
   };
   return *fields;
 }
@@ -88,6 +111,7 @@ std::vector<json> WrongValues(Kind kind) {
     case Kind::kString: return {42, nullptr, json::array({"a"})};
     case Kind::kInt: return {"1", 1.5, true};
     case Kind::kBool: return {"true", 1, json::object()};
+    case Kind::kArray: return {"[]", 1, json::object()};
   }
   return {};
 }
@@ -195,6 +219,41 @@ class BadInputTest : public ServerFixture {
       return {{"expected_version", 1}, {"ciphertext", B64("opaque v2")}};
     }
     if (route == "PUT /v1/me/email") return {{"email", "mari@example.org"}};
+    if (route == "POST /v1/emergency/grants") {
+      auto box = envelope::SealForEscrow(collection_keys_.at(collection_),
+                                         member_.identity->box_public_key(),
+                                         keys_->escrow_public_key());
+      EXPECT_TRUE(box.has_value());
+      return {{"id", new_grant_},
+              {"deputy_id", member_.member_id},
+              {"mode", "view"},
+              {"wait_hours", 48},
+              {"keys", json::array({{{"collection_id", collection_},
+                                     {"key_version", 1},
+                                     {"escrow_sealed_key", crypto::ToBase64(*box)}}})}};
+    }
+    if (route == "PATCH /v1/emergency/grants/:id") return {{"wait_hours", 2}};
+    if (route == "POST /v1/emergency/grants/:id/requests") return {{"reason", "Mari is away"}};
+    if (route == "POST /v1/emergency/requests/:id/approve" ||
+        route == "POST /v1/emergency/requests/:id/reject") {
+      return {{"reason", "phoned her"}};
+    }
+    if (route == "POST /v1/emergency/grants/:id/decline" ||
+        route == "POST /v1/emergency/requests/:id/confirm") {
+      return json::object();
+    }
+    if (route == "POST /v1/collections/:id/rekey") {
+      auto next = envelope::NewCollectionKey(env_, collection_, 2);
+      auto box = envelope::SealCollectionKey(next, owner_.identity->box_public_key());
+      EXPECT_TRUE(box.has_value());
+      return {{"key_version", 2},
+              {"member_keys", json::array({{{"member_id", owner_.member_id},
+                                            {"sealed_key", crypto::ToBase64(*box)}}})},
+              {"grant_keys", json::array()},
+              {"items", json::array({{{"id", item_},
+                                      {"expected_version", 1},
+                                      {"ciphertext", B64("opaque v2")}}})}};
+    }
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
   }
@@ -209,6 +268,9 @@ class BadInputTest : public ServerFixture {
     if (out.starts_with("/v1/members/")) put(":id", member_.member_id);
     if (out.starts_with("/v1/collections/")) put(":id", collection_);
     if (out.starts_with("/v1/items/")) put(":id", item_);
+    if (out.starts_with("/v1/emergency/grants/")) put(":id", grant_);
+    if (out.starts_with("/v1/emergency/requests/")) put(":id", request_);
+    put(":item", item_);
     return out;
   }
 
@@ -286,7 +348,9 @@ class BadInputTest : public ServerFixture {
 
   // The shape errors every body route must reject, then route-specific
   // `extra` cases, then a valid request that must succeed with `ok_status`.
-  void RunBodyTable(const std::string& route, const std::vector<Case>& extra, int ok_status) {
+  // `empty_ok`: the body is optional, so an empty one is valid.
+  void RunBodyTable(const std::string& route, const std::vector<Case>& extra, int ok_status,
+                    bool empty_ok = false) {
     const server::RouteSpec* spec = FindRoute(route);
     ASSERT_NE(spec, nullptr) << route << " is not in server::Routes()";
     auto fields = BodyFields().find(route);
@@ -294,12 +358,13 @@ class BadInputTest : public ServerFixture {
     const json valid = ValidBody(route);
 
     std::vector<Case> cases = {
-        {"malformed JSON", valid.dump().substr(0, 12), 400, "malformed_json"},
-        {"empty body", "", 400, "malformed_json"},
+        {"malformed JSON", valid.dump().substr(0, std::min<size_t>(12, valid.dump().size() - 1)),
+         400, "malformed_json"},
         {"a JSON array", json::array({valid}).dump(), 400, "malformed_json"},
         {"a JSON string", "\"" + std::string(kSecretValue) + "\"", 400, "malformed_json"},
         {"a JSON number", "42", 400, "malformed_json"},
     };
+    if (!empty_ok) cases.push_back({"empty body", "", 400, "malformed_json"});
     {
       json b = valid;
       b["password"] = kSecretValue;
@@ -348,6 +413,45 @@ class BadInputTest : public ServerFixture {
   std::optional<vault::Identity> joiner_;
   std::string new_collection_;
   std::string new_item_;
+  // Emergency access, written directly so that the owner (whose token the
+  // tables use) can be the deputy or a fellow deputy.
+  std::string DirectGrant(const Account& grantor, const Account& deputy, int64_t confirmations) {
+    vault::EmergencyGrant g;
+    g.id = crypto::RandomId(env_);
+    g.grantor_id = grantor.member_id;
+    g.deputy_id = deputy.member_id;
+    g.mode = "view";
+    g.wait_s = 48 * 3600;
+    g.confirmations_required = confirmations;
+    g.access_window_s = 72 * 3600;
+    g.collections = {collection_};
+    auto box = envelope::SealForEscrow(collection_keys_.at(collection_),
+                                       deputy.identity->box_public_key(),
+                                       keys_->escrow_public_key());
+    EXPECT_TRUE(box.has_value());
+    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) {
+      return t.CreateEmergencyGrant({"server"}, g,
+                                    {{collection_, 1, vault::KeyHolder::kGrant, g.id, *box}});
+    }));
+    return g.id;
+  }
+  std::string DirectRequest(const std::string& grant) {
+    vault::EmergencyRequest r;
+    r.id = crypto::RandomId(env_);
+    r.grant_id = grant;
+    r.reason = "away";
+    r.requested_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch())
+            .count();
+    r.release_ms = r.requested_ms + 48 * 3600 * 1000LL;
+    EXPECT_OK(
+        vault_->Write([&](vault::WriteTxn& t) { return t.CreateEmergencyRequest({"server"}, r); }));
+    return r.id;
+  }
+
+  std::string new_grant_ = "5e1f0c8a9b7d4e3f2a1b0c9d8e7f6a5b";
+  std::string grant_ = "0123456789abcdef0123456789abcdef";    // set by the test that needs one
+  std::string request_ = "fedcba9876543210fedcba9876543210";  // likewise
   std::string nonce_ = "nonce";
   std::string signature_;
 };
@@ -492,6 +596,122 @@ TEST_F(BadInputTest, MemberEmail) {
                      "bad_email"});
   }
   RunBodyTable("PUT /v1/me/email", extra, 200);
+TEST_F(BadInputTest, CreateEmergencyGrant) {
+  const json valid = ValidBody("POST /v1/emergency/grants");
+  std::vector<Case> extra;
+  for (const std::string& id : kBadIds) {
+    extra.push_back({"id " + id, With(valid, "id", id), 400, "bad_id"});
+    extra.push_back({"deputy_id " + id, With(valid, "deputy_id", id), 400, "bad_id"});
+  }
+  extra.push_back({"mode \"admin\"", With(valid, "mode", "admin"), 400, "bad_mode"});
+  for (int64_t h : {int64_t{0}, int64_t{-1}, int64_t{2161}}) {
+    extra.push_back({"wait_hours " + std::to_string(h), With(valid, "wait_hours", h), 400,
+                     "bad_wait"});
+  }
+  for (int64_t h : {int64_t{0}, int64_t{721}}) {
+    extra.push_back({"access_window_hours " + std::to_string(h),
+                     With(valid, "access_window_hours", h), 400, "bad_window"});
+  }
+  for (int64_t n : {int64_t{-1}, int64_t{11}}) {
+    extra.push_back({"confirmations_required " + std::to_string(n),
+                     With(valid, "confirmations_required", n), 400, "bad_confirmations"});
+  }
+  extra.push_back({"no keys", With(valid, "keys", json::array()), 400, "bad_keys"});
+  json twice = valid["keys"];
+  twice.push_back(twice[0]);
+  extra.push_back({"a collection twice", With(valid, "keys", twice), 400, "bad_keys"});
+  json bad = valid["keys"];
+  bad[0]["escrow_sealed_key"] = "%%not base64%%";
+  extra.push_back({"key not base64", With(valid, "keys", bad), 400, "bad_encoding"});
+  bad = valid["keys"];
+  bad[0]["collection_id"] = "not-hex";
+  extra.push_back({"collection_id not an id", With(valid, "keys", bad), 400, "bad_id"});
+  bad = valid["keys"];
+  bad[0]["password"] = std::string(kSecretValue);
+  extra.push_back({"unknown field in a key", With(valid, "keys", bad), 400, "unknown_field"});
+  bad = valid["keys"];
+  bad[0].erase("key_version");
+  extra.push_back({"key without key_version", With(valid, "keys", bad), 400, "missing_field"});
+  extra.push_back({"a key that is a string", With(valid, "keys", json::array({"k"})), 400,
+                   "malformed_json"});
+  RunBodyTable("POST /v1/emergency/grants", extra, 201);
+}
+
+TEST_F(BadInputTest, ChangeEmergencyGrant) {
+  grant_ = DirectGrant(owner_, member_, 0);
+  const json valid = ValidBody("PATCH /v1/emergency/grants/:id");
+  RunBodyTable("PATCH /v1/emergency/grants/:id",
+               {{"nothing to change", "{}", 400, "missing_field"},
+                {"wait_hours 0", With(valid, "wait_hours", 0), 400, "bad_wait"},
+                {"access_window_hours 721", With(valid, "access_window_hours", 721), 400,
+                 "bad_window"},
+                {"confirmations_required 11", With(valid, "confirmations_required", 11), 400,
+                 "bad_confirmations"}},
+               200);
+}
+
+TEST_F(BadInputTest, DeclineEmergencyGrant) {
+  grant_ = DirectGrant(member_, owner_, 0);
+  RunBodyTable("POST /v1/emergency/grants/:id/decline", {}, 200, /*empty_ok=*/true);
+}
+
+TEST_F(BadInputTest, RequestEmergencyAccess) {
+  grant_ = DirectGrant(member_, owner_, 0);
+  const json valid = ValidBody("POST /v1/emergency/grants/:id/requests");
+  RunBodyTable("POST /v1/emergency/grants/:id/requests",
+               {{"empty reason", With(valid, "reason", ""), 400, "bad_reason"},
+                {"501-byte reason", With(valid, "reason", std::string(501, 'r')), 400,
+                 "bad_reason"}},
+               201);
+}
+
+TEST_F(BadInputTest, ApproveAndRejectEmergencyRequest) {
+  for (const char* verdict : {"approve", "reject"}) {
+    request_ = DirectRequest(DirectGrant(owner_, member_, 0));
+    const std::string route = std::string("POST /v1/emergency/requests/:id/") + verdict;
+    RunBodyTable(route,
+                 {{"501-byte reason", With(ValidBody(route), "reason", std::string(501, 'r')),
+                   400, "bad_reason"}},
+                 200, /*empty_ok=*/true);
+  }
+}
+
+TEST_F(BadInputTest, ConfirmEmergencyRequest) {
+  Account grantor = Join("admin", "Aino");
+  request_ = DirectRequest(DirectGrant(grantor, member_, 1));
+  DirectGrant(grantor, owner_, 0);  // the owner: another deputy of Aino's
+  RunBodyTable("POST /v1/emergency/requests/:id/confirm", {}, 200, /*empty_ok=*/true);
+}
+
+TEST_F(BadInputTest, RekeyCollection) {
+  const json valid = ValidBody("POST /v1/collections/:id/rekey");
+  std::vector<Case> extra;
+  json bad = valid["member_keys"];
+  bad[0]["member_id"] = "not-hex";
+  extra.push_back({"member_id not an id", With(valid, "member_keys", bad), 400, "bad_id"});
+  bad = valid["member_keys"];
+  bad[0]["sealed_key"] = "%%not base64%%";
+  extra.push_back({"sealed_key not base64", With(valid, "member_keys", bad), 400, "bad_encoding"});
+  bad = valid["items"];
+  bad[0]["ciphertext"] = "%%not base64%%";
+  extra.push_back({"ciphertext not base64", With(valid, "items", bad), 400, "bad_encoding"});
+  bad = valid["items"];
+  bad[0].erase("expected_version");
+  extra.push_back({"item without expected_version", With(valid, "items", bad), 400,
+                   "missing_field"});
+  extra.push_back({"no member keys", With(valid, "member_keys", json::array()), 400,
+                   "invalid_argument"});
+  extra.push_back({"no items", With(valid, "items", json::array()), 400, "invalid_argument"});
+  json twice = valid["items"];
+  twice.push_back(twice[0]);
+  extra.push_back({"an item twice", With(valid, "items", twice), 400, "invalid_argument"});
+  extra.push_back({"key_version not current + 1", With(valid, "key_version", 3), 409, "conflict"});
+  extra.push_back({"grant that does not exist",
+                   With(valid, "grant_keys",
+                        json::array({{{"grant_id", crypto::RandomId(env_)},
+                                      {"escrow_sealed_key", B64("box")}}})),
+                   400, "invalid_argument"});
+  RunBodyTable("POST /v1/collections/:id/rekey", extra, 200);
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.

@@ -87,6 +87,17 @@ log_requests = false
   EXPECT_FALSE(c.log_requests);
 }
 
+TEST(ConfigTest, EmergencyAccessWindow) {
+  Config c;
+  EXPECT_EQ(c.emergency_access_window, std::chrono::hours(72));
+  ASSERT_OK(ApplySetting("emergency_access_window_h", "24", c));
+  EXPECT_EQ(c.emergency_access_window, std::chrono::hours(24));
+  for (const char* bad : {"0", "721", "-1", "x"}) {
+    EXPECT_STATUS(ApplySetting("emergency_access_window_h", bad, c), kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(c.emergency_access_window, std::chrono::hours(24));
+}
+
 TEST(ConfigTest, CommentsBlankLinesAndWhitespace) {
   Config c;
   ASSERT_OK(ApplyConfigText("# a comment\n"

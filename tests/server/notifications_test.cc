@@ -72,6 +72,7 @@ class NotificationsTest : public ServerFixture {
     deps.vault = vault_.get();
     deps.audit_key = &keys_->audit();
     deps.escrow_public_key = keys_->escrow_public_key();
+    deps.escrow_key = &keys_->escrow();
     deps.tls_cert_pem = tls_->cert_pem;
     deps.tls_key_pem = &tls_->key_pem;
     auto s = server::Server::Create(config, deps);

@@ -30,7 +30,7 @@
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct Member {
   std::string id;
