@@ -596,6 +596,8 @@ TEST_F(BadInputTest, MemberEmail) {
                      "bad_email"});
   }
   RunBodyTable("PUT /v1/me/email", extra, 200);
+}
+
 TEST_F(BadInputTest, CreateEmergencyGrant) {
   const json valid = ValidBody("POST /v1/emergency/grants");
   std::vector<Case> extra;
