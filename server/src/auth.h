@@ -69,7 +69,7 @@ class LoginLimiter {
 };
 
 // What authorization learned from the vault for one bearer token and one
-// resource (an item or collection id, or none), tagged with the vault's
+// resource (e.g. "item:ID", "collection:ID", or none), tagged with the vault's
 // AuthEpoch() read before that read began. An entry is used only while the
 // epoch is unchanged; the session's expiry is the caller's to check against
 // the clock on every use. Only facts from a session that was found, of an

@@ -260,7 +260,11 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
   }
   Caller caller;
   caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
-  const std::string_view cache_resource = scoped ? std::string_view(*resource) : std::string_view();
+  // The scope is part of the key: an item may carry the same id as a
+  // collection (clients choose item ids), and the facts differ.
+  const std::string cache_resource = !scoped                        ? std::string()
+                                     : spec.scope == Scope::kItem ? "item:" + *resource
+                                                                  : "collection:" + *resource;
   // The epoch is read before the vault is: facts read afterwards are at
   // least as new as it (Vault::AuthEpoch).
   const std::optional<uint64_t> epoch = vault_.AuthEpoch();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "server_fixture.h"
 
@@ -166,6 +167,26 @@ TEST_F(SessionCacheTest, NothingIsAnsweredForATokenThatWasNeverValid) {
   std::string other_item;
   ASSERT_EQ(CreateItem(owner_, other, "Gmail", "pw-2", &other_item).status, 201);
   EXPECT_EQ(Call("GET", "/v1/items/" + other_item, member_.token).status, 403);
+}
+
+TEST_F(SessionCacheTest, AnItemNamedLikeACollectionLendsItNoAccess) {
+  // Item ids are chosen by clients: an item in a collection the member can
+  // read may carry the id of a collection they cannot.
+  ASSERT_EQ(Grant(owner_, collection_, member_, "manage").status, 200);
+  const std::string secret = CreateCollection(owner_, "Secret");
+  vault::ItemMeta meta;
+  meta.id = secret;
+  meta.collection_id = collection_;
+  meta.name = "Lookalike";
+  meta.channel = "facebook";
+  meta.rotation_period_s = 86400;
+  ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
+    return t.CreateItem({owner_.member_id}, meta, std::vector<uint8_t>(40, 7));
+  }));
+  EXPECT_EQ(Call("GET", "/v1/items/" + secret, member_.token).status, 200);
+  EXPECT_EQ(Call("GET", "/v1/items/" + secret, member_.token).status, 200);
+  EXPECT_EQ(Call("GET", "/v1/collections/" + secret + "/key", member_.token).status, 403);
+  EXPECT_EQ(Call("GET", "/v1/collections/" + secret + "/items", member_.token).status, 403);
 }
 
 TEST_F(SessionCacheTest, RestartKeepsWhatTheVaultSays) {
