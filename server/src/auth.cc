@@ -64,4 +64,37 @@ void LoginLimiter::Reset(const std::string& key) {
   failures_.erase(key);
 }
 
+std::string AuthCache::Key(const vault::crypto::Hash& token_hash, std::string_view resource) {
+  std::string key(reinterpret_cast<const char*>(token_hash.data()), token_hash.size());
+  key += resource;
+  return key;
+}
+
+std::shared_ptr<const AuthFacts> AuthCache::Get(const vault::crypto::Hash& token_hash,
+                                                std::string_view resource, uint64_t epoch) {
+  const std::string key = Key(token_hash, resource);
+  std::lock_guard lock(mu_);
+  if (epoch != epoch_) return nullptr;
+  auto it = map_.find(key);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void AuthCache::Put(const vault::crypto::Hash& token_hash, std::string_view resource,
+                    uint64_t epoch, AuthFacts facts) {
+  auto entry = std::make_shared<const AuthFacts>(std::move(facts));
+  std::string key = Key(token_hash, resource);
+  std::lock_guard lock(mu_);
+  if (epoch < epoch_) return;
+  if (epoch > epoch_ || map_.size() >= capacity_) {
+    map_.clear();
+    epoch_ = epoch;
+  }
+  map_.insert_or_assign(std::move(key), std::move(entry));
+}
+
+size_t AuthCache::size() {
+  std::lock_guard lock(mu_);
+  return map_.size();
+}
+
 }  // namespace server

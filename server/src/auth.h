@@ -5,12 +5,17 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "vault/crypto.h"
 #include "vault/env.h"
+#include "vault/policy.h"
+#include "vault/vault.h"
 
 namespace server {
 
@@ -61,6 +66,42 @@ class LoginLimiter {
   const std::chrono::seconds window_;
   std::mutex mu_;
   std::map<std::string, std::deque<vault::TimePoint>> failures_;
+};
+
+// What authorization learned from the vault for one bearer token and one
+// resource (e.g. "item:ID", "collection:ID", or none), tagged with the vault's
+// AuthEpoch() read before that read began. An entry is used only while the
+// epoch is unchanged; the session's expiry is the caller's to check against
+// the clock on every use. Only facts from a session that was found, of an
+// active member, are stored; failures are never cached.
+struct AuthFacts {
+  vault::Member member;
+  vault::TeamRole role = vault::TeamRole::kAuditor;
+  int64_t session_expires_ms = 0;
+  vault::CollectionAccess access = vault::CollectionAccess::kNone;  // scoped routes only
+};
+
+class AuthCache {
+ public:
+  explicit AuthCache(size_t capacity) : capacity_(capacity) {}
+
+  // The facts for `token_hash` and `resource` if stored under `epoch`.
+  std::shared_ptr<const AuthFacts> Get(const vault::crypto::Hash& token_hash,
+                                       std::string_view resource, uint64_t epoch);
+  // Stores facts read under `epoch`. Entries of an older epoch are dropped
+  // as soon as a newer one is stored; facts of an older epoch than the
+  // newest seen are not stored. Full: starts over (bounded memory).
+  void Put(const vault::crypto::Hash& token_hash, std::string_view resource, uint64_t epoch,
+           AuthFacts facts);
+  size_t size();
+
+ private:
+  static std::string Key(const vault::crypto::Hash& token_hash, std::string_view resource);
+
+  const size_t capacity_;
+  std::mutex mu_;
+  uint64_t epoch_ = 0;  // of every entry in map_
+  std::unordered_map<std::string, std::shared_ptr<const AuthFacts>> map_;
 };
 
 }  // namespace server

@@ -282,61 +282,80 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
   }
   Caller caller;
   caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
-  // Session, member, item and access in one read transaction: each
-  // transaction costs a reader connection and page decryption, and every
-  // authenticated request pays this.
-  CollectionAccess access = CollectionAccess::kNone;
+  // The scope is part of the key: an item may carry the same id as a
+  // collection (clients choose item ids), and the facts differ.
+  const std::string cache_resource = !scoped                        ? std::string()
+                                     : spec.scope == Scope::kItem ? "item:" + *resource
+                                                                  : "collection:" + *resource;
+  // The epoch is read before the vault is: facts read afterwards are at
+  // least as new as it (Vault::AuthEpoch).
+  const std::optional<uint64_t> epoch = vault_.AuthEpoch();
+  std::shared_ptr<const AuthFacts> facts;
+  if (epoch) facts = auth_cache_.Get(caller.session_hash, cache_resource, *epoch);
   bool item_missing = false;
-  Status session_status;
-  Status s = vault_.Read([&](vault::ReadTxn& t) -> Status {
-    auto session = t.GetSession(caller.session_hash);
-    if (!session) {
-      session_status = Status::Unauthenticated("the session is unknown or has ended");
-      return Status::OK();
-    }
-    if (session->expires_ms <= Millis(env_.Now())) {
-      session_status = Status::Unauthenticated("the session has expired; sign in again");
-      return Status::OK();
-    }
-    auto member = t.GetMember(session->member_id);
-    if (!member) return member.error();
-    if (member->status != "active") {
-      session_status = Status::Unauthenticated("the member was removed");
-      return Status::OK();
-    }
-    caller.member = std::move(*member);
-    if (!scoped) return Status::OK();
-    std::string collection = *resource;
-    if (spec.scope == Scope::kItem) {
-      auto meta = t.GetItemMeta(*resource);
-      if (!meta) {
-        if (!meta.error().IsNotFound()) return meta.error();
-        item_missing = true;
+  if (facts == nullptr) {
+    AuthFacts read;
+    Status session_status;
+    // Session, member, item and access in one read transaction: each
+    // transaction costs a reader connection and page decryption.
+    Status s = vault_.Read([&](vault::ReadTxn& t) -> Status {
+      auto session = t.GetSession(caller.session_hash);
+      if (!session) {
+        session_status = Status::Unauthenticated("the session is unknown or has ended");
         return Status::OK();
       }
-      collection = meta->collection_id;
+      read.session_expires_ms = session->expires_ms;
+      if (session->expires_ms <= Millis(env_.Now())) {
+        session_status = Status::Unauthenticated("the session has expired; sign in again");
+        return Status::OK();
+      }
+      auto member = t.GetMember(session->member_id);
+      if (!member) return member.error();
+      if (member->status != "active") {
+        session_status = Status::Unauthenticated("the member was removed");
+        return Status::OK();
+      }
+      auto role = vault::ParseTeamRole(member->role);
+      if (!role) return Status::Internal("member " + member->id + " has an unknown role");
+      read.role = *role;
+      read.member = std::move(*member);
+      if (!scoped) return Status::OK();
+      std::string collection = *resource;
+      if (spec.scope == Scope::kItem) {
+        auto meta = t.GetItemMeta(*resource);
+        if (!meta) {
+          if (!meta.error().IsNotFound()) return meta.error();
+          item_missing = true;
+          return Status::OK();
+        }
+        collection = meta->collection_id;
+      }
+      auto a = t.GetAccess(collection, read.member.id);
+      if (!a) return a.error().IsNotFound() ? Status::OK() : a.error();
+      auto parsed = vault::ParseCollectionAccess(*a);
+      if (!parsed) return parsed.error();
+      read.access = *parsed;
+      return Status::OK();
+    });
+    if (!s.ok()) {
+      error = FromStatus(s);
+      return std::nullopt;
     }
-    auto a = t.GetAccess(collection, caller.member.id);
-    if (!a) return a.error().IsNotFound() ? Status::OK() : a.error();
-    auto parsed = vault::ParseCollectionAccess(*a);
-    if (!parsed) return parsed.error();
-    access = *parsed;
-    return Status::OK();
-  });
-  if (!s.ok()) {
-    error = FromStatus(s);
+    if (!session_status.ok()) {
+      error = FromStatus(session_status);
+      return std::nullopt;
+    }
+    if (epoch && !item_missing) auth_cache_.Put(caller.session_hash, cache_resource, *epoch, read);
+    facts = std::make_shared<const AuthFacts>(std::move(read));
+  }
+  // Expiry is checked against the clock on every request, cached or not.
+  if (facts->session_expires_ms <= Millis(env_.Now())) {
+    error = FromStatus(Status::Unauthenticated("the session has expired; sign in again"));
     return std::nullopt;
   }
-  if (!session_status.ok()) {
-    error = FromStatus(session_status);
-    return std::nullopt;
-  }
-  auto role = vault::ParseTeamRole(caller.member.role);
-  if (!role) {
-    error = {500, "internal", "internal error"};
-    return std::nullopt;
-  }
-  caller.role = *role;
+  caller.member = facts->member;
+  caller.role = facts->role;
+  const CollectionAccess access = facts->access;
   t_member = caller.member.id;
   if (spec.scope == Scope::kSession) return caller;
   if (item_missing) {

@@ -125,6 +125,8 @@ class ServerImpl final : public Server {
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};
+  // Authorization facts per bearer token and resource (Authorize).
+  AuthCache auth_cache_{16384};
   // httplib's stop() does nothing until listen_after_bind() has started
   // its loop, so a Shutdown() that came earlier (a SIGTERM right after
   // Bind()) would be lost and Serve() would block in accept() for good.

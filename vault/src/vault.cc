@@ -1,6 +1,7 @@
 #include "vault/vault.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -153,20 +154,36 @@ class VaultImpl final : public Vault {
   int schema_version() const override { return schema_version_; }
   Status Write(const std::function<Status(WriteTxn&)>& fn) override;
   Status Read(const std::function<Status(ReadTxn&)>& fn) override;
+  std::optional<uint64_t> AuthEpoch() const override { return auth_epoch_.load(); }
   Status CheckIntegrity() override;
 
   Env& env() { return env_; }
 
  private:
+  // A queued Write(). `state` and the wake-up go through the writer's own
+  // mutex, not mu_: a leader finishing a batch wakes its followers one by one,
+  // and each woken thread must not then queue up behind mu_ (or behind the
+  // leader still holding it) only to return.
   struct Writer {
+    enum class State { kQueued, kDone, kLead };
+    explicit Writer(const std::function<Status(WriteTxn&)>* f) : fn(f) {}
     const std::function<Status(WriteTxn&)>* fn;
-    Status status;
-    bool done = false;
+    Status status;  // written by the leader before kDone
+    std::mutex m;
     std::condition_variable cv;
+    State state = State::kQueued;  // guarded by m
+    void Set(State s) {
+      std::lock_guard lock(m);
+      state = s;
+      cv.notify_one();
+    }
   };
   static constexpr size_t kMaxBatch = 256;
 
   void RunBatch(const std::vector<Writer*>& batch);
+  Status WatchAuthTables();
+  Result<int64_t> AuthChanges();
+  Status ExecCached(std::string_view sql);
   Status RunOne(const std::function<Status(WriteTxn&)>& fn);
   Result<std::unique_ptr<Db>> TakeReader();
   void ReturnReader(std::unique_ptr<Db> db);
@@ -182,6 +199,33 @@ class VaultImpl final : public Vault {
 
   std::unique_ptr<Db> writer_;  // used only by the current batch leader
   audit::Head head_;            // the chain head as of the writer's state
+  // AuthEpoch(); and the writer's temp.auth_changes count as of the last
+  // commit (used only by the batch leader).
+  std::atomic<uint64_t> auth_epoch_{0};
+  int64_t auth_changes_ = 0;
+};
+
+// The tables whose rows decide who may do what (see Vault::AuthEpoch), with
+// the trigger events on each that count as a change.
+constexpr std::pair<std::string_view, std::string_view> kAuthTableEvents[] = {
+    {"members", "INSERT"},
+    {"members", "UPDATE"},
+    {"members", "DELETE"},
+    {"sessions", "INSERT"},
+    {"sessions", "UPDATE"},
+    {"sessions", "DELETE"},
+    {"collection_access", "INSERT"},
+    {"collection_access", "UPDATE"},
+    {"collection_access", "DELETE"},
+    {"collections", "DELETE"},
+    {"items", "DELETE"},
+    {"items", "UPDATE OF id, collection_id"},
+    {"emergency_grants", "INSERT"},
+    {"emergency_grants", "UPDATE"},
+    {"emergency_grants", "DELETE"},
+    {"emergency_grant_collections", "INSERT"},
+    {"emergency_grant_collections", "UPDATE"},
+    {"emergency_grant_collections", "DELETE"},
 };
 
 Status ConfigureConnection(Db& db) {
@@ -226,7 +270,47 @@ Status VaultImpl::Init(Mode mode) {
   auto head = t.AuditHead();
   if (!head) return head.error();
   head_ = *head;
+  return WatchAuthTables();
+}
+
+// Temporary triggers on the writer connection count every change to the
+// authorization tables in an in-memory temp table. The count is part of the
+// transaction: a rolled-back savepoint takes its increments with it. Temp
+// objects live only on this connection and never reach the vault file.
+Status VaultImpl::WatchAuthTables() {
+  std::string sql =
+      "PRAGMA temp_store = MEMORY;"
+      "CREATE TEMP TABLE auth_changes (n INTEGER NOT NULL);"
+      "INSERT INTO temp.auth_changes (n) VALUES (0);";
+  int i = 0;
+  for (const auto& [table, event] : kAuthTableEvents) {
+    sql += "CREATE TEMP TRIGGER auth_watch_" + std::to_string(i++) + " AFTER " +
+           std::string(event) + " ON " + std::string(table) +
+           " BEGIN UPDATE auth_changes SET n = n + 1; END;";
+  }
+  if (Status s = writer_->Exec(sql); !s.ok()) return s.WithContext("watching the auth tables");
+  auto n = AuthChanges();
+  if (!n) return n.error();
+  auth_changes_ = *n;
   return Status::OK();
+}
+
+Result<int64_t> VaultImpl::AuthChanges() {
+  auto st = writer_->Prepare("SELECT n FROM temp.auth_changes");
+  if (!st) return Fail(st.error());
+  auto row = (*st)->Step();
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(Status::Internal("temp.auth_changes is empty"));
+  const int64_t n = (*st)->ColumnInt(0);
+  (*st)->Reset();
+  return n;
+}
+
+// SAVEPOINT and RELEASE run for every writer in a batch: prepared once.
+Status VaultImpl::ExecCached(std::string_view sql) {
+  auto st = writer_->Prepare(sql);
+  if (!st) return st.error();
+  return (*st)->Run();
 }
 
 Status VaultImpl::RunOne(const std::function<Status(WriteTxn&)>& fn) {
@@ -247,21 +331,31 @@ void VaultImpl::RunBatch(const std::vector<Writer*>& batch) {
   const audit::Head batch_start = head_;
   for (Writer* w : batch) {
     const audit::Head before = head_;
-    if (Status s = writer_->Exec("SAVEPOINT w;"); !s.ok()) {
+    if (Status s = ExecCached("SAVEPOINT w"); !s.ok()) {
       w->status = s;
       continue;
     }
     w->status = RunOne(*w->fn);
     if (!w->status.ok()) {
       head_ = before;
-      (void)writer_->Exec("ROLLBACK TO w;");
+      (void)ExecCached("ROLLBACK TO w");
     }
-    (void)writer_->Exec("RELEASE w;");
+    (void)ExecCached("RELEASE w");
   }
-  if (Status s = txn->Commit(); !s.ok()) {
+  // If the batch touched the authorization tables, the epoch moves before
+  // the commit (no fact cached from the old state is used once the new one
+  // is visible) and again after it (facts read while the commit was under
+  // way are dropped too). If the count cannot be read, assume a change.
+  auto changes = AuthChanges();
+  const bool auth_changed = !changes || *changes != auth_changes_;
+  if (auth_changed) ++auth_epoch_;
+  Status committed = txn->Commit();
+  if (auth_changed) ++auth_epoch_;
+  if (committed.ok() && changes) auth_changes_ = *changes;
+  if (!committed.ok()) {
     head_ = batch_start;
     for (Writer* w : batch) {
-      if (w->status.ok()) w->status = s.WithContext("commit");
+      if (w->status.ok()) w->status = committed.WithContext("commit");
     }
   }
 }
@@ -269,13 +363,21 @@ void VaultImpl::RunBatch(const std::vector<Writer*>& batch) {
 Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   // Leader/follower group commit (as in LevelDB's DBImpl::Write): the writer
   // at the head of the queue commits everything queued behind it at once.
-  Writer self{&fn, Status::OK(), false, {}};
+  Writer self(&fn);
   std::unique_lock lock(mu_);
   queue_.push_back(&self);
-  while (!self.done && &self != queue_.front()) self.cv.wait(lock);
-  if (self.done) return self.status;
+  if (queue_.front() != &self) {
+    lock.unlock();
+    {
+      std::unique_lock own(self.m);
+      self.cv.wait(own, [&] { return self.state != Writer::State::kQueued; });
+      if (self.state == Writer::State::kDone) return self.status;
+    }
+    lock.lock();  // the leader handed the queue's head over to us
+  }
 
   std::vector<Writer*> batch;
+  batch.reserve(std::min(queue_.size(), kMaxBatch));
   for (Writer* w : queue_) {
     batch.push_back(w);
     if (batch.size() == kMaxBatch) break;
@@ -283,12 +385,15 @@ Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   lock.unlock();
   RunBatch(batch);
   lock.lock();
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  Writer* next = queue_.empty() ? nullptr : queue_.front();
+  lock.unlock();
+  // Each follower's status is final; once it sees kDone it returns and its
+  // Writer is gone, so nothing of it is touched after Set().
   for (Writer* w : batch) {
-    queue_.pop_front();
-    w->done = true;
-    if (w != &self) w->cv.notify_one();
+    if (w != &self) w->Set(Writer::State::kDone);
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  if (next != nullptr) next->Set(Writer::State::kLead);
   return self.status;
 }
 

@@ -410,6 +410,17 @@ class Vault {
   // Runs `fn` on a consistent snapshot, concurrently with writers.
   virtual Status Read(const std::function<Status(ReadTxn&)>& fn) = 0;
 
+  // A counter that grows whenever a commit of this Vault object may have
+  // changed who may do what: any row of members, sessions, collection_access,
+  // collections, emergency_grants or emergency_grant_collections, and any
+  // deletion or move of an item. The vault watches the tables, not the ops,
+  // so an op added later is covered without being listed anywhere. It grows
+  // once before such a commit and once after it, before the Write() returns.
+  // A fact derived from a read that began after reading the counter is
+  // current as long as the counter still has that value. Writes by other
+  // processes are not seen. nullopt: not tracked, so cache nothing.
+  virtual std::optional<uint64_t> AuthEpoch() const { return std::nullopt; }
+
   // SQLite's PRAGMA integrity_check: OK, or Corruption with its findings.
   virtual Status CheckIntegrity() = 0;
 };
