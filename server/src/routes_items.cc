@@ -3,6 +3,35 @@
 #include "server_impl.h"
 
 namespace server::internal {
+namespace {
+
+// Takes the metadata fields present in `body` (name, channel, url,
+// rotation_period_days) into `meta` and checks the result, for item creation
+// and metadata edits alike; false and `error` if a field is bad.
+bool CheckItemMetaFields(const Body& body, vault::ItemMeta& meta, ApiError& error) {
+  if (body.Has("name")) meta.name = body.Str("name");
+  if (body.Has("channel")) meta.channel = body.Str("channel");
+  if (body.Has("url")) meta.url = body.Str("url");
+  if (meta.name.empty() || meta.name.size() > 200) {
+    error = BadRequest("bad_name", "name must be 1 to 200 bytes");
+    return false;
+  }
+  if (auto channel = vault::ParseChannelType(meta.channel); !channel) {
+    error = BadRequest("bad_channel", channel.error().message());
+    return false;
+  }
+  if (body.Has("rotation_period_days")) {
+    const int64_t days = body.Int("rotation_period_days");
+    if (days < vault::kMinRotationPeriod.count() || days > vault::kMaxRotationPeriod.count()) {
+      error = BadRequest("bad_period", "rotation_period_days must be 1 to 3650");
+      return false;
+    }
+    meta.rotation_period_s = days * 86400;
+  }
+  return true;
+}
+
+}  // namespace
 
 void ServerImpl::RegisterItemRoutes() {
   auto& S = Spec;
@@ -39,20 +68,12 @@ void ServerImpl::RegisterItemRoutes() {
     if (!IsId(meta.id)) return SendError(res, BadRequest("bad_id", "id must be 32 hex digits"));
     meta.collection_id = id;
     meta.name = body->Str("name");
-    if (meta.name.empty() || meta.name.size() > 200) {
-      return SendError(res, BadRequest("bad_name", "name must be 1 to 200 bytes"));
-    }
     meta.channel = body->Str("channel");
-    auto channel = vault::ParseChannelType(meta.channel);
-    if (!channel) return SendError(res, BadRequest("bad_channel", channel.error().message()));
     meta.url = body->Has("url") ? body->Str("url") : "";
-    const int64_t days = body->Has("rotation_period_days")
-                             ? body->Int("rotation_period_days")
-                             : vault::DefaultRotationPeriod(*channel).count();
-    if (days < 1 || days > 3650) {
-      return SendError(res, BadRequest("bad_period", "rotation_period_days must be 1 to 3650"));
+    if (auto channel = vault::ParseChannelType(meta.channel)) {
+      meta.rotation_period_s = vault::DefaultRotationPeriod(*channel).count() * 86400;
     }
-    meta.rotation_period_s = days * 86400;
+    if (!CheckItemMetaFields(*body, meta, error)) return SendError(res, error);
     meta.key_version = body->Int("key_version");
     auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
     if (!ct) return SendError(res, error);
@@ -69,6 +90,27 @@ void ServerImpl::RegisterItemRoutes() {
   Register(S("GET", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
     const std::string id = req.matches[1];
     json out;
+    if (req.has_param("version")) {
+      // The pending secret, for a teammate logging in while a rotation is under way.
+      if (req.get_param_value("version") != "pending") {
+        return SendError(res, BadRequest("bad_version", "version may only be \"pending\""));
+      }
+      if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+            auto v = t.FetchPendingVersion(c.actor(), id);
+            if (!v) return v.error();
+            auto meta = t.GetItemMeta(id);
+            if (!meta) return meta.error();
+            out = ItemMetaJson(*meta);
+            out["version"] = v->version;
+            out["key_version"] = v->key_version;
+            out["state"] = v->state;
+            out["ciphertext"] = crypto::ToBase64(v->ciphertext);
+            return Status::OK();
+          })) {
+        SendJson(res, 200, out);
+      }
+      return;
+    }
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
           auto item = t.FetchItem(c.actor(), id);
           if (!item) return item.error();
@@ -125,6 +167,116 @@ void ServerImpl::RegisterItemRoutes() {
           return Status::OK();
         })) {
       SendJson(res, 200, {{"versions", out}});
+    }
+  });
+  Register(S("PATCH", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
+    const std::string id = req.matches[1];
+    ApiError error;
+    auto body = Body::Parse(req.body,
+                            {{"name", FieldType::kString, false},
+                             {"url", FieldType::kString, false},
+                             {"channel", FieldType::kString, false},
+                             {"rotation_period_days", FieldType::kInt, false}},
+                            error);
+    if (!body) return SendError(res, error);
+    if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
+        !body->Has("rotation_period_days")) {
+      return SendError(res, BadRequest("empty_change",
+                                       "give at least one of name, url, channel, "
+                                       "rotation_period_days"));
+    }
+    {
+      // The fields given are checked as creation checks them; the others
+      // keep their stored (valid) values, stood in for by valid ones here.
+      vault::ItemMeta given;
+      given.name = "-";
+      given.channel = "other";
+      if (!CheckItemMetaFields(*body, given, error)) return SendError(res, error);
+    }
+    vault::WriteTxn::ItemMetaChange change;
+    if (body->Has("name")) change.name = body->Str("name");
+    if (body->Has("url")) change.url = body->Str("url");
+    if (body->Has("channel")) change.channel = body->Str("channel");
+    if (body->Has("rotation_period_days")) {
+      change.rotation_period_s = body->Int("rotation_period_days") * 86400;
+    }
+    json out;
+    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+          if (Status s = t.UpdateItemMeta(c.actor(), id, change); !s.ok()) return s;
+          auto stored = t.GetItemMeta(id);
+          if (!stored) return stored.error();
+          out = ItemMetaJson(*stored);
+          return Status::OK();
+        })) {
+      SendJson(res, 200, out);
+    }
+  });
+  Register(S("POST", "/v1/items/:id/rotation"), [this](const auto& req, auto& res,
+                                                        const Caller& c) {
+    const std::string id = req.matches[1];
+    ApiError error;
+    auto body = Body::Parse(req.body,
+                            {{"expected_version", FieldType::kInt},
+                             {"pending_version", FieldType::kInt, false},
+                             {"ciphertext", FieldType::kString}},
+                            error);
+    if (!body) return SendError(res, error);
+    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
+    if (!ct) return SendError(res, error);
+    json out;
+    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+          // The client encrypted for the number it was told (next_version);
+          // a ciphertext bound to another number would never decrypt.
+          if (body->Has("pending_version")) {
+            auto meta = t.GetItemMeta(id);
+            if (!meta) return meta.error();
+            if (meta->next_version != body->Int("pending_version")) {
+              return Status::FailedPrecondition(
+                  "the next version of item " + id + " is " + std::to_string(meta->next_version) +
+                  ", not " + std::to_string(body->Int("pending_version")));
+            }
+          }
+          auto v = t.BeginRotation(c.actor(), id, body->Int("expected_version"), *ct);
+          if (!v) return v.error();
+          auto meta = t.GetItemMeta(id);
+          if (!meta) return meta.error();
+          out = ItemMetaJson(*meta);
+          return Status::OK();
+        })) {
+      SendJson(res, 201, out);
+    }
+  });
+  Register(S("POST", "/v1/items/:id/rotation/confirm"), [this](const auto& req, auto& res,
+                                                                const Caller& c) {
+    const std::string id = req.matches[1];
+    ApiError error;
+    auto body = Body::Parse(req.body, {{"pending_version", FieldType::kInt}}, error);
+    if (!body) return SendError(res, error);
+    json out;
+    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+          if (Status s = t.ConfirmRotation(c.actor(), id, body->Int("pending_version")); !s.ok()) {
+            return s;
+          }
+          auto meta = t.GetItemMeta(id);
+          if (!meta) return meta.error();
+          out = ItemMetaJson(*meta);
+          return Status::OK();
+        })) {
+      SendJson(res, 200, out);
+    }
+  });
+  Register(S("DELETE", "/v1/items/:id/rotation"), [this](const auto& req, auto& res,
+                                                          const Caller& c) {
+    const std::string id = req.matches[1];
+    json out;
+    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+          if (Status s = t.AbortRotation(c.actor(), id); !s.ok()) return s;
+          auto meta = t.GetItemMeta(id);
+          if (!meta) return meta.error();
+          out = ItemMetaJson(*meta);
+          return Status::OK();
+        })) {
+      SendJson(res, 200, out);
     }
   });
 }

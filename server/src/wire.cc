@@ -37,6 +37,7 @@ json ItemMetaJson(const vault::ItemMeta& m) {
               {"updated_by", m.updated_by},
               {"flags", flags}};
   if (m.pending_version) out["pending_version"] = *m.pending_version;
+  out["next_version"] = m.next_version;
   return out;
 }
 

@@ -58,6 +58,10 @@ constexpr Pinned kPinned[] = {
     {"PUT /v1/items/:id", "YYYY YYYY ..YY ...."},
     {"DELETE /v1/items/:id", "YYYY YYYY ..YY ...."},
     {"GET /v1/items/:id/history", "YYYY YYYY .YYY ...."},
+    {"PATCH /v1/items/:id", "YYYY YYYY ..YY ...."},
+    {"POST /v1/items/:id/rotation", "YYYY YYYY ..YY ...."},
+    {"POST /v1/items/:id/rotation/confirm", "YYYY YYYY ..YY ...."},
+    {"DELETE /v1/items/:id/rotation", "YYYY YYYY ..YY ...."},
     {"GET /v1/audit", "YYYY YYYY .... YYYY"},
     {"GET /v1/audit/checkpoints", "YYYY YYYY .... YYYY"},
     {"GET /v1/audit/head", "YYYY YYYY .... YYYY"},
@@ -223,6 +227,16 @@ class AuthzMatrixTest : public ServerFixture {
       return t.CreateItem(kSetup, meta, {0x62, 0x61, 0x74, 0x6f, 0x6e});
     }));
     return meta.id;
+  }
+
+  // An item with a rotation to version 2 pending.
+  std::string NewPendingItem() {
+    const std::string id = NewItem();
+    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) -> Status {
+      auto v = t.BeginRotation(kSetup, id, 1, {0x76, 0x32});
+      return v ? Status::OK() : v.error();
+    }));
+    return id;
   }
 
   std::optional<vault::ItemMeta> FindItem(const std::string& id) {
@@ -613,6 +627,45 @@ class AuthzMatrixTest : public ServerFixture {
     };
     b["GET /v1/items/:id/history"] = [this](const Principal&) {
       return Request{"/v1/items/" + shared_item_ + "/history", "", {}};
+    };
+    b["PATCH /v1/items/:id"] = [this](const Principal&) {
+      const std::string id = NewItem();
+      return Request{"/v1/items/" + id, json{{"url", "https://example.com/login"}}.dump(),
+                     [this, id](bool allowed) {
+                       auto meta = FindItem(id);
+                       ASSERT_TRUE(meta.has_value());
+                       EXPECT_EQ(meta->url, allowed ? "https://example.com/login" : "");
+                     }};
+    };
+    b["POST /v1/items/:id/rotation"] = [this](const Principal&) {
+      const std::string id = NewItem();
+      return Request{"/v1/items/" + id + "/rotation",
+                     json{{"expected_version", 1},
+                          {"ciphertext", crypto::ToBase64(crypto::AsBytes("opaque v2"))}}
+                         .dump(),
+                     [this, id](bool allowed) {
+                       auto meta = FindItem(id);
+                       ASSERT_TRUE(meta.has_value());
+                       EXPECT_EQ(meta->pending_version.has_value(), allowed);
+                     }};
+    };
+    b["POST /v1/items/:id/rotation/confirm"] = [this](const Principal&) {
+      const std::string id = NewPendingItem();
+      return Request{"/v1/items/" + id + "/rotation/confirm", json{{"pending_version", 2}}.dump(),
+                     [this, id](bool allowed) {
+                       auto meta = FindItem(id);
+                       ASSERT_TRUE(meta.has_value());
+                       EXPECT_EQ(meta->version, allowed ? 2 : 1);
+                     }};
+    };
+    b["DELETE /v1/items/:id/rotation"] = [this](const Principal&) {
+      const std::string id = NewPendingItem();
+      return Request{"/v1/items/" + id + "/rotation", "", [this, id](bool allowed) {
+                       auto meta = FindItem(id);
+                       ASSERT_TRUE(meta.has_value());
+                       EXPECT_EQ(meta->pending_version.has_value(), !allowed);
+                       EXPECT_EQ(meta->version, 1);
+                     }};
     };
     b["GET /v1/audit"] = [](const Principal&) { return Request{"/v1/audit?limit=5", "", {}}; };
     b["GET /v1/audit/checkpoints"] = [](const Principal&) {

@@ -101,6 +101,16 @@ const std::map<std::string, std::vector<Field>>& BodyFields() {
         {"recovery_sealed_key", Kind::kString, false},
         {"grant_keys", Kind::kArray},
         {"items", Kind::kArray}}},
+      {"PATCH /v1/items/:id",
+       {{"name", Kind::kString, false},
+        {"url", Kind::kString, false},
+        {"channel", Kind::kString, false},
+        {"rotation_period_days", Kind::kInt, false}}},
+      {"POST /v1/items/:id/rotation",
+       {{"expected_version", Kind::kInt},
+        {"pending_version", Kind::kInt, false},
+        {"ciphertext", Kind::kString}}},
+      {"POST /v1/items/:id/rotation/confirm", {{"pending_version", Kind::kInt}}},
   };
   return *fields;
 }
@@ -254,6 +264,11 @@ class BadInputTest : public ServerFixture {
                                       {"expected_version", 1},
                                       {"ciphertext", B64("opaque v2")}}})}};
     }
+    if (route == "PATCH /v1/items/:id") return {{"name", "Facebook page (old)"}};
+    if (route == "POST /v1/items/:id/rotation") {
+      return {{"expected_version", 1}, {"pending_version", 2}, {"ciphertext", B64("opaque v2")}};
+    }
+    if (route == "POST /v1/items/:id/rotation/confirm") return {{"pending_version", 2}};
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
   }
@@ -302,7 +317,9 @@ class BadInputTest : public ServerFixture {
           out += "item " + i.id + " " + i.name + " " + i.channel + " " + i.url + " " +
                  std::to_string(i.rotation_period_s) + " v" + std::to_string(i.version) + " k" +
                  std::to_string(i.key_version) + " " + std::to_string(i.updated_ms) + " " +
-                 std::to_string(i.flags.size()) + "\n";
+                 std::to_string(i.flags.size()) + " p" +
+                 std::to_string(i.pending_version.value_or(0)) + " " +
+                 std::to_string(i.last_rotated_ms) + "\n";
         }
         for (const auto& m : *members) {
           if (auto a = t.GetAccess(c.id, m.id)) out += "access " + m.id + " " + *a + "\n";
@@ -714,6 +731,73 @@ TEST_F(BadInputTest, RekeyCollection) {
                                       {"escrow_sealed_key", B64("box")}}})),
                    400, "invalid_argument"});
   RunBodyTable("POST /v1/collections/:id/rekey", extra, 200);
+}
+
+TEST_F(BadInputTest, UpdateItemMetadata) {
+  const json valid = ValidBody("PATCH /v1/items/:id");
+  // A second item whose name the first may not take.
+  Reply other = CreateItem(owner_, collection_, "Instagram", "Päästa-mind 43!", nullptr);
+  ASSERT_EQ(other.status, 201) << other.raw;
+  std::vector<Case> extra = {
+      {"no field", "{}", 400, "empty_change"},
+      {"empty name", With(valid, "name", ""), 400, "bad_name"},
+      {"name of 201 bytes", With(valid, "name", std::string(201, 'n')), 400, "bad_name"},
+      {"unknown channel", With(valid, "channel", "myspace"), 400, "bad_channel"},
+      {"a name taken in the collection", With(valid, "name", "Instagram"), 409,
+       "already_exists"},
+      {"the values it has", json{{"name", "Facebook page"}}.dump(), 400, "invalid_argument"},
+  };
+  for (int64_t days : {int64_t{0}, int64_t{-1}, int64_t{3651}}) {
+    extra.push_back({"rotation_period_days " + std::to_string(days),
+                     With(valid, "rotation_period_days", days), 400, "bad_period"});
+  }
+  RunBodyTable("PATCH /v1/items/:id", extra, 200);
+}
+
+TEST_F(BadInputTest, BeginRotation) {
+  const json valid = ValidBody("POST /v1/items/:id/rotation");
+  RunBodyTable("POST /v1/items/:id/rotation",
+               {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
+                 "bad_encoding"},
+                {"stale expected_version", With(valid, "expected_version", 0), 409,
+                 "failed_precondition"},
+                {"pending_version not the next one", With(valid, "pending_version", 5), 409,
+                 "failed_precondition"}},
+               201);
+  // Once begun, a second begin is refused and changes nothing.
+  ExpectRejected(*FindRoute("POST /v1/items/:id/rotation"),
+                 {"a rotation already pending",
+                  json{{"expected_version", 1}, {"ciphertext", B64("opaque v3")}}.dump(), 409,
+                  "failed_precondition"});
+}
+
+TEST_F(BadInputTest, ConfirmRotation) {
+  const server::RouteSpec* confirm = FindRoute("POST /v1/items/:id/rotation/confirm");
+  ASSERT_NE(confirm, nullptr);
+  ExpectRejected(*confirm,
+                 {"nothing pending", ValidBody("POST /v1/items/:id/rotation/confirm").dump(), 409,
+                  "failed_precondition"});
+  Reply begun = Call("POST", "/v1/items/" + item_ + "/rotation", owner_.token,
+                     ValidBody("POST /v1/items/:id/rotation"));
+  ASSERT_EQ(begun.status, 201) << begun.raw;
+  RunBodyTable("POST /v1/items/:id/rotation/confirm",
+               {{"another pending_version", json{{"pending_version", 3}}.dump(), 409,
+                 "failed_precondition"}},
+               200);
+}
+
+TEST_F(BadInputTest, AbortAndPendingReadWithNothingPending) {
+  const server::RouteSpec* abort = FindRoute("DELETE /v1/items/:id/rotation");
+  const server::RouteSpec* get = FindRoute("GET /v1/items/:id");
+  ASSERT_NE(abort, nullptr);
+  ASSERT_NE(get, nullptr);
+  ExpectRejected(*abort, {"nothing pending", "", 409, "failed_precondition"});
+  ExpectRejected(*get, {"version=pending with nothing pending", "", 409, "failed_precondition",
+                        "/v1/items/" + item_ + "?version=pending"});
+  for (const char* v : {"1", "current", "", "PENDING"}) {
+    ExpectRejected(*get, {std::string("version=") + v, "", 400, "bad_version",
+                          "/v1/items/" + item_ + "?version=" + v});
+  }
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.

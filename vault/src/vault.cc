@@ -125,6 +125,16 @@ class TxnImpl final : public WriteTxn {
   Result<ItemWithCiphertext> FetchEmergencyItem(const Actor& actor, const std::string& request_id,
                                                 const std::string& item_id) override;
   Status RekeyCollection(const Actor& actor, const Rekey& r) override;
+  // Rotation and item metadata.
+  Result<int64_t> BeginRotation(const Actor& actor, const std::string& item_id,
+                                int64_t expected_version,
+                                const std::vector<uint8_t>& ciphertext) override;
+  Status ConfirmRotation(const Actor& actor, const std::string& item_id,
+                         int64_t pending_version) override;
+  Status AbortRotation(const Actor& actor, const std::string& item_id) override;
+  Result<ItemVersion> FetchPendingVersion(const Actor& actor, const std::string& item_id) override;
+  Status UpdateItemMeta(const Actor& actor, const std::string& item_id,
+                        const ItemMetaChange& change) override;
 
  private:
   int64_t NowMs();
@@ -139,6 +149,15 @@ class TxnImpl final : public WriteTxn {
                                                    const std::string& arg);
   Result<std::vector<EmergencyRequest>> SelectRequests(const std::string& where,
                                                        const std::string& arg);
+  // The item's rotation state as RotationState sees it, rebuilt from the
+  // stored rows, with its pending version's row if one is pending.
+  struct StoredRotation {
+    ItemMeta meta;
+    std::optional<ItemVersion> pending;
+    RotationState state;
+  };
+  Result<StoredRotation> LoadRotation(const std::string& item_id);
+  Status SetVersionState(const std::string& item_id, int64_t version, std::string_view state);
 
   VaultImpl& vault_;
   Db& db_;
@@ -585,7 +604,8 @@ Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHol
 
 constexpr char kItemColumns[] =
     "id, collection_id, name, channel, url, rotation_period_s, last_rotated_ms, version, "
-    "pending_version, key_version, updated_ms, updated_by";
+    "pending_version, key_version, updated_ms, updated_by, "
+    "(SELECT MAX(v.version) FROM item_versions v WHERE v.item_id = items.id)";
 
 Result<ItemMeta> TxnImpl::ReadItemRow(Statement* st) {
   ItemMeta m;
@@ -601,6 +621,8 @@ Result<ItemMeta> TxnImpl::ReadItemRow(Statement* st) {
   m.key_version = st->ColumnInt(9);
   m.updated_ms = st->ColumnInt(10);
   m.updated_by = st->ColumnText(11);
+  m.next_version = std::max(m.version, m.pending_version.value_or(0)) + 1;
+  if (!st->ColumnIsNull(12)) m.next_version = std::max(m.next_version, st->ColumnInt(12) + 1);
   return m;
 }
 
@@ -963,17 +985,29 @@ Status TxnImpl::RevokeAccess(const Actor& actor, const std::string& collection_i
   return Append(actor, "collection.revoke", "collection:" + collection_id, {{"member", member_id}});
 }
 
-Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
-                           const std::vector<uint8_t>& ciphertext) {
-  if (meta.version != 1) return Status::InvalidArgument("a new item starts at version 1");
+// The checks CreateItem and UpdateItemMeta share.
+Status ValidateItemMeta(const ItemMeta& meta) {
+  if (meta.name.empty() || meta.name.size() > 200) {
+    return Status::InvalidArgument("the item name must be 1 to 200 bytes");
+  }
   if (auto channel = ParseChannelType(meta.channel); !channel) return channel.error();
   if (meta.rotation_period_s <= 0 || meta.rotation_period_s % 86400 != 0) {
     return Status::InvalidArgument("the rotation period must be a whole number of days");
   }
-  if (Status s = ValidateRotationPeriod(std::chrono::days(meta.rotation_period_s / 86400));
-      !s.ok()) {
-    return s;
-  }
+  return ValidateRotationPeriod(std::chrono::days(meta.rotation_period_s / 86400));
+}
+
+// A name clash becomes AlreadyExists in the caller's words.
+Status NameTaken(Status s, const std::string& name) {
+  return s.IsAlreadyExists() ? Status::AlreadyExists("an item named " + name +
+                                                     " exists in this collection or the id is taken")
+                             : s;
+}
+
+Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
+                           const std::vector<uint8_t>& ciphertext) {
+  if (meta.version != 1) return Status::InvalidArgument("a new item starts at version 1");
+  if (Status s = ValidateItemMeta(meta); !s.ok()) return s;
   auto c = GetCollection(meta.collection_id);
   if (!c) return c.error();
   if (meta.key_version != c->key_version) {
@@ -987,11 +1021,7 @@ Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
   st->Bind(1, meta.id).Bind(2, meta.collection_id).Bind(3, meta.name).Bind(4, meta.channel);
   st->Bind(5, meta.url).Bind(6, meta.rotation_period_s).Bind(7, now).Bind(8, meta.key_version);
   st->Bind(9, now).Bind(10, actor.id);
-  if (Status s = st->Run(); !s.ok()) {
-    return s.IsAlreadyExists() ? Status::AlreadyExists("an item named " + meta.name +
-                                                       " exists in this collection or the id is taken")
-                               : s;
-  }
+  if (Status s = st->Run(); !s.ok()) return NameTaken(s, meta.name);
   BATON_PREPARE_S(v,
                   "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
                   "created_ms, created_by) VALUES (?, 1, ?, 'current', ?, ?, ?)");
@@ -1015,7 +1045,7 @@ Status TxnImpl::UpdateItem(const Actor& actor, const std::string& item_id,
                                       " is pending: confirm or abort it first");
   }
   const int64_t now = NowMs();
-  const int64_t next = expected_version + 1;
+  const int64_t next = meta->next_version;
   {
     BATON_PREPARE_S(st,
                     "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?");
@@ -1875,6 +1905,190 @@ Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {
 }
 
 // --- end of emergency access ----------------------------------------------------
+// --- TxnImpl: two-phase rotation and item metadata ----------------------------
+
+TimePoint TimeOfMs(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id) {
+  auto meta = GetItemMeta(item_id);
+  if (!meta) return Fail(meta.error());
+  std::optional<ItemVersion> pending;
+  if (meta->pending_version) {
+    BATON_PREPARE(st,
+                  "SELECT version, key_version, state, ciphertext, created_ms, created_by "
+                  "FROM item_versions WHERE item_id = ? AND version = ? AND state = 'pending'");
+    st->Bind(1, item_id).Bind(2, *meta->pending_version);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) {
+      return Fail(Status::Corruption("item " + item_id + " has no row for its pending version"));
+    }
+    pending = ItemVersion{st->ColumnInt(0), st->ColumnInt(1), st->ColumnText(2),
+                          st->ColumnBlob(3), st->ColumnInt(4), st->ColumnText(5)};
+    st->Reset();
+  }
+  // Replays what the rows record: flags raised before the rotation began,
+  // the begin, then flags raised while it was pending. Begin also checks the
+  // pending number against every number used so far (next_version - 1).
+  RotationState state(static_cast<uint64_t>(meta->version), TimeOfMs(meta->last_rotated_ms));
+  const int64_t begun_ms = pending ? pending->created_ms : INT64_MAX;
+  auto raise = [&](bool before_begin) {
+    for (const RotationFlagRecord& f : meta->flags) {
+      if ((f.raised_ms < begun_ms) != before_begin) continue;
+      auto kind = ParseRotationFlagKind(f.kind);
+      state.RaiseFlag({kind ? *kind : RotationFlagKind::kManual, f.reason, TimeOfMs(f.raised_ms)});
+    }
+  };
+  raise(true);
+  if (pending) {
+    if (Status s = state.Begin(TimeOfMs(begun_ms), static_cast<uint64_t>(pending->version));
+        !s.ok()) {
+      return Fail(Status::Corruption("item " + item_id + ": " + s.message()));
+    }
+    raise(false);
+  }
+  return StoredRotation{std::move(*meta), std::move(pending), std::move(state)};
+}
+
+Status TxnImpl::SetVersionState(const std::string& item_id, int64_t version,
+                                std::string_view state) {
+  BATON_PREPARE_S(st, "UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?");
+  st->Bind(1, state).Bind(2, item_id).Bind(3, version);
+  return st->Run();
+}
+
+Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& item_id,
+                                       int64_t expected_version,
+                                       const std::vector<uint8_t>& ciphertext) {
+  auto r = LoadRotation(item_id);
+  if (!r) return Fail(r.error());
+  if (r->meta.version != expected_version) {
+    return Fail(Status::FailedPrecondition(
+        "item " + item_id + " is at version " + std::to_string(r->meta.version) + ", not " +
+        std::to_string(expected_version) + " (changed meanwhile)"));
+  }
+  const int64_t now = NowMs();
+  const int64_t version = r->meta.next_version;
+  if (Status s = r->state.Begin(TimeOfMs(now), static_cast<uint64_t>(version)); !s.ok()) {
+    return Fail(s);
+  }
+  {
+    BATON_PREPARE(st,
+                  "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+                  "created_ms, created_by) VALUES (?, ?, ?, 'pending', ?, ?, ?)");
+    st->Bind(1, item_id).Bind(2, version).Bind(3, r->meta.key_version).Bind(4, ciphertext);
+    st->Bind(5, now).Bind(6, actor.id);
+    if (Status s = st->Run(); !s.ok()) return Fail(s);
+  }
+  BATON_PREPARE(st, "UPDATE items SET pending_version = ? WHERE id = ?");
+  st->Bind(1, version).Bind(2, item_id);
+  if (Status s = st->Run(); !s.ok()) return Fail(s);
+  if (Status s = Append(actor, "item.rotate.begin", "item:" + item_id,
+                        {{"current", r->meta.version}, {"pending", version}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return version;
+}
+
+Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
+                                int64_t pending_version) {
+  auto r = LoadRotation(item_id);
+  if (!r) return r.error();
+  const int64_t now = NowMs();
+  const int64_t old_version = r->meta.version;
+  if (Status s = r->state.Confirm(TimeOfMs(now)); !s.ok()) return s;
+  if (r->pending->version != pending_version) {
+    return Status::FailedPrecondition("the pending version of item " + item_id + " is " +
+                                      std::to_string(r->pending->version) + ", not " +
+                                      std::to_string(pending_version));
+  }
+  if (Status s = SetVersionState(item_id, old_version, "previous"); !s.ok()) return s;
+  if (Status s = SetVersionState(item_id, pending_version, "current"); !s.ok()) return s;
+  {
+    BATON_PREPARE_S(st,
+                    "UPDATE items SET version = ?, pending_version = NULL, last_rotated_ms = ?, "
+                    "updated_ms = ?, updated_by = ? WHERE id = ?");
+    st->Bind(1, pending_version).Bind(2, now).Bind(3, now).Bind(4, actor.id).Bind(5, item_id);
+    if (Status s = st->Run(); !s.ok()) return s;
+  }
+  // The state machine decides which flags the new secret settles; the rows
+  // follow it, and the event keeps why each cleared flag was raised.
+  nlohmann::json cleared = nlohmann::json::array();
+  for (const RotationFlagRecord& f : r->meta.flags) {
+    auto kind = ParseRotationFlagKind(f.kind);
+    if (kind && r->state.flags().Has(*kind)) continue;
+    BATON_PREPARE_S(del, "DELETE FROM item_flags WHERE item_id = ? AND kind = ?");
+    del->Bind(1, item_id).Bind(2, f.kind);
+    if (Status s = del->Run(); !s.ok()) return s;
+    cleared.push_back({{"kind", f.kind}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
+  }
+  return Append(actor, "item.rotate.confirm", "item:" + item_id,
+                {{"version", pending_version}, {"previous", old_version}, {"cleared", cleared}});
+}
+
+Status TxnImpl::AbortRotation(const Actor& actor, const std::string& item_id) {
+  auto r = LoadRotation(item_id);
+  if (!r) return r.error();
+  if (Status s = r->state.Abort(TimeOfMs(NowMs())); !s.ok()) return s;
+  const int64_t version = r->pending->version;
+  if (Status s = SetVersionState(item_id, version, "aborted"); !s.ok()) return s;
+  BATON_PREPARE_S(st, "UPDATE items SET pending_version = NULL WHERE id = ?");
+  st->Bind(1, item_id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "item.rotate.abort", "item:" + item_id,
+                {{"current", r->meta.version}, {"aborted", version}});
+}
+
+Result<ItemVersion> TxnImpl::FetchPendingVersion(const Actor& actor, const std::string& item_id) {
+  auto r = LoadRotation(item_id);
+  if (!r) return Fail(r.error());
+  if (!r->pending) {
+    return Fail(Status::FailedPrecondition("no rotation of item " + item_id + " is pending"));
+  }
+  if (Status s = Append(actor, "item.read", "item:" + item_id,
+                        {{"version", r->pending->version}, {"state", "pending"}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return std::move(*r->pending);
+}
+
+Status TxnImpl::UpdateItemMeta(const Actor& actor, const std::string& item_id,
+                               const ItemMetaChange& change) {
+  auto meta = GetItemMeta(item_id);
+  if (!meta) return meta.error();
+  ItemMeta next = *meta;
+  nlohmann::json changed = nlohmann::json::object();
+  if (change.name && *change.name != meta->name) {
+    next.name = *change.name;
+    changed["name"] = {meta->name, next.name};
+  }
+  if (change.url && *change.url != meta->url) {
+    next.url = *change.url;
+    changed["url"] = {meta->url, next.url};
+  }
+  if (change.channel && *change.channel != meta->channel) {
+    next.channel = *change.channel;
+    changed["channel"] = {meta->channel, next.channel};
+  }
+  if (change.rotation_period_s && *change.rotation_period_s != meta->rotation_period_s) {
+    next.rotation_period_s = *change.rotation_period_s;
+    changed["rotation_period_days"] = {meta->rotation_period_s / 86400,
+                                       next.rotation_period_s / 86400};
+  }
+  if (Status s = ValidateItemMeta(next); !s.ok()) return s;
+  if (changed.empty()) {
+    return Status::InvalidArgument("nothing to change: the item already has these values");
+  }
+  BATON_PREPARE_S(st,
+                  "UPDATE items SET name = ?, url = ?, channel = ?, rotation_period_s = ?, "
+                  "updated_ms = ?, updated_by = ? WHERE id = ?");
+  st->Bind(1, next.name).Bind(2, next.url).Bind(3, next.channel).Bind(4, next.rotation_period_s);
+  st->Bind(5, NowMs()).Bind(6, actor.id).Bind(7, item_id);
+  if (Status s = st->Run(); !s.ok()) return NameTaken(s, next.name);
+  return Append(actor, "item.meta", "item:" + item_id, changed);
+}
 
 #undef BATON_PREPARE
 #undef BATON_PREPARE_S

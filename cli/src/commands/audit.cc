@@ -434,7 +434,10 @@ int Due(Context& ctx, const DueOptions& o) {
                 {"status", std::string(vault::ToString(e.due.status))},
                 {"due_ms", Millis(e.due.due_at)},
                 {"due", IsoTime(Millis(e.due.due_at))},
-                {"flags", flags}};
+                {"flags", flags},
+                // A pending rotation leaves the item as due as before (the
+                // old password is in use until confirmed) but says what is next.
+                {"pending_version", item.meta.value("pending_version", json())}};
   };
   const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
       {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
@@ -476,6 +479,12 @@ int Due(Context& ctx, const DueOptions& o) {
         if (!reasons.empty()) reasons += "; ";
         reasons += std::string(vault::ToString(f.kind));
         if (!f.reason.empty()) reasons += ": " + f.reason;
+      }
+      if (item.meta.contains("pending_version")) {
+        if (!reasons.empty()) reasons += "; ";
+        reasons += "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
+                   " pending: confirm with `baton rotate " + item.meta.value("name", "") +
+                   " --confirm`";
       }
       ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
                       << Pad(item.collection, col_w) << "  "

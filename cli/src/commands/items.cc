@@ -1,4 +1,4 @@
-// item add|get|edit|rm|list|search|history, totp, generate.
+// item add|get|edit|rm|list|search|history, totp, generate, rotate.
 //
 // Secrets never come from argv: passwords, TOTP URIs, notes, backup codes
 // and custom field values are read from the terminal (echo off), stdin or a
@@ -374,6 +374,77 @@ std::string CollectionNameOf(Context& ctx, const std::string& id) {
   return "";
 }
 
+// The secret of the rotation under way (an audited read): what the password
+// on the site is about to become, or already is. meta["version"] is the
+// pending version.
+Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id) {
+  auto ref = ctx.FindItem(name_or_id);
+  if (!ref) return Fail(ref.error());
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  auto reply = (*c)->Call("GET", "/v1/items/" + ref->id + "?version=pending");
+  if (!reply) {
+    if (reply.error().IsFailedPrecondition()) {
+      return Fail(Status::FailedPrecondition("no rotation of " + ref->meta.value("name", "") +
+                                             " is pending"));
+    }
+    return Fail(reply.error());
+  }
+  OpenedItem item;
+  item.meta = std::move(*reply);
+  const std::string ciphertext = item.meta.value("ciphertext", "");
+  item.meta.erase("ciphertext");
+  auto payload = Decrypt(ctx, ref->id, item.meta.value("collection_id", ""),
+                         item.meta.value("version", int64_t{0}),
+                         item.meta.value("key_version", int64_t{0}), ciphertext);
+  if (!payload) return Fail(payload.error());
+  item.payload = std::move(*payload);
+  item.meta["id"] = ref->id;
+  item.meta["collection"] = ref->meta.value("collection", "");
+  return item;
+}
+
+// Metadata options shared by `item edit`, checked like `item add` checks them.
+struct MetaOptions {
+  std::string name;
+  std::string url;
+  std::string channel;
+  int64_t period_days = 0;
+  bool name_given = false;
+  bool url_given = false;
+  bool channel_given = false;
+  bool period_given = false;
+
+  bool any() const { return name_given || url_given || channel_given || period_given; }
+};
+
+Status CheckChannel(const std::string& channel) {
+  if (vault::ParseChannelType(channel)) return Status::OK();
+  std::string names;
+  for (auto t : vault::kAllChannelTypes) {
+    names += (names.empty() ? "" : ", ") + std::string(vault::ToString(t));
+  }
+  return Status::InvalidArgument("unknown channel type \"" + channel + "\"; use one of " + names);
+}
+
+Status CheckName(const std::string& name) {
+  if (name.empty() || name.size() > 200) {
+    return Status::InvalidArgument("the item name must be 1 to 200 bytes");
+  }
+  return Status::OK();
+}
+
+Status CheckMeta(const MetaOptions& m) {
+  if (m.name_given) {
+    if (Status s = CheckName(m.name); !s.ok()) return s;
+  }
+  if (m.channel_given) {
+    if (Status s = CheckChannel(m.channel); !s.ok()) return s;
+  }
+  if (m.period_given) return vault::ValidateRotationPeriod(std::chrono::days(m.period_days));
+  return Status::OK();
+}
+
 // --- item add --------------------------------------------------------------------
 
 struct AddOptions {
@@ -413,21 +484,10 @@ Status CheckFieldNames(const std::vector<std::string>& names) {
 int ItemAdd(Context& ctx, const AddOptions& o) {
   // Everything local is read and checked before the server is contacted, so
   // bad input sends nothing.
-  auto channel = vault::ParseChannelType(o.channel);
-  if (!channel) {
-    std::string names;
-    for (auto t : vault::kAllChannelTypes)
-      names += (names.empty() ? "" : ", ") + std::string(vault::ToString(t));
-    return ctx.Fail(
-        Status::InvalidArgument("unknown channel type \"" + o.channel + "\"; use one of " + names));
-  }
-  if (o.name.empty() || o.name.size() > 200) {
-    return ctx.Fail(Status::InvalidArgument("the item name must be 1 to 200 bytes"));
-  }
-  if (o.period_given) {
-    if (Status s = vault::ValidateRotationPeriod(std::chrono::days(o.period_days)); !s.ok()) {
-      return ctx.Fail(s);
-    }
+  if (Status s = CheckMeta({o.name, o.url, o.channel, o.period_days, true, true, true,
+                            o.period_given});
+      !s.ok()) {
+    return ctx.Fail(s);
   }
   if (Status s = CheckFieldNames(o.fields); !s.ok()) return ctx.Fail(s);
 
@@ -557,8 +617,9 @@ void PrintSecretLine(Context& ctx, const std::string& label, const SecureBuffer&
   ctx.console.out << "\n";
 }
 
-int ItemGet(Context& ctx, const std::string& which, const std::string& field, bool show) {
-  auto item = FetchItem(ctx, which);
+int ItemGet(Context& ctx, const std::string& which, const std::string& field, bool show,
+            bool pending = false) {
+  auto item = pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which);
   if (!item) return ctx.Fail(item.error());
   if (!field.empty()) return PrintField(ctx, *item, field);
 
@@ -647,6 +708,7 @@ int ItemGet(Context& ctx, const std::string& which, const std::string& field, bo
 
 struct EditOptions {
   std::string item;
+  MetaOptions meta;
   std::string username;
   bool username_given = false;
   bool password_stdin = false;
@@ -658,13 +720,52 @@ struct EditOptions {
   std::string backup_codes_file;
 };
 
+// PATCHes the metadata options; prints nothing.
+Result<json> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m) {
+  json body = json::object();
+  if (m.name_given) body["name"] = m.name;
+  if (m.url_given) body["url"] = m.url;
+  if (m.channel_given) body["channel"] = m.channel;
+  if (m.period_given) body["rotation_period_days"] = m.period_days;
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  return (*c)->Call("PATCH", "/v1/items/" + id, body);
+}
+
+// The secret edit refuses a pending rotation up front, in words that say
+// what to do (the server refuses it as well).
+Status NoPendingRotation(const json& meta) {
+  if (!meta.contains("pending_version")) return Status::OK();
+  const std::string name = meta.value("name", "");
+  return Status::FailedPrecondition(
+      "a rotation of " + name + " is pending (version " +
+      std::to_string(meta.value("pending_version", int64_t{0})) +
+      "); finish it first with `baton rotate " + name + " --confirm` or `--abort`");
+}
+
 int ItemEdit(Context& ctx, const EditOptions& o) {
-  if (!o.username_given && !o.password_stdin && !o.prompt_password && !o.generate &&
-      !o.totp_stdin && o.notes_file.empty() && o.backup_codes_file.empty()) {
+  const bool secrets = o.username_given || o.password_stdin || o.prompt_password || o.generate ||
+                       o.totp_stdin || !o.notes_file.empty() || !o.backup_codes_file.empty();
+  if (!secrets && !o.meta.any()) {
     return Usage(ctx, "nothing to change; see baton item edit --help");
+  }
+  if (Status s = CheckMeta(o.meta); !s.ok()) return ctx.Fail(s);
+  if (!secrets) {
+    // Metadata alone: no secret is read or re-encrypted.
+    auto ref = ctx.FindItem(o.item);
+    if (!ref) return ctx.Fail(ref.error());
+    auto updated = UpdateMeta(ctx, ref->id, o.meta);
+    if (!updated) return ctx.Fail(updated.error());
+    if (ctx.options.json) {
+      ctx.console.out << updated->dump() << "\n";
+    } else {
+      ctx.console.out << "Updated the details of " << updated->value("name", "") << "\n";
+    }
+    return kExitOk;
   }
   auto item = FetchItem(ctx, o.item);
   if (!item) return ctx.Fail(item.error());
+  if (Status s = NoPendingRotation(item->meta); !s.ok()) return ctx.Fail(s);
   envelope::ItemPayload& p = item->payload;
   // New values are read after the fetch (the prompt names the item's
   // current version); nothing is sent until all of them check out.
@@ -698,13 +799,22 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   const std::string collection_id = item->meta.value("collection_id", "");
   const int64_t version = item->meta.value("version", int64_t{0});
   const int64_t key_version = item->meta.value("key_version", int64_t{0});
+  // Numbers of aborted rotations are skipped; servers before next_version
+  // had none.
+  const int64_t next = item->meta.value("next_version", version + 1);
   auto key = ctx.collection_key(collection_id);
   if (!key) return ctx.Fail(key.error());
   // The server stores the new version under the item's key version.
-  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, version + 1, key_version}, p);
+  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, next, key_version}, p);
   if (!ct) return ctx.Fail(ct.error());
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
+  if (o.meta.any()) {
+    // Metadata first: a taken name is the likelier refusal, and it leaves
+    // the secret unchanged.
+    auto meta = UpdateMeta(ctx, id, o.meta);
+    if (!meta) return ctx.Fail(meta.error());
+  }
   auto updated =
       (*c)->Call("PUT", "/v1/items/" + id,
                  json{{"expected_version", version}, {"ciphertext", crypto::ToBase64(*ct)}});
@@ -723,7 +833,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     out.Close();
     ctx.console.out << "\n";
   } else {
-    ctx.console.out << "Updated " << item->meta.value("name", "") << " to version "
+    ctx.console.out << "Updated " << updated->value("name", "") << " to version "
                     << updated->value("version", int64_t{0}) << "\n";
     if (show_password) {
       ctx.console.out << "password: ";
@@ -942,6 +1052,130 @@ int Generate(Context& ctx, const GenerateOptions& o) {
   return kExitOk;
 }
 
+
+// --- rotate ----------------------------------------------------------------------------
+
+// The item's metadata as the server has it now (not a cached listing): the
+// pending version must be the server's.
+Result<json> FreshMeta(Context& ctx, const ItemRef& ref) {
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  auto items = (*c)->Call("GET", "/v1/collections/" + ref.collection_id + "/items");
+  if (!items) return Fail(items.error());
+  for (const auto& it : (*items)["items"]) {
+    if (it.value("id", "") == ref.id) return it;
+  }
+  return Fail(Status::NotFound("item " + ref.id + " does not exist"));
+}
+
+// Where the user changes the password: the login URL, else the item's name.
+std::string SiteOf(const json& meta) {
+  const std::string url = meta.value("url", "");
+  return url.empty() ? meta.value("name", "") + " (" + meta.value("channel", "") + ")" : url;
+}
+
+struct RotateOptions {
+  std::string item;
+  bool confirm = false;
+  bool abort = false;
+  bool show = false;
+};
+
+int RotateBegin(Context& ctx, const RotateOptions& o) {
+  auto item = FetchItem(ctx, o.item);
+  if (!item) return ctx.Fail(item.error());
+  const std::string name = item->meta.value("name", "");
+  if (item->meta.contains("pending_version")) {
+    return ctx.Fail(Status::FailedPrecondition(
+        "a rotation of " + name + " to version " +
+        std::to_string(item->meta.value("pending_version", int64_t{0})) +
+        " is already pending; finish it with `baton rotate " + o.item +
+        " --confirm` (or --abort) before starting another"));
+  }
+  // Only the password changes; username, TOTP seed, notes and fields carry over.
+  envelope::ItemPayload& p = item->payload;
+  auto pw = GenerateDefaultPassword(ctx);
+  if (!pw) return ctx.Fail(pw.error());
+  p.password = std::move(*pw);
+
+  const std::string id = item->meta.value("id", "");
+  const std::string collection_id = item->meta.value("collection_id", "");
+  const int64_t version = item->meta.value("version", int64_t{0});
+  const int64_t next = item->meta.value("next_version", version + 1);
+  const int64_t key_version = item->meta.value("key_version", int64_t{0});
+  auto key = ctx.collection_key(collection_id);
+  if (!key) return ctx.Fail(key.error());
+  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, next, key_version}, p);
+  if (!ct) return ctx.Fail(ct.error());
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto begun = (*c)->Call("POST", "/v1/items/" + id + "/rotation",
+                          json{{"expected_version", version},
+                               {"pending_version", next},
+                               {"ciphertext", crypto::ToBase64(*ct)}});
+  if (!begun) return ctx.Fail(begun.error());
+  if (ctx.options.json) {
+    SecretJson out(ctx.console.out, *begun);
+    if (o.show) out.Add("password", p.password);
+    out.Close();
+    ctx.console.out << "\n";
+    return kExitOk;
+  }
+  auto& out = ctx.console.out;
+  out << "Started rotating " << name << ": the new password is stored as pending version " << next
+      << "; version " << version << " stays current until you confirm.\n";
+  if (o.show) {
+    out << "new password: ";
+    WriteRaw(out, p.password);
+    out << "\n";
+  }
+  out << "Next:\n"
+      << "  1. Change the password on " << SiteOf(item->meta) << " to the new one ("
+      << (o.show ? "shown above" : "shown with --show") << " or copied by `baton item get "
+      << o.item << " --pending --field password`).\n"
+      << "  2. Then run `baton rotate " << o.item << " --confirm`.\n"
+      << "If the site refused the change, run `baton rotate " << o.item
+      << " --abort`; the current password keeps working until then.\n";
+  return kExitOk;
+}
+
+int RotateFinish(Context& ctx, const RotateOptions& o) {
+  auto ref = ctx.FindItem(o.item);
+  if (!ref) return ctx.Fail(ref.error());
+  auto meta = FreshMeta(ctx, *ref);
+  if (!meta) return ctx.Fail(meta.error());
+  const std::string name = meta->value("name", "");
+  if (!meta->contains("pending_version")) {
+    return ctx.Fail(Status::FailedPrecondition(
+        std::string("nothing to ") + (o.confirm ? "confirm" : "abort") + ": no rotation of " +
+        name + " is pending (start one with `baton rotate " + o.item + "`)"));
+  }
+  const int64_t pending = meta->value("pending_version", int64_t{0});
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto done = o.confirm ? (*c)->Call("POST", "/v1/items/" + ref->id + "/rotation/confirm",
+                                     json{{"pending_version", pending}})
+                        : (*c)->Call("DELETE", "/v1/items/" + ref->id + "/rotation");
+  if (!done) return ctx.Fail(done.error());
+  if (ctx.options.json) {
+    ctx.console.out << done->dump() << "\n";
+  } else if (o.confirm) {
+    ctx.console.out << "Confirmed: version " << pending << " is now the current password of "
+                    << name << "; version " << meta->value("version", int64_t{0})
+                    << " is kept in its history.\n";
+  } else {
+    ctx.console.out << "Aborted the rotation of " << name << "; version "
+                    << meta->value("version", int64_t{0})
+                    << " stays current. The abandoned password stays in `baton item history "
+                    << o.item << " --show` in case the site took it after all.\n";
+  }
+  return kExitOk;
+}
+
+int Rotate(Context& ctx, const RotateOptions& o) {
+  return o.confirm || o.abort ? RotateFinish(ctx, o) : RotateBegin(ctx, o);
+}
+
 }  // namespace
 
 void RegisterItemCommands(CLI::App& app, Context& ctx) {
@@ -1000,15 +1234,19 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
                     "Print only this field, raw, for scripts: username, password, totp (the "
                     "current code), totp-uri, notes, backup-codes, url, or a custom field name");
     cmd->add_flag("--show", *show, "Show secrets instead of ********");
-    cmd->callback(
-        [&ctx, which, field, show] { ctx.exit_code = ItemGet(ctx, *which, *field, *show); });
+    auto pending = std::make_shared<bool>(false);
+    cmd->add_flag("--pending", *pending,
+                  "The new secret of the rotation under way instead of the current one");
+    cmd->callback([&ctx, which, field, show, pending] {
+      ctx.exit_code = ItemGet(ctx, *which, *field, *show, *pending);
+    });
   }
   {
     auto o = std::make_shared<EditOptions>();
     auto* cmd = item->add_subcommand(
         "edit",
-        "Change an item's secrets; stored as a new version (refused if someone changed it "
-        "meanwhile). Name, channel and URL cannot be changed (the API has no route for it)");
+        "Change an item's secrets (stored as a new version; refused if someone changed it "
+        "meanwhile or a rotation is pending) and/or its details: name, URL, channel, period");
     cmd->add_option("item", o->item, "Item id or name")->required();
     auto* user = cmd->add_option("--username", o->username, "New login name");
     auto* pw_stdin = cmd->add_flag("--password-stdin", o->password_stdin,
@@ -1025,7 +1263,16 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--backup-codes-file", o->backup_codes_file,
                     "Replace the backup codes with those in FILE, one per line");
     cmd->add_option("--notes-file", o->notes_file, "Replace the notes with FILE (- for stdin)");
-    cmd->callback([&ctx, o, user] {
+    auto* name = cmd->add_option("--name", o->meta.name, "New item name");
+    auto* url = cmd->add_option("--url", o->meta.url, "New login URL (\"\" removes it)");
+    auto* channel = cmd->add_option("--channel", o->meta.channel, "New channel type");
+    auto* period =
+        cmd->add_option("--period-days", o->meta.period_days, "New rotation period in days");
+    cmd->callback([&ctx, o, user, name, url, channel, period] {
+      o->meta.name_given = name->count() > 0;
+      o->meta.url_given = url->count() > 0;
+      o->meta.channel_given = channel->count() > 0;
+      o->meta.period_given = period->count() > 0;
       o->username_given = user->count() > 0;
       ctx.exit_code = ItemEdit(ctx, *o);
     });
@@ -1059,6 +1306,21 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("item", *which, "Item id or name")->required();
     cmd->add_flag("--show", *show, "Also decrypt each version and show its username and password");
     cmd->callback([&ctx, which, show] { ctx.exit_code = ItemHistory(ctx, *which, *show); });
+  }
+  {
+    auto o = std::make_shared<RotateOptions>();
+    auto* cmd = app.add_subcommand(
+        "rotate",
+        "Rotate an item's password in two steps: generate a new one and keep it pending while "
+        "you change it on the site, then --confirm (or --abort)");
+    cmd->add_option("item", o->item, "Item id or name")->required();
+    auto* confirm = cmd->add_flag("--confirm", o->confirm,
+                                  "The site took the new password: make it current");
+    auto* abort = cmd->add_flag("--abort", o->abort,
+                                "Drop the pending password; the current one stays");
+    confirm->excludes(abort);
+    cmd->add_flag("--show", o->show, "Print the new password")->excludes(confirm)->excludes(abort);
+    cmd->callback([&ctx, o] { ctx.exit_code = Rotate(ctx, *o); });
   }
   {
     auto which = std::make_shared<std::string>();

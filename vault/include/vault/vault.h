@@ -78,6 +78,9 @@ struct ItemMeta {
   int64_t last_rotated_ms = 0;
   int64_t version = 1;                    // the current version
   std::optional<int64_t> pending_version; // a rotation under way
+  // The number the next stored version gets: above every version this item
+  // has used, aborted ones included (a number names one ciphertext forever).
+  int64_t next_version = 2;
   int64_t key_version = 1;                // collection key that encrypts it
   int64_t updated_ms = 0;
   std::string updated_by;
@@ -285,8 +288,11 @@ class WriteTxn : public ReadTxn {
   // meta.version must be 1; sets created/updated fields from the clock.
   virtual Status CreateItem(const Actor& actor, const ItemMeta& meta,
                             const std::vector<uint8_t>& ciphertext) = 0;
-  // Stores `ciphertext` as version expected_version + 1. FailedPrecondition
-  // if the item's current version is not expected_version (a lost update).
+  // Stores `ciphertext` as version meta.next_version (expected_version + 1
+  // unless a rotation was aborted). FailedPrecondition if the item's current
+  // version is not expected_version (a lost update), or if a rotation is
+  // pending: the pending secret was generated from the current one, so an
+  // edit now would be lost or undone by the confirmation.
   virtual Status UpdateItem(const Actor& actor, const std::string& item_id,
                             int64_t expected_version, const std::vector<uint8_t>& ciphertext) = 0;
   virtual Status DeleteItem(const Actor& actor, const std::string& item_id) = 0;
@@ -387,6 +393,43 @@ class WriteTxn : public ReadTxn {
     std::vector<RekeyedItem> items;
   };
   virtual Status RekeyCollection(const Actor& actor, const Rekey& r) = 0;
+  // --- Two-phase rotation and item metadata (DESIGN.md §8) ---
+  // The rules are RotationState's (rotation.h); these store its outcome.
+
+  // Stores `ciphertext` as version meta.next_version in state 'pending'.
+  // FailedPrecondition if the current version is not expected_version or a
+  // rotation is already pending. Audited "item.rotate.begin". Returns the
+  // pending version.
+  virtual Result<int64_t> BeginRotation(const Actor& actor, const std::string& item_id,
+                                        int64_t expected_version,
+                                        const std::vector<uint8_t>& ciphertext) = 0;
+  // Makes the pending version current (the old one becomes 'previous'),
+  // sets last_rotated to now and clears the flags raised before the rotation
+  // began. FailedPrecondition if nothing is pending or `pending_version` is
+  // not the pending one. Audited "item.rotate.confirm" with the cleared flags
+  // and their reasons.
+  virtual Status ConfirmRotation(const Actor& actor, const std::string& item_id,
+                                 int64_t pending_version) = 0;
+  // Marks the pending version 'aborted'; its number is never used again.
+  // FailedPrecondition if nothing is pending. Audited "item.rotate.abort".
+  virtual Status AbortRotation(const Actor& actor, const std::string& item_id) = 0;
+  // The pending version's ciphertext (meta.version stays the current one);
+  // an audited read ("item.read" with state "pending"). FailedPrecondition
+  // if nothing is pending.
+  virtual Result<ItemVersion> FetchPendingVersion(const Actor& actor,
+                                                  const std::string& item_id) = 0;
+
+  struct ItemMetaChange {
+    std::optional<std::string> name;
+    std::optional<std::string> url;
+    std::optional<std::string> channel;
+    std::optional<int64_t> rotation_period_s;
+  };
+  // Changes an item's metadata, checked like CreateItem (AlreadyExists for a
+  // name taken in the collection). InvalidArgument if nothing is to change.
+  // Audited "item.meta" with the changed fields.
+  virtual Status UpdateItemMeta(const Actor& actor, const std::string& item_id,
+                                const ItemMetaChange& change) = 0;
 };
 
 class Vault {
