@@ -98,6 +98,7 @@ class ServerImpl final : public Server {
   void RegisterItemRoutes();   // routes_items.cc
   void RegisterAuditRoutes();  // routes_audit.cc
   void RegisterEmergencyRoutes();  // routes_emergency.cc
+  void RegisterCacheRoutes();      // routes_cache.cc: the client's offline cache
 
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc
