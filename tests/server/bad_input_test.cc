@@ -36,7 +36,7 @@ constexpr std::string_view kInviteCode = "invite-code-3f9a1c77e0b24d5c8e11";
 const std::vector<std::string> kBadIds = {"not-hex", "0123456789abcdef0123456789abcde",
                                           "0123456789ABCDEF0123456789ABCDEF"};
 
-enum class Kind { kString, kInt, kBool };
+enum class Kind { kString, kInt, kBool, kArray };
 
 struct Field {
   const char* name;
@@ -77,6 +77,8 @@ const std::map<std::string, std::vector<Field>>& BodyFields() {
         {"key_version", Kind::kInt},
         {"ciphertext", Kind::kString}}},
       {"PUT /v1/items/:id", {{"expected_version", Kind::kInt}, {"ciphertext", Kind::kString}}},
+      {"PATCH /v1/collections/:id", {{"offline_cache", Kind::kBool}}},
+      {"POST /v1/offline-reads", {{"reads", Kind::kArray}}},
   };
   return *fields;
 }
@@ -87,6 +89,7 @@ std::vector<json> WrongValues(Kind kind) {
     case Kind::kString: return {42, nullptr, json::array({"a"})};
     case Kind::kInt: return {"1", 1.5, true};
     case Kind::kBool: return {"true", 1, json::object()};
+    case Kind::kArray: return {"[]", 1, json::object()};
   }
   return {};
 }
@@ -193,8 +196,20 @@ class BadInputTest : public ServerFixture {
     if (route == "PUT /v1/items/:id") {
       return {{"expected_version", 1}, {"ciphertext", B64("opaque v2")}};
     }
+    if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
+    if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
+  }
+
+  // One well-formed report of a read made offline.
+  json OfflineRead() {
+    return {{"id", "0123456789abcdef0123456789abcdef"},
+            {"item_id", item_},
+            {"version", 1},
+            {"read_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                            env_.Now().time_since_epoch())
+                            .count()}};
   }
 
   // The route's pattern with real ids.
@@ -474,6 +489,35 @@ TEST_F(BadInputTest, UpdateItem) {
   RunBodyTable("PUT /v1/items/:id",
                {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
                  "bad_encoding"}},
+               200);
+}
+
+TEST_F(BadInputTest, ChangeCollectionSettings) {
+  RunBodyTable("PATCH /v1/collections/:id", {}, 200);
+}
+
+// (More than 1000 reads exceed this fixture's body limit: cache_api_test.)
+TEST_F(BadInputTest, OfflineReads) {
+  const json good = OfflineRead();
+  auto with = [&](const char* field, const json& value) {
+    json r = good;
+    r[field] = value;
+    return json{{"reads", {r}}}.dump();
+  };
+  const int64_t now_ms = good["read_ms"];
+  json extra_field = good;
+  extra_field["password"] = kSecretValue;
+  RunBodyTable("POST /v1/offline-reads",
+               {{"no reads", json{{"reads", json::array()}}.dump(), 400, "bad_reads"},
+                {"a read that is not an object", json{{"reads", {"x"}}}.dump(), 400, "bad_reads"},
+                {"bad item id", with("item_id", "not-hex"), 400, "bad_id"},
+                {"bad report id", with("id", "0123456789ABCDEF0123456789ABCDEF"), 400, "bad_id"},
+                {"read in the future", with("read_ms", now_ms + 3600 * 1000), 400, "bad_time"},
+                {"read long ago", with("read_ms", 0), 400, "bad_time"},
+                {"version 0", with("version", 0), 400, "bad_version"},
+                {"read_ms a string", with("read_ms", "now"), 400, "wrong_type"},
+                {"unknown field in a read", json{{"reads", {extra_field}}}.dump(), 400,
+                 "unknown_field"}},
                200);
 }
 
