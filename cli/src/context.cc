@@ -91,7 +91,9 @@ Result<ApiClient*> Context::client() {
       // The server will not serve this member again: what the cache holds
       // must not outlive that on this machine.
       cache_.reset();
-      if (Status s = Cache::Remove(env, (*p)->cache_dir()); s.ok()) {
+      if (!Cache::Exists(env, (*p)->cache_dir())) {
+        console.err << "baton: you were removed from the team\n";
+      } else if (Status s = Cache::Remove(env, (*p)->cache_dir()); s.ok()) {
         console.err << "baton: you were removed from the team; deleted the offline cache of "
                        "profile "
                     << (*p)->name << "\n";
