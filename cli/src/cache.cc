@@ -144,13 +144,22 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
   }
   auto key = keys.OpenSealed(std::span(*file).subspan(kKeyMagic.size()));
   if (!key) return Fail(Damaged(dir, "cache.key does not open with this member's key"));
+  // A busy, unreadable or unwritable file is not a damaged one: it is
+  // reported as it is and left alone (another baton may be using it).
+  auto damaged_or = [&](const Status& s, const std::string& why) {
+    const bool damage = s.IsCorruption() || s.IsWrongPassphrase() || s.IsInvalidArgument() ||
+                        s.IsNotFound();
+    return damage ? Damaged(dir, why) : s;
+  };
   auto db = vault::Db::Open(env, DbPath(dir), *key, vault::Db::Mode::kOpenExisting);
-  if (!db) return Fail(Damaged(dir, std::string(db.error().message())));
+  if (!db) return Fail(damaged_or(db.error(), std::string(db.error().message())));
   std::unique_ptr<Cache> cache(new Cache(std::move(*db)));
   auto st = cache->db_->Prepare("SELECT value FROM cache_info WHERE key = 'member_id'");
-  if (!st) return Fail(Damaged(dir, "no cache tables"));
+  if (!st) return Fail(damaged_or(st.error().IsInternal() ? Status::Corruption("") : st.error(),
+                                  "no cache tables"));
   auto row = (*st)->Step();
-  if (!row || !*row) return Fail(Damaged(dir, "no member recorded"));
+  if (!row) return Fail(damaged_or(row.error(), "unreadable"));
+  if (!*row) return Fail(Damaged(dir, "no member recorded"));
   const std::string owner = (*st)->ColumnText(0);
   (*st)->Reset();
   if (owner != member_id) return Fail(Damaged(dir, "it belongs to another member"));

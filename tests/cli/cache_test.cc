@@ -219,6 +219,24 @@ TEST_F(CacheTest, HalfACacheIsCorruption) {
   EXPECT_STATUS(Cache::Open(env_, dir(), kMember, keys_, false), kCorruption);
 }
 
+// Another baton of the same profile holding the file is no damage: the
+// cache is reported busy and left in place (found with parallel `item add`).
+TEST_F(CacheTest, ABusyCacheIsNotDamaged) {
+  ASSERT_NE(OpenOrDie(true), nullptr);
+  auto key_file = ReadAll(dir() + "/cache.key");
+  auto key = keys_.OpenSealed(crypto::AsBytes(std::string_view(key_file).substr(16)));
+  ASSERT_TRUE(key.has_value());
+  ASSERT_OK_AND_ASSIGN(auto holder, vault::Db::Open(env_, dir() + "/cache.db", *key,
+                                                    vault::Db::Mode::kOpenExisting));
+  ASSERT_OK(holder->Exec("BEGIN EXCLUSIVE;"));
+  auto busy = Cache::Open(env_, dir(), kMember, keys_, false);
+  ASSERT_FALSE(busy.has_value());
+  EXPECT_FALSE(busy.error().IsCorruption()) << busy.error().ToString();
+  ASSERT_OK(holder->Exec("ROLLBACK;"));
+  holder.reset();
+  EXPECT_NE(OpenOrDie(false), nullptr);
+}
+
 TEST_F(CacheTest, AnotherMembersCacheDoesNotOpen) {
   ASSERT_NE(OpenOrDie(true), nullptr);
   vault::Identity other = vault::Identity::Generate(env_);
