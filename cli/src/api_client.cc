@@ -64,6 +64,8 @@ Status StatusFromApiError(int http_status, const std::string& code, const std::s
       {"resource_exhausted", C::kResourceExhausted},
       {"too_many_failed_logins", C::kResourceExhausted},
       {"internal", C::kInternal},
+      {"offline_cache_disabled", C::kFailedPrecondition},
+      {"member_removed", C::kUnauthenticated},
   };
   C c = http_status >= 500 ? C::kInternal : C::kInvalidArgument;
   if (http_status == 404) c = C::kNotFound;
@@ -99,6 +101,7 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
     return http_->Get(path, headers);
   };
   httplib::Result r = send();
+  last_error_code_.clear();
   if (!r) {
     if (pin_.mismatch) {
       return Fail(Status::Unauthenticated(
@@ -124,6 +127,7 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
     code = j["error"].value("code", "");
     message = j["error"].value("message", message);
   }
+  last_error_code_ = code;
   Status s = StatusFromApiError(r->status, code, message);
   if (r->status == 429 && r->has_header("Retry-After")) {
     s = Status::ResourceExhausted(s.message() + " (retry after " +

@@ -1,5 +1,7 @@
 #include "cli/context.h"
 
+#include <chrono>
+
 #include "cli/agent.h"
 #include "cli/exit_codes.h"
 #include "vault/login.h"
@@ -84,33 +86,193 @@ Result<ApiClient*> Context::client() {
                        json{{"member_id", (*p)->member_id},
                             {"nonce", nonce},
                             {"signature", crypto::ToBase64(*sig)}});
-  if (!login) return vault::Fail(login.error());
+  if (!login) {
+    if (c->last_error_code() == "member_removed") {
+      // The server will not serve this member again: what the cache holds
+      // must not outlive that on this machine.
+      cache_.reset();
+      if (!Cache::Exists(env, (*p)->cache_dir())) {
+        console.err << "baton: you were removed from the team\n";
+      } else if (Status s = Cache::Remove(env, (*p)->cache_dir()); s.ok()) {
+        console.err << "baton: you were removed from the team; deleted the offline cache of "
+                       "profile "
+                    << (*p)->name << "\n";
+      } else {
+        console.err << "baton: you were removed from the team, but the offline cache could not "
+                       "be deleted: "
+                    << s.message() << "\n";
+      }
+    }
+    return vault::Fail(login.error());
+  }
   c->set_token(login->value("token", ""));
   client_ = std::move(c);
+  // Reads made offline go to the server at the first contact after them.
+  if (Cache::Exists(env, (*p)->cache_dir())) {
+    auto cached = cache(false);
+    if (cached) {
+      if (auto sent = ReportOfflineReads(*client_, **cached); !sent) {
+        console.err << "baton: could not report the reads made offline yet: "
+                    << sent.error().message() << "\n";
+      }
+    }
+  }
   return client_.get();
 }
 
-Result<const vault::envelope::CollectionKey*> Context::collection_key(const std::string& id) {
-  if (auto it = keys_.find(id); it != keys_.end()) return &it->second;
-  auto c = client();
-  if (!c) return vault::Fail(c.error());
-  auto reply = (*c)->Call("GET", "/v1/collections/" + id + "/key");
-  if (!reply) return vault::Fail(reply.error());
-  auto sealed = crypto::FromBase64(reply->value("sealed_key", ""));
-  if (!sealed) return vault::Fail(Status::Corruption("the server sent a malformed sealed key"));
+Result<const vault::envelope::CollectionKey*> Context::collection_key(const std::string& id,
+                                                                     int64_t key_version) {
+  if (auto it = keys_.find(id); it != keys_.end()) {
+    if (key_version == 0 || it->second.version == key_version) return &it->second;
+    keys_.erase(it);
+  }
+  std::vector<uint8_t> sealed;
+  int64_t version = 0;
+  if (cache_) {
+    auto held = cache_->GetCollection(id);
+    if (held && *held && (key_version == 0 || (*held)->key_version == key_version)) {
+      sealed = (*held)->sealed_key;
+      version = (*held)->key_version;
+    }
+  }
+  if (sealed.empty()) {
+    auto c = client();
+    if (!c) return vault::Fail(c.error());
+    auto reply = (*c)->Call("GET", "/v1/collections/" + id + "/key");
+    if (!reply) return vault::Fail(reply.error());
+    auto decoded = crypto::FromBase64(reply->value("sealed_key", ""));
+    if (!decoded) return vault::Fail(Status::Corruption("the server sent a malformed sealed key"));
+    sealed = std::move(*decoded);
+    version = reply->value("key_version", int64_t{0});
+  }
   auto k = keys();
   if (!k) return vault::Fail(k.error());
-  auto opened = (*k)->OpenSealed(*sealed);
+  auto opened = (*k)->OpenSealed(sealed);
   if (!opened) {
     return vault::Fail(Status::Corruption("the sealed collection key does not open with this key"));
   }
-  auto key = vault::envelope::CollectionKeyFromOpened(opened->bytes(), id,
-                                                      reply->value("key_version", int64_t{0}));
+  auto key = vault::envelope::CollectionKeyFromOpened(opened->bytes(), id, version);
   if (!key) return vault::Fail(key.error());
   return &keys_.emplace(id, std::move(*key)).first->second;
 }
 
+Result<Cache*> Context::cache(bool create) {
+  if (cache_) return cache_.get();
+  auto p = profile();
+  if (!p) return vault::Fail(p.error());
+  if (!create && !Cache::Exists(env, (*p)->cache_dir())) {
+    return vault::Fail(Status::NotFound("no offline cache yet (run baton sync)"));
+  }
+  auto k = keys();
+  if (!k) return vault::Fail(k.error());
+  auto opened = Cache::Open(env, (*p)->cache_dir(), (*p)->member_id, **k, create);
+  if (!opened && opened.error().IsCorruption()) {
+    console.err << "baton: " << opened.error().message() << "\n";
+    if (Status s = Cache::Remove(env, (*p)->cache_dir()); !s.ok()) return vault::Fail(s);
+    if (!create) return vault::Fail(Status::NotFound("no offline cache (it was unusable)"));
+    opened = Cache::Open(env, (*p)->cache_dir(), (*p)->member_id, **k, true);
+  }
+  if (!opened) return vault::Fail(opened.error());
+  cache_ = std::move(*opened);
+  return cache_.get();
+}
+
+Result<SyncReport> Context::SyncCache() {
+  auto c = client();
+  if (!c) return vault::Fail(c.error());
+  auto cached = cache(true);
+  if (!cached) return vault::Fail(cached.error());
+  auto report = cli::SyncCache(**c, **cached);
+  if (report) cache_synced_ = true;
+  return report;
+}
+
+void Context::SyncCacheQuietly() {
+  auto p = profile();
+  if (!p || cache_synced_ || !Cache::Exists(env, (*p)->cache_dir())) return;
+  if (auto r = SyncCache(); !r) {
+    console.err << "baton: the offline cache was not updated: " << r.error().message() << "\n";
+  }
+}
+
 Result<ItemRef> Context::FindItem(const std::string& name_or_id) {
+  if (auto cached = cache(false); cached) {
+    auto found = (*cached)->Find(name_or_id);
+    if (found && found->size() > 1) {
+      return vault::Fail(Status::FailedPrecondition("several items are named " + name_or_id +
+                                                    "; use the item id"));
+    }
+    if (found && found->size() == 1) {
+      CachedItem& it = found->front();
+      ItemRef ref{it.id, it.collection_id, std::move(it.meta)};
+      if (auto col = (*cached)->GetCollection(it.collection_id); col && *col) {
+        ref.meta["collection"] = (*col)->name;
+      }
+      return ref;
+    }
+  }
+  return FindItemOnServer(name_or_id);
+}
+
+Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool allow_offline) {
+  if (allow_offline) {
+    // The first read on this machine fills the cache, so that the next one
+    // works offline; later reads leave syncing to `baton sync` and changes.
+    auto p = profile();
+    if (!p) return vault::Fail(p.error());
+    if (!Cache::Exists(env, (*p)->cache_dir())) {
+      if (auto r = SyncCache(); !r && !r.error().IsIOError()) {
+        console.err << "baton: the offline cache was not filled: " << r.error().message() << "\n";
+      }
+    }
+  }
+  auto ref = FindItem(name_or_id);
+  if (!ref) return vault::Fail(ref.error());
+  auto c = client();
+  if (c) {
+    auto reply = (*c)->Call("GET", "/v1/items/" + ref->id);
+    if (!reply && reply.error().IsNotFound() && ref->id != name_or_id) {
+      // Renamed or deleted since the cache saw it: ask the server by name.
+      auto fresh = FindItemOnServer(name_or_id);
+      if (!fresh) return vault::Fail(fresh.error());
+      ref = std::move(fresh);
+      reply = (*c)->Call("GET", "/v1/items/" + ref->id);
+    }
+    if (!reply) return vault::Fail(reply.error());
+    ItemCiphertext out;
+    auto ct = crypto::FromBase64(reply->value("ciphertext", ""));
+    if (!ct) return vault::Fail(Status::Corruption("the server sent a malformed ciphertext"));
+    out.ciphertext = std::move(*ct);
+    reply->erase("ciphertext");
+    out.meta = std::move(*reply);
+    out.ref = std::move(*ref);
+    return out;
+  }
+  if (!allow_offline || !c.error().IsIOError()) return vault::Fail(c.error());
+  auto cached = cache(false);
+  if (!cached) return vault::Fail(c.error());
+  auto found = (*cached)->Find(ref->id);
+  if (!found || found->size() != 1) return vault::Fail(c.error());
+  auto col = (*cached)->GetCollection(ref->collection_id);
+  if (!col || !*col) return vault::Fail(c.error());
+  ItemCiphertext out;
+  CachedItem& it = found->front();
+  out.meta = it.meta;
+  out.ciphertext = std::move(it.ciphertext);
+  out.offline = true;
+  out.as_of_ms = (*col)->as_of_ms;
+  out.ref = std::move(*ref);
+  // Recorded before anything is decrypted: a read that is not on record
+  // does not happen.
+  OfflineRead read{crypto::RandomId(env), it.id, it.version,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       env.Now().time_since_epoch())
+                       .count()};
+  if (Status s = (*cached)->AddOfflineRead(read); !s.ok()) return vault::Fail(s);
+  return out;
+}
+
+Result<ItemRef> Context::FindItemOnServer(const std::string& name_or_id) {
   auto c = client();
   if (!c) return vault::Fail(c.error());
   auto cols = (*c)->Call("GET", "/v1/collections");

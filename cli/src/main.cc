@@ -43,6 +43,7 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterAuditCommands(app, ctx);
   RegisterCompletionCommand(app, ctx);
   RegisterAgentCommands(app, ctx);
+  RegisterCacheCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

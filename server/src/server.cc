@@ -76,6 +76,9 @@ constexpr RouteSpec kRoutes[] = {
      Action::kRequestEmergencyAccess},
     // Re-keying (routes_rekey.cc).
     {"POST", "/v1/collections/:id/rekey", Scope::kCollection, Action::kRekeyCollection},
+    {"GET", "/v1/collections/:id/cache", Scope::kCollection, Action::kReadItemSecret},
+    {"PATCH", "/v1/collections/:id", Scope::kTeam, Action::kChangeCollectionSettings},
+    {"POST", "/v1/offline-reads", Scope::kSession, Action::kReadServerInfo},
 };
 
 // ":id" → a capture group for one path segment.
@@ -533,12 +536,26 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res) {
     member = std::move(*m);
     return Status::OK();
   });
-  if (!found.ok() || member.status != "active") return fail("unknown or removed member");
+  if (!found.ok()) return fail("unknown or removed member");
   if (!crypto::Verify(member.signing_public_key,
                       vault::LoginMessage(deps_.audit_key->public_key, member_id, body->Str("nonce")),
                       *sig)
            .ok()) {
     return fail("bad signature");
+  }
+  if (member.status != "active") {
+    // Said only to the holder of the member's key, so that their client
+    // deletes its offline cache; anyone else gets the generic failure.
+    limiter_.RecordFailure(member_key);
+    if (!WriteOr(res, [&](vault::WriteTxn& t) {
+          return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
+                          json{{"reason", "member removed"}, {"address", req.remote_addr}}.dump());
+        })) {
+      return;
+    }
+    return SendError(res, {401, "member_removed",
+                           "this member was removed from the team; the offline cache of this "
+                           "profile is void"});
   }
   uint8_t raw[32];
   env_.RandomBytes(raw);
@@ -605,6 +622,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterAuditRoutes();
   RegisterEmergencyRoutes();
   RegisterRekeyRoutes();
+  RegisterCacheRoutes();
 }
 
 Status ServerImpl::Tick() {

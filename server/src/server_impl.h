@@ -106,6 +106,7 @@ class ServerImpl final : public Server {
   // Applies the time-driven transitions and reminders due now to the open
   // request with this id, or to every open request if the id is empty.
   Status SettleEmergency(const std::string& request_id);
+  void RegisterCacheRoutes();      // routes_cache.cc: the client's offline cache
 
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc

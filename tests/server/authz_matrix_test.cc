@@ -82,6 +82,9 @@ constexpr Pinned kPinned[] = {
     {"GET /v1/emergency/requests/:id/items", "YYYY YYYY YYYY YYYY"},
     {"GET /v1/emergency/requests/:id/items/:item", "YYYY YYYY YYYY YYYY"},
     {"POST /v1/collections/:id/rekey", "YYYY YYYY ...Y ...."},
+    {"GET /v1/collections/:id/cache", "YYYY YYYY .YYY ...."},
+    {"PATCH /v1/collections/:id", "YYYY YYYY .... ...."},
+    {"POST /v1/offline-reads", "YYYY YYYY YYYY YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -681,6 +684,39 @@ class AuthzMatrixTest : public ServerFixture {
                      }};
     };
     AddEmergencyBuilders(b);
+    b["GET /v1/collections/:id/cache"] = [col](const Principal&) {
+      return Request{col + "/cache", "", {}};
+    };
+    b["PATCH /v1/collections/:id"] = [this](const Principal&) {
+      // A collection of its own per cell, so the target keeps its cache.
+      const std::string id = crypto::RandomId(env_);
+      EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) {
+        return t.CreateCollection(
+            kSetup, {id, "settings-" + std::to_string(++counter_), 1, true, false, 0}, {});
+      }));
+      return Request{"/v1/collections/" + id, json{{"offline_cache", false}}.dump(),
+                     [this, id](bool allowed) {
+                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+                         auto c = t.GetCollection(id);
+                         if (!c) return c.error();
+                         EXPECT_EQ(c->offline_cache, !allowed);
+                         return Status::OK();
+                       }));
+                     }};
+    };
+    b["POST /v1/offline-reads"] = [this](const Principal&) {
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 env_.Now().time_since_epoch())
+                                 .count();
+      return Request{"/v1/offline-reads",
+                     json{{"reads",
+                           {{{"id", crypto::RandomId(env_)},
+                             {"item_id", shared_item_},
+                             {"version", 1},
+                             {"read_ms", now_ms}}}}}
+                         .dump(),
+                     {}};
+    };
     return b;
   }
 

@@ -111,6 +111,8 @@ const std::map<std::string, std::vector<Field>>& BodyFields() {
         {"pending_version", Kind::kInt, false},
         {"ciphertext", Kind::kString}}},
       {"POST /v1/items/:id/rotation/confirm", {{"pending_version", Kind::kInt}}},
+      {"PATCH /v1/collections/:id", {{"offline_cache", Kind::kBool}}},
+      {"POST /v1/offline-reads", {{"reads", Kind::kArray}}},
   };
   return *fields;
 }
@@ -269,8 +271,20 @@ class BadInputTest : public ServerFixture {
       return {{"expected_version", 1}, {"pending_version", 2}, {"ciphertext", B64("opaque v2")}};
     }
     if (route == "POST /v1/items/:id/rotation/confirm") return {{"pending_version", 2}};
+    if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
+    if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
+  }
+
+  // One well-formed report of a read made offline.
+  json OfflineRead() {
+    return {{"id", "0123456789abcdef0123456789abcdef"},
+            {"item_id", item_},
+            {"version", 1},
+            {"read_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                            env_.Now().time_since_epoch())
+                            .count()}};
   }
 
   // The route's pattern with real ids.
@@ -798,6 +812,35 @@ TEST_F(BadInputTest, AbortAndPendingReadWithNothingPending) {
     ExpectRejected(*get, {std::string("version=") + v, "", 400, "bad_version",
                           "/v1/items/" + item_ + "?version=" + v});
   }
+}
+
+TEST_F(BadInputTest, ChangeCollectionSettings) {
+  RunBodyTable("PATCH /v1/collections/:id", {}, 200);
+}
+
+// (More than 1000 reads exceed this fixture's body limit: cache_api_test.)
+TEST_F(BadInputTest, OfflineReads) {
+  const json good = OfflineRead();
+  auto with = [&](const char* field, const json& value) {
+    json r = good;
+    r[field] = value;
+    return json{{"reads", {r}}}.dump();
+  };
+  const int64_t now_ms = good["read_ms"];
+  json extra_field = good;
+  extra_field["password"] = kSecretValue;
+  RunBodyTable("POST /v1/offline-reads",
+               {{"no reads", json{{"reads", json::array()}}.dump(), 400, "bad_reads"},
+                {"a read that is not an object", json{{"reads", {"x"}}}.dump(), 400, "bad_reads"},
+                {"bad item id", with("item_id", "not-hex"), 400, "bad_id"},
+                {"bad report id", with("id", "0123456789ABCDEF0123456789ABCDEF"), 400, "bad_id"},
+                {"read in the future", with("read_ms", now_ms + 3600 * 1000), 400, "bad_time"},
+                {"read long ago", with("read_ms", 0), 400, "bad_time"},
+                {"version 0", with("version", 0), 400, "bad_version"},
+                {"read_ms a string", with("read_ms", "now"), 400, "wrong_type"},
+                {"unknown field in a read", json{{"reads", {extra_field}}}.dump(), 400,
+                 "unknown_field"}},
+               200);
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.

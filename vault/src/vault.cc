@@ -94,6 +94,11 @@ class TxnImpl final : public WriteTxn {
   Status EnqueueNotice(const Notice& notice) override;
   Status Record(const Actor& actor, const std::string& action, const std::string& target,
                 const std::string& details_json) override;
+  Status SetCollectionOfflineCache(const Actor& actor, const std::string& collection_id,
+                                   bool offline_cache) override;
+  Result<std::vector<ItemWithCiphertext>> FetchForCache(const Actor& actor,
+                                                        const std::string& collection_id,
+                                                        int64_t since_ms) override;
   Status AddCheckpoint(const audit::Checkpoint& cp) override;
 
   // Notice outbox and members' addresses.
@@ -1111,6 +1116,52 @@ Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
   }
   st->Reset();
   if (Status s = Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return out;
+}
+
+Status TxnImpl::SetCollectionOfflineCache(const Actor& actor, const std::string& collection_id,
+                                          bool offline_cache) {
+  auto c = GetCollection(collection_id);
+  if (!c) return c.error();
+  BATON_PREPARE_S(st, "UPDATE collections SET offline_cache = ? WHERE id = ?");
+  st->Bind(1, int64_t{offline_cache}).Bind(2, collection_id);
+  if (Status s = st->Run(); !s.ok()) return s;
+  return Append(actor, "collection.settings", "collection:" + collection_id,
+                {{"offline_cache", offline_cache}});
+}
+
+Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& actor,
+                                                               const std::string& collection_id,
+                                                               int64_t since_ms) {
+  auto c = GetCollection(collection_id);
+  if (!c) return Fail(c.error());
+  if (!c->offline_cache) {
+    return Fail(Status::FailedPrecondition("collection " + c->name +
+                                           " may not be kept offline (its offline cache is off)"));
+  }
+  auto items = ListItems(collection_id);
+  if (!items) return Fail(items.error());
+  std::vector<ItemWithCiphertext> out;
+  nlohmann::json versions = nlohmann::json::object();
+  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
+  for (ItemMeta& m : *items) {
+    if (m.updated_ms < since_ms) continue;
+    st->Bind(1, m.id).Bind(2, m.version);
+    auto row = st->Step();
+    if (!row) return Fail(row.error());
+    if (!*row) return Fail(Status::Corruption("item " + m.id + " has no current version"));
+    std::vector<uint8_t> ct = st->ColumnBlob(0);
+    st->Reset();
+    versions[m.id] = m.version;
+    out.push_back({std::move(m), std::move(ct)});
+  }
+  // Nothing changed since the last sync: no ciphertext left the server.
+  if (out.empty()) return out;
+  if (Status s = Append(actor, "collection.cache", "collection:" + collection_id,
+                        {{"count", out.size()}, {"since_ms", since_ms}, {"versions", versions}});
       !s.ok()) {
     return Fail(s);
   }

@@ -42,6 +42,9 @@ class ApiClient {
   vault::Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                                      const std::optional<nlohmann::json>& body = std::nullopt);
 
+  // The server's error code ("member_removed", ...) of the last call, if it
+  // failed with one.
+  const std::string& last_error_code() const { return last_error_code_; }
   const std::string& seen_fingerprint() const { return pin_.seen_fingerprint; }
   const std::string& seen_certificate_pem() const { return pin_.seen_cert_pem; }
 
@@ -50,6 +53,7 @@ class ApiClient {
   vault::TlsPin pin_;
   std::unique_ptr<httplib::SSLClient> http_;
   std::string token_;
+  std::string last_error_code_;
 };
 
 // The Status code a server error code stands for.

@@ -7,8 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/api_client.h"
+#include "cli/cache.h"
 #include "cli/console.h"
 #include "cli/key_ops.h"
 #include "cli/profile.h"
@@ -34,6 +36,15 @@ struct ItemRef {
   nlohmann::json meta;  // as the server lists it
 };
 
+// An item's current ciphertext, from the server or the offline cache.
+struct ItemCiphertext {
+  ItemRef ref;
+  nlohmann::json meta;  // as GET /v1/items/:id returns it, without the ciphertext
+  std::vector<uint8_t> ciphertext;
+  bool offline = false;  // read from the cache: the server could not be reached
+  int64_t as_of_ms = 0;  // offline: server time of the collection's last sync
+};
+
 class Context {
  public:
   Context(Console& console_in, vault::Env& env_in, std::map<std::string, std::string> vars)
@@ -54,13 +65,38 @@ class Context {
   // The member's keys for signing and opening sealed boxes: the local agent
   // of this profile if one answers (no passphrase asked), else identity().
   vault::Result<KeyOps*> keys();
-  // A client signed in as this profile's member (once per run).
+  // A client signed in as this profile's member (once per run). Signing in
+  // also uploads the reads made offline that the server has not
+  // acknowledged. If the server says the member was removed, the offline
+  // cache is deleted (and the user told).
   vault::Result<ApiClient*> client();
-  // The collection's current key, fetched sealed and opened locally.
-  vault::Result<const vault::envelope::CollectionKey*> collection_key(const std::string& id);
-  // Finds an item by id, or by exact name among the collections the member
-  // can see (NotFound, or FailedPrecondition if the name is ambiguous).
+  // The collection's current key, opened locally from the member's sealed
+  // copy: from the offline cache if it holds that `key_version` (0: any),
+  // else fetched from the server.
+  vault::Result<const vault::envelope::CollectionKey*> collection_key(const std::string& id,
+                                                                      int64_t key_version = 0);
+  // Finds an item by id, or by exact name: in the offline cache by index if
+  // it has it, else among the collections the member can see on the server
+  // (NotFound, or FailedPrecondition if the name is ambiguous).
   vault::Result<ItemRef> FindItem(const std::string& name_or_id);
+  // FindItem on the server only.
+  vault::Result<ItemRef> FindItemOnServer(const std::string& name_or_id);
+  // The item's current ciphertext from the server (an audited read). With
+  // `allow_offline`, if the server cannot be reached, from the offline cache
+  // instead (offline and as_of_ms tell; the caller tells the user): the read
+  // is recorded for the server. Creates and fills the cache if there is none
+  // yet.
+  vault::Result<ItemCiphertext> ReadItem(const std::string& name_or_id, bool allow_offline);
+
+  // The offline cache of this profile (once per run). With `create`, a
+  // missing or unusable one is (re)created empty; otherwise NotFound if
+  // there is none. An unusable cache is reported on stderr and deleted.
+  vault::Result<Cache*> cache(bool create);
+  // Brings the offline cache up to date with the server, creating it.
+  vault::Result<SyncReport> SyncCache();
+  // SyncCache() if a cache exists; a failure is only a warning on stderr.
+  // For after this client's own changes, so the cache stays current.
+  void SyncCacheQuietly();
 
   // Prints "baton: <message>" and returns the exit code for `s`.
   int Fail(const vault::Status& s);
@@ -71,6 +107,8 @@ class Context {
   std::unique_ptr<KeyOps> key_ops_;
   std::unique_ptr<ApiClient> client_;
   std::map<std::string, vault::envelope::CollectionKey> keys_;
+  std::unique_ptr<Cache> cache_;
+  bool cache_synced_ = false;
 };
 
 // Each group of commands registers its subcommands on the app.
@@ -80,6 +118,7 @@ void RegisterItemCommands(CLI::App& app, Context& ctx);       // item, totp, gen
 void RegisterAuditCommands(CLI::App& app, Context& ctx);      // audit, due
 void RegisterCompletionCommand(CLI::App& app, Context& ctx);  // completion bash|zsh
 void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, status
+void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
 
 }  // namespace cli
 

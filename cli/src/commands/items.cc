@@ -329,7 +329,7 @@ Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
                                       int64_t key_version, const std::string& ciphertext_b64) {
   auto ct = crypto::FromBase64(ciphertext_b64);
   if (!ct) return Fail(Status::Corruption("the server sent a malformed ciphertext"));
-  auto key = ctx.collection_key(collection_id);
+  auto key = ctx.collection_key(collection_id, key_version);
   if (!key) return Fail(key.error());
   if ((*key)->version != key_version) {
     return Fail(Status::FailedPrecondition(
@@ -340,26 +340,29 @@ Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
   return envelope::DecryptItem(**key, {item_id, collection_id, version, key_version}, *ct);
 }
 
-Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id) {
-  auto ref = ctx.FindItem(name_or_id);
-  if (!ref) return Fail(ref.error());
-  auto c = ctx.client();
-  if (!c) return Fail(c.error());
-  auto reply = (*c)->Call("GET", "/v1/items/" + ref->id);
-  if (!reply) return Fail(reply.error());
+// With `allow_offline` (reads only), the offline cache answers when the
+// server cannot be reached, and stderr says so.
+Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id,
+                             bool allow_offline = false) {
+  auto read = ctx.ReadItem(name_or_id, allow_offline);
+  if (!read) return Fail(read.error());
+  if (read->offline) {
+    ctx.console.err << "baton: offline, as of " << DateTime(read->as_of_ms)
+                    << " (the server cannot be reached; this read is reported to it later)\n";
+  }
+  const ItemRef& ref = read->ref;
   OpenedItem item;
-  item.meta = std::move(*reply);
-  const std::string ciphertext = item.meta.value("ciphertext", "");
-  item.meta.erase("ciphertext");
+  item.meta = std::move(read->meta);
   // The id is the one asked for, so a server answering with another item's
   // ciphertext fails to decrypt.
-  auto payload = Decrypt(ctx, ref->id, item.meta.value("collection_id", ""),
+  auto payload = Decrypt(ctx, ref.id, item.meta.value("collection_id", ref.collection_id),
                          item.meta.value("version", int64_t{0}),
-                         item.meta.value("key_version", int64_t{0}), ciphertext);
+                         item.meta.value("key_version", int64_t{0}),
+                         crypto::ToBase64(read->ciphertext));
   if (!payload) return Fail(payload.error());
   item.payload = std::move(*payload);
-  item.meta["id"] = ref->id;
-  item.meta["collection"] = ref->meta.value("collection", "");
+  item.meta["id"] = ref.id;
+  item.meta["collection"] = ref.meta.value("collection", "");
   return item;
 }
 
@@ -540,6 +543,7 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto created = (*c)->Call("POST", "/v1/collections/" + collection_id + "/items", body);
   if (!created) return ctx.Fail(created.error());
+  ctx.SyncCacheQuietly();
   (*created)["collection"] = col->value("name", "");
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
@@ -619,7 +623,7 @@ void PrintSecretLine(Context& ctx, const std::string& label, const SecureBuffer&
 
 int ItemGet(Context& ctx, const std::string& which, const std::string& field, bool show,
             bool pending = false) {
-  auto item = pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which);
+  auto item = pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which, /*allow_offline=*/true);
   if (!item) return ctx.Fail(item.error());
   if (!field.empty()) return PrintField(ctx, *item, field);
 
@@ -853,6 +857,7 @@ int ItemRemove(Context& ctx, const std::string& which) {
   if (!c) return ctx.Fail(c.error());
   auto r = (*c)->Call("DELETE", "/v1/items/" + ref->id);
   if (!r) return ctx.Fail(r.error());
+  ctx.SyncCacheQuietly();
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
   } else {
@@ -901,6 +906,7 @@ int ItemList(Context& ctx, const std::string& collection) {
   auto items = ListItemMeta(ctx, collection);
   if (!items) return ctx.Fail(items.error());
   PrintItemTable(ctx, *items);
+  ctx.SyncCacheQuietly();
   return kExitOk;
 }
 
@@ -982,7 +988,7 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
 // --- totp, generate ------------------------------------------------------------------
 
 int Totp(Context& ctx, const std::string& which) {
-  auto item = FetchItem(ctx, which);
+  auto item = FetchItem(ctx, which, /*allow_offline=*/true);
   if (!item) return ctx.Fail(item.error());
   if (item->payload.totp_uri.empty()) {
     return ctx.Fail(Status::NotFound(item->meta.value("name", "") + " has no TOTP seed"));

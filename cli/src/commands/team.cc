@@ -1,4 +1,4 @@
-// member invite|list|role|remove|email, collection create|list|grant|revoke.
+// member invite|list|role|remove|email, collection create|list|grant|revoke|set.
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
@@ -219,6 +219,30 @@ int MemberEmail(Context& ctx, const std::string& address, bool clear) {
   return kExitOk;
 }
 
+int CollectionSet(Context& ctx, const std::string& which, const std::string& offline_cache) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto col = FindCollection(**c, which);
+  if (!col) return ctx.Fail(col.error());
+  auto r = (*c)->Call("PATCH", "/v1/collections/" + col->value("id", ""),
+                      json{{"offline_cache", offline_cache == "on"}});
+  if (!r) return ctx.Fail(r.error());
+  if (offline_cache == "off") {
+    // This client forgets it at once; the others when they next sync.
+    ctx.SyncCacheQuietly();
+  }
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+  } else {
+    ctx.console.out << "Offline cache of " << r->value("name", "") << ": " << offline_cache
+                    << (offline_cache == "off"
+                            ? " (members' copies are dropped when their client next syncs)"
+                            : "")
+                    << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterTeamCommands(CLI::App& app, Context& ctx) {
@@ -305,6 +329,19 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("address", *address, "name@example.org");
     cmd->add_flag("--clear", *clear, "Remove your address");
     cmd->callback([&ctx, address, clear] { ctx.exit_code = MemberEmail(ctx, *address, *clear); });
+  }
+  {
+    auto which = std::make_shared<std::string>();
+    auto offline_cache = std::make_shared<std::string>();
+    auto* cmd = collection->add_subcommand("set", "Change a collection's settings (admins)");
+    cmd->add_option("collection", *which, "Name or id")->required();
+    cmd->add_option("--offline-cache", *offline_cache,
+                    "on: members may keep an encrypted offline copy; off: they may not")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    cmd->callback([&ctx, which, offline_cache] {
+      ctx.exit_code = CollectionSet(ctx, *which, *offline_cache);
+    });
   }
 }
 

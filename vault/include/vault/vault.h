@@ -430,6 +430,18 @@ class WriteTxn : public ReadTxn {
   // Audited "item.meta" with the changed fields.
   virtual Status UpdateItemMeta(const Actor& actor, const std::string& item_id,
                                 const ItemMetaChange& change) = 0;
+  // Whether members may keep an offline copy of the collection's items
+  // ("collection.settings").
+  virtual Status SetCollectionOfflineCache(const Actor& actor, const std::string& collection_id,
+                                           bool offline_cache) = 0;
+  // The current ciphertext of every item of the collection updated at or
+  // after `since_ms`, for a member's offline cache: one audited read
+  // ("collection.cache", naming each item and version) instead of one
+  // "item.read" per item; no event if nothing changed. FailedPrecondition if
+  // the collection's offline cache is turned off.
+  virtual Result<std::vector<ItemWithCiphertext>> FetchForCache(const Actor& actor,
+                                                                const std::string& collection_id,
+                                                                int64_t since_ms) = 0;
 };
 
 class Vault {
