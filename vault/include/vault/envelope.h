@@ -82,8 +82,19 @@ Result<std::vector<uint8_t>> EncryptItem(Env& env, const CollectionKey& key,
 Result<ItemPayload> DecryptItem(const CollectionKey& key, const ItemBinding& binding,
                                 std::span<const uint8_t> ciphertext);
 
+// An emergency grant's copy of a collection key: sealed to the deputy, and
+// that box sealed to the server's escrow key, so neither the deputy nor a
+// copy of the database alone can open it (DESIGN.md §6). After release the
+// server removes its layer and the deputy opens the inner box as any member
+// opens a sealed collection key.
+Result<std::vector<uint8_t>> SealForEscrow(const CollectionKey& key,
+                                           const crypto::PublicKey& deputy_box_pk,
+                                           const crypto::PublicKey& escrow_pk);
+
 // Re-keying a collection: every version of every item re-encrypted under a
 // new key (version + 1), and the new key sealed to each remaining recipient.
+// The recovery key must be among them unless the team has none
+// (`recovery_required` false).
 struct StoredVersion {
   std::string item_id;
   int64_t version = 1;
@@ -100,7 +111,7 @@ struct Rekeyed {
 };
 Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
                       const std::vector<StoredVersion>& versions,
-                      const std::vector<Recipient>& recipients);
+                      const std::vector<Recipient>& recipients, bool recovery_required = true);
 
 }  // namespace vault::envelope
 
