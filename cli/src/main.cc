@@ -43,6 +43,8 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterAuditCommands(app, ctx);
   RegisterCompletionCommand(app, ctx);
   RegisterAgentCommands(app, ctx);
+  RegisterEmergencyCommands(app, ctx);
+  RegisterRekeyCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -80,6 +80,9 @@ void RegisterItemCommands(CLI::App& app, Context& ctx);       // item, totp, gen
 void RegisterAuditCommands(CLI::App& app, Context& ctx);      // audit, due
 void RegisterCompletionCommand(CLI::App& app, Context& ctx);  // completion bash|zsh
 void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, status
+void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
+// collection rekey; after RegisterTeamCommands (it adds to `collection`).
+void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 
 }  // namespace cli
 

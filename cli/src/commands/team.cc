@@ -3,6 +3,7 @@
 
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/lookup.h"
 
 namespace cli {
 namespace {
@@ -277,6 +278,26 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("member", *who, "Name or id")->required();
     cmd->callback([&ctx, which, who] { ctx.exit_code = CollectionRevoke(ctx, *which, *who); });
   }
+}
+
+// --- For other command groups (cli/lookup.h) -----------------------------------
+
+vault::Result<json> LookupMember(ApiClient& client, const std::string& name_or_id) {
+  return FindMember(client, name_or_id);
+}
+
+vault::Result<json> LookupCollection(ApiClient& client, const std::string& name_or_id) {
+  return FindCollection(client, name_or_id);
+}
+
+std::string MemberFingerprintWords(const json& member) { return WordsOf(member); }
+
+vault::Result<crypto::PublicKey> MemberBoxKey(const json& member) {
+  auto box = crypto::FromBase64(member.value("box_public_key", ""));
+  if (!box || box->size() != 32) return vault::Fail(Status::Corruption("malformed member key"));
+  crypto::PublicKey key{};
+  std::copy(box->begin(), box->end(), key.begin());
+  return key;
 }
 
 }  // namespace cli
