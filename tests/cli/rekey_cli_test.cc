@@ -47,10 +47,13 @@ class RekeyCliTest : public testing_util::CliFixture {
     ASSERT_NO_FATAL_FAILURE(CliJoin("member", "Jaan", "viewer"));
     ASSERT_NO_FATAL_FAILURE(CliJoin("member", "Kati", "editor"));
     As("owner", {"collection", "create", "Social media"});
-    As("owner", {"item", "add", "Social media", "Facebook page", "--password-stdin"}, 0,
-       "Lehe-Parool-1\n");
-    As("owner", {"item", "add", "Social media", "Instagram", "--password-stdin"}, 0,
-       "Pildi-Parool-2\n");
+    As("owner",
+       {"item", "add", "Social media", "Facebook page", "--channel", "facebook",
+        "--password-stdin"},
+       0, "Lehe-Parool-1\n");
+    As("owner",
+       {"item", "add", "Social media", "Instagram", "--channel", "instagram", "--password-stdin"},
+       0, "Pildi-Parool-2\n");
     As("owner", {"collection", "grant", "Social media", "Jaan", "view"});
     As("owner", {"collection", "grant", "Social media", "Kati", "edit"});
   }
@@ -67,11 +70,16 @@ class RekeyCliTest : public testing_util::CliFixture {
   // identity file as the CLI would.
   envelope::CollectionKey OwnerKey(const std::string& collection_id) {
     auto profile = cli::LoadProfile(cli_env_, home_.path(), "owner");
-    EXPECT_TRUE(profile.has_value());
+    if (!profile) {
+      ADD_FAILURE() << profile.error().ToString();
+      return {};
+    }
     auto id = vault::LoadIdentity(cli_env_, profile->identity_path(),
-                                  vault::crypto::AsBytes(std::string_view(
-                                      "correct horse battery staple")));
-    EXPECT_TRUE(id.has_value());
+                                  vault::crypto::AsBytes("correct horse battery staple"));
+    if (!id) {
+      ADD_FAILURE() << id.error().ToString();
+      return {};
+    }
     vault::SealedKey sealed;
     EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {
       auto k = t.GetSealedKey(collection_id, vault::KeyHolder::kMember, profile->member_id);
@@ -79,9 +87,12 @@ class RekeyCliTest : public testing_util::CliFixture {
       sealed = *k;
       return vault::Status::OK();
     }));
-    auto key = envelope::OpenCollectionKey(id->box(), sealed.sealed, collection_id,
-                                           sealed.key_version);
-    EXPECT_TRUE(key.has_value());
+    auto key =
+        envelope::OpenCollectionKey(id->box(), sealed.sealed, collection_id, sealed.key_version);
+    if (!key) {
+      ADD_FAILURE() << key.error().ToString();
+      return {};
+    }
     return std::move(*key);
   }
 
@@ -109,9 +120,9 @@ class RekeyCliTest : public testing_util::CliFixture {
   }
 };
 
-#define REQUIRE_REKEY_ROUTES()                                                      \
-  do {                                                                              \
-    if (!RoutesPresent()) GTEST_SKIP() << "needs the emergency and rekey routes";   \
+#define REQUIRE_REKEY_ROUTES()                                                    \
+  do {                                                                            \
+    if (!RoutesPresent()) GTEST_SKIP() << "needs the emergency and rekey routes"; \
   } while (0)
 
 TEST_F(RekeyCliTest, NewKeyOldKeyOpensOnlyOldHistoryEveryMemberStillReads) {
@@ -145,13 +156,13 @@ TEST_F(RekeyCliTest, NewKeyOldKeyOpensOnlyOldHistoryEveryMemberStillReads) {
   // The stored ciphertexts are under key version 2, which the old key cannot open.
   const std::vector<std::string> ids = ItemIds(cid);
   ASSERT_EQ(ids.size(), 2u);
+  const envelope::CollectionKey new_key = OwnerKey(cid);
+  EXPECT_EQ(new_key.version, 2);
   for (const auto& id : ids) {
     const vault::ItemWithCiphertext item = Stored(id);
     EXPECT_EQ(item.meta.key_version, 2);
     EXPECT_FALSE(envelope::DecryptItem(old_key, {id, cid, item.meta.version, 2}, item.ciphertext));
     EXPECT_FALSE(envelope::DecryptItem(old_key, {id, cid, item.meta.version, 1}, item.ciphertext));
-    const envelope::CollectionKey new_key = OwnerKey(cid);
-    EXPECT_EQ(new_key.version, 2);
     EXPECT_TRUE(envelope::DecryptItem(new_key, {id, cid, item.meta.version, 2}, item.ciphertext));
   }
 
@@ -160,7 +171,8 @@ TEST_F(RekeyCliTest, NewKeyOldKeyOpensOnlyOldHistoryEveryMemberStillReads) {
             "Lehe-Parool-1\n");
   EXPECT_EQ(As("viewer", {"item", "get", "Instagram", "--field", "password"}).out,
             "Pildi-Parool-2\n");
-  CliResult kati = Baton({"--profile", "editor", "item", "get", "Instagram", "--field", "password"});
+  CliResult kati =
+      Baton({"--profile", "editor", "item", "get", "Instagram", "--field", "password"});
   EXPECT_NE(kati.code, 0);
   EXPECT_EQ(kati.out, "");
 

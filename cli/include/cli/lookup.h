@@ -20,6 +20,10 @@ vault::Result<nlohmann::json> LookupCollection(ApiClient& client, const std::str
 // The member's key fingerprint words (vault::FingerprintWords), to be read
 // aloud and compared before anything is sealed to them.
 std::string MemberFingerprintWords(const nlohmann::json& member);
+// A base64 public key in a server answer (e.g. GET /v1/server's
+// "escrow_public_key"); Corruption if missing or malformed.
+vault::Result<vault::crypto::PublicKey> PublicKeyField(const nlohmann::json& object,
+                                                       const std::string& field);
 // The member's X25519 box key; Corruption if the server sent a malformed one.
 vault::Result<vault::crypto::PublicKey> MemberBoxKey(const nlohmann::json& member);
 

@@ -127,9 +127,8 @@ Result<std::string> MatchId(const std::vector<std::string>& ids, std::string_vie
                                  " that you can see (`baton emergency list` shows them)"));
   }
   if (hits.size() > 1) {
-    return Fail(Status::FailedPrecondition(
-        w + " id " + prefix + " is ambiguous: it starts " + hits[0] + " and " + hits[1] +
-        "; give more digits"));
+    return Fail(Status::FailedPrecondition(w + " id " + prefix + " is ambiguous: it starts " +
+                                           hits[0] + " and " + hits[1] + "; give more digits"));
   }
   return hits.front();
 }
@@ -141,28 +140,26 @@ std::string RequestInWords(const json& request, const Names& names, int64_t now_
   if (state == "waiting") {
     const int64_t release = request.value("release_ms", int64_t{0});
     const int64_t required = request.value("confirmations_required", int64_t{0});
-    const int64_t have =
-        static_cast<int64_t>(request.value("confirmations", json::array()).size());
+    const int64_t have = static_cast<int64_t>(request.value("confirmations", json::array()).size());
     const int64_t missing = std::max<int64_t>(0, required - have);
     if (missing == 0) {
       return "Access will open on " + UtcTime(release) + " unless an admin rejects it; " + admins +
              ".";
     }
-    const std::string confirmations =
-        Plural(missing, "more confirmation", "more confirmations") +
-        " from another deputy (have " + std::to_string(have) + " of " + std::to_string(required) +
-        ")";
+    const std::string confirmations = Plural(missing, "more confirmation", "more confirmations") +
+                                      " from another deputy (have " + std::to_string(have) +
+                                      " of " + std::to_string(required) + ")";
     if (now_ms < release) {
-      return "Access will open on " + UtcTime(release) + " at the earliest, once " +
-             confirmations + " arrive, unless an admin rejects it; " + admins + ".";
+      return "Access will open on " + UtcTime(release) + " at the earliest, once " + confirmations +
+             " arrive, unless an admin rejects it; " + admins + ".";
     }
-    return "The wait ended on " + UtcTime(release) + "; access opens as soon as " +
-           confirmations + " arrive, unless an admin rejects it; " + admins + ".";
+    return "The wait ended on " + UtcTime(release) + "; access opens as soon as " + confirmations +
+           " arrive, unless an admin rejects it; " + admins + ".";
   }
   const std::string by = NameOf(names, request.value("decided_by", ""));
-  const std::string at =
-      request.contains("decided_ms") ? " at " + UtcTime(request.value("decided_ms", int64_t{0}))
-                                     : "";
+  const std::string at = request.contains("decided_ms")
+                             ? " at " + UtcTime(request.value("decided_ms", int64_t{0}))
+                             : "";
   if (state == "rejected") return "Rejected by " + by + at + ": nothing was released.";
   if (state == "released") {
     std::string out;
@@ -189,16 +186,16 @@ std::string GrantInWords(const json& grant, const Names& names, const Names& col
   }
   const std::string mode = grant.value("mode", "view");
   const int64_t required = grant.value("confirmations_required", int64_t{0});
-  std::string out = NameOf(names, grant.value("deputy_id", "")) + " may ask for " +
-                    (mode == "takeover" ? "takeover access (they become an admin)" : "view access") +
-                    " to " + cols + ". Access opens " +
-                    HoursInWords(grant.value("wait_hours", int64_t{0})) +
-                    " after they ask unless an admin rejects it";
+  std::string out =
+      NameOf(names, grant.value("deputy_id", "")) + " may ask for " +
+      (mode == "takeover" ? "takeover access (they become an admin)" : "view access") + " to " +
+      cols + ". Access opens " + HoursInWords(grant.value("wait_hours", int64_t{0})) +
+      " after they ask unless an admin rejects it";
   if (required > 0) {
     out += ", and only once " + Plural(required, "other deputy confirms", "other deputies confirm");
   }
-  out += "; it stays open for " + HoursInWords(grant.value("access_window_hours", int64_t{0})) +
-         ".";
+  out +=
+      "; it stays open for " + HoursInWords(grant.value("access_window_hours", int64_t{0})) + ".";
   const std::string status = grant.value("status", "active");
   if (status != "active") out += " This grant is " + status + ": it can no longer be used.";
   return out;
@@ -296,16 +293,6 @@ Status CheckGivenId(const std::string& given, std::string_view what) {
   return r || r.error().IsNotFound() ? Status::OK() : r.error();
 }
 
-Result<crypto::PublicKey> KeyFromBase64(const std::string& b64, const std::string& what) {
-  auto raw = crypto::FromBase64(b64);
-  if (!raw || raw->size() != crypto::kPublicKeyBytes) {
-    return Fail(Status::Corruption("the server sent a malformed " + what));
-  }
-  crypto::PublicKey key{};
-  std::copy(raw->begin(), raw->end(), key.begin());
-  return key;
-}
-
 void PrintRequest(Context& ctx, const json& request, const Directory& d) {
   auto& out = ctx.console.out;
   out << "request      " << request.value("id", "") << "\n"
@@ -353,7 +340,7 @@ int Grant(Context& ctx, const GrantOptions& o) {
   if (!box) return ctx.Fail(box.error());
   auto info = (*c)->Call("GET", "/v1/server");
   if (!info) return ctx.Fail(info.error());
-  auto escrow = KeyFromBase64(info->value("escrow_public_key", ""), "escrow key");
+  auto escrow = PublicKeyField(*info, "escrow_public_key");
   if (!escrow) return ctx.Fail(escrow.error());
 
   json keys = json::array();
@@ -418,8 +405,8 @@ int Change(Context& ctx, const ChangeOptions& o) {
   }
   if (o.confirmations) body["confirmations_required"] = *o.confirmations;
   if (body.empty()) {
-    return ctx.Fail(Status::InvalidArgument(
-        "nothing to change: give --wait, --confirmations or --window"));
+    return ctx.Fail(
+        Status::InvalidArgument("nothing to change: give --wait, --confirmations or --window"));
   }
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
@@ -459,7 +446,8 @@ int Decline(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline", json::object());
+  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline",
+                      json::object());
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "You declined the emergency grant from "
@@ -494,10 +482,12 @@ int List(Context& ctx) {
                     << "  " << g.value("mode", "") << "  " << cols << "  wait "
                     << em::HoursInWords(g.value("wait_hours", int64_t{0})) << "  "
                     << g.value("status", "");
-    if (g.contains("request") && g["request"].is_object()) {
-      ctx.console.out << "  request " << g["request"].value("state", "");
-    }
+    const bool requested = g.contains("request") && g["request"].is_object();
+    if (requested) ctx.console.out << "  request " << g["request"].value("state", "");
     ctx.console.out << "\n";
+    if (requested) {
+      ctx.console.out << "  " << em::RequestInWords(g["request"], d.members, NowMs(ctx)) << "\n";
+    }
   }
   return kExitOk;
 }
@@ -511,7 +501,8 @@ int Show(Context& ctx, const std::string& given) {
   Result<json> request = grant ? Result<json>(json(nullptr)) : FindRequest(**c, given);
   if (!grant && !request) {
     if (request.error().IsNotFound()) {
-      return ctx.Fail(Status::NotFound("no grant or request with id " + given + " that you can see"));
+      return ctx.Fail(
+          Status::NotFound("no grant or request with id " + given + " that you can see"));
     }
     return ctx.Fail(request.error());
   }
@@ -622,7 +613,9 @@ int Decide(Context& ctx, const std::string& given, const std::string& verb,
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
-  const std::string done = verb == "approve" ? "Approved" : verb == "reject" ? "Rejected" : "Confirmed";
+  const std::string done = verb == "approve"  ? "Approved"
+                           : verb == "reject" ? "Rejected"
+                                              : "Confirmed";
   ctx.console.out << done << " request " << id << " of "
                   << em::NameOf(d.members, now->value("deputy_id", "")) << ".\n"
                   << em::RequestInWords(*now, d.members, NowMs(ctx)) << "\n";
@@ -703,8 +696,8 @@ int Open(Context& ctx, const OpenOptions& o) {
     return ctx.Fail(Status::NotFound("no item named " + o.item + " in this emergency access"));
   }
   if (matches.size() > 1) {
-    return ctx.Fail(Status::FailedPrecondition("several items are named " + o.item +
-                                               "; use the item id"));
+    return ctx.Fail(
+        Status::FailedPrecondition("several items are named " + o.item + "; use the item id"));
   }
   const std::string item_id = matches.front()->value("id", "");
   auto keys = OpenKeys(ctx, **c, id);
@@ -836,8 +829,9 @@ void RegisterEmergencyCommands(CLI::App& app, Context& ctx) {
     auto reason = std::make_shared<std::string>();
     const std::string v = verb;
     auto* cmd = em_cmd->add_subcommand(
-        v, v == "approve" ? "Release a waiting request now (admins or the grantor)"
-                          : "Refuse a waiting request: nothing is released (admins or the grantor)");
+        v, v == "approve"
+               ? "Release a waiting request now (admins or the grantor)"
+               : "Refuse a waiting request: nothing is released (admins or the grantor)");
     cmd->add_option("request", *id, "Request (or grant) id")->required();
     cmd->add_option("--reason", *reason, "Why (recorded in the audit log)");
     cmd->callback([&ctx, id, reason, v] { ctx.exit_code = Decide(ctx, *id, v, *reason); });

@@ -3,6 +3,7 @@
 // sent as one request, which the server applies atomically or not at all.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <optional>
 
 #include "cli/context.h"
 #include "cli/exit_codes.h"
@@ -18,16 +19,6 @@ using vault::Result;
 using vault::Status;
 namespace crypto = vault::crypto;
 namespace envelope = vault::envelope;
-
-Result<crypto::PublicKey> ServerKey(const json& info, const std::string& field) {
-  auto raw = crypto::FromBase64(info.value(field, ""));
-  if (!raw || raw->size() != crypto::kPublicKeyBytes) {
-    return Fail(Status::Corruption("the server sent a malformed " + field));
-  }
-  crypto::PublicKey key{};
-  std::copy(raw->begin(), raw->end(), key.begin());
-  return key;
-}
 
 std::string Count(size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
@@ -82,7 +73,7 @@ int Rekey(Context& ctx, const std::string& which) {
   const size_t member_count = recipients.size();
   const bool has_recovery = info->contains("recovery_public_key");
   if (has_recovery) {
-    auto rk = ServerKey(*info, "recovery_public_key");
+    auto rk = PublicKeyField(*info, "recovery_public_key");
     if (!rk) return ctx.Fail(rk.error());
     recipients.push_back({"recovery", *rk});
   }
@@ -93,7 +84,8 @@ int Rekey(Context& ctx, const std::string& which) {
   std::vector<Escrowed> escrowed;
   for (const auto& g : (*grants)["grants"]) {
     const auto& cols = g.value("collections", json::array());
-    if (g.value("status", "") != "active" || std::find(cols.begin(), cols.end(), id) == cols.end()) {
+    if (g.value("status", "") != "active" ||
+        std::find(cols.begin(), cols.end(), id) == cols.end()) {
       continue;
     }
     const json* deputy = member(g.value("deputy_id", ""));
@@ -110,7 +102,7 @@ int Rekey(Context& ctx, const std::string& which) {
   }
   std::optional<crypto::PublicKey> escrow;
   if (!escrowed.empty()) {
-    auto e = ServerKey(*info, "escrow_public_key");
+    auto e = PublicKeyField(*info, "escrow_public_key");
     if (!e) return ctx.Fail(e.error());
     escrow = *e;
   }
@@ -124,9 +116,9 @@ int Rekey(Context& ctx, const std::string& which) {
     auto item = (*c)->Call("GET", "/v1/items/" + item_id);
     if (!item) return ctx.Fail(item.error());
     if (item->value("key_version", int64_t{0}) != (*old_key)->version) {
-      return ctx.Fail(Status::FailedPrecondition(
-          "item " + item->value("name", item_id) + " is under another key version than the "
-          "collection's; nothing was changed"));
+      return ctx.Fail(Status::FailedPrecondition("item " + item->value("name", item_id) +
+                                                 " is under another key version than the "
+                                                 "collection's; nothing was changed"));
     }
     auto ct = crypto::FromBase64(item->value("ciphertext", ""));
     if (!ct) return ctx.Fail(Status::Corruption("the server sent a malformed ciphertext"));
@@ -143,7 +135,8 @@ int Rekey(Context& ctx, const std::string& which) {
     if (holder == "recovery") {
       body["recovery_sealed_key"] = crypto::ToBase64(sealed);
     } else {
-      body["member_keys"].push_back({{"member_id", holder}, {"sealed_key", crypto::ToBase64(sealed)}});
+      body["member_keys"].push_back(
+          {{"member_id", holder}, {"sealed_key", crypto::ToBase64(sealed)}});
     }
   }
   for (const auto& g : escrowed) {

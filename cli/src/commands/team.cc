@@ -292,12 +292,18 @@ vault::Result<json> LookupCollection(ApiClient& client, const std::string& name_
 
 std::string MemberFingerprintWords(const json& member) { return WordsOf(member); }
 
-vault::Result<crypto::PublicKey> MemberBoxKey(const json& member) {
-  auto box = crypto::FromBase64(member.value("box_public_key", ""));
-  if (!box || box->size() != 32) return vault::Fail(Status::Corruption("malformed member key"));
+vault::Result<crypto::PublicKey> PublicKeyField(const json& object, const std::string& field) {
+  auto raw = crypto::FromBase64(object.value(field, ""));
+  if (!raw || raw->size() != crypto::kPublicKeyBytes) {
+    return vault::Fail(Status::Corruption("the server sent a malformed " + field));
+  }
   crypto::PublicKey key{};
-  std::copy(box->begin(), box->end(), key.begin());
+  std::copy(raw->begin(), raw->end(), key.begin());
   return key;
+}
+
+vault::Result<crypto::PublicKey> MemberBoxKey(const json& member) {
+  return PublicKeyField(member, "box_public_key");
 }
 
 }  // namespace cli
