@@ -71,6 +71,7 @@ Status StatusFromApiError(int http_status, const std::string& code, const std::s
   if (http_status == 404) c = C::kNotFound;
   if (http_status == 401) c = C::kUnauthenticated;
   if (http_status == 403) c = C::kPermissionDenied;
+  if (http_status == 409) c = C::kFailedPrecondition;  // e.g. "conflict": a wrong state
   for (const auto& [name, value] : kCodes) {
     if (code == name) c = value;
   }

@@ -44,6 +44,8 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterCompletionCommand(app, ctx);
   RegisterAgentCommands(app, ctx);
   RegisterCacheCommands(app, ctx);
+  RegisterEmergencyCommands(app, ctx);
+  RegisterRekeyCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,6 +1,7 @@
 #include "vault/envelope.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include "fake_env.h"
 #include "test_util.h"
@@ -183,18 +184,26 @@ TEST_F(EnvelopeTest, RekeyRequiresTheRecoveryKeyAndIntactInput) {
                 kCorruption);
 }
 
-TEST_F(EnvelopeTest, EscrowedKeyNeedsBothLayers) {
+TEST_F(EnvelopeTest, RekeyWithoutARecoveryKeyWhenTheTeamHasNone) {
+  ASSERT_OK_AND_ASSIGN(auto alice, crypto::BoxKeyPairFromSeed(crypto::RandomKey(env_)));
+  ASSERT_OK_AND_ASSIGN(Rekeyed r, Rekey(env_, key_, {}, {{"alice", alice.public_key}},
+                                        /*recovery_required=*/false));
+  ASSERT_EQ(r.sealed.size(), 1u);
+  EXPECT_TRUE(OpenCollectionKey(alice, r.sealed[0].second, "col-social", 2));
+}
+
+TEST_F(EnvelopeTest, EscrowedKeyNeedsBothTheServerAndTheDeputy) {
   ASSERT_OK_AND_ASSIGN(auto deputy, crypto::BoxKeyPairFromSeed(crypto::RandomKey(env_)));
   ASSERT_OK_AND_ASSIGN(auto escrow, crypto::BoxKeyPairFromSeed(crypto::RandomKey(env_)));
   ASSERT_OK_AND_ASSIGN(auto outer, SealForEscrow(key_, deputy.public_key, escrow.public_key));
-  // The deputy alone cannot open the outer layer.
-  EXPECT_STATUS(crypto::OpenSealed(deputy, outer), kCorruption);
+  // The deputy alone cannot open the outer box, nor can the server open the inner one.
   EXPECT_STATUS(OpenCollectionKey(deputy, outer, "col-social", 1), kCorruption);
-  // The escrow key alone yields only the deputy's box.
   ASSERT_OK_AND_ASSIGN(auto inner, crypto::OpenSealed(escrow, outer));
   EXPECT_STATUS(OpenCollectionKey(escrow, inner.bytes(), "col-social", 1), kCorruption);
-  ASSERT_OK_AND_ASSIGN(auto opened, OpenCollectionKey(deputy, inner.bytes(), "col-social", 1));
-  EXPECT_EQ(Str(opened.key), Str(key_.key));
+  ASSERT_OK_AND_ASSIGN(CollectionKey back, OpenCollectionKey(deputy, inner.bytes(), "col-social", 1));
+  EXPECT_EQ(0, sodium_memcmp(back.key.data(), key_.key.data(), key_.key.size()));
+  // The inner box names its collection and version like any member's copy.
+  EXPECT_STATUS(OpenCollectionKey(deputy, inner.bytes(), "col-other", 1), kCorruption);
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ Result<std::vector<uint8_t>> SealForEscrow(const CollectionKey& key,
                                            const crypto::PublicKey& deputy_box_pk,
                                            const crypto::PublicKey& escrow_pk) {
   auto inner = SealCollectionKey(key, deputy_box_pk);
-  if (!inner) return inner;
+  if (!inner) return Fail(inner.error());
   return crypto::SealTo(escrow_pk, *inner);
 }
 
@@ -226,7 +226,7 @@ Result<ItemPayload> DecryptItem(const CollectionKey& key, const ItemBinding& bin
 
 Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
                       const std::vector<StoredVersion>& versions,
-                      const std::vector<Recipient>& recipients) {
+                      const std::vector<Recipient>& recipients, bool recovery_required) {
   Rekeyed out{NewCollectionKey(env, old_key.collection_id, old_key.version + 1), {}, {}};
   out.versions.reserve(versions.size());
   for (const StoredVersion& v : versions) {
@@ -246,7 +246,7 @@ Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
     if (!sealed) return Fail(sealed.error());
     out.sealed.emplace_back(r.holder_id, std::move(*sealed));
   }
-  if (!recovery) {
+  if (recovery_required && !recovery) {
     return Fail(Status::InvalidArgument("a re-keyed collection must stay sealed to the recovery key"));
   }
   return out;

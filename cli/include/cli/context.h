@@ -119,6 +119,9 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx);      // audit, due
 void RegisterCompletionCommand(CLI::App& app, Context& ctx);  // completion bash|zsh
 void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, status
 void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
+void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
+// collection rekey; after RegisterTeamCommands (it adds to `collection`).
+void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 
 }  // namespace cli
 

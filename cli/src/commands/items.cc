@@ -14,6 +14,7 @@
 
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/item_view.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
 #include "vault/generator.h"
@@ -621,10 +622,17 @@ void PrintSecretLine(Context& ctx, const std::string& label, const SecureBuffer&
   ctx.console.out << "\n";
 }
 
+int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& field, bool show);
+
 int ItemGet(Context& ctx, const std::string& which, const std::string& field, bool show,
             bool pending = false) {
   auto item = pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which, /*allow_offline=*/true);
   if (!item) return ctx.Fail(item.error());
+  return ShowOpenedItem(ctx, &*item, field, show);
+}
+
+// Also behind cli::ShowItem (emergency open), hence apart from the fetch.
+int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& field, bool show) {
   if (!field.empty()) return PrintField(ctx, *item, field);
 
   const auto& p = item->payload;
@@ -1359,6 +1367,12 @@ void RegisterItemCommands(CLI::App& app, Context& ctx) {
     cmd->add_flag("--capitalize", o->capitalize, "Capitalise each passphrase word")->needs(pass);
     cmd->callback([&ctx, o] { ctx.exit_code = Generate(ctx, *o); });
   }
+}
+
+int ShowItem(Context& ctx, json meta, envelope::ItemPayload payload, const std::string& field,
+             bool show) {
+  const OpenedItem item{std::move(meta), std::move(payload)};
+  return ShowOpenedItem(ctx, &item, field, show);
 }
 
 }  // namespace cli

@@ -3,6 +3,7 @@
 
 #include "cli/context.h"
 #include "cli/exit_codes.h"
+#include "cli/lookup.h"
 
 namespace cli {
 namespace {
@@ -343,6 +344,32 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
       ctx.exit_code = CollectionSet(ctx, *which, *offline_cache);
     });
   }
+}
+
+// --- For other command groups (cli/lookup.h) -----------------------------------
+
+vault::Result<json> LookupMember(ApiClient& client, const std::string& name_or_id) {
+  return FindMember(client, name_or_id);
+}
+
+vault::Result<json> LookupCollection(ApiClient& client, const std::string& name_or_id) {
+  return FindCollection(client, name_or_id);
+}
+
+std::string MemberFingerprintWords(const json& member) { return WordsOf(member); }
+
+vault::Result<crypto::PublicKey> PublicKeyField(const json& object, const std::string& field) {
+  auto raw = crypto::FromBase64(object.value(field, ""));
+  if (!raw || raw->size() != crypto::kPublicKeyBytes) {
+    return vault::Fail(Status::Corruption("the server sent a malformed " + field));
+  }
+  crypto::PublicKey key{};
+  std::copy(raw->begin(), raw->end(), key.begin());
+  return key;
+}
+
+vault::Result<crypto::PublicKey> MemberBoxKey(const json& member) {
+  return PublicKeyField(member, "box_public_key");
 }
 
 }  // namespace cli

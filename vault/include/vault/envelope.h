@@ -91,6 +91,8 @@ Result<ItemPayload> DecryptItem(const CollectionKey& key, const ItemBinding& bin
 
 // Re-keying a collection: every version of every item re-encrypted under a
 // new key (version + 1), and the new key sealed to each remaining recipient.
+// The recovery key must be among them unless the team has none
+// (`recovery_required` false).
 struct StoredVersion {
   std::string item_id;
   int64_t version = 1;
@@ -107,7 +109,7 @@ struct Rekeyed {
 };
 Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
                       const std::vector<StoredVersion>& versions,
-                      const std::vector<Recipient>& recipients);
+                      const std::vector<Recipient>& recipients, bool recovery_required = true);
 
 }  // namespace vault::envelope
 
