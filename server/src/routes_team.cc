@@ -196,6 +196,29 @@ void ServerImpl::RegisterTeamRoutes() {
       SendJson(res, 200, out);
     }
   });
+  // Who holds the collection's key: what a re-key must seal the new key to.
+  Register(S("GET", "/v1/collections/:id/grants"), [this](const auto& req, auto& res,
+                                                           const Caller&) {
+    const std::string id = req.matches[1];
+    json out = json::array();
+    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+          auto col = t.GetCollection(id);
+          if (!col) return col.error();
+          auto members = t.ListMembers();
+          if (!members) return members.error();
+          for (const auto& m : *members) {
+            auto access = t.GetAccess(id, m.id);
+            if (!access) {
+              if (access.error().IsNotFound()) continue;
+              return access.error();
+            }
+            out.push_back({{"member_id", m.id}, {"access", *access}});
+          }
+          return Status::OK();
+        })) {
+      SendJson(res, 200, {{"grants", out}});
+    }
+  });
   Register(S("POST", "/v1/collections/:id/grants"), [this](const auto& req, auto& res,
                                                             const Caller& c) {
     const std::string id = req.matches[1];

@@ -39,6 +39,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/collections", Scope::kTeam, Action::kCreateCollection},
     {"GET", "/v1/collections", Scope::kTeam, Action::kListCollections},
     {"GET", "/v1/collections/:id/key", Scope::kCollection, Action::kReadSealedCollectionKey},
+    {"GET", "/v1/collections/:id/grants", Scope::kCollection, Action::kGrantCollectionAccess},
     {"POST", "/v1/collections/:id/grants", Scope::kCollection, Action::kGrantCollectionAccess},
     {"DELETE", "/v1/collections/:id/grants/:member", Scope::kCollection,
      Action::kRevokeCollectionAccess},

@@ -50,6 +50,7 @@ constexpr Pinned kPinned[] = {
     {"POST /v1/collections", "YYYY YYYY .... ...."},
     {"GET /v1/collections", "YYYY YYYY YYYY YYYY"},
     {"GET /v1/collections/:id/key", "YYYY YYYY .YYY ...."},
+    {"GET /v1/collections/:id/grants", "YYYY YYYY ...Y ...."},
     {"POST /v1/collections/:id/grants", "YYYY YYYY ...Y ...."},
     {"DELETE /v1/collections/:id/grants/:member", "YYYY YYYY ...Y ...."},
     {"GET /v1/collections/:id/items", "YYYY YYYY .YYY YYYY"},
@@ -574,6 +575,9 @@ class AuthzMatrixTest : public ServerFixture {
     b["GET /v1/collections"] = [](const Principal&) { return Request{"/v1/collections", "", {}}; };
     b["GET /v1/collections/:id/key"] = [col](const Principal&) {
       return Request{col + "/key", "", {}};
+    };
+    b["GET /v1/collections/:id/grants"] = [col](const Principal&) {
+      return Request{col + "/grants", "", {}};
     };
     b["POST /v1/collections/:id/grants"] = [this, col](const Principal&) {
       const std::string victim = NewMember("member");

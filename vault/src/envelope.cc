@@ -235,6 +235,7 @@ Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
     if (!payload) return Fail(payload.error());
     ItemBinding new_binding = old_binding;
     new_binding.key_version = out.key.version;
+    if (v.stored_as != 0) new_binding.version = v.stored_as;
     auto ct = EncryptItem(env, out.key, new_binding, *payload);
     if (!ct) return Fail(ct.error());
     out.versions.push_back({v.item_id, v.version, std::move(*ct)});

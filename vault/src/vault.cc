@@ -1911,14 +1911,14 @@ Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {
       BATON_PREPARE_S(st,
                       "INSERT INTO item_versions (item_id, version, key_version, state, "
                       "ciphertext, created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)");
-      st->Bind(1, i.id).Bind(2, i.expected_version + 1).Bind(3, r.key_version);
+      st->Bind(1, i.id).Bind(2, meta->next_version).Bind(3, r.key_version);
       st->Bind(4, i.ciphertext).Bind(5, now).Bind(6, actor.id);
       if (Status s = st->Run(); !s.ok()) return s;
     }
     BATON_PREPARE_S(st,
                     "UPDATE items SET version = ?, key_version = ?, updated_ms = ?, "
                     "updated_by = ? WHERE id = ?");
-    st->Bind(1, i.expected_version + 1).Bind(2, r.key_version).Bind(3, now).Bind(4, actor.id);
+    st->Bind(1, meta->next_version).Bind(2, r.key_version).Bind(3, now).Bind(4, actor.id);
     st->Bind(5, i.id);
     if (Status s = st->Run(); !s.ok()) return s;
   }

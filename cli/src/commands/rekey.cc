@@ -122,7 +122,9 @@ int Rekey(Context& ctx, const std::string& which) {
     }
     auto ct = crypto::FromBase64(item->value("ciphertext", ""));
     if (!ct) return ctx.Fail(Status::Corruption("the server sent a malformed ciphertext"));
-    versions.push_back({item_id, item->value("version", int64_t{0}), std::move(*ct)});
+    const int64_t version = item->value("version", int64_t{0});
+    // The server stores the re-encrypted copy as the item's next version.
+    versions.push_back({item_id, version, std::move(*ct), item->value("next_version", version + 1)});
   }
 
   auto rekeyed = envelope::Rekey(ctx.env, **old_key, versions, recipients, has_recovery);

@@ -97,6 +97,9 @@ struct StoredVersion {
   std::string item_id;
   int64_t version = 1;
   std::vector<uint8_t> ciphertext;
+  // The version the re-encrypted copy will be stored as (a server re-key
+  // stores it as the item's next version); 0: `version` itself.
+  int64_t stored_as = 0;
 };
 struct Recipient {
   std::string holder_id;  // member id, "recovery", or grant id
