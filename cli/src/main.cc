@@ -1,6 +1,7 @@
 #include "cli/main.h"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "cli/context.h"
@@ -70,6 +71,9 @@ int Main(int argc, char** argv) {
     std::cerr << "baton: " << s.ToString() << "\n";
     return kExitError;
   }
+  // A server that closes the connection mid-write is an error to report,
+  // not a reason to die silently (TLS writes can raise SIGPIPE).
+  std::signal(SIGPIPE, SIG_IGN);
   Console console = StandardConsole();
   try {
     return Run(console, vault::Env::Default(), Environment(), argc, argv);
