@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "vault/hardening.h"
 
@@ -26,7 +28,11 @@ namespace crypto = vault::crypto;
 namespace {
 
 constexpr std::string_view kPlainPrefix = R"({"plain":")";
-constexpr std::string_view kPlainSuffix = "\"}";
+constexpr std::string_view kTokenPrefix = R"({"token":")";
+constexpr std::string_view kSecretSuffix = "\"}";
+// Session tokens are base64url (server.cc); anything else is refused, so a
+// token never needs escaping inside a reply line.
+constexpr size_t kMaxTokenBytes = 128;
 
 std::string Errno(std::string_view what) {
   return std::string(what) + ": " + std::strerror(errno);
@@ -55,6 +61,40 @@ SecureBuffer Line(const json& j) {
 }
 
 SecureBuffer ErrorLine(std::string_view message) { return Line(json{{"error", message}}); }
+
+// `prefix` + `secret` + kSecretSuffix + '\n', built in locked memory so the
+// secret never passes through a std::string. `secret` must need no JSON
+// escaping (base64 text).
+SecureBuffer SecretLine(std::string_view prefix, crypto::ByteView secret) {
+  SecureBuffer out(prefix.size() + secret.size() + kSecretSuffix.size() + 1);
+  uint8_t* p = out.data();
+  std::memcpy(p, prefix.data(), prefix.size());
+  p += prefix.size();
+  if (!secret.empty()) std::memcpy(p, secret.data(), secret.size());
+  p += secret.size();
+  std::memcpy(p, kSecretSuffix.data(), kSecretSuffix.size());
+  p += kSecretSuffix.size();
+  *p = '\n';
+  return out;
+}
+
+// The secret inside a reply line built by SecretLine, or nullopt if the line
+// is not one.
+std::optional<std::string_view> SecretOf(const SecureBuffer& line, std::string_view prefix) {
+  const std::string_view text(reinterpret_cast<const char*>(line.data()), line.size());
+  if (!text.starts_with(prefix) || !text.ends_with(kSecretSuffix) ||
+      text.size() < prefix.size() + kSecretSuffix.size()) {
+    return std::nullopt;
+  }
+  return text.substr(prefix.size(), text.size() - prefix.size() - kSecretSuffix.size());
+}
+
+bool IsSessionToken(std::string_view token) {
+  return !token.empty() && token.size() <= kMaxTokenBytes &&
+         std::all_of(token.begin(), token.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+         });
+}
 
 bool SendAll(int fd, std::span<const uint8_t> data) {
   while (!data.empty()) {
@@ -195,10 +235,12 @@ void AgentServer::Detach() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;
   identity_.reset();
+  session_.reset();
 }
 
 void AgentServer::Shutdown() {
   identity_.reset();  // sodium_free zeroes the seed and both secret keys
+  session_.reset();
   if (listen_fd_ < 0) return;
   struct stat st {};
   if (::lstat(config_.socket_path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
@@ -257,6 +299,7 @@ void AgentServer::ServeConnection(int fd) {
   }
   bool stop = false;
   SecureBuffer reply = Handle(request, &stop);
+  sodium_memzero(request.data(), request.size());  // it may have carried a session token
   if (stop) Shutdown();  // before answering, so a client that saw the reply finds no agent
   SendAll(fd, reply.bytes());
 }
@@ -265,7 +308,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   *stop = false;
   if (!identity_) return ErrorLine("locked");
   if (request.size() > config_.max_request_bytes) return ErrorLine("request too large");
-  const json j = json::parse(request, nullptr, /*allow_exceptions=*/false);
+  json j = json::parse(request, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return ErrorLine("malformed request");
   const auto op_it = j.find("op");
   if (op_it == j.end() || !op_it->is_string()) return ErrorLine("malformed request: no op");
@@ -307,18 +350,44 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
     last_use_ = std::chrono::steady_clock::now();
     // Built in locked memory: the opened key never passes through std::string.
     const size_t b64 = sodium_base64_encoded_len(plain->size(), sodium_base64_VARIANT_ORIGINAL);
-    SecureBuffer out(kPlainPrefix.size() + b64 + kPlainSuffix.size() + 1);
-    uint8_t* p = out.data();
-    std::memcpy(p, kPlainPrefix.data(), kPlainPrefix.size());
-    p += kPlainPrefix.size();
-    sodium_bin2base64(reinterpret_cast<char*>(p), b64, plain->data(), plain->size(),
+    SecureBuffer text(b64);
+    sodium_bin2base64(reinterpret_cast<char*>(text.data()), b64, plain->data(), plain->size(),
                       sodium_base64_VARIANT_ORIGINAL);
-    p += b64 - 1;  // over the NUL
-    std::memcpy(p, kPlainSuffix.data(), kPlainSuffix.size());
-    p += kPlainSuffix.size();
-    *p++ = '\n';
-    out.Truncate(static_cast<size_t>(p - out.data()));
-    return out;
+    text.Truncate(b64 - 1);  // without the NUL
+    return SecretLine(kPlainPrefix, text.bytes());
+  }
+  // The member's current session with one server (named by the client:
+  // its URL and certificate fingerprint), so that each command need not
+  // sign in again. Holding it gives nothing the agent's peers could not get
+  // by asking it to sign a login challenge.
+  if (op == "session_get" || op == "session_put" || op == "session_drop") {
+    const auto server = j.find("server");
+    if (server == j.end() || !server->is_string() || server->get_ref<const std::string&>().empty()) {
+      return ErrorLine("missing server");
+    }
+    const std::string& for_server = server->get_ref<const std::string&>();
+    if (op == "session_drop") {
+      if (session_server_ == for_server) session_.reset();
+      return Line(json{{"ok", true}});
+    }
+    if (op == "session_get") {
+      last_use_ = std::chrono::steady_clock::now();
+      // Whether it is still good is the server's to say (its clock, not
+      // ours): a lapsed one costs the client a 401 and a new sign-in.
+      if (!session_ || session_server_ != for_server) return SecretLine(kTokenPrefix, {});
+      return SecretLine(kTokenPrefix, session_->bytes());
+    }
+    const auto token = j.find("token");
+    if (token == j.end() || !token->is_string() ||
+        !IsSessionToken(token->get_ref<const std::string&>())) {
+      return ErrorLine("the token is not a session token");
+    }
+    std::string& text = token->get_ref<std::string&>();
+    session_ = SecureBuffer::CopyOf(crypto::AsBytes(text));
+    sodium_memzero(text.data(), text.size());
+    session_server_ = for_server;
+    last_use_ = std::chrono::steady_clock::now();
+    return Line(json{{"ok", true}});
   }
   if (op == "lock") {
     *stop = true;
@@ -468,9 +537,9 @@ Result<crypto::Signature> AgentKeys::Sign(crypto::ByteView message) {
 Result<SecureBuffer> AgentKeys::OpenSealed(crypto::ByteView sealed) {
   auto raw = client_.CallRaw(json{{"op", "open"}, {"sealed", crypto::ToBase64(sealed)}}.dump());
   if (!raw) return vault::Fail(raw.error());
-  const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
-  if (!text.starts_with(kPlainPrefix) || !text.ends_with(kPlainSuffix) ||
-      text.size() < kPlainPrefix.size() + kPlainSuffix.size()) {
+  const std::optional<std::string_view> b64 = SecretOf(*raw, kPlainPrefix);
+  if (!b64) {
+    const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
     json err = json::parse(text, nullptr, false);
     if (!err.is_discarded() && err.is_object() && err.contains("error")) {
       return vault::Fail(Status::Corruption("the agent could not open the box: " +
@@ -478,18 +547,35 @@ Result<SecureBuffer> AgentKeys::OpenSealed(crypto::ByteView sealed) {
     }
     return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
   }
-  const std::string_view b64 =
-      text.substr(kPlainPrefix.size(), text.size() - kPlainPrefix.size() - kPlainSuffix.size());
-  SecureBuffer plain(b64.size() / 4 * 3 + 3);
+  SecureBuffer plain(b64->size() / 4 * 3 + 3);
   size_t len = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(plain.data(), plain.size(), b64.data(), b64.size(), nullptr, &len, &end,
+  if (sodium_base642bin(plain.data(), plain.size(), b64->data(), b64->size(), nullptr, &len, &end,
                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != b64.data() + b64.size()) {
+      end != b64->data() + b64->size()) {
     return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
   }
   plain.Truncate(len);
   return plain;
+}
+
+std::optional<std::string> AgentKeys::HeldSession(const std::string& server) {
+  auto raw = client_.CallRaw(json{{"op", "session_get"}, {"server", server}}.dump());
+  if (!raw) return std::nullopt;
+  const std::optional<std::string_view> token = SecretOf(*raw, kTokenPrefix);
+  if (!token || !IsSessionToken(*token)) return std::nullopt;
+  return std::string(*token);
+}
+
+void AgentKeys::HoldSession(const std::string& server, const std::string& token) {
+  std::string line =
+      json{{"op", "session_put"}, {"server", server}, {"token", token}}.dump();
+  (void)client_.CallRaw(line);  // best effort: without it the next command signs in again
+  sodium_memzero(line.data(), line.size());
+}
+
+void AgentKeys::DropSession(const std::string& server) {
+  (void)client_.CallRaw(json{{"op", "session_drop"}, {"server", server}}.dump());
 }
 
 }  // namespace cli

@@ -91,10 +91,10 @@ Status StatusFromApiError(int http_status, const std::string& code, const std::s
 
 vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
                                               const std::optional<nlohmann::json>& body) {
-  httplib::Headers headers;
-  if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
   const std::string text = body ? body->dump() : std::string();
   auto send = [&]() -> httplib::Result {
+    httplib::Headers headers;
+    if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
     if (method == "POST") return http_->Post(path, headers, text, "application/json");
     if (method == "PUT") return http_->Put(path, headers, text, "application/json");
     if (method == "PATCH") return http_->Patch(path, headers, text, "application/json");
@@ -102,6 +102,15 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
     return http_->Get(path, headers);
   };
   httplib::Result r = send();
+  if (r && r->status == 401 && !token_.empty() && reauthenticate_ && !reauthenticating_) {
+    // The session is gone (expired, or ended by the server); nothing was
+    // done, so after signing in again the request can be sent as it was.
+    reauthenticating_ = true;
+    const Status s = reauthenticate_();
+    reauthenticating_ = false;
+    if (!s.ok()) return Fail(s);
+    r = send();
+  }
   last_error_code_.clear();
   if (!r) {
     if (pin_.mismatch) {

@@ -77,17 +77,50 @@ Result<ApiClient*> Context::client() {
   auto c = std::make_unique<ApiClient>(*address, (*p)->fingerprint);
   auto k = keys();
   if (!k) return vault::Fail(k.error());
-  auto challenge = c->Call("POST", "/v1/auth/challenge", json{{"member_id", (*p)->member_id}});
-  if (!challenge) return vault::Fail(challenge.error());
+  // The session the agent kept from an earlier command, if any; the server
+  // still checks it, and a stale one costs one 401 and a fresh sign-in.
+  if (auto held = (*k)->HeldSession(SessionScope(**p)); held) {
+    c->set_token(std::move(*held));
+  } else if (Status s = SignIn(*c); !s.ok()) {
+    return vault::Fail(s);
+  }
+  ApiClient* raw = c.get();
+  c->set_reauthenticate([this, raw] { return SignIn(*raw); });
+  client_ = std::move(c);
+  // Reads made offline go to the server at the first contact after them.
+  if (Cache::Exists(env, (*p)->cache_dir())) {
+    auto cached = cache(false);
+    if (cached) {
+      if (auto sent = ReportOfflineReads(*client_, **cached); !sent) {
+        console.err << "baton: could not report the reads made offline yet: "
+                    << sent.error().message() << "\n";
+      }
+    }
+  }
+  return client_.get();
+}
+
+std::string Context::SessionScope(const Profile& p) {
+  return p.server_url + " " + p.fingerprint + " " + p.member_id;
+}
+
+Status Context::SignIn(ApiClient& c) {
+  auto p = profile();
+  if (!p) return p.error();
+  auto k = keys();
+  if (!k) return k.error();
+  (*k)->DropSession(SessionScope(**p));
+  auto challenge = c.Call("POST", "/v1/auth/challenge", json{{"member_id", (*p)->member_id}});
+  if (!challenge) return challenge.error();
   const std::string nonce = challenge->value("nonce", "");
   auto sig = (*k)->Sign(vault::LoginMessage((*p)->server_audit_key, (*p)->member_id, nonce));
-  if (!sig) return vault::Fail(sig.error());
-  auto login = c->Call("POST", "/v1/auth/login",
-                       json{{"member_id", (*p)->member_id},
-                            {"nonce", nonce},
-                            {"signature", crypto::ToBase64(*sig)}});
+  if (!sig) return sig.error();
+  auto login = c.Call("POST", "/v1/auth/login",
+                      json{{"member_id", (*p)->member_id},
+                           {"nonce", nonce},
+                           {"signature", crypto::ToBase64(*sig)}});
   if (!login) {
-    if (c->last_error_code() == "member_removed") {
+    if (c.last_error_code() == "member_removed") {
       // The server will not serve this member again: what the cache holds
       // must not outlive that on this machine.
       cache_.reset();
@@ -103,21 +136,12 @@ Result<ApiClient*> Context::client() {
                     << s.message() << "\n";
       }
     }
-    return vault::Fail(login.error());
+    return login.error();
   }
-  c->set_token(login->value("token", ""));
-  client_ = std::move(c);
-  // Reads made offline go to the server at the first contact after them.
-  if (Cache::Exists(env, (*p)->cache_dir())) {
-    auto cached = cache(false);
-    if (cached) {
-      if (auto sent = ReportOfflineReads(*client_, **cached); !sent) {
-        console.err << "baton: could not report the reads made offline yet: "
-                    << sent.error().message() << "\n";
-      }
-    }
-  }
-  return client_.get();
+  const std::string token = login->value("token", "");
+  c.set_token(token);
+  (*k)->HoldSession(SessionScope(**p), token);
+  return Status::OK();
 }
 
 Result<const vault::envelope::CollectionKey*> Context::collection_key(const std::string& id,

@@ -150,6 +150,53 @@ TEST_F(AgentTest, PingSignOpenLock) {
   EXPECT_STATUS(AgentKeys::Connect(socket_), kNotFound);
 }
 
+TEST_F(AgentTest, KeepsOneSessionTokenForOneServer) {
+  ASSERT_NO_FATAL_FAILURE(Start(Config()));
+  ASSERT_OK_AND_ASSIGN(auto keys, AgentKeys::Connect(socket_));
+  const std::string a = "https://a.example:8443 fp-a member-1";
+  const std::string b = "https://b.example:8443 fp-b member-1";
+  EXPECT_EQ(keys->HeldSession(a), std::nullopt);
+
+  keys->HoldSession(a, "tok_A-1");
+  EXPECT_EQ(keys->HeldSession(a), "tok_A-1");
+  EXPECT_EQ(keys->HeldSession(b), std::nullopt) << "a token goes only to the server it is for";
+
+  // What is not a session token is refused and the kept one stays.
+  for (const std::string& bad :
+       {json{{"op", "session_put"}, {"server", a}, {"token", "has\"quote"}}.dump(),
+        json{{"op", "session_put"}, {"server", a}, {"token", "white space"}}.dump(),
+        json{{"op", "session_put"}, {"server", a}, {"token", std::string(129, 'x')}}.dump(),
+        json{{"op", "session_put"}, {"server", a}, {"token", ""}}.dump(),
+        json{{"op", "session_put"}, {"server", a}, {"token", 5}}.dump(),
+        json{{"op", "session_put"}, {"server", a}}.dump(),
+        json{{"op", "session_put"}, {"token", "tok"}}.dump(),
+        json{{"op", "session_put"}, {"server", ""}, {"token", "tok"}}.dump(),
+        json{{"op", "session_get"}}.dump(), json{{"op", "session_drop"}, {"server", 1}}.dump()}) {
+    EXPECT_TRUE(RawJson(bad).contains("error")) << bad;
+  }
+  EXPECT_EQ(keys->HeldSession(a), "tok_A-1");
+
+  // One slot: a session with another server replaces it.
+  keys->HoldSession(b, "tokB");
+  EXPECT_EQ(keys->HeldSession(a), std::nullopt);
+  EXPECT_EQ(keys->HeldSession(b), "tokB");
+  keys->DropSession(a);  // not the one it holds: no effect
+  EXPECT_EQ(keys->HeldSession(b), "tokB");
+  keys->DropSession(b);
+  EXPECT_EQ(keys->HeldSession(b), std::nullopt);
+
+  // Locking forgets it with the identity.
+  keys->HoldSession(a, "tok_A-2");
+  bool stop = false;
+  EXPECT_NE(Text(server_->Handle(json{{"op", "session_get"}, {"server", a}}.dump(), &stop))
+                .find("tok_A-2"),
+            std::string::npos);
+  ASSERT_OK(AgentClient(socket_).Call(json{{"op", "lock"}}));
+  thread_.join();
+  EXPECT_EQ(Text(server_->Handle(json{{"op", "session_get"}, {"server", a}}.dump(), &stop)),
+            "{\"error\":\"locked\"}\n");
+}
+
 TEST_F(AgentTest, MalformedRequestsGetAnErrorAndTheAgentKeepsRunning) {
   ASSERT_NO_FATAL_FAILURE(Start(Config()));
   for (std::string_view bad : {
@@ -416,6 +463,56 @@ TEST_F(AgentCliTest, UnlockThenNoPassphraseUntilLock) {
   auto none = Run({"lock"}, false);
   EXPECT_EQ(none.code, 0);
   EXPECT_NE(none.out.find("No agent runs"), std::string::npos) << none.out;
+}
+
+// The agent keeps the session: commands after the first do not sign in
+// again (sign-in is a durable write on the server); one the server no longer
+// accepts is replaced transparently; a removed member is told, and their
+// cache deleted, just as without an agent.
+TEST_F(AgentCliTest, TheAgentKeepsTheSessionUntilTheServerEndsIt) {
+  ASSERT_NO_FATAL_FAILURE(CliJoin("owner", "Mari", "owner", "init"));
+  ASSERT_NO_FATAL_FAILURE(CliJoin("member", "Jaan", "default"));
+  auto logins = [this] {
+    int n = 0;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+      return t.ScanAudit(1, [&](const vault::audit::Event& e) {
+        if (e.action == "auth.login") ++n;
+        return true;
+      });
+    }));
+    return n;
+  };
+  auto unlock = Run({"unlock"}, true);
+  ASSERT_EQ(unlock.code, 0) << unlock.err;
+
+  const int before = logins();
+  for (int i = 0; i < 3; ++i) {
+    auto who = Run({"whoami"}, false);
+    ASSERT_EQ(who.code, 0) << who.err;
+    EXPECT_NE(who.out.find("Jaan"), std::string::npos) << who.out;
+  }
+  EXPECT_EQ(logins(), before + 1) << "only the first command signs in";
+
+  // Past the session's lifetime the server refuses the kept token; the
+  // command signs in again by itself and the agent keeps the new session.
+  env_.AdvanceTime(std::chrono::hours(13));
+  auto later = Run({"whoami"}, false);
+  EXPECT_EQ(later.code, 0) << later.err;
+  EXPECT_EQ(later.err, "");
+  EXPECT_EQ(logins(), before + 2);
+  EXPECT_EQ(Run({"whoami"}, false).code, 0);
+  EXPECT_EQ(logins(), before + 2);
+
+  // Removal ends the session; the next sign-in is refused and says why.
+  auto sync = Run({"sync"}, false);
+  ASSERT_EQ(sync.code, 0) << sync.err;
+  auto removed = Run({"--profile", "owner", "member", "remove", "Jaan"}, true);
+  ASSERT_EQ(removed.code, 0) << removed.err;
+  auto gone = Run({"whoami"}, false);
+  EXPECT_NE(gone.code, 0);
+  EXPECT_NE(gone.err.find("you were removed from the team"), std::string::npos) << gone.err;
+  EXPECT_FALSE(std::filesystem::exists(home_.File("default/cache/cache.db")));
+  EXPECT_EQ(prompts_, 0);
 }
 
 TEST_F(AgentCliTest, AnAgentOfAnotherIdentityIsIgnored) {

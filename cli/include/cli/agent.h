@@ -8,10 +8,16 @@
 //                                     "box_public_key":b64,"idle_timeout_seconds":N}
 //   {"op":"sign","message":b64}   -> {"signature":b64}   (Ed25519, the signing key)
 //   {"op":"open","sealed":b64}    -> {"plain":b64}       (crypto::OpenSealed, the box key)
+//   {"op":"session_put","server":S,"token":T} -> {"ok":true}  (T: base64url, <= 128 bytes)
+//   {"op":"session_get","server":S} -> {"token":T}, or {"token":""} if it holds none for S
+//   {"op":"session_drop","server":S} -> {"ok":true}
 //   {"op":"lock"}                 -> {"ok":true}, then the agent wipes the identity and exits
 //   anything else                 -> {"error":"..."}
 // The seed and the secret keys are never sent. Opened boxes are (by design:
-// that is what they are for) collection keys.
+// that is what they are for) collection keys. The one session token it
+// keeps (S names the server: URL and certificate fingerprint) saves each
+// command a sign-in; it is worth no more than the `sign` request already
+// offers its peers, and it is forgotten with the identity.
 #ifndef BATON_CLI_AGENT_H_
 #define BATON_CLI_AGENT_H_
 
@@ -60,8 +66,8 @@ bool PeerAllowed(const struct ucred& peer, uid_t self);
 struct AgentConfig {
   std::string socket_path;
   std::string member_id;
-  // Without a sign or open request for this long the agent wipes the
-  // identity and exits (pings do not count).
+  // Without a sign, open or session_get request for this long the agent
+  // wipes the identity and exits (pings do not count).
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(kAgentDefaultIdleMinutes);
   // A connection must deliver its request line within this.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(2);
@@ -99,6 +105,8 @@ class AgentServer {
   void Shutdown();  // wipe, close, unlink (if the socket is still ours)
 
   std::optional<vault::Identity> identity_;
+  std::optional<vault::SecureBuffer> session_;  // base64url token
+  std::string session_server_;
   AgentConfig config_;
   int listen_fd_ = -1;
   ino_t socket_inode_ = 0;
@@ -144,6 +152,9 @@ class AgentKeys final : public KeyOps {
   vault::Result<vault::crypto::Signature> Sign(vault::crypto::ByteView message) override;
   vault::Result<vault::SecureBuffer> OpenSealed(vault::crypto::ByteView sealed) override;
   bool via_agent() const override { return true; }
+  std::optional<std::string> HeldSession(const std::string& server) override;
+  void HoldSession(const std::string& server, const std::string& token) override;
+  void DropSession(const std::string& server) override;
 
  private:
   explicit AgentKeys(std::string socket_path) : client_(std::move(socket_path)) {}

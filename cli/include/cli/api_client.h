@@ -3,6 +3,7 @@
 #ifndef BATON_CLI_API_CLIENT_H_
 #define BATON_CLI_API_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -33,6 +34,11 @@ class ApiClient {
   ~ApiClient();
 
   void set_token(std::string token) { token_ = std::move(token); }
+  // How to sign in again (it must call set_token) when the server answers
+  // 401 to a request that carried a token, e.g. a session kept by the agent
+  // that has expired or was ended: then the request is sent once more.
+  // Requests made inside `fn` never trigger it.
+  void set_reauthenticate(std::function<vault::Status()> fn) { reauthenticate_ = std::move(fn); }
 
   // Sends a request; returns the JSON body of a 2xx answer. Errors:
   //   IOError          the server cannot be reached
@@ -54,6 +60,8 @@ class ApiClient {
   std::unique_ptr<httplib::SSLClient> http_;
   std::string token_;
   std::string last_error_code_;
+  std::function<vault::Status()> reauthenticate_;
+  bool reauthenticating_ = false;
 };
 
 // The Status code a server error code stands for.

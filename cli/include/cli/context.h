@@ -65,10 +65,13 @@ class Context {
   // The member's keys for signing and opening sealed boxes: the local agent
   // of this profile if one answers (no passphrase asked), else identity().
   vault::Result<KeyOps*> keys();
-  // A client signed in as this profile's member (once per run). Signing in
-  // also uploads the reads made offline that the server has not
-  // acknowledged. If the server says the member was removed, the offline
-  // cache is deleted (and the user told).
+  // A client signed in as this profile's member (once per run): with the
+  // session the agent keeps, if it keeps one, else by signing in (which the
+  // agent then keeps); a session the server no longer accepts is replaced
+  // by a new sign-in on its first 401. The first contact also uploads the
+  // reads made offline that the server has not acknowledged. If the server
+  // says the member was removed, the offline cache is deleted (and the user
+  // told).
   vault::Result<ApiClient*> client();
   // The collection's current key, opened locally from the member's sealed
   // copy: from the offline cache if it holds that `key_version` (0: any),
@@ -102,6 +105,12 @@ class Context {
   int Fail(const vault::Status& s);
 
  private:
+  // Challenge, signature, login; the token is set on `c` and handed to the
+  // agent (if keys() is one).
+  vault::Status SignIn(ApiClient& c);
+  // Names the server and member a kept session is for.
+  static std::string SessionScope(const Profile& p);
+
   std::optional<Profile> profile_;
   std::optional<vault::Identity> identity_;
   std::unique_ptr<KeyOps> key_ops_;

@@ -5,6 +5,9 @@
 #ifndef BATON_CLI_KEY_OPS_H_
 #define BATON_CLI_KEY_OPS_H_
 
+#include <optional>
+#include <string>
+
 #include "vault/crypto.h"
 #include "vault/identity.h"
 #include "vault/secure_buffer.h"
@@ -24,6 +27,16 @@ class KeyOps {
   virtual vault::Result<vault::SecureBuffer> OpenSealed(vault::crypto::ByteView sealed) = 0;
   // True if the keys live in the local agent rather than in this process.
   virtual bool via_agent() const = 0;
+
+  // A session token kept beside the keys for `server` (its URL and
+  // certificate fingerprint), so that later commands need not sign in
+  // again. Only the agent keeps one: it outlives this process. Best effort:
+  // nullopt if none (or the agent cannot be asked).
+  virtual std::optional<std::string> HeldSession(const std::string& /*server*/) {
+    return std::nullopt;
+  }
+  virtual void HoldSession(const std::string& /*server*/, const std::string& /*token*/) {}
+  virtual void DropSession(const std::string& /*server*/) {}
 };
 
 // KeyOps on an identity this process holds. `identity` must outlive it.
