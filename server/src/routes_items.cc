@@ -111,13 +111,17 @@ void ServerImpl::RegisterItemRoutes() {
       }
       return;
     }
+    // Only the read and its audit event run inside the batch (one thread
+    // runs a whole group commit's batch in turn); the answer is built after.
+    std::optional<vault::ItemWithCiphertext> item;
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto item = t.FetchItem(c.actor(), id);
-          if (!item) return item.error();
-          out = ItemMetaJson(item->meta);
-          out["ciphertext"] = crypto::ToBase64(item->ciphertext);
+          auto fetched = t.FetchItem(c.actor(), id);
+          if (!fetched) return fetched.error();
+          item = std::move(*fetched);
           return Status::OK();
         })) {
+      out = ItemMetaJson(item->meta);
+      out["ciphertext"] = crypto::ToBase64(item->ciphertext);
       SendJson(res, 200, out);
     }
   });

@@ -99,6 +99,9 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
   std::unique_ptr<Db> db(new Db(raw));
   if (rc != SQLITE_OK) return Fail(SqliteStatus(raw, rc, "open " + path));
   sqlite3_extended_result_codes(raw, 1);
+  // Before the first read: another process writing the file (a second
+  // client on the same cache) must make this one wait, not fail "busy".
+  sqlite3_busy_timeout(raw, 5000);
 
   uint8_t salt[16];
   std::memcpy(salt, kSaltMarker, sizeof kSaltMarker);
@@ -120,7 +123,6 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
     }
     return Fail(SqliteStatus(raw, rc, "read " + path));
   }
-  sqlite3_busy_timeout(raw, 5000);
   return db;
 }
 

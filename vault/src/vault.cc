@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
+#include <memory>
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -184,22 +184,31 @@ class VaultImpl final : public Vault {
   Env& env() { return env_; }
 
  private:
-  // A queued Write(). `state` and the wake-up go through the writer's own
-  // mutex, not mu_: a leader finishing a batch wakes its followers one by one,
-  // and each woken thread must not then queue up behind mu_ (or behind the
-  // leader still holding it) only to return.
+  // A queued Write(). The follower sleeps on its own futex (an atomic wait,
+  // no mutex): a woken thread runs straight on, instead of waking only to
+  // block on a mutex its waker still holds. The word lives in a shared
+  // block because the follower may see kDone, return and destroy its Writer
+  // before the leader's notify has finished; the leader keeps the block
+  // alive across it.
   struct Writer {
-    enum class State { kQueued, kDone, kLead };
-    explicit Writer(const std::function<Status(WriteTxn&)>* f) : fn(f) {}
+    enum class State : int { kQueued, kDone, kLead };
+    explicit Writer(const std::function<Status(WriteTxn&)>* f)
+        : fn(f), state(std::make_shared<std::atomic<State>>(State::kQueued)) {}
     const std::function<Status(WriteTxn&)>* fn;
     Status status;  // written by the leader before kDone
-    std::mutex m;
-    std::condition_variable cv;
-    State state = State::kQueued;  // guarded by m
-    void Set(State s) {
-      std::lock_guard lock(m);
-      state = s;
-      cv.notify_one();
+    std::shared_ptr<std::atomic<State>> state;
+    // The last thing a leader does with `w`: nothing of it is touched after.
+    static void Set(Writer* w, State s) {
+      std::shared_ptr<std::atomic<State>> keep = w->state;
+      keep->store(s, std::memory_order_release);
+      keep->notify_one();
+    }
+    State Wait() const {
+      for (;;) {
+        const State now = state->load(std::memory_order_acquire);
+        if (now != State::kQueued) return now;
+        state->wait(State::kQueued, std::memory_order_acquire);
+      }
     }
   };
   static constexpr size_t kMaxBatch = 256;
@@ -392,11 +401,7 @@ Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   queue_.push_back(&self);
   if (queue_.front() != &self) {
     lock.unlock();
-    {
-      std::unique_lock own(self.m);
-      self.cv.wait(own, [&] { return self.state != Writer::State::kQueued; });
-      if (self.state == Writer::State::kDone) return self.status;
-    }
+    if (self.Wait() == Writer::State::kDone) return self.status;
     lock.lock();  // the leader handed the queue's head over to us
   }
 
@@ -412,12 +417,14 @@ Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
   Writer* next = queue_.empty() ? nullptr : queue_.front();
   lock.unlock();
-  // Each follower's status is final; once it sees kDone it returns and its
-  // Writer is gone, so nothing of it is touched after Set().
+  // The next leader first, so the next batch starts while this one's
+  // followers are being woken; each follower's status is final, and once it
+  // sees kDone it returns and its Writer is gone (Set() touches nothing of
+  // it after the store).
+  if (next != nullptr) Writer::Set(next, Writer::State::kLead);
   for (Writer* w : batch) {
-    if (w != &self) w->Set(Writer::State::kDone);
+    if (w != &self) Writer::Set(w, Writer::State::kDone);
   }
-  if (next != nullptr) next->Set(Writer::State::kLead);
   return self.status;
 }
 
