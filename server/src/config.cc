@@ -63,7 +63,7 @@ constexpr std::string_view kKeys[] = {
     "webhook_url",     "smtp_url",             "smtp_from",
     "smtp_user",       "smtp_password_file",   "smtp_require_starttls",
     "notify_timeout_s", "notify_max_attempts", "notify_retry_base_s",
-    "notify_retry_max_s", "emergency_access_window_h",
+    "notify_retry_max_s", "emergency_access_window_h", "notice_retention_days",
 };
 
 // A URL of one of `schemes` with a host and nothing that could split a
@@ -160,6 +160,12 @@ Status ApplySetting(const std::string& key, const std::string& value, Config& c)
   if (key == "notify_max_attempts") return ParseNumber(key, value, 1, 100, c.notify_max_attempts);
   if (key == "notify_retry_base_s") return ParseSeconds(key, value, kDay, c.notify_retry_base);
   if (key == "notify_retry_max_s") return ParseSeconds(key, value, 7 * kDay, c.notify_retry_max);
+  if (key == "notice_retention_days") {
+    int64_t d = 0;
+    if (Status s = ParseNumber<int64_t>(key, value, 1, 3650, d); !s.ok()) return s;
+    c.notice_retention = std::chrono::days(d);
+    return Status::OK();
+  }
   if (key == "emergency_access_window_h") {
     int64_t h = 0;
     if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;

@@ -319,6 +319,14 @@ Status ServerImpl::TickNotifications() {
   // due deliveries to it.
   std::unique_lock lock(notify_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return Status::OK();
+  // Otherwise the outbox grows for ever. A failure here holds back no
+  // delivery.
+  const int64_t keep_ms = std::chrono::milliseconds(config_.notice_retention).count();
+  Status result = vault_.Write([&](vault::WriteTxn& t) -> Status {
+    auto pruned = t.PruneNotices({"server"}, Millis(env_.Now()) - keep_ms);
+    return pruned ? Status::OK() : pruned.error();
+  });
+  if (!result.ok()) result = result.WithContext("notices");
   std::vector<Delivery> due;
   if (Status s = vault_.Read([&](vault::ReadTxn& t) -> Status {
         auto d = t.ListDueDeliveries(Millis(env_.Now()), kDeliveriesPerTick);
@@ -335,7 +343,6 @@ Status ServerImpl::TickNotifications() {
   // time budget.
   const auto deadline = env_.MonotonicNow() + kTickBudget;
   bool webhook_failed = false, email_failed = false;
-  Status result;
   for (const Delivery& d : due) {
     const bool webhook = d.channel == DeliveryChannel::kWebhook;
     if (env_.MonotonicNow() >= deadline) break;

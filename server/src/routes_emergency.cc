@@ -114,27 +114,32 @@ Result<std::string> ScopeNames(vault::ReadTxn& t, const EmergencyGrant& g) {
   return out;
 }
 
-// Queues one notice about request `r` under `g`; `text` gets the deputy's
-// name and the scope's names.
-Status Notify(vault::WriteTxn& t, const EmergencyGrant& g, const EmergencyRequest& r,
-              const std::string& kind,
-              const std::function<std::string(const std::string&, const std::string&)>& text) {
+using NoticeText = std::function<std::string(const std::string&, const std::string&)>;
+
+// Queues one notice about `g`; `text` gets the deputy's name and the scope's
+// names, `details` the grant's and the deputy's ids.
+Status NotifyGrant(vault::WriteTxn& t, const EmergencyGrant& g, const std::string& kind,
+                   const NoticeText& text, json details) {
   auto deputy = NameOf(t, g.deputy_id);
   if (!deputy) return deputy.error();
   auto scope = ScopeNames(t, g);
   if (!scope) return scope.error();
   auto to = Recipients(t, g);
   if (!to) return to.error();
+  details["grant"] = g.id;
+  details["deputy"] = g.deputy_id;
   vault::Notice n;
   n.kind = kind;
   n.text = text(*deputy, *scope);
-  n.details = json{{"request", r.id},
-                   {"grant", g.id},
-                   {"deputy", g.deputy_id},
-                   {"release_ms", r.release_ms}}
-                  .dump();
+  n.details = details.dump();
   n.member_ids = std::move(*to);
   return t.EnqueueNotice(n);
+}
+
+// Queues one notice about request `r` under `g`.
+Status Notify(vault::WriteTxn& t, const EmergencyGrant& g, const EmergencyRequest& r,
+              const std::string& kind, const NoticeText& text) {
+  return NotifyGrant(t, g, kind, text, {{"request", r.id}, {"release_ms", r.release_ms}});
 }
 
 json RequestJson(vault::ReadTxn& t, const EmergencyGrant& g, const EmergencyRequest& r) {
@@ -266,25 +271,48 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
                 });
 }
 
-// Ends the open request of `g` (if any) because the grant ended.
-Status CancelOpen(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
-                  int64_t now, const std::string& reason) {
+// Ends the open request of `g` (if any) because the grant ended, with its
+// notice. Returns whether there was one.
+Result<bool> CancelOpen(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
+                        int64_t now, const std::string& reason) {
   auto newest = t.NewestEmergencyRequest(g.id);
-  if (!newest) return newest.error();
-  if (!*newest) return Status::OK();
+  if (!newest) return Fail(newest.error());
+  if (!*newest) return false;
   auto facts = FactsOf(g, *newest);
-  if (!facts) return facts.error();
+  if (!facts) return Fail(facts.error());
   auto step = em::Decide(*facts, em::Event::kRevoke, now);
-  if (!step) return step.error();
-  if (step->to == facts->state) return Status::OK();
+  if (!step) return Fail(step.error());
+  if (step->to == facts->state) return false;
   vault::EmergencyTransition tr{(*newest)->id, "emergency.cancel", "cancelled", now, 0, false,
                                 reason, {}};
-  if (Status s = t.TransitionEmergencyRequest(actor, tr); !s.ok()) return s;
-  return Notify(t, g, **newest, "emergency.cancelled",
-                [&](const std::string& deputy, const std::string& scope) {
-                  return "Deputy " + deputy + "'s emergency access to " + scope +
-                         " was cancelled: " + reason;
-                });
+  if (Status s = t.TransitionEmergencyRequest(actor, tr); !s.ok()) return Fail(s);
+  if (Status s = Notify(t, g, **newest, "emergency.cancelled",
+                        [&](const std::string& deputy, const std::string& scope) {
+                          return "Deputy " + deputy + "'s emergency access to " + scope +
+                                 " was cancelled: " + reason;
+                        });
+      !s.ok()) {
+    return Fail(s);
+  }
+  return true;
+}
+
+// Ends the active grant `g` ("revoked" or "declined") for `reason`: cancels
+// its open request, drops its escrowed keys and tells the grantor and the
+// admins (one notice: the cancellation's, if a request was open). Revoking,
+// declining and removing the deputy from the team all end a grant here.
+Status EndGrant(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
+                int64_t now, const std::string& status, const std::string& reason) {
+  auto cancelled = CancelOpen(t, actor, g, now, reason);
+  if (!cancelled) return cancelled.error();
+  if (Status s = t.EndEmergencyGrant(actor, g.id, status, reason); !s.ok()) return s;
+  if (*cancelled) return Status::OK();
+  return NotifyGrant(t, g, "emergency." + status,
+                     [&](const std::string& deputy, const std::string& scope) {
+                       return "Deputy " + deputy + "'s emergency grant for " + scope +
+                              " ended: " + reason;
+                     },
+                     json::object());
 }
 
 }  // namespace
@@ -297,6 +325,17 @@ bool AsConflict(bool ok, httplib::Response& res) {
                             : "conflict";
   SendError(res, {409, "conflict", message});
   return false;
+}
+
+Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
+                                const std::string& member_id, int64_t now_ms) {
+  auto all = t.ListEmergencyGrants();
+  if (!all) return all.error();
+  for (const EmergencyGrant& g : *all) {
+    if (g.deputy_id != member_id || g.status != "active") continue;
+    if (Status s = EndGrant(t, actor, g, now_ms, "revoked", kDeputyRemoved); !s.ok()) return s;
+  }
+  return Status::OK();
 }
 
 Status ServerImpl::SettleEmergency(const std::string& request_id) {
@@ -593,12 +632,9 @@ void ServerImpl::RegisterEmergencyRoutes() {
                              if (g->status != "active") {
                                return Status::FailedPrecondition("the grant is " + g->status);
                              }
-                             if (Status s = CancelOpen(t, c.actor(), *g, Millis(env_.Now()),
-                                                       "the grant was " + status);
+                             if (Status s = EndGrant(t, c.actor(), *g, Millis(env_.Now()),
+                                                     status, "the grant was " + status);
                                  !s.ok()) {
-                               return s;
-                             }
-                             if (Status s = t.EndEmergencyGrant(c.actor(), id, status); !s.ok()) {
                                return s;
                              }
                              auto stored = t.GetEmergencyGrant(id);

@@ -113,7 +113,10 @@ void ServerImpl::RegisterTeamRoutes() {
             return s;
           }
           if (id == c.member.id) return Status::FailedPrecondition("you cannot remove yourself");
-          return t.RemoveMember(c.actor(), id);
+          if (Status s = t.RemoveMember(c.actor(), id); !s.ok()) return s;
+          // Their requests are not settled first: a release that fell due but
+          // was not applied yet is cancelled, not granted to someone leaving.
+          return EndGrantsOfRemovedDeputy(t, c.actor(), id, Millis(env_.Now()));
         })) {
       SendJson(res, 200, {{"id", id}, {"status", "removed"}});
     }

@@ -51,6 +51,17 @@ std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* f
 // (docs/api.md): rewrites the error WriteOr/ReadOr sent. Returns `ok`.
 bool AsConflict(bool ok, httplib::Response& res);
 
+// The reason recorded when removing a member ends their emergency grants.
+inline constexpr char kDeputyRemoved[] = "deputy removed";
+
+// Revokes every active emergency grant naming `member_id` as deputy, as an
+// admin's revocation does (routes_emergency.cc): cancels its open request,
+// drops its escrowed keys, audits it with the reason kDeputyRemoved and
+// notifies the grantor and the admins. Part of the caller's transaction, so
+// it stands or falls with the removal. Grants they gave stay in force.
+Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
+                                const std::string& member_id, int64_t now_ms);
+
 // Who is calling, once the session checked out.
 struct Caller {
   vault::Member member;

@@ -98,6 +98,26 @@ TEST(ConfigTest, EmergencyAccessWindow) {
   EXPECT_EQ(c.emergency_access_window, std::chrono::hours(24));
 }
 
+TEST(ConfigTest, NoticeRetention) {
+  Config c;
+  EXPECT_EQ(c.notice_retention, std::chrono::days(30));
+  ASSERT_OK(ApplySetting("notice_retention_days", "1", c));
+  EXPECT_EQ(c.notice_retention, std::chrono::days(1));
+  ASSERT_OK(ApplySetting("notice_retention_days", "3650", c));
+  EXPECT_EQ(c.notice_retention, std::chrono::days(3650));
+  ASSERT_OK(ApplyEnvironment({{"BATON_NOTICE_RETENTION_DAYS", "7"}}, c));
+  EXPECT_EQ(c.notice_retention, std::chrono::days(7));
+  for (const char* bad : {"0", "3651", "-1", "", "7d", "1.5", " 7", "99999999999999999999"}) {
+    vault::Status s = ApplySetting("notice_retention_days", bad, c);
+    EXPECT_STATUS(s, kInvalidArgument) << bad;
+    EXPECT_EQ(ErrorOf(s), "notice_retention_days must be a whole number from 1 to 3650") << bad;
+  }
+  vault::Status in_file = ApplyConfigText("port = 1\nnotice_retention_days = 0\n", c);
+  EXPECT_STATUS(in_file, kInvalidArgument);
+  EXPECT_NE(ErrorOf(in_file).find("line 2"), std::string::npos) << ErrorOf(in_file);
+  EXPECT_EQ(c.notice_retention, std::chrono::days(7)) << "a refused value changes nothing";
+}
+
 TEST(ConfigTest, CommentsBlankLinesAndWhitespace) {
   Config c;
   ASSERT_OK(ApplyConfigText("# a comment\n"

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "server_fixture.h"
 #include "vault/audit.h"
@@ -194,6 +195,52 @@ class EmergencyTest : public ServerFixture {
       }
     }
     return r;
+  }
+
+  std::string GrantStatus(const std::string& grant) {
+    std::string out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto g = t.GetEmergencyGrant(grant);
+      if (!g) return g.error();
+      out = g->status;
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  // Whether the grant's escrowed key for `collection` is stored.
+  bool Escrowed(const std::string& collection, const std::string& grant) {
+    bool found = false;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto k = t.GetSealedKey(collection, vault::KeyHolder::kGrant, grant);
+      if (!k && !k.error().IsNotFound()) return k.error();
+      found = k.has_value();
+      return Status::OK();
+    }));
+    return found;
+  }
+
+  std::vector<vault::Delivery> Deliveries() {
+    std::vector<vault::Delivery> out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+      auto d = t.ListDeliveries(0);
+      if (!d) return d.error();
+      out = std::move(*d);
+      return Status::OK();
+    }));
+    return out;
+  }
+
+  // The audit events with this action from seq `from`, in order.
+  std::vector<vault::audit::Event> Events(const std::string& action, int64_t from = 1) {
+    std::vector<vault::audit::Event> out;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+      return t.ScanAudit(from, [&](const vault::audit::Event& e) {
+        if (e.action == action) out.push_back(e);
+        return true;
+      });
+    }));
+    return out;
   }
 
   Account owner_, admin_, deputy_, deputy2_, outsider_, auditor_;
@@ -445,6 +492,189 @@ TEST_F(EmergencyTest, RevokingAReleasedGrantEndsAccess) {
   ASSERT_EQ(Call("DELETE", "/v1/emergency/grants/" + grant, owner_.token).status, 200);
   EXPECT_EQ(StateOf(req), "cancelled");
   EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + req + "/keys", deputy_.token).status, 409);
+}
+
+TEST_F(EmergencyTest, RemovingADeputyRevokesEachOfTheirGrants) {
+  // Addresses, so that the notices go by e-mail to the grantor and the admin.
+  ASSERT_EQ(Call("PUT", "/v1/me/email", owner_.token, json{{"email", "mari@example.ee"}}).status,
+            200);
+  ASSERT_EQ(Call("PUT", "/v1/me/email", admin_.token, json{{"email", "aino@example.ee"}}).status,
+            200);
+  const std::string idle = Grant(deputy_, {social_});
+  const std::string waiting = Grant(deputy_, {ads_});
+  const std::string wait_req = Ask(deputy_, waiting);
+  const std::string open = Grant(deputy_, {social_}, "takeover");
+  const std::string open_req = Ask(deputy_, open);
+  const std::string other = Grant(deputy2_, {ads_});  // Kati's stays
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + open_req + "/approve", owner_.token).status,
+            200);
+  EXPECT_EQ(KeysAs(deputy_, open_req).status, 200);
+  const std::string old_token = deputy_.token;
+  const int64_t before = AuditLength();
+  const size_t deliveries_before = Deliveries().size();
+
+  Reply removed = Call("DELETE", "/v1/members/" + deputy_.member_id, admin_.token);
+  ASSERT_EQ(removed.status, 200) << removed.raw;
+
+  // Each of Jüri's grants lists as revoked; their requests are cancelled.
+  for (const std::string& g : {idle, waiting, open}) {
+    Reply got = Call("GET", "/v1/emergency/grants/" + g, owner_.token);
+    ASSERT_EQ(got.status, 200) << got.raw;
+    EXPECT_EQ(got.body["status"], "revoked") << g;
+    EXPECT_TRUE(got.body.contains("ended_ms"));
+  }
+  EXPECT_EQ(StateOf(wait_req), "cancelled");
+  EXPECT_EQ(StateOf(open_req), "cancelled");
+  EXPECT_EQ(GrantStatus(other), "active");
+  // The escrowed keys rows are gone; Kati's are not.
+  EXPECT_FALSE(Escrowed(social_, idle));
+  EXPECT_FALSE(Escrowed(ads_, waiting));
+  EXPECT_FALSE(Escrowed(social_, open));
+  EXPECT_TRUE(Escrowed(ads_, other));
+  // The keys routes refuse: the session is gone, and so is the state that
+  // would let a new one in.
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + open_req + "/keys", old_token).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + wait_req + "/keys", old_token).status, 401);
+
+  // Each revocation is audited with its actor and the reason.
+  const auto revokes = Events("emergency.grant.revoke", before + 1);
+  ASSERT_EQ(revokes.size(), 3u);
+  std::vector<std::string> targets;
+  for (const auto& e : revokes) {
+    EXPECT_EQ(e.actor, admin_.member_id);
+    const json d = json::parse(e.details);
+    EXPECT_EQ(d["reason"], "deputy removed");
+    EXPECT_EQ(d["deputy"], deputy_.member_id);
+    targets.push_back(e.target);
+  }
+  std::sort(targets.begin(), targets.end());
+  std::vector<std::string> want = {"grant:" + idle, "grant:" + waiting, "grant:" + open};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(targets, want);
+  const auto cancels = Events("emergency.cancel", before + 1);
+  ASSERT_EQ(cancels.size(), 2u);
+  for (const auto& e : cancels) {
+    EXPECT_EQ(e.actor, admin_.member_id);
+    EXPECT_EQ(json::parse(e.details)["reason"], "deputy removed");
+  }
+  EXPECT_EQ(Events("member.remove", before + 1).size(), 1u);
+
+  // One notice per grant to the grantor and the admin (and the webhook).
+  std::map<std::string, std::vector<vault::Delivery>> by_grant;
+  const auto all = Deliveries();
+  for (size_t i = deliveries_before; i < all.size(); ++i) {
+    by_grant[json::parse(all[i].details)["grant"].get<std::string>()].push_back(all[i]);
+  }
+  ASSERT_EQ(by_grant.size(), 3u);
+  for (const auto& [g, ds] : by_grant) {
+    SCOPED_TRACE(g);
+    ASSERT_EQ(ds.size(), 3u);  // webhook, Mari, Aino
+    EXPECT_EQ(ds[1].address, "mari@example.ee");
+    EXPECT_EQ(ds[2].address, "aino@example.ee");
+    EXPECT_EQ(ds[0].kind, g == idle ? "emergency.revoked" : "emergency.cancelled");
+    EXPECT_NE(ds[0].text.find("Jüri"), std::string::npos) << ds[0].text;
+    EXPECT_NE(ds[0].text.find("deputy removed"), std::string::npos) << ds[0].text;
+  }
+
+  // Time passes: nothing is released, nothing more is flagged.
+  env_.AdvanceTime(hours(200));
+  Tick();
+  EXPECT_EQ(StateOf(wait_req), "cancelled");
+  EXPECT_EQ(StateOf(open_req), "cancelled");
+  EXPECT_TRUE(Item(ads_item_).flags.empty());
+  EXPECT_FALSE(Col(ads_).needs_rekey);
+  EXPECT_EQ(Events("emergency.release", before + 1).size(), 0u);
+  ExpectAuditVerifies();
+}
+
+TEST_F(EmergencyTest, RemovingAGrantorLeavesTheirGrantsInForce) {
+  ASSERT_EQ(ServerFixture::Grant(owner_, social_, admin_, "edit").status, 200);
+  Reply g = MakeGrant(admin_, deputy_, {social_});
+  ASSERT_EQ(g.status, 201) << g.raw;
+  const std::string grant = g.body["id"];
+  const int64_t before = AuditLength();
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + admin_.member_id, owner_.token).status, 200);
+  EXPECT_EQ(GrantStatus(grant), "active");
+  EXPECT_TRUE(Escrowed(social_, grant));
+  EXPECT_TRUE(Events("emergency.grant.revoke", before + 1).empty());
+  // The deputy can still ask and is released when the wait ends.
+  const std::string req = Ask(deputy_, grant);
+  env_.AdvanceTime(hours(48));
+  Tick();
+  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_EQ(KeysAs(deputy_, req).status, 200);
+}
+
+TEST_F(EmergencyTest, ARemovedMembersConfirmationNoLongerCounts) {
+  const std::string grant = Grant(deputy_, {social_}, "view", 48, /*confirmations=*/1);
+  Grant(deputy2_, {ads_});
+  const std::string req = Ask(deputy_, grant);
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token).status,
+            200);
+  const int64_t before = AuditLength();
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + deputy2_.member_id, owner_.token).status, 200);
+  Reply got = Call("GET", "/v1/emergency/requests/" + req, owner_.token);
+  EXPECT_EQ(got.body["confirmations"], json::array());
+  const auto removal = Events("member.remove", before + 1);
+  ASSERT_EQ(removal.size(), 1u);
+  EXPECT_EQ(json::parse(removal[0].details)["confirmations_withdrawn"], json::array({req}));
+  // The wait ends, and the request waits for a confirmation that counts.
+  env_.AdvanceTime(hours(48));
+  Tick();
+  EXPECT_EQ(StateOf(req), "waiting");
+  EXPECT_EQ(GrantStatus(grant), "active");
+  // Another deputy of Mari's still can.
+  Grant(outsider_, {ads_});
+  Reply c = Call("POST", "/v1/emergency/requests/" + req + "/confirm", outsider_.token);
+  ASSERT_EQ(c.status, 200) << c.raw;
+  EXPECT_EQ(c.body["state"], "released");
+}
+
+TEST_F(EmergencyTest, ARefusedRemovalLeavesTheDeputysGrantsAlone) {
+  // Mari (the only owner) is a deputy too, of a grant from Aino.
+  ASSERT_EQ(ServerFixture::Grant(owner_, ads_, admin_, "edit").status, 200);
+  Reply from_aino = MakeGrant(admin_, owner_, {ads_});
+  ASSERT_EQ(from_aino.status, 201) << from_aino.raw;
+  const std::string owner_grant = from_aino.body["id"];
+  const std::string owner_req = Ask(owner_, owner_grant);
+  const std::string grant = Grant(deputy_, {social_});
+  const std::string req = Ask(deputy_, grant);
+
+  auto unchanged = [&](const char* what) {
+    SCOPED_TRACE(what);
+    EXPECT_EQ(GrantStatus(owner_grant), "active");
+    EXPECT_EQ(GrantStatus(grant), "active");
+    EXPECT_EQ(StateOf(owner_req), "waiting");
+    EXPECT_TRUE(Escrowed(ads_, owner_grant));
+    EXPECT_TRUE(Escrowed(social_, grant));
+  };
+  const size_t deliveries = Deliveries().size();
+  // The last owner cannot go: not by their own hand, not by an admin.
+  ExpectRefused("DELETE", "/v1/members/" + owner_.member_id, owner_, nullptr, 409,
+                "failed_precondition", owner_req);
+  ExpectRefused("DELETE", "/v1/members/" + owner_.member_id, admin_, nullptr, 403,
+                "permission_denied", owner_req);
+  // A member cannot remove anyone; an unknown id is not found.
+  ExpectRefused("DELETE", "/v1/members/" + deputy_.member_id, deputy2_, nullptr, 403,
+                "permission_denied", req);
+  ExpectRefused("DELETE", "/v1/members/" + crypto::RandomId(env_), owner_, nullptr, 404,
+                "not_found", req);
+  unchanged("refused removals");
+  EXPECT_EQ(StateOf(req), "waiting");
+  EXPECT_EQ(Deliveries().size(), deliveries);
+
+  // Removing a member who is already gone changes nothing either.
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + deputy_.member_id, owner_.token).status, 200);
+  ASSERT_EQ(GrantStatus(grant), "revoked");
+  const size_t after_removal = Deliveries().size();
+  ExpectRefused("DELETE", "/v1/members/" + deputy_.member_id, owner_, nullptr, 409,
+                "failed_precondition", req);
+  EXPECT_EQ(Deliveries().size(), after_removal);
+  EXPECT_EQ(Events("emergency.grant.revoke").size(), 1u);
+  env_.AdvanceTime(hours(48));
+  Tick();
+  EXPECT_EQ(StateOf(req), "cancelled");
+  EXPECT_EQ(StateOf(owner_req), "released") << "Mari's own grant was never touched";
 }
 
 TEST_F(EmergencyTest, OneRequestAtATimeAndChangesOnlyWhileIdle) {

@@ -247,6 +247,36 @@ TEST_F(NotificationsTest, NoChannelsConfiguredSendsNothingAndBlocksNothing) {
   EXPECT_NE(m.find(Counter("email", "skipped") + "1\n"), std::string::npos) << m;
 }
 
+TEST_F(NotificationsTest, TickPrunesFinishedNoticesPastTheRetention) {
+  config_.notice_retention = std::chrono::days(2);
+  Restart();
+  Enqueue(Sample({}));  // delivered (skipped) at once, then old
+  ASSERT_OK(server_->Tick());
+  Enqueue(Sample({}));  // still pending when old: a retry far ahead
+  const int64_t pending = Deliveries().back().id;
+  ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
+    return t.RecordDeliveryAttempt(pending, DeliveryState::kPending, "HTTP 503",
+                                   NowMs() + 10 * 86'400'000);
+  }));
+  env_.AdvanceTime(std::chrono::days(1));
+  Enqueue(Sample({}));  // skipped, but recent
+  ASSERT_OK(server_->Tick());
+  ASSERT_EQ(Deliveries().size(), 3u);
+  const int64_t before = AuditLength();
+
+  env_.AdvanceTime(std::chrono::days(1) + std::chrono::milliseconds(1));
+  ASSERT_OK(server_->Tick());
+  auto d = Deliveries();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].id, pending);
+  EXPECT_EQ(d[0].state, DeliveryState::kPending);
+  EXPECT_EQ(d[1].state, DeliveryState::kSkipped);
+  EXPECT_EQ(AuditLength(), before + 1);
+  ASSERT_OK(server_->Tick());
+  EXPECT_EQ(Deliveries().size(), 2u);
+  EXPECT_EQ(AuditLength(), before + 1) << "a tick that prunes nothing writes no event";
+}
+
 // --- E-mail ------------------------------------------------------------------
 
 TEST_F(NotificationsTest, EmailGoesToEachRecipientWithAnAddressAsAProperMessage) {

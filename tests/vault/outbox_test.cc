@@ -239,6 +239,113 @@ TEST_F(OutboxTest, MemberEmailIsStoredAuditedWithoutTheAddressAndClearable) {
   EXPECT_EQ(AuditLength(), before + 2);
 }
 
+TEST_F(OutboxTest, PruneDeletesOnlyOldNoticesWhoseDeliveriesAreAllOver) {
+  // Ends every delivery of the newest notice the way `states` says, in order.
+  auto queue = [&](std::vector<DeliveryState> states) -> int64_t {
+    EXPECT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
+    const std::vector<Delivery> all = All();
+    std::vector<Delivery> mine;
+    for (const Delivery& d : all) {
+      if (d.notice_id == all.back().notice_id) mine.push_back(d);
+    }
+    EXPECT_EQ(mine.size(), states.size());
+    EXPECT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+      for (size_t i = 0; i < mine.size() && i < states.size(); ++i) {
+        if (states[i] == DeliveryState::kPending) continue;
+        if (Status s = t.RecordDeliveryAttempt(mine[i].id, states[i], "", 0); !s.ok()) return s;
+      }
+      return Status::OK();
+    }));
+    return mine.front().notice_id;
+  };
+  using enum DeliveryState;
+  const int64_t old_done = queue({kDelivered, kFailed, kSkipped});
+  const int64_t old_pending = queue({kDelivered, kPending, kDelivered});
+  env_.AdvanceTime(std::chrono::milliseconds(1));
+  const int64_t at_cutoff = queue({kDelivered, kDelivered, kDelivered});
+  env_.AdvanceTime(std::chrono::days(30));
+  const int64_t recent = queue({kSkipped, kSkipped, kSkipped});
+  // 30 days before now: at_cutoff is exactly that old and stays.
+  const int64_t cutoff = NowMs() - int64_t{30} * 86'400'000;
+
+  auto notices = [&] {
+    std::vector<int64_t> ids;
+    for (const Delivery& d : All()) {
+      if (ids.empty() || ids.back() != d.notice_id) ids.push_back(d.notice_id);
+    }
+    return ids;
+  };
+  const size_t deliveries_before = All().size();
+  const int64_t audit_before = AuditLength();
+  int64_t pruned = -1;
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    auto n = t.PruneNotices({"server"}, cutoff);
+    if (!n) return n.error();
+    pruned = *n;
+    return Status::OK();
+  }));
+  EXPECT_EQ(pruned, 1);
+  EXPECT_NE(old_done, old_pending);
+  EXPECT_EQ(notices(), (std::vector<int64_t>{old_pending, at_cutoff, recent}));
+  EXPECT_EQ(All().size(), deliveries_before - 3) << "the pruned notice's deliveries went too";
+  ASSERT_EQ(AuditLength(), audit_before + 1);
+  ASSERT_OK(vault_->Read([&](ReadTxn& t) -> Status {
+    auto events = t.ReadAudit(audit_before + 1, 1);
+    if (!events) return events.error();
+    EXPECT_EQ((*events)[0].action, "notices.prune");
+    EXPECT_EQ((*events)[0].actor, "server");
+    EXPECT_EQ(nlohmann::json::parse((*events)[0].details)["notices"], 1);
+    return Status::OK();
+  }));
+  // The notice row went with its deliveries: a row left behind with none
+  // would count as prunable again.
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    auto again = t.PruneNotices({"server"}, cutoff);
+    if (!again) return again.error();
+    EXPECT_EQ(*again, 0);
+    return Status::OK();
+  }));
+  EXPECT_EQ(AuditLength(), audit_before + 1) << "a prune that deletes nothing is not audited";
+
+  // Once its last delivery is over, the old notice goes too.
+  int64_t last = 0;
+  for (const Delivery& d : All()) {
+    if (d.notice_id == old_pending && d.state == kPending) last = d.id;
+  }
+  ASSERT_NE(last, 0);
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    if (Status s = t.RecordDeliveryAttempt(last, kFailed, "gave up", 0); !s.ok()) return s;
+    auto n = t.PruneNotices({"server"}, cutoff);
+    if (!n) return n.error();
+    EXPECT_EQ(*n, 1);
+    return Status::OK();
+  }));
+  EXPECT_EQ(notices(), (std::vector<int64_t>{at_cutoff, recent}));
+}
+
+TEST_F(OutboxTest, PruneRollsBackWithItsTransaction) {
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
+  const std::vector<Delivery> all = All();
+  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+    for (const Delivery& d : all) {
+      if (Status s = t.RecordDeliveryAttempt(d.id, DeliveryState::kDelivered, "", 0); !s.ok()) {
+        return s;
+      }
+    }
+    return Status::OK();
+  }));
+  const int64_t audit_before = AuditLength();
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) -> Status {
+                  auto n = t.PruneNotices({"server"}, NowMs() + 1);
+                  if (!n) return n.error();
+                  EXPECT_EQ(*n, 1);
+                  return Status::Internal("a later step failed");
+                }),
+                kInternal);
+  EXPECT_EQ(All().size(), 3u);
+  EXPECT_EQ(AuditLength(), audit_before);
+}
+
 TEST_F(OutboxTest, OutboxSurvivesReopen) {
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
   vault_.reset();

@@ -108,6 +108,7 @@ class TxnImpl final : public WriteTxn {
                         const std::string& email) override;
   Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state, const std::string& error,
                                int64_t next_attempt_ms) override;
+  Result<int64_t> PruneNotices(const Actor& actor, int64_t created_before_ms) override;
   // Emergency access.
   Result<EmergencyGrant> GetEmergencyGrant(const std::string& id) override;
   Result<std::vector<EmergencyGrant>> ListEmergencyGrants() override;
@@ -120,8 +121,8 @@ class TxnImpl final : public WriteTxn {
                               const std::vector<SealedKey>& keys) override;
   Status ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
                               int64_t confirmations_required, int64_t access_window_s) override;
-  Status EndEmergencyGrant(const Actor& actor, const std::string& id,
-                           const std::string& status) override;
+  Status EndEmergencyGrant(const Actor& actor, const std::string& id, const std::string& status,
+                           const std::string& reason) override;
   Status CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& request) override;
   Status ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) override;
   Status TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) override;
@@ -902,17 +903,27 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
     st->Bind(1, c);
     if (Status s = st->Run(); !s.ok()) return s;
   }
+  // A confirmation counts toward the two-person rule only while its author
+  // is on the team; those of finished requests stay as history.
+  auto withdrawn = Strings(
+      "SELECT request_id FROM emergency_confirmations WHERE member_id = ? AND request_id IN "
+      "(SELECT id FROM emergency_requests WHERE state = 'waiting') ORDER BY request_id",
+      id);
+  if (!withdrawn) return withdrawn.error();
   for (const char* sql : {"DELETE FROM collection_access WHERE member_id = ?",
                           "DELETE FROM sealed_keys WHERE holder_kind = 'member' AND holder_id = ?",
-                          "DELETE FROM sessions WHERE member_id = ?"}) {
+                          "DELETE FROM sessions WHERE member_id = ?",
+                          "DELETE FROM emergency_confirmations WHERE member_id = ? AND request_id "
+                          "IN (SELECT id FROM emergency_requests WHERE state = 'waiting')"}) {
     BATON_PREPARE_S(st, sql);
     st->Bind(1, id);
     if (Status s = st->Run(); !s.ok()) return s;
   }
-  return Append(actor, "member.remove", "member:" + id,
-                {{"name", member->name},
-                 {"collections_to_rekey", collections},
-                 {"items_flagged", flagged}});
+  nlohmann::json details = {{"name", member->name},
+                            {"collections_to_rekey", collections},
+                            {"items_flagged", flagged}};
+  if (!withdrawn->empty()) details["confirmations_withdrawn"] = *withdrawn;
+  return Append(actor, "member.remove", "member:" + id, details);
 }
 
 Status TxnImpl::InsertSealedKey(const SealedKey& k) {
@@ -1436,6 +1447,28 @@ Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
   return st->Run();
 }
 
+Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before_ms) {
+  // A notice goes only with all of its deliveries over: one still pending
+  // may yet be delivered, however old it is.
+  constexpr const char* kPrunable =
+      "SELECT id FROM notices WHERE created_ms < ? AND NOT EXISTS (SELECT 1 FROM "
+      "notice_deliveries d WHERE d.notice_id = notices.id AND d.state = 'pending')";
+  for (const char* head : {"DELETE FROM notice_deliveries WHERE notice_id IN (",
+                           "DELETE FROM notices WHERE id IN ("}) {
+    BATON_PREPARE(st, std::string(head) + kPrunable + ")");
+    st->Bind(1, created_before_ms);
+    if (Status s = st->Run(); !s.ok()) return Fail(s.WithContext("prune notices"));
+  }
+  const int64_t pruned = db_.Changes();
+  if (pruned == 0) return pruned;
+  if (Status s = Append(actor, "notices.prune", "notices",
+                        {{"created_before_ms", created_before_ms}, {"notices", pruned}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return pruned;
+}
+
 // --- end of notice outbox ----------------------------------------------------
 
 // --- TxnImpl: emergency access (DESIGN.md §6) ----------------------------------
@@ -1667,7 +1700,7 @@ Status TxnImpl::ChangeEmergencyGrant(const Actor& actor, const std::string& id, 
 }
 
 Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
-                                  const std::string& status) {
+                                  const std::string& status, const std::string& reason) {
   if (status != "revoked" && status != "declined") {
     return Status::InvalidArgument("a grant ends revoked or declined");
   }
@@ -1689,7 +1722,7 @@ Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
   del->Bind(1, id);
   if (Status s = del->Run(); !s.ok()) return s;
   return Append(actor, status == "revoked" ? "emergency.grant.revoke" : "emergency.grant.decline",
-                "grant:" + id, {{"deputy", g->deputy_id}});
+                "grant:" + id, {{"deputy", g->deputy_id}, {"reason", reason}});
 }
 
 Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& r) {

@@ -43,6 +43,9 @@ struct Config {
   int notify_max_attempts = 8;              // then a delivery is given up
   std::chrono::seconds notify_retry_base{60};   // first retry; doubles each time...
   std::chrono::seconds notify_retry_max{3600};  // ...up to this
+  // Notices whose deliveries are all over are deleted this long after they
+  // were queued; one still pending is kept.
+  std::chrono::days notice_retention{30};
   // How long a released emergency grant stays open unless the grant says
   // otherwise (DESIGN.md §6).
   std::chrono::hours emergency_access_window{72};

@@ -273,7 +273,9 @@ class WriteTxn : public ReadTxn {
                                const std::string& role) = 0;
   // Marks the member removed, drops their access and sealed keys, flags every
   // item they could read for rotation and marks those collections for
-  // re-keying.
+  // re-keying. Their confirmations of waiting emergency requests are
+  // withdrawn (a removed member is nobody's second person). Their emergency
+  // grants are the caller's to end (batond revokes those naming them deputy).
   virtual Status RemoveMember(const Actor& actor, const std::string& id) = 0;
 
   // Creates a collection with its first sealed keys (creator, recovery).
@@ -337,6 +339,11 @@ class WriteTxn : public ReadTxn {
   // longer pending. The error is cut to 200 bytes.
   virtual Status RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
                                        const std::string& error, int64_t next_attempt_ms) = 0;
+  // Deletes the notices queued before `created_before_ms` whose deliveries
+  // are all over (delivered, failed or skipped), with their deliveries; a
+  // notice with a delivery still pending stays, however old. Returns how
+  // many notices went; audited as "notices.prune" only when some did.
+  virtual Result<int64_t> PruneNotices(const Actor& actor, int64_t created_before_ms) = 0;
   // --- Emergency access (DESIGN.md §6) ----------------------------------------
   // Who may do what is the caller's to check (deputy and grantor relations,
   // roles); these check what the data itself must satisfy.
@@ -352,9 +359,10 @@ class WriteTxn : public ReadTxn {
                                       int64_t confirmations_required,
                                       int64_t access_window_s) = 0;
   // Ends an active grant ("revoked" or "declined") and drops its escrowed
-  // keys. Its open request must be cancelled first (TransitionEmergencyRequest).
+  // keys; `reason` goes into the audit details. Its open request must be
+  // cancelled first (TransitionEmergencyRequest).
   virtual Status EndEmergencyGrant(const Actor& actor, const std::string& id,
-                                   const std::string& status) = 0;
+                                   const std::string& status, const std::string& reason) = 0;
   virtual Status CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& request) = 0;
   virtual Status ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) = 0;
   // Applies one transition. Releasing also flags every item in scope
