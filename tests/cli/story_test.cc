@@ -8,16 +8,10 @@
 //
 // The child uses the wall clock; the server's FakeEnv clock is set to it at
 // the start, so both agree on "now" to within the length of the test.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
-#include <iterator>
 
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
@@ -28,107 +22,9 @@ namespace {
 using nlohmann::json;
 using testing_util::CliResult;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-class StoryTest : public testing_util::CliFixture {
+class StoryTest : public testing_util::ProcessCliFixture {
  protected:
-  void SetUp() override {
-    CliFixture::SetUp();
-    if (HasFatalFailure()) return;
-    env_.SetTime(std::chrono::time_point_cast<vault::TimePoint::duration>(std::chrono::system_clock::now()));
-  }
-
-  // Runs `baton --passphrase-file F --profile PROFILE args...` as a child
-  // process with `stdin_text` on a pipe, expecting exit code `want`.
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    std::vector<std::string> argv_s = {BATON_PATH, "--passphrase-file", passphrase_file(),
-                                       "--profile", profile};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    // Only what baton needs: its home, and a runtime dir of its own so that
-    // no agent of the machine's user answers.
-    std::vector<std::string> env_s = {"BATON_HOME=" + home_.path(),
-                                      "XDG_RUNTIME_DIR=" + home_.File("run"), "LANG=C.UTF-8"};
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    const std::string out_path = home_.File("child.out"), err_path = home_.File("child.err");
-    int in[2];
-    CliResult r;
-    if (::pipe2(in, O_CLOEXEC) != 0) {
-      ADD_FAILURE() << "pipe failed";
-      return r;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    pid_t pid = -1;
-    const int spawned =
-        ::posix_spawn(&pid, BATON_PATH, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(in[0]);
-    if (spawned != 0) {
-      ::close(in[1]);
-      ADD_FAILURE() << "cannot start " << BATON_PATH;
-      return r;
-    }
-    // Small inputs: they fit the pipe, so this does not wait for the child.
-    for (size_t done = 0; done < stdin_text.size();) {
-      const ssize_t n = ::write(in[1], stdin_text.data() + done, stdin_text.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    ::close(in[1]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(out_path);
-    r.err = ReadAll(err_path);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
-  // The owner invites someone with the CLI; they join with the code.
-  void InviteAndJoin(const std::string& role, const std::string& name,
-                     const std::string& profile) {
-    CliResult inv = As("owner", {"--json", "member", "invite", role, name});
-    ASSERT_EQ(inv.code, 0);
-    const std::string code = json::parse(inv.out).at("code");
-    ASSERT_FALSE(code.empty());
-    CliResult joined = As(profile, {"join", url(), code});
-    ASSERT_EQ(joined.code, 0);
-  }
-
-  // The TOTP codes a child may have printed while the wall clock moved
-  // from `before` to now.
-  static std::vector<std::string> CodesSince(const vault::totp::TotpParams& params,
-                                             std::chrono::system_clock::time_point before) {
-    std::vector<std::string> out;
-    for (auto t : {before, std::chrono::system_clock::now()}) {
-      auto code = vault::totp::TotpCode(params, std::chrono::time_point_cast<vault::TimePoint::duration>(t));
-      if (code) out.push_back(*code);
-    }
-    return out;
-  }
-
-  static bool StartsWithOneOf(const std::string& text, const std::vector<std::string>& codes) {
-    for (const auto& c : codes) {
-      if (!c.empty() && text.rfind(c, 0) == 0) return true;
-    }
-    return false;
-  }
+  StoryTest() : ProcessCliFixture(BATON_PATH) {}
 };
 
 TEST_F(StoryTest, TeamSharesTheFacebookLoginAndTheAuditLogShowsIt) {

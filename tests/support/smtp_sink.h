@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,35 @@ class SmtpSink {
   }
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
+
+  // The Subject header of `m` with its RFC 2047 (UTF-8, base64) words
+  // decoded, and its base64 body decoded: what a mail reader shows.
+  static std::string Subject(const Message& m) {
+    const size_t end = m.data.find("\r\n\r\n");
+    const std::string headers = m.data.substr(0, end == std::string::npos ? 0 : end + 2);
+    std::smatch found;
+    if (!std::regex_search(headers, found,
+                           std::regex("(^|\r\n)Subject: ([^\r]*(\r\n [^\r]*)*)\r\n"))) {
+      return "";
+    }
+    const std::string raw = found[2].str();
+    const std::regex word("=\\?UTF-8\\?B\\?([A-Za-z0-9+/=]+)\\?=");
+    if (!std::regex_search(raw, word)) return raw;
+    std::string out;
+    for (auto it = std::sregex_iterator(raw.begin(), raw.end(), word);
+         it != std::sregex_iterator(); ++it) {
+      out += DecodeBase64((*it)[1].str());
+    }
+    return out;
+  }
+  static std::string Body(const Message& m) {
+    const size_t end = m.data.find("\r\n\r\n");
+    if (end == std::string::npos) return "";
+    std::string b64 = m.data.substr(end + 4);
+    std::erase(b64, '\r');
+    std::erase(b64, '\n');
+    return DecodeBase64(b64);
+  }
 
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
