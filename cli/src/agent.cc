@@ -362,7 +362,8 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   // by asking it to sign a login challenge.
   if (op == "session_get" || op == "session_put" || op == "session_drop") {
     const auto server = j.find("server");
-    if (server == j.end() || !server->is_string() || server->get_ref<const std::string&>().empty()) {
+    if (server == j.end() || !server->is_string() ||
+        server->get_ref<const std::string&>().empty()) {
       return ErrorLine("missing server");
     }
     const std::string& for_server = server->get_ref<const std::string&>();

@@ -260,9 +260,14 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
     }
   }
   const int64_t missing = std::max<int64_t>(0, facts->confirmations_required - facts->confirmations);
+  // Two reminders due at once (the timer did not run for a day) make one
+  // notice, about the nearer one.
+  const bool last_hour = std::find(reminders.begin(), reminders.end(), em::Reminder::k1Hour) !=
+                         reminders.end();
+  const std::string lead = last_hour ? "Reminder, 1 hour left: " : "Reminder, 24 hours left: ";
   return Notify(t, *g, r, "emergency.reminder",
                 [&](const std::string& deputy, const std::string& scope) {
-                  return "Reminder: Deputy " + deputy + "'s emergency access to " + scope +
+                  return lead + "Deputy " + deputy + "'s emergency access to " + scope +
                          " opens on " + Utc(r.release_ms) +
                          (missing > 0 ? " once " + std::to_string(missing) +
                                             " more deputies confirm"

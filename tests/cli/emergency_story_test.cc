@@ -242,13 +242,15 @@ TEST_F(EmergencyStoryTest, OwnerAwayDeputyReadsThePageAfterTheWaitAndEveryoneIsT
 
   // A day before and an hour before, a reminder: once each, however often
   // the timer runs.
-  const std::string reminder = "Reminder: Deputy Jaan's emergency access to " + kCollection +
+  const std::string reminder = "Deputy Jaan's emergency access to " + kCollection +
                                " opens on " + opens + " unless an admin rejects it";
   ASSERT_NO_FATAL_FAILURE(Pass(hours(24)));
-  ASSERT_NO_FATAL_FAILURE(ExpectNotice(1, "emergency.reminder", reminder));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectNotice(1, "emergency.reminder", "Reminder, 24 hours left: " + reminder));
   ASSERT_OK(server_->Tick());
   ASSERT_NO_FATAL_FAILURE(Pass(hours(23)));
-  ASSERT_NO_FATAL_FAILURE(ExpectNotice(2, "emergency.reminder", reminder));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectNotice(2, "emergency.reminder", "Reminder, 1 hour left: " + reminder));
   ASSERT_OK(server_->Tick());
   EXPECT_EQ(hook_.requests(), 3u);
   EXPECT_EQ(smtp_.messages().size(), 6u);
