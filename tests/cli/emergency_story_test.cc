@@ -117,17 +117,6 @@ class EmergencyStoryTest : public testing_util::ProcessCliFixture {
     return id;
   }
 
-  std::vector<Delivery> Deliveries() {
-    std::vector<Delivery> out;
-    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
-      auto d = t.ListDeliveries(0);
-      if (!d) return d.error();
-      out = std::move(*d);
-      return Status::OK();
-    }));
-    return out;
-  }
-
   // The `n`th webhook notice (from 0) is of `kind` and says exactly `text`;
   // its mails, the two newest, went to the grantor and the other admin, once
   // each, and to nobody else (not the deputy nor the auditor).

@@ -220,17 +220,6 @@ class EmergencyTest : public ServerFixture {
     return found;
   }
 
-  std::vector<vault::Delivery> Deliveries() {
-    std::vector<vault::Delivery> out;
-    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
-      auto d = t.ListDeliveries(0);
-      if (!d) return d.error();
-      out = std::move(*d);
-      return Status::OK();
-    }));
-    return out;
-  }
-
   // The audit events with this action from seq `from`, in order.
   std::vector<vault::audit::Event> Events(const std::string& action, int64_t from = 1) {
     std::vector<vault::audit::Event> out;

@@ -47,17 +47,6 @@ class NotificationsTest : public ServerFixture {
             std::move(to)};
   }
 
-  std::vector<Delivery> Deliveries() {
-    std::vector<Delivery> out;
-    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
-      auto d = t.ListDeliveries(0);
-      if (!d) return d.error();
-      out = std::move(*d);
-      return Status::OK();
-    }));
-    return out;
-  }
-
   std::string Metrics() { return Call("GET", "/metrics").raw; }
 
   static std::string Counter(const std::string& channel, const std::string& outcome) {

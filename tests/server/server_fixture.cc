@@ -171,4 +171,15 @@ int64_t ServerFixture::AuditLength() {
   return n;
 }
 
+std::vector<vault::Delivery> ServerFixture::Deliveries() {
+  std::vector<vault::Delivery> out;
+  EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {
+    auto d = t.ListDeliveries(0);
+    if (!d) return d.error();
+    out = std::move(*d);
+    return vault::Status::OK();
+  }));
+  return out;
+}
+
 }  // namespace testing_util

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fake_env.h"
 #include "server/server.h"
@@ -73,6 +74,8 @@ class ServerFixture : public ::testing::Test {
                    const std::string& password, std::string* item_id = nullptr);
 
   int64_t AuditLength();
+  // Every notice delivery in the outbox, in id order.
+  std::vector<vault::Delivery> Deliveries();
 
   FakeEnv env_;
   TempDir dir_;
