@@ -42,7 +42,7 @@ ApiClient::ApiClient(const ServerAddress& address, const std::string& fingerprin
   pin_.expected = fingerprint;
   // The pin replaces CA verification; the host name is still checked
   // against the certificate's names.
-  vault::InstallTlsPin(http_->ssl_context(), &pin_);
+  InstallTlsPin(http_->ssl_context(), &pin_);
   // The pin replaces the chain check (InstallTlsPin), so no CA is ever
   // looked up. Left to itself the library would parse the system's whole CA
   // bundle (~140 certificates, a third of a command's CPU time) on the first

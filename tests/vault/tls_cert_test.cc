@@ -344,7 +344,7 @@ std::string RunCommand(const std::string& command) {
 
 TEST_F(TlsCertTest, OpenSslCommandLineAgrees) {
   const std::optional<std::string> tool = FindOpenSslTool();
-  if (!tool) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  ASSERT_TRUE(tool.has_value()) << "the openssl command-line tool is missing (scripts/setup installs it)";
   ASSERT_OK_AND_ASSIGN(TlsMaterial tls,
                        GenerateSelfSignedTls(env_, now_, {"vault.example.com", "192.0.2.7"}));
   testing_util::TempDir dir;

@@ -11,7 +11,6 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -348,34 +347,6 @@ Result<std::string> CertificateFingerprint(std::string_view cert_pem) {
   ERR_clear_error();
   if (second) return Fail(Status::InvalidArgument("more than one certificate in the PEM text"));
   return FingerprintOf(cert.get());
-}
-
-namespace {
-
-int VerifyPinned(X509_STORE_CTX* ctx, void* arg) {
-  auto* pin = static_cast<TlsPin*>(arg);
-  X509* leaf = X509_STORE_CTX_get0_cert(ctx);
-  auto fingerprint = leaf != nullptr ? FingerprintOf(leaf)
-                                     : Result<std::string>(Fail(Status::Internal("no certificate")));
-  if (!fingerprint) {
-    X509_STORE_CTX_set_error(ctx, X509_V_ERR_UNSPECIFIED);
-    return 0;
-  }
-  pin->seen_fingerprint = *fingerprint;
-  if (auto pem = CertificatePem(leaf)) pin->seen_cert_pem = std::move(*pem);
-  if (!pin->expected.empty() && pin->expected != *fingerprint) {
-    pin->mismatch = true;
-    X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
-    return 0;
-  }
-  X509_STORE_CTX_set_error(ctx, X509_V_OK);
-  return 1;
-}
-
-}  // namespace
-
-void InstallTlsPin(ssl_ctx_st* ssl_ctx, TlsPin* pin) {
-  SSL_CTX_set_cert_verify_callback(ssl_ctx, VerifyPinned, pin);
 }
 
 }  // namespace vault

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "vault/status.h"
-#include "vault/tls_cert.h"
+#include "cli/tls_pin.h"
 
 namespace httplib {
 class SSLClient;
@@ -56,7 +56,7 @@ class ApiClient {
 
  private:
   ServerAddress address_;
-  vault::TlsPin pin_;
+  TlsPin pin_;
   std::unique_ptr<httplib::SSLClient> http_;
   std::string token_;
   std::string last_error_code_;

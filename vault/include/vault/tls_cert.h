@@ -1,8 +1,8 @@
 // The server's TLS key and self-signed certificate (DESIGN.md §3, §5).
 //
 // Clients pin the certificate on first use (trust on first use) by its
-// SHA-256 fingerprint, compared out of band; there is no CA. Built with
-// OpenSSL 3:
+// SHA-256 fingerprint, compared out of band; there is no CA (the pin itself
+// is the client's: cli's tls_pin.h). Built with OpenSSL 3's libcrypto:
 //   key          ECDSA P-256, written as unencrypted PKCS#8 PEM
 //   certificate  X.509 v3, random positive 128-bit serial, signed with
 //                ecdsa-with-SHA256, subject = issuer = CN "baton server",
@@ -23,8 +23,6 @@
 #include "vault/env.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
-
-struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace vault {
 
@@ -54,21 +52,6 @@ Result<TlsMaterial> GenerateSelfSignedTls(Env& env, TimePoint now,
 // for clients pinning it. InvalidArgument if there is no certificate or more
 // than one.
 Result<std::string> CertificateFingerprint(std::string_view cert_pem);
-
-// Certificate pinning for clients: trust on first use, then only the pinned
-// certificate. Filled in during each TLS handshake.
-struct TlsPin {
-  std::string expected;          // fingerprint to require; empty: first use, accept and record
-  std::string seen_fingerprint;  // the server's leaf certificate, as offered
-  std::string seen_cert_pem;
-  bool mismatch = false;         // the server offered another certificate than `expected`
-};
-
-// Makes every handshake on `ssl_ctx` (an OpenSSL SSL_CTX*) check the
-// server's leaf certificate against `pin` instead of a CA chain: the
-// handshake fails (X509_V_ERR_CERT_REJECTED) when `pin.expected` is set and
-// differs. `pin` must outlive the context.
-void InstallTlsPin(ssl_ctx_st* ssl_ctx, TlsPin* pin);
 
 }  // namespace vault
 
