@@ -16,6 +16,7 @@
 #include "vault/crypto.h"
 #include "vault/hardening.h"
 #include "vault/server_keys.h"
+#include "vault/secret_input.h"
 #include "vault/tls_cert.h"
 #include "vault/vault.h"
 
@@ -37,27 +38,6 @@ constexpr char kConfigFile[] = "batond.conf";
 int Die(const Status& s) {
   std::cerr << "batond: " << s.ToString() << "\n";
   return 1;
-}
-
-// A passphrase from a file ("-" for standard input), without its trailing
-// newline, in locked memory.
-Result<SecureBuffer> ReadPassphrase(vault::Env& env, const std::string& path) {
-  std::vector<uint8_t> raw;
-  if (path == "-") {
-    std::string line;
-    std::getline(std::cin, line);
-    raw.assign(line.begin(), line.end());
-    std::fill(line.begin(), line.end(), '\0');
-  } else {
-    auto bytes = env.ReadFile(path);
-    if (!bytes) return vault::Fail(bytes.error());
-    raw = std::move(*bytes);
-  }
-  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.pop_back();
-  SecureBuffer out = SecureBuffer::CopyOf(raw);
-  std::fill(raw.begin(), raw.end(), 0);
-  if (out.empty()) return vault::Fail(Status::InvalidArgument("the passphrase is empty"));
-  return out;
 }
 
 std::map<std::string, std::string> Environment() {
@@ -113,7 +93,7 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
       return vault::Fail(Status::FailedPrecondition(
           "the server key file is sealed: pass --passphrase-file FILE (or - for stdin)"));
     }
-    auto p = ReadPassphrase(env, passphrase_file);
+    auto p = vault::ReadSecretFile(env, std::cin, passphrase_file);
     if (!p) return vault::Fail(p.error());
     passphrase = std::move(*p);
   }
@@ -167,7 +147,7 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
   std::optional<SecureBuffer> passphrase;
   std::optional<vault::ServerKeyPassphrase> seal;
   if (!o.passphrase_file.empty()) {
-    auto p = ReadPassphrase(env, o.passphrase_file);
+    auto p = vault::ReadSecretFile(env, std::cin, o.passphrase_file);
     if (!p) return vault::Fail(p.error());
     passphrase = std::move(*p);
     std::cerr << "Calibrating the passphrase KDF (about 1 s)...\n";

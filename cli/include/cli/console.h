@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "vault/env.h"
+#include "vault/secret_input.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
@@ -25,10 +26,8 @@ struct Console {
 // off; fails with FailedPrecondition when there is no terminal.
 Console StandardConsole();
 
-// Reads a secret from a file, or "-" for standard input: one line, without
-// its line ending, into locked memory. Empty is InvalidArgument.
-vault::Result<vault::SecureBuffer> ReadSecretFile(vault::Env& env, std::istream& in,
-                                                  const std::string& path);
+// A secret from a file, or "-" for standard input (vault/secret_input.h).
+using vault::ReadSecretFile;
 
 }  // namespace cli
 
