@@ -5,6 +5,9 @@
 #include <initializer_list>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
+
+#include <CLI/CLI.hpp>
 
 #include "notifier.h"
 
@@ -14,18 +17,18 @@ namespace {
 using vault::Status;
 
 template <typename T>
-Status ParseNumber(const std::string& key, const std::string& value, T min, T max, T& out) {
+Status ParseNumber(std::string_view key, const std::string& value, T min, T max, T& out) {
   T v{};
   auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || ptr != value.data() + value.size() || v < min || v > max) {
-    return Status::InvalidArgument(key + " must be a whole number from " + std::to_string(min) +
+    return Status::InvalidArgument(std::string(key) + " must be a whole number from " + std::to_string(min) +
                                    " to " + std::to_string(max));
   }
   out = v;
   return Status::OK();
 }
 
-Status ParseSeconds(const std::string& key, const std::string& value, int64_t max,
+Status ParseSeconds(std::string_view key, const std::string& value, int64_t max,
                     std::chrono::seconds& out) {
   int64_t v = 0;
   if (Status s = ParseNumber<int64_t>(key, value, 1, max, v); !s.ok()) return s;
@@ -33,13 +36,13 @@ Status ParseSeconds(const std::string& key, const std::string& value, int64_t ma
   return Status::OK();
 }
 
-Status ParseBool(const std::string& key, const std::string& value, bool& out) {
+Status ParseBool(std::string_view key, const std::string& value, bool& out) {
   if (value == "true" || value == "1" || value == "yes") {
     out = true;
   } else if (value == "false" || value == "0" || value == "no") {
     out = false;
   } else {
-    return Status::InvalidArgument(key + " must be true or false");
+    return Status::InvalidArgument(std::string(key) + " must be true or false");
   }
   return Status::OK();
 }
@@ -51,24 +54,9 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-constexpr int64_t kDay = 86400;
-
-constexpr std::string_view kKeys[] = {
-    "data_dir",        "listen_host",          "port",
-    "max_body_bytes",  "read_timeout_s",       "write_timeout_s",
-    "keep_alive_timeout_s", "keep_alive_max_requests", "min_threads",
-    "max_threads",     "session_ttl_s",        "challenge_ttl_s",
-    "invite_ttl_s",    "max_failed_logins",    "failed_login_window_s",
-    "log_requests",
-    "webhook_url",     "smtp_url",             "smtp_from",
-    "smtp_user",       "smtp_password_file",   "smtp_require_starttls",
-    "notify_timeout_s", "notify_max_attempts", "notify_retry_base_s",
-    "notify_retry_max_s", "emergency_access_window_h", "notice_retention_days",
-};
-
 // A URL of one of `schemes` with a host and nothing that could split a
 // header or a command line; "" (the channel is off) is fine too.
-Status CheckUrl(const std::string& key, const std::string& value,
+Status CheckUrl(std::string_view key, const std::string& value,
                 std::initializer_list<std::string_view> schemes) {
   if (value.empty()) return Status::OK();
   bool scheme_ok = false;
@@ -83,96 +71,161 @@ Status CheckUrl(const std::string& key, const std::string& value,
   if (!scheme_ok || !clean || value.size() > 2048) {
     std::string names;
     for (std::string_view scheme : schemes) names += (names.empty() ? "" : " or ") + std::string(scheme);
-    return Status::InvalidArgument(key + " must be a " + names + " URL");
+    return Status::InvalidArgument(std::string(key) + " must be a " + names + " URL");
   }
   return Status::OK();
 }
 
-bool IsKey(std::string_view key) {
-  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+constexpr int64_t kDay = 86400;
+
+// Field setters by kind, so that each setting below is one line.
+template <auto kField, auto kMin, auto kMax>
+Status Number(std::string_view key, const std::string& value, Config& c) {
+  using T = std::remove_reference_t<decltype(c.*kField)>;
+  return ParseNumber<T>(key, value, kMin, kMax, c.*kField);
+}
+
+template <auto kField, int64_t kMax>
+Status Seconds(std::string_view key, const std::string& value, Config& c) {
+  return ParseSeconds(key, value, kMax, c.*kField);
+}
+
+template <auto kField>
+Status Bool(std::string_view key, const std::string& value, Config& c) {
+  return ParseBool(key, value, c.*kField);
+}
+
+template <auto kField>
+Status NonEmpty(std::string_view key, const std::string& value, Config& c) {
+  if (value.empty()) return Status::InvalidArgument(std::string(key) + " must not be empty");
+  c.*kField = value;
+  return Status::OK();
+}
+
+template <auto kField>
+Status Any(std::string_view, const std::string& value, Config& c) {
+  c.*kField = value;
+  return Status::OK();
+}
+
+Status WebhookUrl(std::string_view key, const std::string& value, Config& c) {
+  if (Status s = CheckUrl(key, value, {"http://", "https://"}); !s.ok()) return s;
+  c.webhook_url = value;
+  return Status::OK();
+}
+
+Status SmtpUrl(std::string_view key, const std::string& value, Config& c) {
+  if (Status s = CheckUrl(key, value, {"smtp://", "smtps://"}); !s.ok()) return s;
+  c.smtp_url = value;
+  return Status::OK();
+}
+
+Status SmtpFrom(std::string_view, const std::string& value, Config& c) {
+  if (!value.empty() && !IsPlausibleEmail(value)) {
+    return Status::InvalidArgument("smtp_from must be an e-mail address (name@example.org)");
+  }
+  c.smtp_from = value;
+  return Status::OK();
+}
+
+Status SmtpUser(std::string_view, const std::string& value, Config& c) {
+  if (value.size() > 256 || std::any_of(value.begin(), value.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      })) {
+    return Status::InvalidArgument("smtp_user must be at most 256 printable bytes");
+  }
+  c.smtp_user = value;
+  return Status::OK();
+}
+
+Status NoticeRetention(std::string_view key, const std::string& value, Config& c) {
+  int64_t d = 0;
+  if (Status s = ParseNumber<int64_t>(key, value, 1, 3650, d); !s.ok()) return s;
+  c.notice_retention = std::chrono::days(d);
+  return Status::OK();
+}
+
+Status EmergencyWindow(std::string_view key, const std::string& value, Config& c) {
+  int64_t h = 0;
+  if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;
+  c.emergency_access_window = std::chrono::hours(h);
+  return Status::OK();
+}
+
+// Every setting, once: the config file's keys, the BATON_* variables and
+// batond serve's flags all come from this table.
+struct Setting {
+  std::string_view key;
+  std::string_view flags;  // CLI11 names: "--key-with-dashes" and any short alias
+  std::string_view help;
+  Status (*apply)(std::string_view key, const std::string& value, Config& c);
+};
+
+constexpr Setting kSettings[] = {
+    {"data_dir", "--data,--data-dir", "Data dir (default ./var/baton)", NonEmpty<&Config::data_dir>},
+    {"listen_host", "--listen,--listen-host", "Address to bind (default 127.0.0.1)",
+     NonEmpty<&Config::listen_host>},
+    {"port", "--port", "Port (default 8443; 0 lets the OS pick)", Number<&Config::port, 0, 65535>},
+    {"max_body_bytes", "--max-body-bytes", "Largest request body",
+     Number<&Config::max_body_bytes, size_t{1024}, size_t{64} << 20>},
+    {"read_timeout_s", "--read-timeout-s", "Seconds to read a request (default 5)", Seconds<&Config::read_timeout, 300>},
+    {"write_timeout_s", "--write-timeout-s", "Seconds to write an answer (default 5)", Seconds<&Config::write_timeout, 300>},
+    {"keep_alive_timeout_s", "--keep-alive-timeout-s", "Idle seconds before a connection closes (default 5)",
+     Seconds<&Config::keep_alive_timeout, 300>},
+    {"keep_alive_max_requests", "--keep-alive-max-requests", "Requests per connection (default 1000)",
+     Number<&Config::keep_alive_max_requests, size_t{1}, size_t{1'000'000}>},
+    {"min_threads", "--min-threads", "Worker threads kept (default 8)", Number<&Config::min_threads, size_t{1}, size_t{256}>},
+    {"max_threads", "--max-threads", "Worker threads at most (default 1024)", Number<&Config::max_threads, size_t{1}, size_t{16384}>},
+    {"session_ttl_s", "--session-ttl-s", "Session lifetime in seconds (default 43200)", Seconds<&Config::session_ttl, 30 * kDay>},
+    {"challenge_ttl_s", "--challenge-ttl-s", "Login challenge lifetime in seconds (default 60)", Seconds<&Config::challenge_ttl, 3600>},
+    {"invite_ttl_s", "--invite-ttl-s", "Invite lifetime in seconds (default 604800)", Seconds<&Config::invite_ttl, 90 * kDay>},
+    {"max_failed_logins", "--max-failed-logins", "Failed logins allowed per window (default 5)", Number<&Config::max_failed_logins, 1, 1000>},
+    {"failed_login_window_s", "--failed-login-window-s", "Failed-login window in seconds (default 900)",
+     Seconds<&Config::failed_login_window, kDay>},
+    {"log_requests", "--log-requests", "true or false", Bool<&Config::log_requests>},
+    {"webhook_url", "--webhook-url", "http(s) URL for notices", WebhookUrl},
+    {"smtp_url", "--smtp-url", "smtp:// or smtps:// URL for notice e-mails", SmtpUrl},
+    {"smtp_from", "--smtp-from", "From: address of notice e-mails", SmtpFrom},
+    {"smtp_user", "--smtp-user", "SMTP user name", SmtpUser},
+    {"smtp_password_file", "--smtp-password-file", "0600 file holding the SMTP password",
+     Any<&Config::smtp_password_file>},
+    {"smtp_require_starttls", "--smtp-require-starttls", "true or false",
+     Bool<&Config::smtp_require_starttls>},
+    {"notify_timeout_s", "--notify-timeout-s", "Seconds per notice delivery attempt (default 10)", Seconds<&Config::notify_timeout, 120>},
+    {"notify_max_attempts", "--notify-max-attempts", "Delivery attempts before giving up (default 8)",
+     Number<&Config::notify_max_attempts, 1, 100>},
+    {"notify_retry_base_s", "--notify-retry-base-s", "First retry after seconds, doubling (default 60)",
+     Seconds<&Config::notify_retry_base, kDay>},
+    {"notify_retry_max_s", "--notify-retry-max-s", "Longest retry delay in seconds (default 3600)",
+     Seconds<&Config::notify_retry_max, 7 * kDay>},
+    {"emergency_access_window_h", "--emergency-access-window-h", "Hours a released grant stays open (default 72)", EmergencyWindow},
+    {"notice_retention_days", "--notice-retention-days", "Days finished notices are kept (default 30)", NoticeRetention},
+};
+
+const Setting* FindSetting(std::string_view key) {
+  for (const Setting& s : kSettings) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
 Status ApplySetting(const std::string& key, const std::string& value, Config& c) {
-  if (key == "data_dir") {
-    if (value.empty()) return Status::InvalidArgument("data_dir must not be empty");
-    c.data_dir = value;
-    return Status::OK();
+  const Setting* setting = FindSetting(key);
+  if (setting == nullptr) return Status::InvalidArgument("unknown setting " + key);
+  return setting->apply(setting->key, value, c);
+}
+
+void AddSettingFlags(CLI::App& command, std::map<std::string, std::string>& values) {
+  for (const Setting& s : kSettings) {
+    const std::string key(s.key);
+    command
+        .add_option_function<std::string>(
+            std::string(s.flags), [&values, key](const std::string& v) { values[key] = v; },
+            std::string(s.help))
+        ->type_name("VALUE");
   }
-  if (key == "listen_host") {
-    if (value.empty()) return Status::InvalidArgument("listen_host must not be empty");
-    c.listen_host = value;
-    return Status::OK();
-  }
-  if (key == "port") return ParseNumber(key, value, 0, 65535, c.port);
-  if (key == "max_body_bytes") {
-    return ParseNumber<size_t>(key, value, 1024, size_t{64} << 20, c.max_body_bytes);
-  }
-  if (key == "read_timeout_s") return ParseSeconds(key, value, 300, c.read_timeout);
-  if (key == "write_timeout_s") return ParseSeconds(key, value, 300, c.write_timeout);
-  if (key == "keep_alive_timeout_s") return ParseSeconds(key, value, 300, c.keep_alive_timeout);
-  if (key == "keep_alive_max_requests") {
-    return ParseNumber<size_t>(key, value, 1, 1'000'000, c.keep_alive_max_requests);
-  }
-  if (key == "min_threads") return ParseNumber<size_t>(key, value, 1, 256, c.min_threads);
-  if (key == "max_threads") return ParseNumber<size_t>(key, value, 1, 16384, c.max_threads);
-  if (key == "session_ttl_s") return ParseSeconds(key, value, 30 * kDay, c.session_ttl);
-  if (key == "challenge_ttl_s") return ParseSeconds(key, value, 3600, c.challenge_ttl);
-  if (key == "invite_ttl_s") return ParseSeconds(key, value, 90 * kDay, c.invite_ttl);
-  if (key == "max_failed_logins") return ParseNumber(key, value, 1, 1000, c.max_failed_logins);
-  if (key == "failed_login_window_s") {
-    return ParseSeconds(key, value, kDay, c.failed_login_window);
-  }
-  if (key == "log_requests") return ParseBool(key, value, c.log_requests);
-  if (key == "webhook_url") {
-    if (Status s = CheckUrl(key, value, {"http://", "https://"}); !s.ok()) return s;
-    c.webhook_url = value;
-    return Status::OK();
-  }
-  if (key == "smtp_url") {
-    if (Status s = CheckUrl(key, value, {"smtp://", "smtps://"}); !s.ok()) return s;
-    c.smtp_url = value;
-    return Status::OK();
-  }
-  if (key == "smtp_from") {
-    if (!value.empty() && !IsPlausibleEmail(value)) {
-      return Status::InvalidArgument("smtp_from must be an e-mail address (name@example.org)");
-    }
-    c.smtp_from = value;
-    return Status::OK();
-  }
-  if (key == "smtp_user") {
-    if (value.size() > 256 || std::any_of(value.begin(), value.end(), [](char ch) {
-          return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-        })) {
-      return Status::InvalidArgument("smtp_user must be at most 256 printable bytes");
-    }
-    c.smtp_user = value;
-    return Status::OK();
-  }
-  if (key == "smtp_password_file") {
-    c.smtp_password_file = value;
-    return Status::OK();
-  }
-  if (key == "smtp_require_starttls") return ParseBool(key, value, c.smtp_require_starttls);
-  if (key == "notify_timeout_s") return ParseSeconds(key, value, 120, c.notify_timeout);
-  if (key == "notify_max_attempts") return ParseNumber(key, value, 1, 100, c.notify_max_attempts);
-  if (key == "notify_retry_base_s") return ParseSeconds(key, value, kDay, c.notify_retry_base);
-  if (key == "notify_retry_max_s") return ParseSeconds(key, value, 7 * kDay, c.notify_retry_max);
-  if (key == "notice_retention_days") {
-    int64_t d = 0;
-    if (Status s = ParseNumber<int64_t>(key, value, 1, 3650, d); !s.ok()) return s;
-    c.notice_retention = std::chrono::days(d);
-    return Status::OK();
-  }
-  if (key == "emergency_access_window_h") {
-    int64_t h = 0;
-    if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;
-    c.emergency_access_window = std::chrono::hours(h);
-    return Status::OK();
-  }
-  return Status::InvalidArgument("unknown setting " + key);
 }
 
 Status ApplyConfigText(const std::string& text, Config& config) {
@@ -202,7 +255,7 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& environ, Confi
     std::string key = name.substr(kPrefix.size());
     for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     // Other BATON_* variables (e.g. the client's) are not ours to reject.
-    if (!IsKey(key)) continue;
+    if (FindSetting(key) == nullptr) continue;
     if (Status s = ApplySetting(key, value, config); !s.ok()) return s.WithContext(name);
   }
   return Status::OK();

@@ -337,15 +337,12 @@ int Main(int argc, char** argv) {
 
   Config config;
   ServeOptions serve;
-  std::string data_dir, listen, port;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--data", data_dir, "Data dir (default ./var/baton; BATON_DATA_DIR)");
   serve_cmd->add_option("--config", serve.config_file,
                         "Config file (default DATA/batond.conf if present)");
-  serve_cmd->add_option("--listen", listen, "Address to bind (default 127.0.0.1)");
-  serve_cmd->add_option("--port", port, "Port (default 8443; 0 lets the OS pick)");
   serve_cmd->add_option("--passphrase-file", serve.passphrase_file,
                         "Passphrase of a sealed server key file (- for stdin)");
+  AddSettingFlags(*serve_cmd, serve.flags);
 
   std::string invite_dir = "./var/baton", invite_passphrase, invite_name = "owner";
   auto* invite_cmd = app.add_subcommand(
@@ -358,9 +355,6 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*init_cmd) return RunInit(env, init);
   if (*invite_cmd) return RunInviteOwner(env, invite_dir, invite_passphrase, invite_name);
-  if (!data_dir.empty()) serve.flags["data_dir"] = data_dir;
-  if (!listen.empty()) serve.flags["listen_host"] = listen;
-  if (!port.empty()) serve.flags["port"] = port;
   return RunServe(env, config, serve);
 }
 

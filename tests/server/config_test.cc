@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <CLI/CLI.hpp>
+
 #include <map>
 #include <string>
 
@@ -345,6 +347,46 @@ TEST(ConfigTest, EnvironmentOverridesTheFile) {
   // A flag (ApplySetting) comes last and wins over both.
   ASSERT_OK(ApplySetting("port", "3000", c));
   EXPECT_EQ(c.port, 3000);
+}
+
+
+
+// batond serve's flags come from the same table as the file's keys.
+TEST(ConfigFlagsTest, EverySettingIsAFlagThatRecordsItsKey) {
+  CLI::App app;
+  std::map<std::string, std::string> values;
+  server::AddSettingFlags(app, values);
+  std::vector<std::string> args = {"batond",           "--data",        "/srv/b",
+                                   "--listen-host",    "::1",           "--port",
+                                   "9443",             "--read-timeout-s", "7",
+                                   "--notice-retention-days", "9",      "--smtp-require-starttls",
+                                   "false"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"data_dir", "/srv/b"},
+                                                         {"listen_host", "::1"},
+                                                         {"port", "9443"},
+                                                         {"read_timeout_s", "7"},
+                                                         {"notice_retention_days", "9"},
+                                                         {"smtp_require_starttls", "false"}}));
+  Config c;
+  for (const auto& [k, v] : values) ASSERT_OK(ApplySetting(k, v, c)) << k;
+  EXPECT_EQ(c.port, 9443);
+  EXPECT_EQ(c.listen_host, "::1");
+  EXPECT_EQ(c.notice_retention, std::chrono::days(9));
+  EXPECT_FALSE(c.smtp_require_starttls);
+}
+
+TEST(ConfigFlagsTest, AnUnknownFlagIsRefused) {
+  CLI::App app;
+  std::map<std::string, std::string> values;
+  server::AddSettingFlags(app, values);
+  std::vector<std::string> args = {"batond", "--prot", "1"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  EXPECT_THROW(app.parse(static_cast<int>(argv.size()), argv.data()), CLI::ParseError);
+  EXPECT_TRUE(values.empty());
 }
 
 }  // namespace

@@ -10,6 +10,10 @@
 
 #include "vault/status.h"
 
+namespace CLI {
+class App;
+}
+
 namespace server {
 
 struct Config {
@@ -61,6 +65,11 @@ vault::Status ApplyEnvironment(const std::map<std::string, std::string>& environ
                                Config& config);
 // Applies one setting by its config-file key.
 vault::Status ApplySetting(const std::string& key, const std::string& value, Config& config);
+// Adds a flag for every setting to `command` (--port, --read-timeout-s, ...;
+// --data and --listen for data_dir and listen_host): each value given is
+// recorded in `values` under the setting's key, for ApplySetting after the
+// config file and the environment. Settings are listed once, in config.cc.
+void AddSettingFlags(CLI::App& command, std::map<std::string, std::string>& values);
 
 }  // namespace server
 
