@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "notifier.h"
+#include "vault/url.h"
 
 namespace server {
 namespace {
@@ -54,26 +55,12 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// A URL of one of `schemes` with a host and nothing that could split a
-// header or a command line; "" (the channel is off) is fine too.
+// A URL of one of `schemes`, or "" (the channel is off).
 Status CheckUrl(std::string_view key, const std::string& value,
                 std::initializer_list<std::string_view> schemes) {
   if (value.empty()) return Status::OK();
-  bool scheme_ok = false;
-  for (std::string_view scheme : schemes) {
-    if (value.starts_with(scheme) && value.size() > scheme.size() && value[scheme.size()] != '/') {
-      scheme_ok = true;
-    }
-  }
-  const bool clean = std::all_of(value.begin(), value.end(), [](char ch) {
-    return static_cast<unsigned char>(ch) > 0x20 && ch != 0x7f;
-  });
-  if (!scheme_ok || !clean || value.size() > 2048) {
-    std::string names;
-    for (std::string_view scheme : schemes) names += (names.empty() ? "" : " or ") + std::string(scheme);
-    return Status::InvalidArgument(std::string(key) + " must be a " + names + " URL");
-  }
-  return Status::OK();
+  auto url = vault::ParseUrl(value, schemes, key);
+  return url ? Status::OK() : url.error();
 }
 
 constexpr int64_t kDay = 86400;
@@ -109,13 +96,13 @@ Status Any(std::string_view, const std::string& value, Config& c) {
 }
 
 Status WebhookUrl(std::string_view key, const std::string& value, Config& c) {
-  if (Status s = CheckUrl(key, value, {"http://", "https://"}); !s.ok()) return s;
+  if (Status s = CheckUrl(key, value, {"http", "https"}); !s.ok()) return s;
   c.webhook_url = value;
   return Status::OK();
 }
 
 Status SmtpUrl(std::string_view key, const std::string& value, Config& c) {
-  if (Status s = CheckUrl(key, value, {"smtp://", "smtps://"}); !s.ok()) return s;
+  if (Status s = CheckUrl(key, value, {"smtp", "smtps"}); !s.ok()) return s;
   c.smtp_url = value;
   return Status::OK();
 }

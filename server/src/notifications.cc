@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "notifier.h"
+#include "vault/url.h"
 #include "server_impl.h"
 #include "vault/crypto.h"
 
@@ -256,12 +257,9 @@ int64_t RetryDelayMs(const Config& config, int64_t attempts) {
 }
 
 std::unique_ptr<Notifier> NewWebhookNotifier(const Config& config) {
-  const std::string& url = config.webhook_url;
-  const size_t host = url.find("://") + 3;
-  const size_t slash = url.find('/', host);
-  return std::make_unique<WebhookNotifier>(url.substr(0, slash),
-                                           slash == url.npos ? "/" : url.substr(slash),
-                                           config.notify_timeout);
+  auto url = vault::ParseUrl(config.webhook_url, {"http", "https"}, "webhook_url");
+  if (!url) return nullptr;
+  return std::make_unique<WebhookNotifier>(url->Origin(), url->path, config.notify_timeout);
 }
 
 std::unique_ptr<Notifier> NewSmtpNotifier(const Config& config, vault::Env& env,
@@ -273,7 +271,10 @@ std::unique_ptr<Notifier> NewSmtpNotifier(const Config& config, vault::Env& env,
 
 Status ServerImpl::InitNotifications() {
   const Config& c = config_;
-  if (!c.webhook_url.empty()) webhook_notifier_ = NewWebhookNotifier(c);
+  if (!c.webhook_url.empty()) {
+    webhook_notifier_ = NewWebhookNotifier(c);
+    if (!webhook_notifier_) return Status::InvalidArgument("webhook_url is not a valid URL");
+  }
   if (c.smtp_url.empty()) {
     if (!c.smtp_user.empty() || !c.smtp_password_file.empty()) {
       return Status::InvalidArgument("smtp_user and smtp_password_file need smtp_url");

@@ -33,7 +33,8 @@ class Notifier {
   virtual vault::Status Send(const vault::Delivery& d) = 0;
 };
 
-// REQUIRES: config.webhook_url is a checked http(s) URL.
+// A notifier posting to config.webhook_url; nullptr if it is not an
+// http(s) URL (ApplySetting refuses those before they get here).
 std::unique_ptr<Notifier> NewWebhookNotifier(const Config& config);
 // REQUIRES: config.smtp_url and config.smtp_from are checked; `password` is
 // used only with config.smtp_user.
