@@ -38,10 +38,10 @@ std::string Errno(std::string_view what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-int MillisLeft(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 60'000));
+// A poll(2) timeout: `left` in whole milliseconds, within [0, 1 min].
+int MillisLeft(std::chrono::nanoseconds left) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left);
+  return static_cast<int>(std::clamp<int64_t>(ms.count(), 0, 60'000));
 }
 
 Result<sockaddr_un> UnixAddress(const std::string& path) {
@@ -190,7 +190,7 @@ bool PeerAllowed(const ucred& peer, uid_t self) { return peer.uid == self; }
 AgentServer::AgentServer(vault::Identity identity, AgentConfig config)
     : identity_(std::move(identity)),
       config_(std::move(config)),
-      last_use_(std::chrono::steady_clock::now()) {}
+      last_use_(config_.env->MonotonicNow()) {}
 
 AgentServer::~AgentServer() { Shutdown(); }
 
@@ -253,12 +253,13 @@ void AgentServer::Shutdown() {
 
 Status AgentServer::Serve() {
   if (listen_fd_ < 0) return Status::FailedPrecondition("the agent is not listening");
-  last_use_ = std::chrono::steady_clock::now();
+  last_use_ = config_.env->MonotonicNow();
   while (identity_) {
     const auto deadline = last_use_ + config_.idle_timeout;
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    const auto now = config_.env->MonotonicNow();
+    if (now >= deadline) break;
     pollfd pfd{listen_fd_, POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, std::max(1, MillisLeft(deadline)));
+    const int ready = ::poll(&pfd, 1, std::max(1, MillisLeft(deadline - now)));
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
     const int conn = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -280,7 +281,7 @@ void AgentServer::ServeConnection(int fd) {
   bool complete = false;
   while (!complete) {
     pollfd pfd{fd, POLLIN, 0};
-    const int left = MillisLeft(deadline);
+    const int left = MillisLeft(deadline - std::chrono::steady_clock::now());
     if (left <= 0) return;  // too slow: dropped
     const int ready = ::poll(&pfd, 1, left);
     if (ready < 0 && errno == EINTR) continue;
@@ -325,7 +326,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
 
   if (op == "ping") {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(
-        last_use_ + config_.idle_timeout - std::chrono::steady_clock::now());
+        last_use_ + config_.idle_timeout - config_.env->MonotonicNow());
     return Line(json{{"ok", true},
                      {"member_id", config_.member_id},
                      {"signing_public_key", crypto::ToBase64(identity_->signing_public_key())},
@@ -339,7 +340,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
     if (!message) return ErrorLine(message.error().message());
     auto sig = crypto::Sign(identity_->signing(), *message);
     if (!sig) return ErrorLine("signing failed");
-    last_use_ = std::chrono::steady_clock::now();
+    last_use_ = config_.env->MonotonicNow();
     return Line(json{{"signature", crypto::ToBase64(*sig)}});
   }
   if (op == "open") {
@@ -347,7 +348,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
     if (!sealed) return ErrorLine(sealed.error().message());
     auto plain = crypto::OpenSealed(identity_->box(), *sealed);
     if (!plain) return ErrorLine("the box does not open with this key");
-    last_use_ = std::chrono::steady_clock::now();
+    last_use_ = config_.env->MonotonicNow();
     // Built in locked memory: the opened key never passes through std::string.
     const size_t b64 = sodium_base64_encoded_len(plain->size(), sodium_base64_VARIANT_ORIGINAL);
     SecureBuffer text(b64);
@@ -372,7 +373,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
       return Line(json{{"ok", true}});
     }
     if (op == "session_get") {
-      last_use_ = std::chrono::steady_clock::now();
+      last_use_ = config_.env->MonotonicNow();
       // Whether it is still good is the server's to say (its clock, not
       // ours): a lapsed one costs the client a 401 and a new sign-in.
       if (!session_ || session_server_ != for_server) return SecretLine(kTokenPrefix, {});
@@ -387,7 +388,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
     session_ = SecureBuffer::CopyOf(crypto::AsBytes(text));
     sodium_memzero(text.data(), text.size());
     session_server_ = for_server;
-    last_use_ = std::chrono::steady_clock::now();
+    last_use_ = config_.env->MonotonicNow();
     return Line(json{{"ok", true}});
   }
   if (op == "lock") {
@@ -476,7 +477,7 @@ Result<SecureBuffer> AgentClient::CallRaw(std::string_view request_line) const {
   while (true) {
     if (used == reply.size()) return vault::Fail(Status::Corruption("the agent's reply is too long"));
     pollfd pfd{fd.get(), POLLIN, 0};
-    const int left = MillisLeft(deadline);
+    const int left = MillisLeft(deadline - std::chrono::steady_clock::now());
     const int ready = left > 0 ? ::poll(&pfd, 1, left) : 0;
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) return vault::Fail(Status::IOError("the agent did not answer in time"));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/cli_fixture.h"
+#include "fake_env.h"
 #include "temp_dir.h"
 #include "test_util.h"
 
@@ -58,6 +59,7 @@ class AgentTest : public ::testing::Test {
     c.socket_path = socket_;
     c.member_id = "member-1";
     c.idle_timeout = idle;
+    c.env = &clock_;  // the idle timeout runs on this clock only
     c.read_timeout = std::chrono::milliseconds(200);
     return c;
   }
@@ -102,6 +104,7 @@ class AgentTest : public ::testing::Test {
   }
 
   testing_util::TempDir dir_;
+  testing_util::FakeEnv clock_;
   std::optional<Identity> identity_;
   std::string socket_;
   std::unique_ptr<AgentServer> server_;
@@ -273,12 +276,56 @@ TEST_F(AgentTest, TheSeedAndSecretKeysNeverAppearInAnyResponse) {
 }
 
 TEST_F(AgentTest, IdleTimeoutWipesTheIdentityAndRemovesTheSocket) {
-  // A tiny timeout: Serve returns on its own, bounded by it (no sleeping here).
-  ASSERT_NO_FATAL_FAILURE(Start(Config(std::chrono::milliseconds(50))));
+  ASSERT_NO_FATAL_FAILURE(Start(Config(std::chrono::minutes(1))));
+  // Answered by the serving loop: it has started timing from here.
+  EXPECT_TRUE(RawJson(R"({"op":"ping"})").value("ok", false));
+  clock_.AdvanceTime(std::chrono::minutes(1));
+  // The loop sees the time at its next wake-up; this connection is one (its
+  // answer, if any, depends on which comes first, so it is not checked).
+  (void)AgentClient(socket_).Call(json{{"op", "ping"}});
   thread_.join();
   EXPECT_FALSE(server_->unlocked());
   EXPECT_FALSE(SocketExists(socket_));
   EXPECT_STATUS(AgentClient(socket_).Call(json{{"op", "ping"}}), kNotFound);
+}
+
+TEST_F(AgentTest, SignOpenAndSessionRequestsRestartTheIdleTimeButPingsDoNot) {
+  using std::chrono::seconds;
+  auto server = NewServer(Config(std::chrono::minutes(1)));
+  bool stop = false;
+  auto call = [&](const json& request) {
+    return json::parse(Text(server->Handle(request.dump(), &stop)), nullptr, false);
+  };
+  auto locks_in = [&] { return call(json{{"op", "ping"}}).value("locks_in_seconds", -1); };
+  ASSERT_OK_AND_ASSIGN(auto sealed, crypto::SealTo(identity_->box_public_key(),
+                                                   crypto::AsBytes("payload")));
+  const std::string server_name = "https://a.example:8443 fp-a member-1";
+
+  EXPECT_EQ(locks_in(), 60);
+  clock_.AdvanceTime(seconds(40));
+  EXPECT_EQ(locks_in(), 20);
+  EXPECT_EQ(locks_in(), 20) << "a ping is not a use";
+  EXPECT_TRUE(call(json{{"op", "sign"}, {"message", crypto::ToBase64(crypto::AsBytes("m"))}})
+                  .contains("signature"));
+  EXPECT_EQ(locks_in(), 60);
+  clock_.AdvanceTime(seconds(50));
+  EXPECT_TRUE(call(json{{"op", "open"}, {"sealed", crypto::ToBase64(sealed)}}).contains("plain"));
+  EXPECT_EQ(locks_in(), 60);
+  clock_.AdvanceTime(seconds(50));
+  EXPECT_TRUE(call(json{{"op", "session_put"}, {"server", server_name}, {"token", "tok"}})
+                  .value("ok", false));
+  EXPECT_EQ(locks_in(), 60);
+  clock_.AdvanceTime(seconds(50));
+  EXPECT_TRUE(call(json{{"op", "session_get"}, {"server", server_name}}).contains("token"));
+  EXPECT_EQ(locks_in(), 60);
+  // Refused requests are no use either.
+  clock_.AdvanceTime(seconds(30));
+  EXPECT_TRUE(call(json{{"op", "sign"}}).contains("error"));
+  EXPECT_TRUE(call(json{{"op", "open"}, {"sealed", "AAAA"}}).contains("error"));
+  EXPECT_EQ(locks_in(), 30);
+  clock_.AdvanceTime(seconds(45));
+  EXPECT_EQ(locks_in(), 0) << "never negative";
+  EXPECT_FALSE(stop);
 }
 
 TEST_F(AgentTest, HandleRefusesOnceLocked) {

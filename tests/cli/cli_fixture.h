@@ -19,51 +19,11 @@
 
 #include "cli/console.h"
 #include "cli/main.h"
+#include "env_wrapper.h"
 #include "server/server_fixture.h"
 #include "vault/totp.h"
 
 namespace testing_util {
-
-// The real environment, except that the wall clock is the fixture's FakeEnv
-// clock, so `due` and the server agree on what "now" is. KDF calibration
-// keeps measuring real time.
-class ClockedEnv final : public vault::Env {
- public:
-  explicit ClockedEnv(vault::Env& clock) : clock_(clock), real_(vault::Env::Default()) {}
-  vault::TimePoint Now() override { return clock_.Now(); }
-  std::chrono::nanoseconds MonotonicNow() override { return real_.MonotonicNow(); }
-  void RandomBytes(std::span<uint8_t> out) override { real_.RandomBytes(out); }
-  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& path) override {
-    return real_.ReadFile(path);
-  }
-  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& path,
-                                                     size_t max_bytes) override {
-    return real_.ReadFilePrefix(path, max_bytes);
-  }
-  vault::Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data,
-                                uint32_t mode) override {
-    return real_.WriteFileAtomic(path, data, mode);
-  }
-  vault::Status RemoveFile(const std::string& path) override { return real_.RemoveFile(path); }
-  vault::Status Rename(const std::string& from, const std::string& to) override {
-    return real_.Rename(from, to);
-  }
-  bool FileExists(const std::string& path) override { return real_.FileExists(path); }
-  vault::Status CreateDir(const std::string& path, uint32_t mode) override {
-    return real_.CreateDir(path, mode);
-  }
-  vault::Status RemoveDir(const std::string& path) override { return real_.RemoveDir(path); }
-  vault::Result<std::vector<std::string>> ListDir(const std::string& path) override {
-    return real_.ListDir(path);
-  }
-  vault::Result<uint32_t> FileMode(const std::string& path) override {
-    return real_.FileMode(path);
-  }
-
- private:
-  vault::Env& clock_;
-  vault::Env& real_;
-};
 
 struct CliResult {
   int code = -1;
@@ -117,8 +77,7 @@ class CliFixture : public ServerFixture {
     return code;
   }
 
-  // `baton join` (or `init`) as a new member with `role` into `profile`
-  // (each one calibrates the KDF: about a second).
+  // `baton join` (or `init`) as a new member with `role` into `profile`.
   void CliJoin(const std::string& role, const std::string& name,
                const std::string& profile = "default", const std::string& verb = "join") {
     CliResult r = Baton({"--profile", profile, verb, url(), Invite(role, name)});
@@ -126,7 +85,9 @@ class CliFixture : public ServerFixture {
   }
 
   testing_util::TempDir home_;
-  ClockedEnv cli_env_{env_};
+  // The real machine, but the server's clock, so `due` and the server agree
+  // on what "now" is; calibration runs one floor-sized Argon2 probe.
+  CliEnv cli_env_{vault::Env::Default(), env_};
 };
 
 // The CLI as people run it: the `baton` binary at `binary` as a child

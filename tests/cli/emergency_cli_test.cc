@@ -203,11 +203,6 @@ class EmergencyCliTest : public testing_util::CliFixture {
     return r;
   }
 
-  bool RoutesPresent() {
-    testing_util::Reply r = Call("GET", "/v1/emergency/grants");
-    return !(r.status == 404 && r.raw.find("no such route") != std::string::npos);
-  }
-
   // Owner Mari with the Facebook page login in "Social media", deputy Jaan,
   // auditor Tõnu.
   void SetUpTeam() {
@@ -279,11 +274,6 @@ class EmergencyCliTest : public testing_util::CliFixture {
     return json::parse(As(profile, {"--json", "emergency", "list"}).out);
   }
 };
-
-#define REQUIRE_EMERGENCY_ROUTES()                                      \
-  do {                                                                  \
-    if (!RoutesPresent()) GTEST_SKIP() << "needs the emergency routes"; \
-  } while (0)
 
 TEST_F(EmergencyCliTest, EveryCommandHasHelp) {
   for (const char* sub : {"grant", "list", "show", "change", "revoke", "decline", "request",
@@ -360,7 +350,6 @@ TEST_F(EmergencyCliTest, BadInputIsRefusedBeforeAnyRequest) {
 }
 
 TEST_F(EmergencyCliTest, OwnerAwayDeputyReadsThePageAfterTheWaitAndItIsAllLogged) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
 
   // The owner sets it up, checking Jaan's fingerprint words.
@@ -436,7 +425,6 @@ TEST_F(EmergencyCliTest, OwnerAwayDeputyReadsThePageAfterTheWaitAndItIsAllLogged
 }
 
 TEST_F(EmergencyCliTest, RejectedBeforeReleaseTheDeputyGetsNothing) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   const std::string grant = GrantTo("Jaan");
   const std::string request = RequestAs("deputy", grant);
@@ -464,7 +452,6 @@ TEST_F(EmergencyCliTest, RejectedBeforeReleaseTheDeputyGetsNothing) {
 }
 
 TEST_F(EmergencyCliTest, EarlyApprovalOpensAtOnce) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   const std::string request = RequestAs("deputy", GrantTo("Jaan", {"--wait", "7d"}));
   ASSERT_FALSE(request.empty());
@@ -484,7 +471,6 @@ TEST_F(EmergencyCliTest, EarlyApprovalOpensAtOnce) {
 }
 
 TEST_F(EmergencyCliTest, TwoPersonRuleWaitsForAnotherDeputy) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   ASSERT_NO_FATAL_FAILURE(CliJoin("member", "Kati", "second"));
   const std::string grant = GrantTo("Jaan", {"--confirmations", "1"});
@@ -511,7 +497,6 @@ TEST_F(EmergencyCliTest, TwoPersonRuleWaitsForAnotherDeputy) {
 }
 
 TEST_F(EmergencyCliTest, ADeputyOfOneCollectionCannotReachAnother) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   As("owner", {"collection", "create", "Bank"});
   As("owner", {"item", "add", "Bank", "Bank login", "--channel", "other", "--password-stdin"}, 0,
@@ -536,7 +521,6 @@ TEST_F(EmergencyCliTest, ADeputyOfOneCollectionCannotReachAnother) {
 }
 
 TEST_F(EmergencyCliTest, AFingerprintMismatchRefusesTheGrantAndChangesNothing) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   const std::string wrong = Words("Tõnu");
   ASSERT_NE(wrong, Words("Jaan"));
@@ -551,7 +535,6 @@ TEST_F(EmergencyCliTest, AFingerprintMismatchRefusesTheGrantAndChangesNothing) {
 }
 
 TEST_F(EmergencyCliTest, UnknownIdsAndWrongStatesAreClearErrors) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   CliResult unknown =
       As("deputy", {"emergency", "request", "0123456789abcdef0123456789abcdef", "--reason", "help"},
@@ -583,7 +566,6 @@ TEST_F(EmergencyCliTest, UnknownIdsAndWrongStatesAreClearErrors) {
 }
 
 TEST_F(EmergencyCliTest, ChangeAndDecline) {
-  REQUIRE_EMERGENCY_ROUTES();
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   const std::string grant = GrantTo("Jaan");
   CliResult changed = As("owner", {"emergency", "change", grant, "--wait", "7d", "--confirmations",

@@ -5,7 +5,6 @@
 // calibrates the identity KDF); each test uses its own item names.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <deque>
 #include <functional>
 #include <sstream>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "cli/main.h"
+#include "env_wrapper.h"
 #include "server/server_fixture.h"
 #include "vault/totp.h"
 
@@ -20,56 +20,10 @@ namespace {
 
 using nlohmann::json;
 using testing_util::Account;
-using testing_util::FakeEnv;
+using testing_util::CliEnv;
 using testing_util::ServerFixture;
 using testing_util::TempDir;
 namespace crypto = vault::crypto;
-
-// The CLI's Env: the fixture's FakeEnv (in-memory files, the server's clock,
-// seeded randomness), except the monotonic clock. KDF calibration times
-// Argon2 with it; a reading 750 ms after the last makes the first probe (the
-// 64 MiB floor) land in the 0.5-1 s window, so joining and every unlock cost
-// one floor-sized Argon2 run instead of a calibrated second. With the
-// FakeEnv's frozen clock calibration would instead climb to 1 GiB.
-class CliEnv final : public vault::Env {
- public:
-  explicit CliEnv(FakeEnv& base) : base_(base) {}
-  vault::TimePoint Now() override { return base_.Now(); }
-  std::chrono::nanoseconds MonotonicNow() override {
-    return std::chrono::milliseconds(750) * ticks_.fetch_add(1);
-  }
-  void RandomBytes(std::span<uint8_t> out) override { base_.RandomBytes(out); }
-  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& path) override {
-    return base_.ReadFile(path);
-  }
-  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& path,
-                                                     size_t max_bytes) override {
-    return base_.ReadFilePrefix(path, max_bytes);
-  }
-  vault::Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data,
-                                uint32_t mode) override {
-    return base_.WriteFileAtomic(path, data, mode);
-  }
-  vault::Status RemoveFile(const std::string& path) override { return base_.RemoveFile(path); }
-  vault::Status Rename(const std::string& from, const std::string& to) override {
-    return base_.Rename(from, to);
-  }
-  bool FileExists(const std::string& path) override { return base_.FileExists(path); }
-  vault::Status RemoveDir(const std::string& path) override { return base_.RemoveDir(path); }
-  vault::Status CreateDir(const std::string& path, uint32_t mode) override {
-    return base_.CreateDir(path, mode);
-  }
-  vault::Result<std::vector<std::string>> ListDir(const std::string& path) override {
-    return base_.ListDir(path);
-  }
-  vault::Result<uint32_t> FileMode(const std::string& path) override {
-    return base_.FileMode(path);
-  }
-
- private:
-  FakeEnv& base_;
-  std::atomic<int64_t> ticks_{0};
-};
 
 // The server fixture, kept for a whole test suite.
 class SharedServer : public ServerFixture {
@@ -107,7 +61,7 @@ class ItemsCliTest : public ::testing::Test {
     // URL stays valid.
     server_->config_.port = server_->port_;
     home_ = new TempDir;
-    cli_env_ = new CliEnv(server_->env_);
+    cli_env_ = new CliEnv(server_->env_, server_->env_);
     owner_ = new Account(server_->Join("owner", "Olga"));
     pass_file_ = home_->File("passphrase");
     wrong_pass_file_ = home_->File("wrong-passphrase");

@@ -34,6 +34,7 @@
 #include <string_view>
 
 #include "cli/key_ops.h"
+#include "vault/env.h"
 #include "vault/identity.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
@@ -69,6 +70,8 @@ struct AgentConfig {
   // Without a sign, open or session_get request for this long the agent
   // wipes the identity and exits (pings do not count).
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(kAgentDefaultIdleMinutes);
+  // Its monotonic clock times the idle timeout (tests move a fake one).
+  vault::Env* env = &vault::Env::Default();
   // A connection must deliver its request line within this.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(2);
   size_t max_request_bytes = kAgentMaxRequestBytes;
@@ -110,7 +113,7 @@ class AgentServer {
   AgentConfig config_;
   int listen_fd_ = -1;
   ino_t socket_inode_ = 0;
-  std::chrono::steady_clock::time_point last_use_;
+  std::chrono::nanoseconds last_use_{0};  // config_.env->MonotonicNow() of the last use
 };
 
 // Forks the agent: the child calls setsid, forks again (so it is not our
