@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "vault/api_status.h"
 
 namespace cli {
 namespace {
@@ -75,22 +76,13 @@ vault::Result<SecureBuffer> ReadSecretFile(vault::Env& env, std::istream& in,
 }
 
 ExitCode ExitCodeFor(const Status& s) {
-  using C = Status::Code;
-  switch (s.code()) {
-    case C::kOk: return kExitOk;
-    case C::kWrongPassphrase:
-    case C::kUnauthenticated: return kExitAuth;
-    case C::kNotFound: return kExitNotFound;
-    case C::kPermissionDenied: return kExitDenied;
-    case C::kIOError: return kExitUnavailable;
-    case C::kAlreadyExists:
-    case C::kFailedPrecondition:
-    case C::kWaitPeriodActive: return kExitConflict;
-    case C::kInvalidArgument:
-    case C::kUnsupported:
-    case C::kCorruption: return kExitInvalid;
-    default: return kExitError;
-  }
+  static_assert(kExitOk == vault::api::kExitOk && kExitError == vault::api::kExitError &&
+                kExitAuth == vault::api::kExitAuth && kExitNotFound == vault::api::kExitNotFound &&
+                kExitDenied == vault::api::kExitDenied &&
+                kExitUnavailable == vault::api::kExitUnavailable &&
+                kExitConflict == vault::api::kExitConflict &&
+                kExitInvalid == vault::api::kExitInvalid);
+  return static_cast<ExitCode>(vault::api::ExitCodeFor(s));
 }
 
 }  // namespace cli

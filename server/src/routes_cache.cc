@@ -85,9 +85,8 @@ void ServerImpl::RegisterCacheRoutes() {
     if (!IsId(id)) {
       return SendError(res, BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits"));
     }
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"offline_cache", FieldType::kBool}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"offline_cache", FieldType::kBool}});
+    if (!body) return SendError(res, body.error());
     json out;
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
           if (Status s = t.SetCollectionOfflineCache(c.actor(), id, body->Bool("offline_cache"));
@@ -104,9 +103,8 @@ void ServerImpl::RegisterCacheRoutes() {
   });
 
   Register(S("POST", "/v1/offline-reads"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"reads", FieldType::kArray}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"reads", FieldType::kArray}});
+    if (!body) return SendError(res, body.error());
     const json& reads = body->Json("reads");
     if (reads.empty() || reads.size() > kMaxReportsPerBatch) {
       return SendError(res, BadRequest("bad_reads", "reads must hold 1 to " +
@@ -127,9 +125,8 @@ void ServerImpl::RegisterCacheRoutes() {
                              {{"id", FieldType::kString},
                               {"item_id", FieldType::kString},
                               {"read_ms", FieldType::kInt},
-                              {"version", FieldType::kInt}},
-                             error);
-      if (!one) return SendError(res, error);
+                              {"version", FieldType::kInt}});
+      if (!one) return SendError(res, one.error());
       if (!IsId(one->Str("id")) || !IsId(one->Str("item_id"))) {
         return SendError(res, BadRequest("bad_id", "id and item_id must be 32 lower-case hex digits"));
       }

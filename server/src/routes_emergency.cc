@@ -27,20 +27,18 @@ std::string Utc(int64_t ms) {
 }
 
 // An optional JSON body: empty means {}.
-std::optional<Body> OptionalBody(const std::string& text, std::initializer_list<FieldSpec> spec,
-                                 ApiError& error) {
+ApiResult<Body> OptionalBody(const std::string& text, std::initializer_list<FieldSpec> spec) {
   const bool blank = std::all_of(text.begin(), text.end(), [](char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   });
-  return blank ? Body::Parse(json::object(), spec, error) : Body::Parse(text, spec, error);
+  return blank ? Body::Parse(json::object(), spec) : Body::Parse(text, spec);
 }
 
-std::optional<std::string> Reason(const Body& body, ApiError& error) {
+ApiResult<std::string> Reason(const Body& body) {
   if (!body.Has("reason")) return std::string();
   const std::string& r = body.Str("reason");
   if (r.size() > em::kMaxReasonBytes) {
-    error = BadRequest("bad_reason", "reason must be at most 500 bytes");
-    return std::nullopt;
+    return Reject(BadRequest("bad_reason", "reason must be at most 500 bytes"));
   }
   return r;
 }
@@ -322,16 +320,6 @@ Status EndGrant(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGr
 
 }  // namespace
 
-bool AsConflict(bool ok, httplib::Response& res) {
-  if (ok || res.status != 409) return ok;
-  json body = json::parse(res.body, nullptr, false);
-  std::string message = body.is_object() && body.contains("error") && body["error"].is_object()
-                            ? body["error"].value("message", "conflict")
-                            : "conflict";
-  SendError(res, {409, "conflict", message});
-  return false;
-}
-
 Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
                                 const std::string& member_id, int64_t now_ms) {
   auto all = t.ListEmergencyGrants();
@@ -400,7 +388,6 @@ void ServerImpl::RegisterEmergencyRoutes() {
   };
 
   Register(S("POST", "/v1/emergency/grants"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"id", FieldType::kString},
                              {"deputy_id", FieldType::kString},
@@ -408,9 +395,8 @@ void ServerImpl::RegisterEmergencyRoutes() {
                              {"wait_hours", FieldType::kInt},
                              {"confirmations_required", FieldType::kInt, false},
                              {"access_window_hours", FieldType::kInt, false},
-                             {"keys", FieldType::kArray}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"keys", FieldType::kArray}});
+    if (!body) return SendError(res, body.error());
     vault::EmergencyGrant g;
     g.id = body->Str("id");
     g.deputy_id = body->Str("deputy_id");
@@ -446,14 +432,13 @@ void ServerImpl::RegisterEmergencyRoutes() {
       auto k = Body::Parse(entry,
                            {{"collection_id", FieldType::kString},
                             {"key_version", FieldType::kInt},
-                            {"escrow_sealed_key", FieldType::kString}},
-                           error);
-      if (!k) return SendError(res, error);
+                            {"escrow_sealed_key", FieldType::kString}});
+      if (!k) return SendError(res, k.error());
       if (!IsId(k->Str("collection_id"))) {
         return SendError(res, BadRequest("bad_id", "collection_id is 32 lower-case hex digits"));
       }
-      auto sealed = DecodeBase64Field(k->Str("escrow_sealed_key"), "escrow_sealed_key", error);
-      if (!sealed) return SendError(res, error);
+      auto sealed = DecodeBase64Field(k->Str("escrow_sealed_key"), "escrow_sealed_key");
+      if (!sealed) return SendError(res, sealed.error());
       for (const auto& prior : keys) {
         if (prior.collection_id == k->Str("collection_id")) {
           return SendError(res, BadRequest("bad_keys", "a collection is listed twice"));
@@ -464,43 +449,41 @@ void ServerImpl::RegisterEmergencyRoutes() {
       g.collections.push_back(k->Str("collection_id"));
     }
     std::sort(g.collections.begin(), g.collections.end());
-    json out;
-    if (AsConflict(WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-                     auto deputy = t.GetMember(g.deputy_id);
-                     if (!deputy) return deputy.error();
-                     if (deputy->status != "active") {
-                       return Status::FailedPrecondition("the deputy was removed");
-                     }
-                     if (deputy->role == "auditor") {
-                       // A deputy ends up holding collection keys; auditors never do.
-                       return Status::FailedPrecondition("an auditor cannot be a deputy");
-                     }
-                     if (deputy->id == c.member.id) {
-                       return Status::InvalidArgument("you cannot be your own deputy");
-                     }
-                     for (const std::string& col : g.collections) {
-                       auto found = t.GetCollection(col);
-                       if (!found) return found.error();
-                       // A grant only ever carries keys its grantor could open.
-                       auto access = t.GetAccess(col, c.member.id);
-                       if (!access) {
-                         return access.error().IsNotFound()
-                                    ? Status::PermissionDenied("you have no access to collection " +
-                                                               col)
-                                    : access.error();
-                       }
-                     }
-                     if (Status s = t.CreateEmergencyGrant(c.actor(), g, keys); !s.ok()) return s;
-                     auto stored = t.GetEmergencyGrant(g.id);
-                     if (!stored) return stored.error();
-                     auto j = GrantJson(t, *stored);
-                     if (!j) return j.error();
-                     out = std::move(*j);
-                     return Status::OK();
-                   }),
-                   res)) {
-      SendJson(res, 201, out);
-    }
+    WriteAndAnswerCreated(
+        res,
+        [&](vault::WriteTxn& t) -> Status {
+          auto deputy = t.GetMember(g.deputy_id);
+          if (!deputy) return deputy.error();
+          if (deputy->status != "active") {
+            return Status::FailedPrecondition("the deputy was removed");
+          }
+          if (deputy->role == "auditor") {
+            // A deputy ends up holding collection keys; auditors never do.
+            return Status::FailedPrecondition("an auditor cannot be a deputy");
+          }
+          if (deputy->id == c.member.id) {
+            return Status::InvalidArgument("you cannot be your own deputy");
+          }
+          for (const std::string& col : g.collections) {
+            auto found = t.GetCollection(col);
+            if (!found) return found.error();
+            // A grant only ever carries keys its grantor could open.
+            auto access = t.GetAccess(col, c.member.id);
+            if (!access) {
+              return access.error().IsNotFound()
+                         ? Status::PermissionDenied("you have no access to collection " +
+                                                    col)
+                         : access.error();
+            }
+          }
+          return t.CreateEmergencyGrant(c.actor(), g, keys);
+        },
+        [&](vault::WriteTxn& t) -> Result<json> {
+          auto stored = t.GetEmergencyGrant(g.id);
+          if (!stored) return Fail(stored.error());
+          return GrantJson(t, *stored);
+        },
+        Conflicts::kAsConflict);
   });
 
   Register(S("GET", "/v1/emergency/grants"), [this, settle](const auto&, auto& res,
@@ -548,13 +531,11 @@ void ServerImpl::RegisterEmergencyRoutes() {
                                                        const Caller& c) {
     const std::string id = req.matches[1];
     if (!IsId(id)) return bad_id(res);
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"wait_hours", FieldType::kInt, false},
                              {"confirmations_required", FieldType::kInt, false},
-                             {"access_window_hours", FieldType::kInt, false}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"access_window_hours", FieldType::kInt, false}});
+    if (!body) return SendError(res, body.error());
     if (!body->Has("wait_hours") && !body->Has("confirmations_required") &&
         !body->Has("access_window_hours")) {
       return SendError(res, BadRequest("missing_field", "nothing to change"));
@@ -576,8 +557,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
     }
     if (!settle(res, newest_of(id))) return;
     json out;
-    if (AsConflict(
-            WriteOr(res,
+    if (WriteOr(res,
                     [&](vault::WriteTxn& t) -> Status {
                       auto g = t.GetEmergencyGrant(id);
                       if (!g) return g.error();
@@ -607,8 +587,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                       if (!j) return j.error();
                       out = std::move(*j);
                       return Status::OK();
-                    }),
-            res)) {
+                    }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   });
@@ -618,7 +597,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                                              const Caller& c, const std::string& status) {
     if (!settle(res, newest_of(id))) return;
     json out;
-    if (AsConflict(WriteOr(res,
+    if (WriteOr(res,
                            [&](vault::WriteTxn& t) -> Status {
                              auto g = t.GetEmergencyGrant(id);
                              if (!g) return g.error();
@@ -648,8 +627,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                              if (!j) return j.error();
                              out = std::move(*j);
                              return Status::OK();
-                           }),
-                   res)) {
+                           }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   };
@@ -663,9 +641,8 @@ void ServerImpl::RegisterEmergencyRoutes() {
            [end_grant, bad_id](const auto& req, auto& res, const Caller& c) {
              const std::string id = req.matches[1];
              if (!IsId(id)) return bad_id(res);
-             ApiError error;
-             auto body = OptionalBody(req.body, {}, error);
-             if (!body) return SendError(res, error);
+             auto body = OptionalBody(req.body, {});
+             if (!body) return SendError(res, body.error());
              end_grant(id, res, c, "declined");
            });
 
@@ -674,63 +651,65 @@ void ServerImpl::RegisterEmergencyRoutes() {
                                                                const Caller& c) {
     const std::string id = req.matches[1];
     if (!IsId(id)) return bad_id(res);
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"reason", FieldType::kString}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"reason", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     const std::string& reason = body->Str("reason");
     if (reason.empty() || reason.size() > em::kMaxReasonBytes) {
       return SendError(res, BadRequest("bad_reason", "reason must be 1 to 500 bytes"));
     }
     if (!settle(res, newest_of(id))) return;
-    json out;
-    if (AsConflict(
-            WriteOr(res,
-                    [&](vault::WriteTxn& t) -> Status {
-                      auto g = t.GetEmergencyGrant(id);
-                      if (!g) return g.error();
-                      auto seen = Sees(t, c, *g);
-                      if (!seen) return seen.error();
-                      if (!*seen) return Status::NotFound("emergency grant " + id + " does not exist");
-                      if (g->deputy_id != c.member.id) {
-                        return Status::PermissionDenied("only the grant's deputy can request access");
-                      }
-                      auto newest = t.NewestEmergencyRequest(id);
-                      if (!newest) return newest.error();
-                      auto facts = FactsOf(*g, *newest);
-                      if (!facts) return facts.error();
-                      const int64_t now = Millis(env_.Now());
-                      auto step = em::Decide(*facts, em::Event::kRequest, now);
-                      if (!step) return step.error();
-                      vault::EmergencyRequest r;
-                      r.id = crypto::RandomId(env_);
-                      r.grant_id = id;
-                      r.state = "waiting";
-                      r.reason = reason;
-                      r.requested_ms = now;
-                      r.release_ms = now + g->wait_s * 1000;
-                      if (Status s = t.CreateEmergencyRequest(c.actor(), r); !s.ok()) return s;
-                      const int64_t need = g->confirmations_required;
-                      if (Status s = Notify(
-                              t, *g, r, "emergency.requested",
-                              [&](const std::string& deputy, const std::string& scope) {
-                                return "Deputy " + deputy + " asked for emergency access to " +
-                                       scope + "; it opens on " + Utc(r.release_ms) +
-                                       (need > 0 ? " once " + std::to_string(need) +
-                                                       " other deputies confirm,"
-                                                 : std::string()) +
-                                       " unless an admin rejects it";
-                              });
-                          !s.ok()) {
-                        return s;
-                      }
-                      auto stored = t.GetEmergencyRequest(r.id);
-                      if (!stored) return stored.error();
-                      out = RequestJson(t, *g, *stored);
-                      return Status::OK();
-                    }),
-            res)) {
-      SendJson(res, 201, out);
-    }
+    EmergencyGrant grant;
+    std::string request_id;
+    WriteAndAnswerCreated(
+        res,
+        [&](vault::WriteTxn& t) -> Status {
+          auto g = t.GetEmergencyGrant(id);
+          if (!g) return g.error();
+          auto seen = Sees(t, c, *g);
+          if (!seen) return seen.error();
+          if (!*seen) return Status::NotFound("emergency grant " + id + " does not exist");
+          if (g->deputy_id != c.member.id) {
+            return Status::PermissionDenied("only the grant's deputy can request access");
+          }
+          auto newest = t.NewestEmergencyRequest(id);
+          if (!newest) return newest.error();
+          auto facts = FactsOf(*g, *newest);
+          if (!facts) return facts.error();
+          const int64_t now = Millis(env_.Now());
+          auto step = em::Decide(*facts, em::Event::kRequest, now);
+          if (!step) return step.error();
+          vault::EmergencyRequest r;
+          r.id = crypto::RandomId(env_);
+          r.grant_id = id;
+          r.state = "waiting";
+          r.reason = reason;
+          r.requested_ms = now;
+          r.release_ms = now + g->wait_s * 1000;
+          if (Status s = t.CreateEmergencyRequest(c.actor(), r); !s.ok()) return s;
+          const int64_t need = g->confirmations_required;
+          if (Status s = Notify(
+                  t, *g, r, "emergency.requested",
+                  [&](const std::string& deputy, const std::string& scope) {
+                    return "Deputy " + deputy + " asked for emergency access to " +
+                           scope + "; it opens on " + Utc(r.release_ms) +
+                           (need > 0 ? " once " + std::to_string(need) +
+                                           " other deputies confirm,"
+                                     : std::string()) +
+                           " unless an admin rejects it";
+                  });
+              !s.ok()) {
+            return s;
+          }
+          grant = std::move(*g);
+          request_id = r.id;
+          return Status::OK();
+        },
+        [&](vault::WriteTxn& t) -> Result<json> {
+          auto stored = t.GetEmergencyRequest(request_id);
+          if (!stored) return Fail(stored.error());
+          return RequestJson(t, grant, *stored);
+        },
+        Conflicts::kAsConflict);
   });
 
   Register(S("GET", "/v1/emergency/requests"), [this, settle](const auto&, auto& res,
@@ -792,15 +771,13 @@ void ServerImpl::RegisterEmergencyRoutes() {
                                              const Caller& c, em::Event event) {
     const std::string id = req.matches[1];
     if (!IsId(id)) return bad_id(res);
-    ApiError error;
-    auto body = OptionalBody(req.body, {{"reason", FieldType::kString, false}}, error);
-    if (!body) return SendError(res, error);
-    auto reason = Reason(*body, error);
-    if (!reason) return SendError(res, error);
+    auto body = OptionalBody(req.body, {{"reason", FieldType::kString, false}});
+    if (!body) return SendError(res, body.error());
+    auto reason = Reason(*body);
+    if (!reason) return SendError(res, reason.error());
     if (!settle(res, id)) return;
     json out;
-    if (AsConflict(
-            WriteOr(res,
+    if (WriteOr(res,
                     [&](vault::WriteTxn& t) -> Status {
                       EmergencyRequest r;
                       EmergencyGrant g;
@@ -844,8 +821,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                       if (!stored) return stored.error();
                       out = RequestJson(t, g, *stored);
                       return Status::OK();
-                    }),
-            res)) {
+                    }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   };
@@ -863,13 +839,11 @@ void ServerImpl::RegisterEmergencyRoutes() {
                                                                 const Caller& c) {
     const std::string id = req.matches[1];
     if (!IsId(id)) return bad_id(res);
-    ApiError error;
-    auto body = OptionalBody(req.body, {}, error);
-    if (!body) return SendError(res, error);
+    auto body = OptionalBody(req.body, {});
+    if (!body) return SendError(res, body.error());
     if (!settle(res, id)) return;
     json out;
-    if (AsConflict(
-            WriteOr(res,
+    if (WriteOr(res,
                     [&](vault::WriteTxn& t) -> Status {
                       EmergencyRequest r;
                       EmergencyGrant g;
@@ -918,8 +892,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                       if (!stored) return stored.error();
                       out = RequestJson(t, g, *stored);
                       return Status::OK();
-                    }),
-            res)) {
+                    }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   });
@@ -946,7 +919,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
     if (!IsId(id)) return bad_id(res);
     if (!settle(res, id)) return;
     json out;
-    if (AsConflict(WriteOr(res,
+    if (WriteOr(res,
                            [&](vault::WriteTxn& t) -> Status {
                              EmergencyRequest r;
                              EmergencyGrant g;
@@ -963,8 +936,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                              return t.Record(c.actor(), "emergency.keys.read", "request:" + id,
                                              json{{"grant", g.id}, {"collections", g.collections}}
                                                  .dump());
-                           }),
-                   res)) {
+                           }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   });
@@ -976,7 +948,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
     if (!IsId(id)) return bad_id(res);
     if (!settle(res, id)) return;
     json out = json::array();
-    if (AsConflict(ReadOr(res,
+    if (ReadOr(res,
                           [&](vault::ReadTxn& t) -> Status {
                             EmergencyRequest r;
                             EmergencyGrant g;
@@ -987,8 +959,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                               for (const auto& m : *items) out.push_back(ItemMetaJson(m));
                             }
                             return Status::OK();
-                          }),
-                   res)) {
+                          }, Conflicts::kAsConflict)) {
       SendJson(res, 200, {{"items", out}});
     }
   });
@@ -1001,7 +972,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
     if (!IsId(id) || !IsId(item)) return bad_id(res);
     if (!settle(res, id)) return;
     json out;
-    if (AsConflict(WriteOr(res,
+    if (WriteOr(res,
                            [&](vault::WriteTxn& t) -> Status {
                              EmergencyRequest r;
                              EmergencyGrant g;
@@ -1011,8 +982,7 @@ void ServerImpl::RegisterEmergencyRoutes() {
                              out = ItemMetaJson(fetched->meta);
                              out["ciphertext"] = crypto::ToBase64(fetched->ciphertext);
                              return Status::OK();
-                           }),
-                   res)) {
+                           }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   });

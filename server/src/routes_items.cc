@@ -5,30 +5,34 @@
 namespace server::internal {
 namespace {
 
+// An item's metadata as stored, for the answer to a write.
+Result<json> StoredItemMeta(vault::WriteTxn& t, const std::string& id) {
+  auto stored = t.GetItemMeta(id);
+  if (!stored) return Fail(stored.error());
+  return ItemMetaJson(*stored);
+}
+
 // Takes the metadata fields present in `body` (name, channel, url,
 // rotation_period_days) into `meta` and checks the result, for item creation
-// and metadata edits alike; false and `error` if a field is bad.
-bool CheckItemMetaFields(const Body& body, vault::ItemMeta& meta, ApiError& error) {
+// and metadata edits alike; the error answer if a field is bad.
+ApiResult<void> CheckItemMetaFields(const Body& body, vault::ItemMeta& meta) {
   if (body.Has("name")) meta.name = body.Str("name");
   if (body.Has("channel")) meta.channel = body.Str("channel");
   if (body.Has("url")) meta.url = body.Str("url");
   if (meta.name.empty() || meta.name.size() > 200) {
-    error = BadRequest("bad_name", "name must be 1 to 200 bytes");
-    return false;
+    return Reject(BadRequest("bad_name", "name must be 1 to 200 bytes"));
   }
   if (auto channel = vault::ParseChannelType(meta.channel); !channel) {
-    error = BadRequest("bad_channel", channel.error().message());
-    return false;
+    return Reject(BadRequest("bad_channel", channel.error().message()));
   }
   if (body.Has("rotation_period_days")) {
     const int64_t days = body.Int("rotation_period_days");
     if (days < vault::kMinRotationPeriod.count() || days > vault::kMaxRotationPeriod.count()) {
-      error = BadRequest("bad_period", "rotation_period_days must be 1 to 3650");
-      return false;
+      return Reject(BadRequest("bad_period", "rotation_period_days must be 1 to 3650"));
     }
     meta.rotation_period_s = days * 86400;
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -52,7 +56,6 @@ void ServerImpl::RegisterItemRoutes() {
   Register(S("POST", "/v1/collections/:id/items"), [this](const auto& req, auto& res,
                                                            const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"id", FieldType::kString},
                              {"name", FieldType::kString},
@@ -60,9 +63,8 @@ void ServerImpl::RegisterItemRoutes() {
                              {"url", FieldType::kString, false},
                              {"rotation_period_days", FieldType::kInt, false},
                              {"key_version", FieldType::kInt},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"ciphertext", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     vault::ItemMeta meta;
     meta.id = body->Str("id");
     if (!IsId(meta.id)) return SendError(res, BadRequest("bad_id", "id must be 32 hex digits"));
@@ -73,19 +75,15 @@ void ServerImpl::RegisterItemRoutes() {
     if (auto channel = vault::ParseChannelType(meta.channel)) {
       meta.rotation_period_s = vault::DefaultRotationPeriod(*channel).count() * 86400;
     }
-    if (!CheckItemMetaFields(*body, meta, error)) return SendError(res, error);
-    meta.key_version = body->Int("key_version");
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.CreateItem(c.actor(), meta, *ct); !s.ok()) return s;
-          auto stored = t.GetItemMeta(meta.id);
-          if (!stored) return stored.error();
-          meta = std::move(*stored);
-          return Status::OK();
-        })) {
-      SendJson(res, 201, ItemMetaJson(meta));
+    if (auto checked = CheckItemMetaFields(*body, meta); !checked) {
+      return SendError(res, checked.error());
     }
+    meta.key_version = body->Int("key_version");
+    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+    if (!ct) return SendError(res, ct.error());
+    WriteAndAnswerCreated(
+        res, [&](vault::WriteTxn& t) { return t.CreateItem(c.actor(), meta, *ct); },
+        [&](vault::WriteTxn& t) { return StoredItemMeta(t, meta.id); });
   });
   Register(S("GET", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
     const std::string id = req.matches[1];
@@ -127,14 +125,12 @@ void ServerImpl::RegisterItemRoutes() {
   });
   Register(S("PUT", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"expected_version", FieldType::kInt},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
+                             {"ciphertext", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
+    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+    if (!ct) return SendError(res, ct.error());
     json out;
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
           if (Status s = t.UpdateItem(c.actor(), id, body->Int("expected_version"), *ct); !s.ok()) {
@@ -175,14 +171,12 @@ void ServerImpl::RegisterItemRoutes() {
   });
   Register(S("PATCH", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"name", FieldType::kString, false},
                              {"url", FieldType::kString, false},
                              {"channel", FieldType::kString, false},
-                             {"rotation_period_days", FieldType::kInt, false}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"rotation_period_days", FieldType::kInt, false}});
+    if (!body) return SendError(res, body.error());
     if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
         !body->Has("rotation_period_days")) {
       return SendError(res, BadRequest("empty_change",
@@ -195,7 +189,9 @@ void ServerImpl::RegisterItemRoutes() {
       vault::ItemMeta given;
       given.name = "-";
       given.channel = "other";
-      if (!CheckItemMetaFields(*body, given, error)) return SendError(res, error);
+      if (auto checked = CheckItemMetaFields(*body, given); !checked) {
+        return SendError(res, checked.error());
+      }
     }
     vault::WriteTxn::ItemMetaChange change;
     if (body->Has("name")) change.name = body->Str("name");
@@ -218,17 +214,16 @@ void ServerImpl::RegisterItemRoutes() {
   Register(S("POST", "/v1/items/:id/rotation"), [this](const auto& req, auto& res,
                                                         const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"expected_version", FieldType::kInt},
                              {"pending_version", FieldType::kInt, false},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+                             {"ciphertext", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
+    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+    if (!ct) return SendError(res, ct.error());
+    WriteAndAnswerCreated(
+        res,
+        [&](vault::WriteTxn& t) -> Status {
           // The client encrypted for the number it was told (next_version);
           // a ciphertext bound to another number would never decrypt.
           if (body->Has("pending_version")) {
@@ -241,21 +236,15 @@ void ServerImpl::RegisterItemRoutes() {
             }
           }
           auto v = t.BeginRotation(c.actor(), id, body->Int("expected_version"), *ct);
-          if (!v) return v.error();
-          auto meta = t.GetItemMeta(id);
-          if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
-          return Status::OK();
-        })) {
-      SendJson(res, 201, out);
-    }
+          return v ? Status::OK() : v.error();
+        },
+        [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
   });
   Register(S("POST", "/v1/items/:id/rotation/confirm"), [this](const auto& req, auto& res,
                                                                 const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"pending_version", FieldType::kInt}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"pending_version", FieldType::kInt}});
+    if (!body) return SendError(res, body.error());
     json out;
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
           if (Status s = t.ConfirmRotation(c.actor(), id, body->Int("pending_version")); !s.ok()) {

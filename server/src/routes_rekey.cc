@@ -10,60 +10,58 @@ namespace server::internal {
 void ServerImpl::RegisterRekeyRoutes() {
   Register(Spec("POST", "/v1/collections/:id/rekey"), [this](const auto& req, auto& res,
                                                              const Caller& c) {
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"key_version", FieldType::kInt},
                              {"member_keys", FieldType::kArray},
                              {"recovery_sealed_key", FieldType::kString, false},
                              {"grant_keys", FieldType::kArray},
-                             {"items", FieldType::kArray}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"items", FieldType::kArray}});
+    if (!body) return SendError(res, body.error());
     vault::WriteTxn::Rekey r;
     r.collection_id = req.matches[1];
     r.key_version = body->Int("key_version");
     // Each list entry is an object of its own small schema.
     auto pairs = [&](const char* list, const char* id_field, const char* key_field,
-                     std::vector<std::pair<std::string, std::vector<uint8_t>>>& out) {
+                     std::vector<std::pair<std::string, std::vector<uint8_t>>>& out)
+        -> ApiResult<void> {
       for (const json& entry : body->Json(list)) {
-        auto e = Body::Parse(entry, {{id_field, FieldType::kString}, {key_field, FieldType::kString}},
-                             error);
-        if (!e) return false;
+        auto e = Body::Parse(entry, {{id_field, FieldType::kString}, {key_field, FieldType::kString}});
+        if (!e) return Reject(e.error());
         if (!IsId(e->Str(id_field))) {
-          error = BadRequest("bad_id", std::string(id_field) + " is 32 lower-case hex digits");
-          return false;
+          return Reject(BadRequest("bad_id", std::string(id_field) + " is 32 lower-case hex digits"));
         }
-        auto box = DecodeBase64Field(e->Str(key_field), key_field, error);
-        if (!box) return false;
+        auto box = DecodeBase64Field(e->Str(key_field), key_field);
+        if (!box) return Reject(box.error());
         out.emplace_back(e->Str(id_field), std::move(*box));
       }
-      return true;
+      return {};
     };
-    if (!pairs("member_keys", "member_id", "sealed_key", r.member_keys) ||
-        !pairs("grant_keys", "grant_id", "escrow_sealed_key", r.grant_keys)) {
-      return SendError(res, error);
+    if (auto members = pairs("member_keys", "member_id", "sealed_key", r.member_keys); !members) {
+      return SendError(res, members.error());
+    }
+    if (auto grants = pairs("grant_keys", "grant_id", "escrow_sealed_key", r.grant_keys); !grants) {
+      return SendError(res, grants.error());
     }
     if (body->Has("recovery_sealed_key")) {
-      auto box = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key", error);
-      if (!box) return SendError(res, error);
+      auto box = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key");
+      if (!box) return SendError(res, box.error());
       r.recovery_key = std::move(*box);
     }
     for (const json& entry : body->Json("items")) {
       auto e = Body::Parse(entry,
                            {{"id", FieldType::kString},
                             {"expected_version", FieldType::kInt},
-                            {"ciphertext", FieldType::kString}},
-                           error);
-      if (!e) return SendError(res, error);
+                            {"ciphertext", FieldType::kString}});
+      if (!e) return SendError(res, e.error());
       if (!IsId(e->Str("id"))) {
         return SendError(res, BadRequest("bad_id", "item ids are 32 lower-case hex digits"));
       }
-      auto ct = DecodeBase64Field(e->Str("ciphertext"), "ciphertext", error);
-      if (!ct) return SendError(res, error);
+      auto ct = DecodeBase64Field(e->Str("ciphertext"), "ciphertext");
+      if (!ct) return SendError(res, ct.error());
       r.items.push_back({e->Str("id"), e->Int("expected_version"), std::move(*ct)});
     }
     json out;
-    if (AsConflict(WriteOr(res,
+    if (WriteOr(res,
                            [&](vault::WriteTxn& t) -> Status {
                              auto recovery = t.GetSetting("recovery_public_key");
                              if (!recovery) return recovery.error();
@@ -77,8 +75,7 @@ void ServerImpl::RegisterRekeyRoutes() {
                              if (!col) return col.error();
                              out = CollectionJson(*col);
                              return Status::OK();
-                           }),
-                   res)) {
+                           }, Conflicts::kAsConflict)) {
       SendJson(res, 200, out);
     }
   });

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "server/invite.h"
 #include "server_impl.h"
 
 namespace server::internal {
@@ -31,10 +32,8 @@ void ServerImpl::RegisterTeamRoutes() {
     }
   });
   Register(S("POST", "/v1/invites"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"role", FieldType::kString}, {"name", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"role", FieldType::kString}, {"name", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     auto role = vault::ParseTeamRole(body->Str("role"));
     if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
     const std::string& name = body->Str("name");
@@ -47,26 +46,18 @@ void ServerImpl::RegisterTeamRoutes() {
     if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
       return SendError(res, FromStatus(s));
     }
-    uint8_t raw[16];
-    env_.RandomBytes(raw);
-    const std::string code = crypto::ToHex(raw);
-    vault::Invite invite;
-    invite.code_hash = crypto::Blake2b256(crypto::AsBytes(code));
-    invite.role = body->Str("role");
-    invite.name = name;
-    invite.created_by = c.member.id;
-    invite.expires_ms = Millis(env_.Now() + config_.invite_ttl);
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite); })) {
-      SendJson(res, 201, {{"code", code}, {"role", invite.role}, {"name", name},
-                          {"expires_ms", invite.expires_ms}});
+    const IssuedInvite invite =
+        NewInvite(env_, body->Str("role"), name, c.member.id, config_.invite_ttl);
+    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
+      SendJson(res, 201, {{"code", invite.code}, {"role", invite.record.role}, {"name", name},
+                          {"expires_ms", invite.record.expires_ms}});
     }
   });
   Register(S("PATCH", "/v1/members/:id"), [this](const auto& req, auto& res, const Caller& c) {
     const std::string id = req.matches[1];
     if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"role", FieldType::kString}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"role", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     auto role = vault::ParseTeamRole(body->Str("role"));
     if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
@@ -122,27 +113,25 @@ void ServerImpl::RegisterTeamRoutes() {
     }
   });
   Register(S("POST", "/v1/collections"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"id", FieldType::kString},
                              {"name", FieldType::kString},
                              {"sealed_key", FieldType::kString},
                              {"recovery_sealed_key", FieldType::kString, false},
-                             {"offline_cache", FieldType::kBool, false}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"offline_cache", FieldType::kBool, false}});
+    if (!body) return SendError(res, body.error());
     const std::string& id = body->Str("id");
     if (!IsId(id)) return SendError(res, BadRequest("bad_id", "id must be 32 lower-case hex digits"));
     const std::string& name = body->Str("name");
     if (name.empty() || name.size() > 100) {
       return SendError(res, BadRequest("bad_name", "name must be 1 to 100 bytes"));
     }
-    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key", error);
-    if (!sealed) return SendError(res, error);
+    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
+    if (!sealed) return SendError(res, sealed.error());
     std::vector<vault::SealedKey> keys = {{id, 1, vault::KeyHolder::kMember, c.member.id, *sealed}};
     if (body->Has("recovery_sealed_key")) {
-      auto rec = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key", error);
-      if (!rec) return SendError(res, error);
+      auto rec = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key");
+      if (!rec) return SendError(res, rec.error());
       keys.push_back({id, 1, vault::KeyHolder::kRecovery, "recovery", *rec});
     }
     vault::Collection col{id, name, 1, body->Has("offline_cache") ? body->Bool("offline_cache") : true,
@@ -225,22 +214,20 @@ void ServerImpl::RegisterTeamRoutes() {
   Register(S("POST", "/v1/collections/:id/grants"), [this](const auto& req, auto& res,
                                                             const Caller& c) {
     const std::string id = req.matches[1];
-    ApiError error;
     auto body = Body::Parse(req.body,
                             {{"member_id", FieldType::kString},
                              {"access", FieldType::kString},
                              {"key_version", FieldType::kInt},
-                             {"sealed_key", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
+                             {"sealed_key", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     const std::string& member = body->Str("member_id");
     if (!IsId(member)) return SendError(res, BadRequest("bad_id", "member_id must be 32 hex digits"));
     auto access = vault::ParseCollectionAccess(body->Str("access"));
     if (!access || *access == CollectionAccess::kNone) {
       return SendError(res, BadRequest("bad_access", "access must be view, edit or manage"));
     }
-    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key", error);
-    if (!sealed) return SendError(res, error);
+    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
+    if (!sealed) return SendError(res, sealed.error());
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
           auto target = t.GetMember(member);
           if (!target) return target.error();

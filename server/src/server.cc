@@ -247,8 +247,14 @@ void ServerImpl::Shutdown() {
   http_->stop();
 }
 
+void ServerImpl::SendFailure(httplib::Response& res, const Status& s, Conflicts conflicts) {
+  const ApiError e = FromStatus(s, conflicts);
+  if (e.status >= 500) std::clog << "batond: " << s.ToString() << "\n";
+  SendError(res, e);
+}
+
 bool ServerImpl::WriteOr(httplib::Response& res,
-                         const std::function<Status(vault::WriteTxn&)>& fn) {
+                         const std::function<Status(vault::WriteTxn&)>& fn, Conflicts conflicts) {
   Status s = vault_.Write([&](vault::WriteTxn& t) -> Status {
     Status inner = fn(t);
     if (inner.ok()) {
@@ -257,36 +263,44 @@ bool ServerImpl::WriteOr(httplib::Response& res,
     }
     return inner;
   });
-  if (!s.ok()) {
-    if (FromStatus(s).status >= 500) std::clog << "batond: " << s.ToString() << "\n";
-    SendError(res, FromStatus(s));
-    return false;
-  }
-  return true;
+  if (!s.ok()) SendFailure(res, s, conflicts);
+  return s.ok();
 }
 
-bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn) {
+void ServerImpl::WriteAndAnswerCreated(
+    httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& write,
+    const std::function<Result<json>(vault::WriteTxn&)>& read_back, Conflicts conflicts) {
+  json out;
+  const bool written = WriteOr(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        if (Status s = write(t); !s.ok()) return s;
+        auto stored = read_back(t);
+        if (!stored) return stored.error();
+        out = std::move(*stored);
+        return Status::OK();
+      },
+      conflicts);
+  if (written) SendJson(res, 201, out);
+}
+
+bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn,
+                        Conflicts conflicts) {
   Status s = vault_.Read(fn);
-  if (!s.ok()) {
-    if (FromStatus(s).status >= 500) std::clog << "batond: " << s.ToString() << "\n";
-    SendError(res, FromStatus(s));
-    return false;
-  }
-  return true;
+  if (!s.ok()) SendFailure(res, s, conflicts);
+  return s.ok();
 }
 
-std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
-                                            const std::string* resource, ApiError& error) {
+ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
+                                        const std::string* resource) {
   const std::string auth = req.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!auth.starts_with(kBearer)) {
-    error = {401, "unauthenticated", "sign in first (Authorization: Bearer <token>)"};
-    return std::nullopt;
+    return Reject({401, "unauthenticated", "sign in first (Authorization: Bearer <token>)"});
   }
   const bool scoped = spec.scope == Scope::kCollection || spec.scope == Scope::kItem;
   if (scoped && (resource == nullptr || !IsId(*resource))) {
-    error = BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits");
-    return std::nullopt;
+    return Reject(BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits"));
   }
   Caller caller;
   caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
@@ -345,21 +359,14 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
       read.access = *parsed;
       return Status::OK();
     });
-    if (!s.ok()) {
-      error = FromStatus(s);
-      return std::nullopt;
-    }
-    if (!session_status.ok()) {
-      error = FromStatus(session_status);
-      return std::nullopt;
-    }
+    if (!s.ok()) return Reject(FromStatus(s));
+    if (!session_status.ok()) return Reject(FromStatus(session_status));
     if (epoch && !item_missing) auth_cache_.Put(caller.session_hash, cache_resource, *epoch, read);
     facts = std::make_shared<const AuthFacts>(std::move(read));
   }
   // Expiry is checked against the clock on every request, cached or not.
   if (facts->session_expires_ms <= Millis(env_.Now())) {
-    error = FromStatus(Status::Unauthenticated("the session has expired; sign in again"));
-    return std::nullopt;
+    return Reject(FromStatus(Status::Unauthenticated("the session has expired; sign in again")));
   }
   caller.member = facts->member;
   caller.role = facts->role;
@@ -369,15 +376,14 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
   if (item_missing) {
     // Unknown items are 404 only for those who could see any item;
     // everyone else gets the same 403 as for an item they may not read.
-    error = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
-                    vault::Decision::kAllow
-                ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
-                : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action));
-    return std::nullopt;
+    const bool sees_items = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
+                            vault::Decision::kAllow;
+    return Reject(sees_items
+                      ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
+                      : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
-    error = FromStatus(allowed);
-    return std::nullopt;
+    return Reject(FromStatus(allowed));
   }
   return caller;
 }
@@ -389,11 +395,10 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
       handler(req, res, Caller{});
       return;
     }
-    ApiError error;
     const std::string resource = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-    auto caller = Authorize(spec, req, req.matches.size() > 1 ? &resource : nullptr, error);
+    auto caller = Authorize(spec, req, req.matches.size() > 1 ? &resource : nullptr);
     if (!caller) {
-      SendError(res, error);
+      SendError(res, caller.error());
       return;
     }
     handler(req, res, *caller);
@@ -451,17 +456,15 @@ void ServerImpl::ServerInfo(httplib::Response& res) {
 }
 
 void ServerImpl::Join(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
   auto body = Body::Parse(req.body,
                           {{"invite_code", FieldType::kString},
                            {"signing_public_key", FieldType::kString},
-                           {"box_public_key", FieldType::kString}},
-                          error);
-  if (!body) return SendError(res, error);
-  auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key", error);
-  if (!sign_pk) return SendError(res, error);
-  auto box_pk = DecodeKey(body->Str("box_public_key"), "box_public_key", error);
-  if (!box_pk) return SendError(res, error);
+                           {"box_public_key", FieldType::kString}});
+  if (!body) return SendError(res, body.error());
+  auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key");
+  if (!sign_pk) return SendError(res, sign_pk.error());
+  auto box_pk = DecodeKey(body->Str("box_public_key"), "box_public_key");
+  if (!box_pk) return SendError(res, box_pk.error());
   vault::Member m;
   m.id = crypto::RandomId(env_);
   m.signing_public_key = *sign_pk;
@@ -480,9 +483,8 @@ void ServerImpl::Join(const httplib::Request& req, httplib::Response& res) {
 }
 
 void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString}}, error);
-  if (!body) return SendError(res, error);
+  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString}});
+  if (!body) return SendError(res, body.error());
   if (!IsId(body->Str("member_id"))) {
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
@@ -497,13 +499,11 @@ void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res) 
 }
 
 void ServerImpl::Login(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
   auto body = Body::Parse(req.body,
                           {{"member_id", FieldType::kString},
                            {"nonce", FieldType::kString},
-                           {"signature", FieldType::kString}},
-                          error);
-  if (!body) return SendError(res, error);
+                           {"signature", FieldType::kString}});
+  if (!body) return SendError(res, body.error());
   const std::string& member_id = body->Str("member_id");
   if (!IsId(member_id)) {
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
@@ -604,9 +604,8 @@ void ServerImpl::RegisterRoutes() {
     SendJson(res, 200, MemberJson(c.member));
   });
   Register(S("PUT", "/v1/me/email"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"email", FieldType::kString}}, error);
-    if (!body) return SendError(res, error);
+    auto body = Body::Parse(req.body, {{"email", FieldType::kString}});
+    if (!body) return SendError(res, body.error());
     const std::string& email = body->Str("email");
     if (!email.empty() && !IsPlausibleEmail(email)) {
       return SendError(res, BadRequest("bad_email",

@@ -43,13 +43,8 @@ extern thread_local std::string t_member;
 json MemberJson(const vault::Member& m);
 json ItemMetaJson(const vault::ItemMeta& m);
 json CollectionJson(const vault::Collection& c);
-// A base64 field holding a 32-byte public key; nullopt and `error` if not.
-std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
-                                           ApiError& error);
-
-// Emergency and re-key refusals (409) carry the code "conflict" on the wire
-// (docs/api.md): rewrites the error WriteOr/ReadOr sent. Returns `ok`.
-bool AsConflict(bool ok, httplib::Response& res);
+// A base64 field holding a 32-byte public key, or a 400 naming `field`.
+ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field);
 
 // The reason recorded when removing a member ends their emergency grants.
 inline constexpr char kDeputyRemoved[] = "deputy removed";
@@ -97,9 +92,9 @@ class ServerImpl final : public Server {
 
  private:
   void Register(const RouteSpec& spec, Handler handler);
-  // Authenticates and authorizes; on failure fills `error`.
-  std::optional<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
-                                  const std::string* resource, ApiError& error);
+  // Authenticates and authorizes, or gives the error answer.
+  ApiResult<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
+                              const std::string* resource);
   void Finish(const httplib::Request& req, const httplib::Response& res);
 
   // Handlers.
@@ -125,8 +120,19 @@ class ServerImpl final : public Server {
   Status InitNotifications();  // notifications.cc: the configured notifiers
 
   // Runs a write and sends its error, if any; true on success.
-  bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn);
-  bool ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn);
+  bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn,
+               Conflicts conflicts = Conflicts::kByStatus);
+  bool ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn,
+              Conflicts conflicts = Conflicts::kByStatus);
+  // The tail of every creating route: runs `write`, reads the new record
+  // back in the same transaction with `read_back` (so the answer shows what
+  // was stored, defaults and all) and answers 201 with it.
+  void WriteAndAnswerCreated(httplib::Response& res,
+                             const std::function<Status(vault::WriteTxn&)>& write,
+                             const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                             Conflicts conflicts = Conflicts::kByStatus);
+  // Sends the error answer for a failed transaction, logging server faults.
+  void SendFailure(httplib::Response& res, const Status& s, Conflicts conflicts);
 
   const Config config_;
   const Deps deps_;

@@ -50,13 +50,11 @@ json CollectionJson(const vault::Collection& c) {
           {"created_ms", c.created_ms}};
 }
 
-std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
-                                           ApiError& error) {
-  auto bytes = DecodeBase64Field(b64, field, error);
-  if (!bytes) return std::nullopt;
+ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field) {
+  auto bytes = DecodeBase64Field(b64, field);
+  if (!bytes) return Reject(bytes.error());
   if (bytes->size() != crypto::kPublicKeyBytes) {
-    error = BadRequest("bad_key", std::string("field \"") + field + "\" must be a 32-byte key");
-    return std::nullopt;
+    return Reject(BadRequest("bad_key", std::string("field \"") + field + "\" must be a 32-byte key"));
   }
   crypto::PublicKey key{};
   std::copy(bytes->begin(), bytes->end(), key.begin());
