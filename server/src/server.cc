@@ -418,6 +418,14 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
   }
 }
 
+void ServerImpl::RegisterAll(std::span<const Route> routes) {
+  for (const Route& r : routes) {
+    Register(Spec(r.method, r.pattern),
+             [this, handler = r.handler](const httplib::Request& req, httplib::Response& res,
+                                         const Caller& c) { (this->*handler)(req, res, c); });
+  }
+}
+
 Result<vault::audit::Checkpoint> ServerImpl::Checkpoint() {
   // Stored only if the log grew since the last one, so every head an
   // auditor was shown stays provable.
@@ -440,140 +448,6 @@ Result<vault::audit::Checkpoint> ServerImpl::Checkpoint() {
   return cp;
 }
 
-// --- Public handlers -----------------------------------------------------------
-
-void ServerImpl::ServerInfo(httplib::Response& res) {
-  json info = {{"version", BATON_VERSION},
-               {"audit_public_key", crypto::ToBase64(deps_.audit_key->public_key)},
-               {"escrow_public_key", crypto::ToBase64(deps_.escrow_public_key)}};
-  ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-    auto recovery = t.GetSetting("recovery_public_key");
-    if (!recovery) return recovery.error();
-    if (*recovery) info["recovery_public_key"] = **recovery;
-    return Status::OK();
-  });
-  if (res.status == -1 || res.body.empty()) SendJson(res, 200, info);
-}
-
-void ServerImpl::Join(const httplib::Request& req, httplib::Response& res) {
-  auto body = Body::Parse(req.body,
-                          {{"invite_code", FieldType::kString},
-                           {"signing_public_key", FieldType::kString},
-                           {"box_public_key", FieldType::kString}});
-  if (!body) return SendError(res, body.error());
-  auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key");
-  if (!sign_pk) return SendError(res, sign_pk.error());
-  auto box_pk = DecodeKey(body->Str("box_public_key"), "box_public_key");
-  if (!box_pk) return SendError(res, box_pk.error());
-  vault::Member m;
-  m.id = crypto::RandomId(env_);
-  m.signing_public_key = *sign_pk;
-  m.box_public_key = *box_pk;
-  const crypto::Hash code_hash = crypto::Blake2b256(crypto::AsBytes(body->Str("invite_code")));
-  vault::Member joined;
-  if (!WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        auto r = t.RedeemInvite(code_hash, m);
-        if (!r) return r.error();
-        joined = std::move(*r);
-        return Status::OK();
-      })) {
-    return;
-  }
-  SendJson(res, 201, MemberJson(joined));
-}
-
-void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res) {
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString}});
-  if (!body) return SendError(res, body.error());
-  if (!IsId(body->Str("member_id"))) {
-    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
-  }
-  // Issued for any well-formed id, known or not: the answer reveals nothing.
-  const std::string nonce = challenges_.Issue(body->Str("member_id"));
-  SendJson(res, 200,
-           {{"nonce", nonce},
-            {"expires_ms", Millis(env_.Now()) +
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   config_.challenge_ttl)
-                                   .count()}});
-}
-
-void ServerImpl::Login(const httplib::Request& req, httplib::Response& res) {
-  auto body = Body::Parse(req.body,
-                          {{"member_id", FieldType::kString},
-                           {"nonce", FieldType::kString},
-                           {"signature", FieldType::kString}});
-  if (!body) return SendError(res, body.error());
-  const std::string& member_id = body->Str("member_id");
-  if (!IsId(member_id)) {
-    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
-  }
-  const std::string address_key = "addr:" + req.remote_addr;
-  const std::string member_key = "member:" + member_id;
-  for (const std::string* key : {&address_key, &member_key}) {
-    if (auto wait = limiter_.RetryAfter(*key)) {
-      res.set_header("Retry-After", std::to_string(wait->count()));
-      return SendError(res, {429, "too_many_failed_logins",
-                             "too many failed sign-ins; try again in " +
-                                 std::to_string(wait->count()) + " s"});
-    }
-  }
-  auto fail = [&](const char* why) {
-    limiter_.RecordFailure(address_key);
-    limiter_.RecordFailure(member_key);
-    (void)vault_.Write([&](vault::WriteTxn& t) {
-      return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
-                      json{{"reason", why}, {"address", req.remote_addr}}.dump());
-    });
-    SendError(res, {401, "unauthenticated", "sign-in failed"});
-  };
-  auto sig = crypto::FromBase64(body->Str("signature"));
-  if (!challenges_.Consume(body->Str("nonce"), member_id)) return fail("unknown or expired nonce");
-  if (!sig) return fail("malformed signature");
-  vault::Member member;
-  Status found = vault_.Read([&](vault::ReadTxn& t) -> Status {
-    auto m = t.GetMember(member_id);
-    if (!m) return m.error();
-    member = std::move(*m);
-    return Status::OK();
-  });
-  if (!found.ok()) return fail("unknown or removed member");
-  if (!crypto::Verify(member.signing_public_key,
-                      vault::LoginMessage(deps_.audit_key->public_key, member_id, body->Str("nonce")),
-                      *sig)
-           .ok()) {
-    return fail("bad signature");
-  }
-  if (member.status != "active") {
-    // Said only to the holder of the member's key, so that their client
-    // deletes its offline cache; anyone else gets the generic failure.
-    limiter_.RecordFailure(member_key);
-    if (!WriteOr(res, [&](vault::WriteTxn& t) {
-          return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
-                          json{{"reason", "member removed"}, {"address", req.remote_addr}}.dump());
-        })) {
-      return;
-    }
-    return SendError(res, {401, "member_removed",
-                           "this member was removed from the team; the offline cache of this "
-                           "profile is void"});
-  }
-  uint8_t raw[32];
-  env_.RandomBytes(raw);
-  const std::string token = crypto::ToBase64(raw, crypto::Base64::kUrlNoPadding);
-  vault::Session session{crypto::Blake2b256(crypto::AsBytes(token)), member_id, 0,
-                         Millis(env_.Now() + config_.session_ttl)};
-  if (!WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateSession({member_id}, session); })) {
-    return;
-  }
-  limiter_.Reset(member_key);
-  t_member = member_id;
-  SendJson(res, 200,
-           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberJson(member)}});
-}
-
-// --- Route registration ----------------------------------------------------------
-
 const RouteSpec& Spec(std::string_view method, std::string_view pattern) {
   for (const RouteSpec& r : kRoutes) {
     if (method == r.method && pattern == r.pattern) return r;
@@ -582,42 +456,8 @@ const RouteSpec& Spec(std::string_view method, std::string_view pattern) {
 }
 
 void ServerImpl::RegisterRoutes() {
-  auto& S = Spec;
-  Register(S("GET", "/healthz"), [](const auto&, auto& res, const auto&) {
-    res.set_content("ok\n", "text/plain");
-  });
-  Register(S("GET", "/metrics"), [this](const auto&, auto& res, const auto&) {
-    res.set_content(metrics_.Render(audit_length_.load()), "text/plain; version=0.0.4");
-  });
-  Register(S("GET", "/v1/server"), [this](const auto&, auto& res, const auto&) { ServerInfo(res); });
-  Register(S("POST", "/v1/join"), [this](const auto& req, auto& res, const auto&) { Join(req, res); });
-  Register(S("POST", "/v1/auth/challenge"),
-           [this](const auto& req, auto& res, const auto&) { Challenge(req, res); });
-  Register(S("POST", "/v1/auth/login"),
-           [this](const auto& req, auto& res, const auto&) { Login(req, res); });
-  Register(S("POST", "/v1/auth/logout"), [this](const auto&, auto& res, const Caller& c) {
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.DeleteSession(c.actor(), c.session_hash); })) {
-      SendJson(res, 200, json::object());
-    }
-  });
-  Register(S("GET", "/v1/me"), [](const auto&, auto& res, const Caller& c) {
-    SendJson(res, 200, MemberJson(c.member));
-  });
-  Register(S("PUT", "/v1/me/email"), [this](const auto& req, auto& res, const Caller& c) {
-    auto body = Body::Parse(req.body, {{"email", FieldType::kString}});
-    if (!body) return SendError(res, body.error());
-    const std::string& email = body->Str("email");
-    if (!email.empty() && !IsPlausibleEmail(email)) {
-      return SendError(res, BadRequest("bad_email",
-                                       "email must be an address like name@example.org (at most "
-                                       "254 bytes), or \"\" to remove it"));
-    }
-    vault::Member member = c.member;
-    member.email = email;
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.SetMemberEmail(c.actor(), c.member.id, email); })) {
-      SendJson(res, 200, MemberJson(member));
-    }
-  });  RegisterTeamRoutes();
+  RegisterSessionRoutes();
+  RegisterTeamRoutes();
   RegisterItemRoutes();
   RegisterAuditRoutes();
   RegisterEmergencyRoutes();
