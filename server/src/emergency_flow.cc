@@ -26,7 +26,7 @@ std::string Utc(int64_t ms) {
 }
 
 // An optional JSON body: empty means {}.
-ApiResult<Body> OptionalBody(const std::string& text, std::initializer_list<FieldSpec> spec) {
+ApiResult<Body> OptionalBody(const std::string& text, const vault::api::BodySchema& spec) {
   const bool blank = std::all_of(text.begin(), text.end(), [](char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
   });

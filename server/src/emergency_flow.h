@@ -5,7 +5,6 @@
 #define BATON_SERVER_SRC_EMERGENCY_FLOW_H_
 
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +22,7 @@ using vault::EmergencyRequest;
 std::string Utc(int64_t ms);
 
 // An optional JSON body: empty means {}.
-ApiResult<Body> OptionalBody(const std::string& text, std::initializer_list<FieldSpec> spec);
+ApiResult<Body> OptionalBody(const std::string& text, const vault::api::BodySchema& spec);
 
 // The optional "reason" of a body, at most em::kMaxReasonBytes.
 ApiResult<std::string> Reason(const Body& body);

@@ -6,13 +6,13 @@
 
 #include <cstdint>
 #include <expected>
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "vault/api.h"
 #include "vault/status.h"
 
 namespace server {
@@ -41,21 +41,13 @@ inline std::unexpected<ApiError> Reject(ApiError e) {
   return std::unexpected<ApiError>(std::move(e));
 }
 
-enum class FieldType { kString, kInt, kArray, kObject, kBool };
-
-struct FieldSpec {
-  const char* name;
-  FieldType type;
-  bool required = true;
-};
-
-// A JSON object body checked against a field list: malformed JSON, a
-// non-object, an unknown field, a wrong type or a missing field is a 400
-// with codes malformed_json / unknown_field / wrong_type / missing_field.
+// A JSON object body checked against its schema (vault/api.h): malformed
+// JSON, a non-object, an unknown field, a wrong type or a missing field is a
+// 400 with codes malformed_json / unknown_field / wrong_type / missing_field.
 class Body {
  public:
-  static ApiResult<Body> Parse(const std::string& text, std::initializer_list<FieldSpec> spec);
-  static ApiResult<Body> Parse(const nlohmann::json& object, std::initializer_list<FieldSpec> spec);
+  static ApiResult<Body> Parse(const std::string& text, const vault::api::BodySchema& schema);
+  static ApiResult<Body> Parse(const nlohmann::json& object, const vault::api::BodySchema& schema);
 
   bool Has(const char* name) const { return json_.contains(name); }
   const std::string& Str(const char* name) const { return json_.at(name).get_ref<const std::string&>(); }

@@ -66,7 +66,7 @@ void ServerImpl::CollectionCache(const httplib::Request& req, httplib::Response&
         if (!changed) return changed.error();
         json items = json::array();
         for (const auto& it : *changed) {
-          json j = ItemMetaJson(it.meta);
+          json j = ItemMetaToJson(it.meta);
           j["ciphertext"] = crypto::ToBase64(it.ciphertext);
           items.push_back(std::move(j));
         }
@@ -84,7 +84,7 @@ void ServerImpl::SetCollectionCaching(const httplib::Request& req, httplib::Resp
     return SendError(res,
                      BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits"));
   }
-  auto body = Body::Parse(req.body, {{"offline_cache", FieldType::kBool}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/collections/:id"));
   if (!body) return SendError(res, body.error());
   json out;
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
@@ -94,7 +94,7 @@ void ServerImpl::SetCollectionCaching(const httplib::Request& req, httplib::Resp
         }
         auto col = t.GetCollection(id);
         if (!col) return col.error();
-        out = CollectionJson(*col);
+        out = CollectionToJson(*col);
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -103,7 +103,7 @@ void ServerImpl::SetCollectionCaching(const httplib::Request& req, httplib::Resp
 
 void ServerImpl::ReportOfflineReads(const httplib::Request& req, httplib::Response& res,
                                     const Caller& c) {
-  auto body = Body::Parse(req.body, {{"reads", FieldType::kArray}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/offline-reads"));
   if (!body) return SendError(res, body.error());
   const json& reads = body->Json("reads");
   if (reads.empty() || reads.size() > kMaxReportsPerBatch) {
@@ -121,10 +121,7 @@ void ServerImpl::ReportOfflineReads(const httplib::Request& req, httplib::Respon
     if (!r.is_object()) {
       return SendError(res, BadRequest("bad_reads", "each read must be a JSON object"));
     }
-    auto one = Body::Parse(r, {{"id", FieldType::kString},
-                               {"item_id", FieldType::kString},
-                               {"read_ms", FieldType::kInt},
-                               {"version", FieldType::kInt}});
+    auto one = Body::Parse(r, vault::api::RequestBody("POST /v1/offline-reads reads[]"));
     if (!one) return SendError(res, one.error());
     if (!IsId(one->Str("id")) || !IsId(one->Str("item_id"))) {
       return SendError(res,

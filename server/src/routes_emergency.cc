@@ -34,13 +34,7 @@ std::string ServerImpl::NewestRequestOf(const std::string& grant_id) {
 }
 
 void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  auto body = Body::Parse(req.body, {{"id", FieldType::kString},
-                                     {"deputy_id", FieldType::kString},
-                                     {"mode", FieldType::kString},
-                                     {"wait_hours", FieldType::kInt},
-                                     {"confirmations_required", FieldType::kInt, false},
-                                     {"access_window_hours", FieldType::kInt, false},
-                                     {"keys", FieldType::kArray}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/emergency/grants"));
   if (!body) return SendError(res, body.error());
   vault::EmergencyGrant g;
   g.id = body->Str("id");
@@ -74,9 +68,7 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
   if (list.empty()) return SendError(res, BadRequest("bad_keys", "keys must not be empty"));
   std::vector<vault::SealedKey> keys;
   for (const json& entry : list) {
-    auto k = Body::Parse(entry, {{"collection_id", FieldType::kString},
-                                 {"key_version", FieldType::kInt},
-                                 {"escrow_sealed_key", FieldType::kString}});
+    auto k = Body::Parse(entry, vault::api::RequestBody("POST /v1/emergency/grants keys[]"));
     if (!k) return SendError(res, k.error());
     if (!IsId(k->Str("collection_id"))) {
       return SendError(res, BadRequest("bad_id", "collection_id is 32 lower-case hex digits"));
@@ -170,9 +162,7 @@ void ServerImpl::GetGrant(const httplib::Request& req, httplib::Response& res, c
 void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = Body::Parse(req.body, {{"wait_hours", FieldType::kInt, false},
-                                     {"confirmations_required", FieldType::kInt, false},
-                                     {"access_window_hours", FieldType::kInt, false}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/emergency/grants/:id"));
   if (!body) return SendError(res, body.error());
   if (!body->Has("wait_hours") && !body->Has("confirmations_required") &&
       !body->Has("access_window_hours")) {
@@ -239,7 +229,8 @@ void ServerImpl::DeclineGrant(const httplib::Request& req, httplib::Response& re
                               const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = OptionalBody(req.body, {});
+  auto body =
+      OptionalBody(req.body, vault::api::RequestBody("POST /v1/emergency/grants/:id/decline"));
   if (!body) return SendError(res, body.error());
   EndGrantRoute(id, res, c, "declined");
 }

@@ -28,7 +28,7 @@ void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& r
                                const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = Body::Parse(req.body, {{"reason", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/emergency/grants/:id/requests"));
   if (!body) return SendError(res, body.error());
   const std::string& reason = body->Str("reason");
   if (reason.empty() || reason.size() > em::kMaxReasonBytes) {
@@ -137,7 +137,8 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
                                 const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = OptionalBody(req.body, {});
+  auto body =
+      OptionalBody(req.body, vault::api::RequestBody("POST /v1/emergency/requests/:id/confirm"));
   if (!body) return SendError(res, body.error());
   if (!SettleFor(res, id)) return;
   json out;
@@ -238,7 +239,7 @@ void ServerImpl::ReleasedItems(const httplib::Request& req, httplib::Response& r
             for (const std::string& col : g.collections) {
               auto items = t.ListItems(col);
               if (!items) return items.error();
-              for (const auto& m : *items) out.push_back(ItemMetaJson(m));
+              for (const auto& m : *items) out.push_back(ItemMetaToJson(m));
             }
             return Status::OK();
           },
@@ -262,7 +263,7 @@ void ServerImpl::ReleasedItem(const httplib::Request& req, httplib::Response& re
             if (Status s = AsDeputy(t, c, id, r, g); !s.ok()) return s;
             auto fetched = t.FetchEmergencyItem(c.actor(), id, item);
             if (!fetched) return fetched.error();
-            out = ItemMetaJson(fetched->meta);
+            out = ItemMetaToJson(fetched->meta);
             out["ciphertext"] = crypto::ToBase64(fetched->ciphertext);
             return Status::OK();
           },
@@ -276,7 +277,10 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
                                em::Event event) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = OptionalBody(req.body, {{"reason", FieldType::kString, false}});
+  auto body = OptionalBody(req.body, vault::api::RequestBody(
+                                         event == em::Event::kApprove
+                                             ? "POST /v1/emergency/requests/:id/approve"
+                                             : "POST /v1/emergency/requests/:id/reject"));
   if (!body) return SendError(res, body.error());
   auto reason = Reason(*body);
   if (!reason) return SendError(res, reason.error());

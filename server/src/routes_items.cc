@@ -9,7 +9,7 @@ namespace {
 Result<json> StoredItemMeta(vault::WriteTxn& t, const std::string& id) {
   auto stored = t.GetItemMeta(id);
   if (!stored) return Fail(stored.error());
-  return ItemMetaJson(*stored);
+  return ItemMetaToJson(*stored);
 }
 
 // Takes the metadata fields present in `body` (name, channel, url,
@@ -45,7 +45,7 @@ void ServerImpl::ListItems(const httplib::Request& req, httplib::Response& res, 
         if (!col) return col.error();
         auto items = t.ListItems(id);
         if (!items) return items.error();
-        for (const auto& m : *items) out.push_back(ItemMetaJson(m));
+        for (const auto& m : *items) out.push_back(ItemMetaToJson(m));
         return Status::OK();
       })) {
     SendJson(res, 200, {{"items", out}});
@@ -54,13 +54,7 @@ void ServerImpl::ListItems(const httplib::Request& req, httplib::Response& res, 
 
 void ServerImpl::CreateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(req.body, {{"id", FieldType::kString},
-                                     {"name", FieldType::kString},
-                                     {"channel", FieldType::kString},
-                                     {"url", FieldType::kString, false},
-                                     {"rotation_period_days", FieldType::kInt, false},
-                                     {"key_version", FieldType::kInt},
-                                     {"ciphertext", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/items"));
   if (!body) return SendError(res, body.error());
   vault::ItemMeta meta;
   meta.id = body->Str("id");
@@ -96,7 +90,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
           if (!v) return v.error();
           auto meta = t.GetItemMeta(id);
           if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
+          out = ItemMetaToJson(*meta);
           out["version"] = v->version;
           out["key_version"] = v->key_version;
           out["state"] = v->state;
@@ -116,7 +110,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
         item = std::move(*fetched);
         return Status::OK();
       })) {
-    out = ItemMetaJson(item->meta);
+    out = ItemMetaToJson(item->meta);
     out["ciphertext"] = crypto::ToBase64(item->ciphertext);
     SendJson(res, 200, out);
   }
@@ -125,7 +119,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
 void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
   auto body = Body::Parse(
-      req.body, {{"expected_version", FieldType::kInt}, {"ciphertext", FieldType::kString}});
+      req.body, vault::api::RequestBody("PUT /v1/items/:id"));
   if (!body) return SendError(res, body.error());
   auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
   if (!ct) return SendError(res, ct.error());
@@ -136,7 +130,7 @@ void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res,
         }
         auto meta = t.GetItemMeta(id);
         if (!meta) return meta.error();
-        out = ItemMetaJson(*meta);
+        out = ItemMetaToJson(*meta);
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -173,10 +167,7 @@ void ServerImpl::ItemHistory(const httplib::Request& req, httplib::Response& res
 void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& res,
                               const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(req.body, {{"name", FieldType::kString, false},
-                                     {"url", FieldType::kString, false},
-                                     {"channel", FieldType::kString, false},
-                                     {"rotation_period_days", FieldType::kInt, false}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/items/:id"));
   if (!body) return SendError(res, body.error());
   if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
       !body->Has("rotation_period_days")) {
@@ -206,7 +197,7 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
         if (Status s = t.UpdateItemMeta(c.actor(), id, change); !s.ok()) return s;
         auto stored = t.GetItemMeta(id);
         if (!stored) return stored.error();
-        out = ItemMetaJson(*stored);
+        out = ItemMetaToJson(*stored);
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -216,9 +207,7 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
 void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& res,
                                const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(req.body, {{"expected_version", FieldType::kInt},
-                                     {"pending_version", FieldType::kInt, false},
-                                     {"ciphertext", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/items/:id/rotation"));
   if (!body) return SendError(res, body.error());
   auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
   if (!ct) return SendError(res, ct.error());
@@ -245,7 +234,7 @@ void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& r
 void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response& res,
                                  const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(req.body, {{"pending_version", FieldType::kInt}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/items/:id/rotation/confirm"));
   if (!body) return SendError(res, body.error());
   json out;
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
@@ -254,7 +243,7 @@ void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response&
         }
         auto meta = t.GetItemMeta(id);
         if (!meta) return meta.error();
-        out = ItemMetaJson(*meta);
+        out = ItemMetaToJson(*meta);
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -269,7 +258,7 @@ void ServerImpl::AbandonRotation(const httplib::Request& req, httplib::Response&
         if (Status s = t.AbortRotation(c.actor(), id); !s.ok()) return s;
         auto meta = t.GetItemMeta(id);
         if (!meta) return meta.error();
-        out = ItemMetaJson(*meta);
+        out = ItemMetaToJson(*meta);
         return Status::OK();
       })) {
     SendJson(res, 200, out);

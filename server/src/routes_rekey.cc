@@ -9,11 +9,7 @@ namespace server::internal {
 
 void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response& res,
                                  const Caller& c) {
-  auto body = Body::Parse(req.body, {{"key_version", FieldType::kInt},
-                                     {"member_keys", FieldType::kArray},
-                                     {"recovery_sealed_key", FieldType::kString, false},
-                                     {"grant_keys", FieldType::kArray},
-                                     {"items", FieldType::kArray}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/rekey"));
   if (!body) return SendError(res, body.error());
   vault::WriteTxn::Rekey r;
   r.collection_id = req.matches[1];
@@ -22,9 +18,10 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
   auto pairs =
       [&](const char* list, const char* id_field, const char* key_field,
           std::vector<std::pair<std::string, std::vector<uint8_t>>>& out) -> ApiResult<void> {
+    const vault::api::BodySchema& schema = vault::api::RequestBody(
+        std::string("POST /v1/collections/:id/rekey ") + list + "[]");
     for (const json& entry : body->Json(list)) {
-      auto e =
-          Body::Parse(entry, {{id_field, FieldType::kString}, {key_field, FieldType::kString}});
+      auto e = Body::Parse(entry, schema);
       if (!e) return Reject(e.error());
       if (!IsId(e->Str(id_field))) {
         return Reject(BadRequest("bad_id", std::string(id_field) + " is 32 lower-case hex digits"));
@@ -47,9 +44,7 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
     r.recovery_key = std::move(*box);
   }
   for (const json& entry : body->Json("items")) {
-    auto e = Body::Parse(entry, {{"id", FieldType::kString},
-                                 {"expected_version", FieldType::kInt},
-                                 {"ciphertext", FieldType::kString}});
+    auto e = Body::Parse(entry, vault::api::RequestBody("POST /v1/collections/:id/rekey items[]"));
     if (!e) return SendError(res, e.error());
     if (!IsId(e->Str("id"))) {
       return SendError(res, BadRequest("bad_id", "item ids are 32 lower-case hex digits"));
@@ -72,7 +67,7 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
             if (Status s = t.RekeyCollection(c.actor(), r); !s.ok()) return s;
             auto col = t.GetCollection(r.collection_id);
             if (!col) return col.error();
-            out = CollectionJson(*col);
+            out = CollectionToJson(*col);
             return Status::OK();
           },
           Conflicts::kAsConflict)) {

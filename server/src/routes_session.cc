@@ -30,9 +30,7 @@ void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, con
 }
 
 void ServerImpl::Join(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  auto body = Body::Parse(req.body, {{"invite_code", FieldType::kString},
-                                     {"signing_public_key", FieldType::kString},
-                                     {"box_public_key", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/join"));
   if (!body) return SendError(res, body.error());
   auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key");
   if (!sign_pk) return SendError(res, sign_pk.error());
@@ -52,11 +50,11 @@ void ServerImpl::Join(const httplib::Request& req, httplib::Response& res, const
       })) {
     return;
   }
-  SendJson(res, 201, MemberJson(joined));
+  SendJson(res, 201, MemberToJson(joined));
 }
 
 void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/auth/challenge"));
   if (!body) return SendError(res, body.error());
   if (!IsId(body->Str("member_id"))) {
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
@@ -72,9 +70,7 @@ void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, 
 }
 
 void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString},
-                                     {"nonce", FieldType::kString},
-                                     {"signature", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/auth/login"));
   if (!body) return SendError(res, body.error());
   const std::string& member_id = body->Str("member_id");
   if (!IsId(member_id)) {
@@ -141,7 +137,7 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   limiter_.Reset(member_key);
   t_member = member_id;
   SendJson(res, 200,
-           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberJson(member)}});
+           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberToJson(member)}});
 }
 
 // --- Route registration ----------------------------------------------------------
@@ -154,11 +150,11 @@ void ServerImpl::Logout(const httplib::Request&, httplib::Response& res, const C
 }
 
 void ServerImpl::Me(const httplib::Request&, httplib::Response& res, const Caller& c) {
-  SendJson(res, 200, MemberJson(c.member));
+  SendJson(res, 200, MemberToJson(c.member));
 }
 
 void ServerImpl::SetEmail(const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  auto body = Body::Parse(req.body, {{"email", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PUT /v1/me/email"));
   if (!body) return SendError(res, body.error());
   const std::string& email = body->Str("email");
   if (!email.empty() && !IsPlausibleEmail(email)) {
@@ -171,7 +167,7 @@ void ServerImpl::SetEmail(const httplib::Request& req, httplib::Response& res, c
   if (WriteOr(res, [&](vault::WriteTxn& t) {
         return t.SetMemberEmail(c.actor(), c.member.id, email);
       })) {
-    SendJson(res, 200, MemberJson(member));
+    SendJson(res, 200, MemberToJson(member));
   }
 }
 

@@ -10,7 +10,7 @@ void ServerImpl::ListMembers(const httplib::Request&, httplib::Response& res, co
   if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto members = t.ListMembers();
         if (!members) return members.error();
-        for (const auto& m : *members) out.push_back(MemberJson(m));
+        for (const auto& m : *members) out.push_back(MemberToJson(m));
         return Status::OK();
       })) {
     SendJson(res, 200, {{"members", out}});
@@ -24,7 +24,7 @@ void ServerImpl::GetMember(const httplib::Request& req, httplib::Response& res, 
   if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto m = t.GetMember(id);
         if (!m) return m.error();
-        out = MemberJson(*m);
+        out = MemberToJson(*m);
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -33,7 +33,7 @@ void ServerImpl::GetMember(const httplib::Request& req, httplib::Response& res, 
 
 void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& res,
                               const Caller& c) {
-  auto body = Body::Parse(req.body, {{"role", FieldType::kString}, {"name", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/invites"));
   if (!body) return SendError(res, body.error());
   auto role = vault::ParseTeamRole(body->Str("role"));
   if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
@@ -51,10 +51,8 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
       NewInvite(env_, body->Str("role"), name, c.member.id, config_.invite_ttl);
   if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
     SendJson(res, 201,
-             {{"code", invite.code},
-              {"role", invite.record.role},
-              {"name", name},
-              {"expires_ms", invite.record.expires_ms}});
+             vault::api::InviteAnswerToJson(
+                 {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
   }
 }
 
@@ -62,7 +60,7 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
                               const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-  auto body = Body::Parse(req.body, {{"role", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/members/:id"));
   if (!body) return SendError(res, body.error());
   auto role = vault::ParseTeamRole(body->Str("role"));
   if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
@@ -123,11 +121,7 @@ void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& re
 
 void ServerImpl::CreateCollection(const httplib::Request& req, httplib::Response& res,
                                   const Caller& c) {
-  auto body = Body::Parse(req.body, {{"id", FieldType::kString},
-                                     {"name", FieldType::kString},
-                                     {"sealed_key", FieldType::kString},
-                                     {"recovery_sealed_key", FieldType::kString, false},
-                                     {"offline_cache", FieldType::kBool, false}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections"));
   if (!body) return SendError(res, body.error());
   const std::string& id = body->Str("id");
   if (!IsId(id)) return SendError(res, BadRequest("bad_id", "id must be 32 lower-case hex digits"));
@@ -156,7 +150,7 @@ void ServerImpl::CreateCollection(const httplib::Request& req, httplib::Response
         if (Status s = t.CreateCollection(c.actor(), col, keys); !s.ok()) return s;
         return t.GrantAccess(c.actor(), id, c.member.id, "manage", keys[0]);
       })) {
-    SendJson(res, 201, CollectionJson(col));
+    SendJson(res, 201, CollectionToJson(col));
   }
 }
 
@@ -174,7 +168,7 @@ void ServerImpl::ListCollections(const httplib::Request&, httplib::Response& res
         }
         for (const auto& col : *all) {
           if (sees_all || std::find(mine.begin(), mine.end(), col.id) != mine.end()) {
-            json j = CollectionJson(col);
+            json j = CollectionToJson(col);
             auto access = t.GetAccess(col.id, c.member.id);
             j["access"] = access ? *access : "none";
             out.push_back(j);
@@ -226,10 +220,7 @@ void ServerImpl::ListAccess(const httplib::Request& req, httplib::Response& res,
 
 void ServerImpl::GrantAccess(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString},
-                                     {"access", FieldType::kString},
-                                     {"key_version", FieldType::kInt},
-                                     {"sealed_key", FieldType::kString}});
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/grants"));
   if (!body) return SendError(res, body.error());
   const std::string& member = body->Str("member_id");
   if (!IsId(member)) return SendError(res, BadRequest("bad_id", "member_id must be 32 hex digits"));

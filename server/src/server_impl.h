@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "server/server.h"
+#include "vault/api_json.h"
 #include "vault/audit_json.h"
 #include "vault/emergency.h"
 
@@ -42,9 +43,9 @@ extern thread_local const char* t_route;
 extern thread_local std::string t_member;
 
 // Wire encodings of stored records (docs/api.md).
-json MemberJson(const vault::Member& m);
-json ItemMetaJson(const vault::ItemMeta& m);
-json CollectionJson(const vault::Collection& c);
+using vault::api::CollectionToJson;
+using vault::api::ItemMetaToJson;
+using vault::api::MemberToJson;
 // A base64 field holding a 32-byte public key, or a 400 naming `field`.
 ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field);
 
