@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "vault/api_status.h"
+
 namespace cli {
 
 using vault::Fail;
@@ -59,40 +61,7 @@ ApiClient::ApiClient(const ServerAddress& address, const std::string& fingerprin
 ApiClient::~ApiClient() = default;
 
 Status StatusFromApiError(int http_status, const std::string& code, const std::string& message) {
-  using C = Status::Code;
-  static const std::pair<const char*, C> kCodes[] = {
-      {"not_found", C::kNotFound},
-      {"permission_denied", C::kPermissionDenied},
-      {"unauthenticated", C::kUnauthenticated},
-      {"already_exists", C::kAlreadyExists},
-      {"failed_precondition", C::kFailedPrecondition},
-      {"wait_period_active", C::kWaitPeriodActive},
-      {"resource_exhausted", C::kResourceExhausted},
-      {"too_many_failed_logins", C::kResourceExhausted},
-      {"internal", C::kInternal},
-      {"offline_cache_disabled", C::kFailedPrecondition},
-      {"member_removed", C::kUnauthenticated},
-  };
-  C c = http_status >= 500 ? C::kInternal : C::kInvalidArgument;
-  if (http_status == 404) c = C::kNotFound;
-  if (http_status == 401) c = C::kUnauthenticated;
-  if (http_status == 403) c = C::kPermissionDenied;
-  if (http_status == 409) c = C::kFailedPrecondition;  // e.g. "conflict": a wrong state
-  for (const auto& [name, value] : kCodes) {
-    if (code == name) c = value;
-  }
-  const std::string text = "server: " + message;
-  switch (c) {
-    case C::kNotFound: return Status::NotFound(text);
-    case C::kPermissionDenied: return Status::PermissionDenied(text);
-    case C::kUnauthenticated: return Status::Unauthenticated(text);
-    case C::kAlreadyExists: return Status::AlreadyExists(text);
-    case C::kFailedPrecondition: return Status::FailedPrecondition(text);
-    case C::kWaitPeriodActive: return Status::WaitPeriodActive(text);
-    case C::kResourceExhausted: return Status::ResourceExhausted(text);
-    case C::kInternal: return Status::Internal(text);
-    default: return Status::InvalidArgument(text);
-  }
+  return vault::api::StatusFromApiError(http_status, code, message);
 }
 
 vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,

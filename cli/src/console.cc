@@ -1,6 +1,7 @@
 #include "cli/console.h"
 
 #include "cli/exit_codes.h"
+#include "vault/api_status.h"
 #include "vault/secret_input.h"
 
 namespace cli {
@@ -12,22 +13,13 @@ Console StandardConsole() {
 }
 
 ExitCode ExitCodeFor(const Status& s) {
-  using C = Status::Code;
-  switch (s.code()) {
-    case C::kOk: return kExitOk;
-    case C::kWrongPassphrase:
-    case C::kUnauthenticated: return kExitAuth;
-    case C::kNotFound: return kExitNotFound;
-    case C::kPermissionDenied: return kExitDenied;
-    case C::kIOError: return kExitUnavailable;
-    case C::kAlreadyExists:
-    case C::kFailedPrecondition:
-    case C::kWaitPeriodActive: return kExitConflict;
-    case C::kInvalidArgument:
-    case C::kUnsupported:
-    case C::kCorruption: return kExitInvalid;
-    default: return kExitError;
-  }
+  static_assert(kExitOk == vault::api::kExitOk && kExitError == vault::api::kExitError &&
+                kExitAuth == vault::api::kExitAuth && kExitNotFound == vault::api::kExitNotFound &&
+                kExitDenied == vault::api::kExitDenied &&
+                kExitUnavailable == vault::api::kExitUnavailable &&
+                kExitConflict == vault::api::kExitConflict &&
+                kExitInvalid == vault::api::kExitInvalid);
+  return static_cast<ExitCode>(vault::api::ExitCodeFor(s));
 }
 
 }  // namespace cli

@@ -5,13 +5,14 @@
 #include <httplib.h>
 
 #include <cstdint>
-#include <initializer_list>
+#include <expected>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "vault/api.h"
 #include "vault/status.h"
 
 namespace server {
@@ -23,27 +24,30 @@ struct ApiError {
   std::string message;
 };
 
-ApiError FromStatus(const vault::Status& s);
+// How a route names a 409 on the wire: by the Status code, or, for the
+// emergency and re-key refusals, all as "conflict" (docs/api.md).
+enum class Conflicts { kByStatus, kAsConflict };
+
+// The error answer for a failed Status (vault/api_status.h).
+ApiError FromStatus(const vault::Status& s, Conflicts conflicts = Conflicts::kByStatus);
 void SendError(httplib::Response& res, const ApiError& e);
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 
-enum class FieldType { kString, kInt, kArray, kObject, kBool };
+// A value, or the error answer explaining why there is none.
+template <typename T>
+using ApiResult = std::expected<T, ApiError>;
 
-struct FieldSpec {
-  const char* name;
-  FieldType type;
-  bool required = true;
-};
+inline std::unexpected<ApiError> Reject(ApiError e) {
+  return std::unexpected<ApiError>(std::move(e));
+}
 
-// A JSON object body checked against a field list: malformed JSON, a
-// non-object, an unknown field, a wrong type or a missing field is a 400
-// with codes malformed_json / unknown_field / wrong_type / missing_field.
+// A JSON object body checked against its schema (vault/api.h): malformed
+// JSON, a non-object, an unknown field, a wrong type or a missing field is a
+// 400 with codes malformed_json / unknown_field / wrong_type / missing_field.
 class Body {
  public:
-  static std::optional<Body> Parse(const std::string& text, std::initializer_list<FieldSpec> spec,
-                                   ApiError& error);
-  static std::optional<Body> Parse(const nlohmann::json& object,
-                                   std::initializer_list<FieldSpec> spec, ApiError& error);
+  static ApiResult<Body> Parse(const std::string& text, const vault::api::BodySchema& schema);
+  static ApiResult<Body> Parse(const nlohmann::json& object, const vault::api::BodySchema& schema);
 
   bool Has(const char* name) const { return json_.contains(name); }
   const std::string& Str(const char* name) const { return json_.at(name).get_ref<const std::string&>(); }
@@ -61,8 +65,7 @@ ApiError BadRequest(std::string code, std::string message);
 // Ids baton generates are 32 lower-case hex digits.
 bool IsId(std::string_view s);
 // Decodes standard base64 (with padding) or reports a 400 naming `field`.
-std::optional<std::vector<uint8_t>> DecodeBase64Field(const std::string& text, const char* field,
-                                                      ApiError& error);
+ApiResult<std::vector<uint8_t>> DecodeBase64Field(const std::string& text, const char* field);
 
 }  // namespace server
 

@@ -5,13 +5,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "server/config.h"
+#include "server/invite.h"
 #include "server/server.h"
 #include "vault/crypto.h"
 #include "vault/hardening.h"
@@ -50,25 +53,49 @@ std::map<std::string, std::string> Environment() {
   return out;
 }
 
-// A single-use owner invite, valid for 7 days; returns the code (stored
-// only as a hash).
-Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const std::string& name) {
-  uint8_t raw[16];
-  env.RandomBytes(raw);
-  std::string code = vault::crypto::ToHex(raw);
-  vault::Invite invite;
-  invite.code_hash = vault::crypto::Blake2b256(vault::crypto::AsBytes(code));
-  invite.role = "owner";
-  invite.name = name;
-  invite.created_by = "server";
-  invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          (env.Now() + std::chrono::days(7)).time_since_epoch())
-                          .count();
-  if (Status s = db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); });
+// A single-use owner invite, valid for `ttl`; returns the code (stored only
+// as a hash).
+Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const std::string& name,
+                                      std::chrono::seconds ttl) {
+  const IssuedInvite invite = NewInvite(env, "owner", name, "server", ttl);
+  if (Status s = db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
       !s.ok()) {
     return vault::Fail(s);
   }
-  return code;
+  return invite.code;
+}
+
+// Where the settings of a command come from besides the defaults.
+struct ConfigSources {
+  std::string config_file;
+  std::map<std::string, std::string> flags;  // config keys set on the command line
+};
+
+// Defaults < config file (DATA/batond.conf if none is named) < BATON_*
+// environment < flags.
+Result<Config> LoadConfig(vault::Env& env, Config config, const ConfigSources& o) {
+  const auto environment = Environment();
+  std::string config_file = o.config_file;
+  if (auto it = o.flags.find("data_dir"); it != o.flags.end()) config.data_dir = it->second;
+  if (auto it = environment.find("BATON_DATA_DIR"); it != environment.end() &&
+                                                    !o.flags.contains("data_dir")) {
+    config.data_dir = it->second;
+  }
+  if (config_file.empty() && env.FileExists(config.data_dir + "/" + kConfigFile)) {
+    config_file = config.data_dir + "/" + kConfigFile;
+  }
+  if (!config_file.empty()) {
+    auto text = env.ReadFile(config_file);
+    if (!text) return vault::Fail(text.error());
+    if (Status s = ApplyConfigText(std::string(text->begin(), text->end()), config); !s.ok()) {
+      return vault::Fail(s.WithContext(config_file));
+    }
+  }
+  if (Status s = ApplyEnvironment(environment, config); !s.ok()) return vault::Fail(s);
+  for (const auto& [k, v] : o.flags) {
+    if (Status s = ApplySetting(k, v, config); !s.ok()) return vault::Fail(s);
+  }
+  return config;
 }
 
 // The keys and the open vault of a data dir.
@@ -110,9 +137,11 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
 // printed by init was lost before anyone joined). Refused once an owner
 // exists: owners invite owners through the API, which is audited with them
 // as the actor.
-int RunInviteOwner(vault::Env& env, const std::string& data_dir, const std::string& passphrase_file,
-                   const std::string& name) {
-  auto dd = OpenDataDir(env, data_dir, passphrase_file);
+int RunInviteOwner(vault::Env& env, const ConfigSources& sources,
+                   const std::string& passphrase_file, const std::string& name) {
+  auto config = LoadConfig(env, Config{}, sources);
+  if (!config) return Die(config.error());
+  auto dd = OpenDataDir(env, config->data_dir, passphrase_file);
   if (!dd) return Die(dd.error());
   bool has_owner = false;
   if (Status s = dd->vault->Read([&](vault::ReadTxn& t) -> Status {
@@ -128,7 +157,7 @@ int RunInviteOwner(vault::Env& env, const std::string& data_dir, const std::stri
     return Die(Status::FailedPrecondition(
         "the team has an owner; owners invite others with baton (the API)"));
   }
-  auto code = CreateOwnerInvite(env, *dd->vault, name);
+  auto code = CreateOwnerInvite(env, *dd->vault, name, config->invite_ttl);
   if (!code) return Die(code.error());
   std::cout << *code << "\n";
   return 0;
@@ -173,7 +202,7 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
   auto db = vault::Vault::Open(env, dir + "/" + kVaultFile, keys.db_key(),
                                vault::Vault::Mode::kCreateNew);
   if (!db) return vault::Fail(db.error());
-  auto code = CreateOwnerInvite(env, **db, o.owner_name);
+  auto code = CreateOwnerInvite(env, **db, o.owner_name, Config{}.invite_ttl);
   if (!code) return vault::Fail(code.error());
   std::cout << "TLS certificate SHA-256 fingerprint:\n  " << tls->fingerprint_sha256 << "\n";
   return code;
@@ -201,39 +230,21 @@ int RunInit(vault::Env& env, const InitOptions& o) {
     return Die(code.error());
   }
   std::cout << "Created " << o.dir << "\n"
-            << "Owner invite code (single use, valid 7 days; shown once):\n  " << *code << "\n";
+            << "Owner invite code (single use, valid "
+            << std::chrono::duration_cast<std::chrono::days>(Config{}.invite_ttl).count()
+            << " days; shown once):\n  " << *code << "\n";
   return 0;
 }
 
 struct ServeOptions {
-  std::string config_file;
+  ConfigSources sources;
   std::string passphrase_file;
-  std::map<std::string, std::string> flags;  // config keys set on the command line
 };
 
-int RunServe(vault::Env& env, Config config, const ServeOptions& o) {
-  // Defaults < config file < BATON_* environment < flags.
-  const auto environment = Environment();
-  std::string config_file = o.config_file;
-  if (auto it = o.flags.find("data_dir"); it != o.flags.end()) config.data_dir = it->second;
-  if (auto it = environment.find("BATON_DATA_DIR"); it != environment.end() &&
-                                                    !o.flags.contains("data_dir")) {
-    config.data_dir = it->second;
-  }
-  if (config_file.empty() && env.FileExists(config.data_dir + "/" + kConfigFile)) {
-    config_file = config.data_dir + "/" + kConfigFile;
-  }
-  if (!config_file.empty()) {
-    auto text = env.ReadFile(config_file);
-    if (!text) return Die(text.error());
-    if (Status s = ApplyConfigText(std::string(text->begin(), text->end()), config); !s.ok()) {
-      return Die(s.WithContext(config_file));
-    }
-  }
-  if (Status s = ApplyEnvironment(environment, config); !s.ok()) return Die(s);
-  for (const auto& [k, v] : o.flags) {
-    if (Status s = ApplySetting(k, v, config); !s.ok()) return Die(s);
-  }
+int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
+  auto loaded = LoadConfig(env, defaults, o.sources);
+  if (!loaded) return Die(loaded.error());
+  const Config& config = *loaded;
   const std::string dir = config.data_dir + "/";
 
   auto dd = OpenDataDir(env, config.data_dir, o.passphrase_file);
@@ -338,23 +349,29 @@ int Main(int argc, char** argv) {
   Config config;
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--config", serve.config_file,
+  serve_cmd->add_option("--config", serve.sources.config_file,
                         "Config file (default DATA/batond.conf if present)");
   serve_cmd->add_option("--passphrase-file", serve.passphrase_file,
                         "Passphrase of a sealed server key file (- for stdin)");
-  AddSettingFlags(*serve_cmd, serve.flags);
+  AddSettingFlags(*serve_cmd, serve.sources.flags);
 
   std::string invite_dir = "./var/baton", invite_passphrase, invite_name = "owner";
+  ConfigSources invite_sources;
   auto* invite_cmd = app.add_subcommand(
       "invite-owner", "Print a new owner invite code, for a team that has no owner yet");
   invite_cmd->add_option("--data", invite_dir, "Data dir")->capture_default_str();
   invite_cmd->add_option("--owner", invite_name, "Name of the owner")->capture_default_str();
   invite_cmd->add_option("--passphrase-file", invite_passphrase,
                          "Passphrase of a sealed server key file (- for stdin)");
+  invite_cmd->add_option("--config", invite_sources.config_file,
+                         "Config file, for invite_ttl_s (default DATA/batond.conf if present)");
 
   CLI11_PARSE(app, argc, argv);
   if (*init_cmd) return RunInit(env, init);
-  if (*invite_cmd) return RunInviteOwner(env, invite_dir, invite_passphrase, invite_name);
+  if (*invite_cmd) {
+    invite_sources.flags["data_dir"] = invite_dir;
+    return RunInviteOwner(env, invite_sources, invite_passphrase, invite_name);
+  }
   return RunServe(env, config, serve);
 }
 

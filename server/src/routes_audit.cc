@@ -6,48 +6,56 @@
 
 namespace server::internal {
 
+void ServerImpl::ReadAuditLog(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  int64_t from = 1, limit = 100;
+  for (auto [name, out, max] :
+       {std::tuple{"from", &from, int64_t{1} << 53}, std::tuple{"limit", &limit, int64_t{1000}}}) {
+    if (!req.has_param(name)) continue;
+    const std::string v = req.get_param_value(name);
+    int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > max) {
+      return SendError(res, BadRequest("bad_parameter",
+                                       std::string(name) + " must be 1 to " + std::to_string(max)));
+    }
+    *out = n;
+  }
+  json events = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto page = t.ReadAudit(from, limit);
+        if (!page) return page.error();
+        for (const auto& e : *page) events.push_back(vault::audit::EventToJson(e));
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"events", events}});
+  }
+}
+
+void ServerImpl::ListCheckpoints(const httplib::Request&, httplib::Response& res, const Caller&) {
+  json out = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto cps = t.ListCheckpoints();
+        if (!cps) return cps.error();
+        for (const auto& cp : *cps) out.push_back(vault::audit::CheckpointToJson(cp));
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"checkpoints", out}});
+  }
+}
+
+void ServerImpl::AuditHead(const httplib::Request&, httplib::Response& res, const Caller&) {
+  auto cp = Checkpoint();
+  if (!cp) return SendError(res, FromStatus(cp.error()));
+  SendJson(res, 200, vault::audit::CheckpointToJson(*cp));
+}
+
 void ServerImpl::RegisterAuditRoutes() {
-  auto& S = Spec;
-  Register(S("GET", "/v1/audit"), [this](const auto& req, auto& res, const Caller&) {
-    int64_t from = 1, limit = 100;
-    for (auto [name, out, max] : {std::tuple{"from", &from, int64_t{1} << 53},
-                                  std::tuple{"limit", &limit, int64_t{1000}}}) {
-      if (!req.has_param(name)) continue;
-      const std::string v = req.get_param_value(name);
-      int64_t n = 0;
-      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > max) {
-        return SendError(res, BadRequest("bad_parameter", std::string(name) + " must be 1 to " +
-                                                              std::to_string(max)));
-      }
-      *out = n;
-    }
-    json events = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto page = t.ReadAudit(from, limit);
-          if (!page) return page.error();
-          for (const auto& e : *page) events.push_back(vault::audit::EventToJson(e));
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"events", events}});
-    }
-  });
-  Register(S("GET", "/v1/audit/checkpoints"), [this](const auto&, auto& res, const Caller&) {
-    json out = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto cps = t.ListCheckpoints();
-          if (!cps) return cps.error();
-          for (const auto& cp : *cps) out.push_back(vault::audit::CheckpointToJson(cp));
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"checkpoints", out}});
-    }
-  });
-  Register(S("GET", "/v1/audit/head"), [this](const auto&, auto& res, const Caller&) {
-    auto cp = Checkpoint();
-    if (!cp) return SendError(res, FromStatus(cp.error()));
-    SendJson(res, 200, vault::audit::CheckpointToJson(*cp));
-  });
+  static constexpr Route kRoutes[] = {
+      {"GET", "/v1/audit", &ServerImpl::ReadAuditLog},
+      {"GET", "/v1/audit/checkpoints", &ServerImpl::ListCheckpoints},
+      {"GET", "/v1/audit/head", &ServerImpl::AuditHead},
+  };
+  RegisterAll(kRoutes);
 }
 
 }  // namespace server::internal

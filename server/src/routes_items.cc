@@ -5,284 +5,280 @@
 namespace server::internal {
 namespace {
 
+// An item's metadata as stored, for the answer to a write.
+Result<json> StoredItemMeta(vault::WriteTxn& t, const std::string& id) {
+  auto stored = t.GetItemMeta(id);
+  if (!stored) return Fail(stored.error());
+  return ItemMetaToJson(*stored);
+}
+
 // Takes the metadata fields present in `body` (name, channel, url,
 // rotation_period_days) into `meta` and checks the result, for item creation
-// and metadata edits alike; false and `error` if a field is bad.
-bool CheckItemMetaFields(const Body& body, vault::ItemMeta& meta, ApiError& error) {
+// and metadata edits alike; the error answer if a field is bad.
+ApiResult<void> CheckItemMetaFields(const Body& body, vault::ItemMeta& meta) {
   if (body.Has("name")) meta.name = body.Str("name");
   if (body.Has("channel")) meta.channel = body.Str("channel");
   if (body.Has("url")) meta.url = body.Str("url");
   if (meta.name.empty() || meta.name.size() > 200) {
-    error = BadRequest("bad_name", "name must be 1 to 200 bytes");
-    return false;
+    return Reject(BadRequest("bad_name", "name must be 1 to 200 bytes"));
   }
   if (auto channel = vault::ParseChannelType(meta.channel); !channel) {
-    error = BadRequest("bad_channel", channel.error().message());
-    return false;
+    return Reject(BadRequest("bad_channel", channel.error().message()));
   }
   if (body.Has("rotation_period_days")) {
     const int64_t days = body.Int("rotation_period_days");
     if (days < vault::kMinRotationPeriod.count() || days > vault::kMaxRotationPeriod.count()) {
-      error = BadRequest("bad_period", "rotation_period_days must be 1 to 3650");
-      return false;
+      return Reject(BadRequest("bad_period", "rotation_period_days must be 1 to 3650"));
     }
     meta.rotation_period_s = days * 86400;
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
-void ServerImpl::RegisterItemRoutes() {
-  auto& S = Spec;
-  Register(S("GET", "/v1/collections/:id/items"), [this](const auto& req, auto& res, const Caller&) {
-    const std::string id = req.matches[1];
-    json out = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto col = t.GetCollection(id);
-          if (!col) return col.error();
-          auto items = t.ListItems(id);
-          if (!items) return items.error();
-          for (const auto& m : *items) out.push_back(ItemMetaJson(m));
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"items", out}});
+void ServerImpl::ListItems(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  const std::string id = req.matches[1];
+  json out = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto col = t.GetCollection(id);
+        if (!col) return col.error();
+        auto items = t.ListItems(id);
+        if (!items) return items.error();
+        for (const auto& m : *items) out.push_back(ItemMetaToJson(m));
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"items", out}});
+  }
+}
+
+void ServerImpl::CreateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/items"));
+  if (!body) return SendError(res, body.error());
+  vault::ItemMeta meta;
+  meta.id = body->Str("id");
+  if (!IsId(meta.id)) return SendError(res, BadRequest("bad_id", "id must be 32 hex digits"));
+  meta.collection_id = id;
+  meta.name = body->Str("name");
+  meta.channel = body->Str("channel");
+  meta.url = body->Has("url") ? body->Str("url") : "";
+  if (auto channel = vault::ParseChannelType(meta.channel)) {
+    meta.rotation_period_s = vault::DefaultRotationPeriod(*channel).count() * 86400;
+  }
+  if (auto checked = CheckItemMetaFields(*body, meta); !checked) {
+    return SendError(res, checked.error());
+  }
+  meta.key_version = body->Int("key_version");
+  auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+  if (!ct) return SendError(res, ct.error());
+  WriteAndAnswerCreated(
+      res, [&](vault::WriteTxn& t) { return t.CreateItem(c.actor(), meta, *ct); },
+      [&](vault::WriteTxn& t) { return StoredItemMeta(t, meta.id); });
+}
+
+void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  json out;
+  if (req.has_param("version")) {
+    // The pending secret, for a teammate logging in while a rotation is under way.
+    if (req.get_param_value("version") != "pending") {
+      return SendError(res, BadRequest("bad_version", "version may only be \"pending\""));
     }
-  });
-  Register(S("POST", "/v1/collections/:id/items"), [this](const auto& req, auto& res,
-                                                           const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"id", FieldType::kString},
-                             {"name", FieldType::kString},
-                             {"channel", FieldType::kString},
-                             {"url", FieldType::kString, false},
-                             {"rotation_period_days", FieldType::kInt, false},
-                             {"key_version", FieldType::kInt},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    vault::ItemMeta meta;
-    meta.id = body->Str("id");
-    if (!IsId(meta.id)) return SendError(res, BadRequest("bad_id", "id must be 32 hex digits"));
-    meta.collection_id = id;
-    meta.name = body->Str("name");
-    meta.channel = body->Str("channel");
-    meta.url = body->Has("url") ? body->Str("url") : "";
-    if (auto channel = vault::ParseChannelType(meta.channel)) {
-      meta.rotation_period_s = vault::DefaultRotationPeriod(*channel).count() * 86400;
-    }
-    if (!CheckItemMetaFields(*body, meta, error)) return SendError(res, error);
-    meta.key_version = body->Int("key_version");
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
     if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.CreateItem(c.actor(), meta, *ct); !s.ok()) return s;
-          auto stored = t.GetItemMeta(meta.id);
-          if (!stored) return stored.error();
-          meta = std::move(*stored);
-          return Status::OK();
-        })) {
-      SendJson(res, 201, ItemMetaJson(meta));
-    }
-  });
-  Register(S("GET", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    json out;
-    if (req.has_param("version")) {
-      // The pending secret, for a teammate logging in while a rotation is under way.
-      if (req.get_param_value("version") != "pending") {
-        return SendError(res, BadRequest("bad_version", "version may only be \"pending\""));
-      }
-      if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-            auto v = t.FetchPendingVersion(c.actor(), id);
-            if (!v) return v.error();
-            auto meta = t.GetItemMeta(id);
-            if (!meta) return meta.error();
-            out = ItemMetaJson(*meta);
-            out["version"] = v->version;
-            out["key_version"] = v->key_version;
-            out["state"] = v->state;
-            out["ciphertext"] = crypto::ToBase64(v->ciphertext);
-            return Status::OK();
-          })) {
-        SendJson(res, 200, out);
-      }
-      return;
-    }
-    // Only the read and its audit event run inside the batch (one thread
-    // runs a whole group commit's batch in turn); the answer is built after.
-    std::optional<vault::ItemWithCiphertext> item;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto fetched = t.FetchItem(c.actor(), id);
-          if (!fetched) return fetched.error();
-          item = std::move(*fetched);
-          return Status::OK();
-        })) {
-      out = ItemMetaJson(item->meta);
-      out["ciphertext"] = crypto::ToBase64(item->ciphertext);
-      SendJson(res, 200, out);
-    }
-  });
-  Register(S("PUT", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"expected_version", FieldType::kInt},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.UpdateItem(c.actor(), id, body->Int("expected_version"), *ct); !s.ok()) {
-            return s;
-          }
-          auto meta = t.GetItemMeta(id);
-          if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
-  Register(S("DELETE", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.DeleteItem(c.actor(), id); })) {
-      SendJson(res, 200, {{"id", id}, {"deleted", true}});
-    }
-  });
-  Register(S("GET", "/v1/items/:id/history"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    json out = json::array();
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto versions = t.FetchHistory(c.actor(), id);
-          if (!versions) return versions.error();
-          for (const auto& v : *versions) {
-            out.push_back({{"version", v.version},
-                           {"key_version", v.key_version},
-                           {"state", v.state},
-                           {"ciphertext", crypto::ToBase64(v.ciphertext)},
-                           {"created_ms", v.created_ms},
-                           {"created_by", v.created_by}});
-          }
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"versions", out}});
-    }
-  });
-  Register(S("PATCH", "/v1/items/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"name", FieldType::kString, false},
-                             {"url", FieldType::kString, false},
-                             {"channel", FieldType::kString, false},
-                             {"rotation_period_days", FieldType::kInt, false}},
-                            error);
-    if (!body) return SendError(res, error);
-    if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
-        !body->Has("rotation_period_days")) {
-      return SendError(res, BadRequest("empty_change",
-                                       "give at least one of name, url, channel, "
-                                       "rotation_period_days"));
-    }
-    {
-      // The fields given are checked as creation checks them; the others
-      // keep their stored (valid) values, stood in for by valid ones here.
-      vault::ItemMeta given;
-      given.name = "-";
-      given.channel = "other";
-      if (!CheckItemMetaFields(*body, given, error)) return SendError(res, error);
-    }
-    vault::WriteTxn::ItemMetaChange change;
-    if (body->Has("name")) change.name = body->Str("name");
-    if (body->Has("url")) change.url = body->Str("url");
-    if (body->Has("channel")) change.channel = body->Str("channel");
-    if (body->Has("rotation_period_days")) {
-      change.rotation_period_s = body->Int("rotation_period_days") * 86400;
-    }
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.UpdateItemMeta(c.actor(), id, change); !s.ok()) return s;
-          auto stored = t.GetItemMeta(id);
-          if (!stored) return stored.error();
-          out = ItemMetaJson(*stored);
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
-  Register(S("POST", "/v1/items/:id/rotation"), [this](const auto& req, auto& res,
-                                                        const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"expected_version", FieldType::kInt},
-                             {"pending_version", FieldType::kInt, false},
-                             {"ciphertext", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext", error);
-    if (!ct) return SendError(res, error);
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          // The client encrypted for the number it was told (next_version);
-          // a ciphertext bound to another number would never decrypt.
-          if (body->Has("pending_version")) {
-            auto meta = t.GetItemMeta(id);
-            if (!meta) return meta.error();
-            if (meta->next_version != body->Int("pending_version")) {
-              return Status::FailedPrecondition(
-                  "the next version of item " + id + " is " + std::to_string(meta->next_version) +
-                  ", not " + std::to_string(body->Int("pending_version")));
-            }
-          }
-          auto v = t.BeginRotation(c.actor(), id, body->Int("expected_version"), *ct);
+          auto v = t.FetchPendingVersion(c.actor(), id);
           if (!v) return v.error();
           auto meta = t.GetItemMeta(id);
           if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
+          out = ItemMetaToJson(*meta);
+          out["version"] = v->version;
+          out["key_version"] = v->key_version;
+          out["state"] = v->state;
+          out["ciphertext"] = crypto::ToBase64(v->ciphertext);
           return Status::OK();
         })) {
-      SendJson(res, 201, out);
+      SendJson(res, 200, out);
     }
-  });
-  Register(S("POST", "/v1/items/:id/rotation/confirm"), [this](const auto& req, auto& res,
-                                                                const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"pending_version", FieldType::kInt}}, error);
-    if (!body) return SendError(res, error);
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.ConfirmRotation(c.actor(), id, body->Int("pending_version")); !s.ok()) {
-            return s;
+    return;
+  }
+  // Only the read and its audit event run inside the batch (one thread
+  // runs a whole group commit's batch in turn); the answer is built after.
+  std::optional<vault::ItemWithCiphertext> item;
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto fetched = t.FetchItem(c.actor(), id);
+        if (!fetched) return fetched.error();
+        item = std::move(*fetched);
+        return Status::OK();
+      })) {
+    out = ItemMetaToJson(item->meta);
+    out["ciphertext"] = crypto::ToBase64(item->ciphertext);
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(
+      req.body, vault::api::RequestBody("PUT /v1/items/:id"));
+  if (!body) return SendError(res, body.error());
+  auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+  if (!ct) return SendError(res, ct.error());
+  json out;
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        if (Status s = t.UpdateItem(c.actor(), id, body->Int("expected_version"), *ct); !s.ok()) {
+          return s;
+        }
+        auto meta = t.GetItemMeta(id);
+        if (!meta) return meta.error();
+        out = ItemMetaToJson(*meta);
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::DeleteItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  if (WriteOr(res, [&](vault::WriteTxn& t) { return t.DeleteItem(c.actor(), id); })) {
+    SendJson(res, 200, {{"id", id}, {"deleted", true}});
+  }
+}
+
+void ServerImpl::ItemHistory(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  json out = json::array();
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto versions = t.FetchHistory(c.actor(), id);
+        if (!versions) return versions.error();
+        for (const auto& v : *versions) {
+          out.push_back({{"version", v.version},
+                         {"key_version", v.key_version},
+                         {"state", v.state},
+                         {"ciphertext", crypto::ToBase64(v.ciphertext)},
+                         {"created_ms", v.created_ms},
+                         {"created_by", v.created_by}});
+        }
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"versions", out}});
+  }
+}
+
+void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/items/:id"));
+  if (!body) return SendError(res, body.error());
+  if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
+      !body->Has("rotation_period_days")) {
+    return SendError(res, BadRequest("empty_change",
+                                     "give at least one of name, url, channel, "
+                                     "rotation_period_days"));
+  }
+  {
+    // The fields given are checked as creation checks them; the others
+    // keep their stored (valid) values, stood in for by valid ones here.
+    vault::ItemMeta given;
+    given.name = "-";
+    given.channel = "other";
+    if (auto checked = CheckItemMetaFields(*body, given); !checked) {
+      return SendError(res, checked.error());
+    }
+  }
+  vault::WriteTxn::ItemMetaChange change;
+  if (body->Has("name")) change.name = body->Str("name");
+  if (body->Has("url")) change.url = body->Str("url");
+  if (body->Has("channel")) change.channel = body->Str("channel");
+  if (body->Has("rotation_period_days")) {
+    change.rotation_period_s = body->Int("rotation_period_days") * 86400;
+  }
+  json out;
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        if (Status s = t.UpdateItemMeta(c.actor(), id, change); !s.ok()) return s;
+        auto stored = t.GetItemMeta(id);
+        if (!stored) return stored.error();
+        out = ItemMetaToJson(*stored);
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& res,
+                               const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/items/:id/rotation"));
+  if (!body) return SendError(res, body.error());
+  auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
+  if (!ct) return SendError(res, ct.error());
+  WriteAndAnswerCreated(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        // The client encrypted for the number it was told (next_version);
+        // a ciphertext bound to another number would never decrypt.
+        if (body->Has("pending_version")) {
+          auto meta = t.GetItemMeta(id);
+          if (!meta) return meta.error();
+          if (meta->next_version != body->Int("pending_version")) {
+            return Status::FailedPrecondition("the next version of item " + id + " is " +
+                                              std::to_string(meta->next_version) + ", not " +
+                                              std::to_string(body->Int("pending_version")));
           }
-          auto meta = t.GetItemMeta(id);
-          if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
-  Register(S("DELETE", "/v1/items/:id/rotation"), [this](const auto& req, auto& res,
-                                                          const Caller& c) {
-    const std::string id = req.matches[1];
-    json out;
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.AbortRotation(c.actor(), id); !s.ok()) return s;
-          auto meta = t.GetItemMeta(id);
-          if (!meta) return meta.error();
-          out = ItemMetaJson(*meta);
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
+        }
+        auto v = t.BeginRotation(c.actor(), id, body->Int("expected_version"), *ct);
+        return v ? Status::OK() : v.error();
+      },
+      [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
+}
+
+void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response& res,
+                                 const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/items/:id/rotation/confirm"));
+  if (!body) return SendError(res, body.error());
+  json out;
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        if (Status s = t.ConfirmRotation(c.actor(), id, body->Int("pending_version")); !s.ok()) {
+          return s;
+        }
+        auto meta = t.GetItemMeta(id);
+        if (!meta) return meta.error();
+        out = ItemMetaToJson(*meta);
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::AbandonRotation(const httplib::Request& req, httplib::Response& res,
+                                 const Caller& c) {
+  const std::string id = req.matches[1];
+  json out;
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        if (Status s = t.AbortRotation(c.actor(), id); !s.ok()) return s;
+        auto meta = t.GetItemMeta(id);
+        if (!meta) return meta.error();
+        out = ItemMetaToJson(*meta);
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::RegisterItemRoutes() {
+  static constexpr Route kRoutes[] = {
+      {"GET", "/v1/collections/:id/items", &ServerImpl::ListItems},
+      {"POST", "/v1/collections/:id/items", &ServerImpl::CreateItem},
+      {"GET", "/v1/items/:id", &ServerImpl::GetItem},
+      {"PUT", "/v1/items/:id", &ServerImpl::UpdateItem},
+      {"DELETE", "/v1/items/:id", &ServerImpl::DeleteItem},
+      {"GET", "/v1/items/:id/history", &ServerImpl::ItemHistory},
+      {"PATCH", "/v1/items/:id", &ServerImpl::EditItemMeta},
+      {"POST", "/v1/items/:id/rotation", &ServerImpl::BeginRotation},
+      {"POST", "/v1/items/:id/rotation/confirm", &ServerImpl::ConfirmRotation},
+      {"DELETE", "/v1/items/:id/rotation", &ServerImpl::AbandonRotation},
+  };
+  RegisterAll(kRoutes);
 }
 
 }  // namespace server::internal

@@ -7,81 +7,79 @@
 
 namespace server::internal {
 
+void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response& res,
+                                 const Caller& c) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/rekey"));
+  if (!body) return SendError(res, body.error());
+  vault::WriteTxn::Rekey r;
+  r.collection_id = req.matches[1];
+  r.key_version = body->Int("key_version");
+  // Each list entry is an object of its own small schema.
+  auto pairs =
+      [&](const char* list, const char* id_field, const char* key_field,
+          std::vector<std::pair<std::string, std::vector<uint8_t>>>& out) -> ApiResult<void> {
+    const vault::api::BodySchema& schema = vault::api::RequestBody(
+        std::string("POST /v1/collections/:id/rekey ") + list + "[]");
+    for (const json& entry : body->Json(list)) {
+      auto e = Body::Parse(entry, schema);
+      if (!e) return Reject(e.error());
+      if (!IsId(e->Str(id_field))) {
+        return Reject(BadRequest("bad_id", std::string(id_field) + " is 32 lower-case hex digits"));
+      }
+      auto box = DecodeBase64Field(e->Str(key_field), key_field);
+      if (!box) return Reject(box.error());
+      out.emplace_back(e->Str(id_field), std::move(*box));
+    }
+    return {};
+  };
+  if (auto members = pairs("member_keys", "member_id", "sealed_key", r.member_keys); !members) {
+    return SendError(res, members.error());
+  }
+  if (auto grants = pairs("grant_keys", "grant_id", "escrow_sealed_key", r.grant_keys); !grants) {
+    return SendError(res, grants.error());
+  }
+  if (body->Has("recovery_sealed_key")) {
+    auto box = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key");
+    if (!box) return SendError(res, box.error());
+    r.recovery_key = std::move(*box);
+  }
+  for (const json& entry : body->Json("items")) {
+    auto e = Body::Parse(entry, vault::api::RequestBody("POST /v1/collections/:id/rekey items[]"));
+    if (!e) return SendError(res, e.error());
+    if (!IsId(e->Str("id"))) {
+      return SendError(res, BadRequest("bad_id", "item ids are 32 lower-case hex digits"));
+    }
+    auto ct = DecodeBase64Field(e->Str("ciphertext"), "ciphertext");
+    if (!ct) return SendError(res, ct.error());
+    r.items.push_back({e->Str("id"), e->Int("expected_version"), std::move(*ct)});
+  }
+  json out;
+  if (WriteOr(
+          res,
+          [&](vault::WriteTxn& t) -> Status {
+            auto recovery = t.GetSetting("recovery_public_key");
+            if (!recovery) return recovery.error();
+            if (*recovery && !r.recovery_key) {
+              return Status::InvalidArgument(
+                  "this team has a recovery key: seal the new key to it too "
+                  "(recovery_sealed_key)");
+            }
+            if (Status s = t.RekeyCollection(c.actor(), r); !s.ok()) return s;
+            auto col = t.GetCollection(r.collection_id);
+            if (!col) return col.error();
+            out = CollectionToJson(*col);
+            return Status::OK();
+          },
+          Conflicts::kAsConflict)) {
+    SendJson(res, 200, out);
+  }
+}
+
 void ServerImpl::RegisterRekeyRoutes() {
-  Register(Spec("POST", "/v1/collections/:id/rekey"), [this](const auto& req, auto& res,
-                                                             const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"key_version", FieldType::kInt},
-                             {"member_keys", FieldType::kArray},
-                             {"recovery_sealed_key", FieldType::kString, false},
-                             {"grant_keys", FieldType::kArray},
-                             {"items", FieldType::kArray}},
-                            error);
-    if (!body) return SendError(res, error);
-    vault::WriteTxn::Rekey r;
-    r.collection_id = req.matches[1];
-    r.key_version = body->Int("key_version");
-    // Each list entry is an object of its own small schema.
-    auto pairs = [&](const char* list, const char* id_field, const char* key_field,
-                     std::vector<std::pair<std::string, std::vector<uint8_t>>>& out) {
-      for (const json& entry : body->Json(list)) {
-        auto e = Body::Parse(entry, {{id_field, FieldType::kString}, {key_field, FieldType::kString}},
-                             error);
-        if (!e) return false;
-        if (!IsId(e->Str(id_field))) {
-          error = BadRequest("bad_id", std::string(id_field) + " is 32 lower-case hex digits");
-          return false;
-        }
-        auto box = DecodeBase64Field(e->Str(key_field), key_field, error);
-        if (!box) return false;
-        out.emplace_back(e->Str(id_field), std::move(*box));
-      }
-      return true;
-    };
-    if (!pairs("member_keys", "member_id", "sealed_key", r.member_keys) ||
-        !pairs("grant_keys", "grant_id", "escrow_sealed_key", r.grant_keys)) {
-      return SendError(res, error);
-    }
-    if (body->Has("recovery_sealed_key")) {
-      auto box = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key", error);
-      if (!box) return SendError(res, error);
-      r.recovery_key = std::move(*box);
-    }
-    for (const json& entry : body->Json("items")) {
-      auto e = Body::Parse(entry,
-                           {{"id", FieldType::kString},
-                            {"expected_version", FieldType::kInt},
-                            {"ciphertext", FieldType::kString}},
-                           error);
-      if (!e) return SendError(res, error);
-      if (!IsId(e->Str("id"))) {
-        return SendError(res, BadRequest("bad_id", "item ids are 32 lower-case hex digits"));
-      }
-      auto ct = DecodeBase64Field(e->Str("ciphertext"), "ciphertext", error);
-      if (!ct) return SendError(res, error);
-      r.items.push_back({e->Str("id"), e->Int("expected_version"), std::move(*ct)});
-    }
-    json out;
-    if (AsConflict(WriteOr(res,
-                           [&](vault::WriteTxn& t) -> Status {
-                             auto recovery = t.GetSetting("recovery_public_key");
-                             if (!recovery) return recovery.error();
-                             if (*recovery && !r.recovery_key) {
-                               return Status::InvalidArgument(
-                                   "this team has a recovery key: seal the new key to it too "
-                                   "(recovery_sealed_key)");
-                             }
-                             if (Status s = t.RekeyCollection(c.actor(), r); !s.ok()) return s;
-                             auto col = t.GetCollection(r.collection_id);
-                             if (!col) return col.error();
-                             out = CollectionJson(*col);
-                             return Status::OK();
-                           }),
-                   res)) {
-      SendJson(res, 200, out);
-    }
-  });
+  static constexpr Route kRoutes[] = {
+      {"POST", "/v1/collections/:id/rekey", &ServerImpl::RekeyCollection},
+  };
+  RegisterAll(kRoutes);
 }
 
 }  // namespace server::internal

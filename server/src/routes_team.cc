@@ -1,271 +1,277 @@
 #include <algorithm>
 
+#include "server/invite.h"
 #include "server_impl.h"
 
 namespace server::internal {
 
+void ServerImpl::ListMembers(const httplib::Request&, httplib::Response& res, const Caller&) {
+  json out = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto members = t.ListMembers();
+        if (!members) return members.error();
+        for (const auto& m : *members) out.push_back(MemberToJson(m));
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"members", out}});
+  }
+}
+
+void ServerImpl::GetMember(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  const std::string id = req.matches[1];
+  if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
+  json out;
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto m = t.GetMember(id);
+        if (!m) return m.error();
+        out = MemberToJson(*m);
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/invites"));
+  if (!body) return SendError(res, body.error());
+  auto role = vault::ParseTeamRole(body->Str("role"));
+  if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
+  const std::string& name = body->Str("name");
+  if (name.empty() || name.size() > 100) {
+    return SendError(res, BadRequest("bad_name", "name must be 1 to 100 bytes"));
+  }
+  const Action action = *role == TeamRole::kOwner   ? Action::kInviteOwner
+                        : *role == TeamRole::kAdmin ? Action::kInviteAdmin
+                                                    : Action::kInviteMember;
+  if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
+    return SendError(res, FromStatus(s));
+  }
+  const IssuedInvite invite =
+      NewInvite(env_, body->Str("role"), name, c.member.id, config_.invite_ttl);
+  if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
+    SendJson(res, 201,
+             vault::api::InviteAnswerToJson(
+                 {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
+  }
+}
+
+void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  const std::string id = req.matches[1];
+  if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/members/:id"));
+  if (!body) return SendError(res, body.error());
+  auto role = vault::ParseTeamRole(body->Str("role"));
+  if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto target = t.GetMember(id);
+        if (!target) return target.error();
+        const bool owner_involved = target->role == "owner" || *role == TeamRole::kOwner;
+        if (Status s =
+                vault::Check(c.role, CollectionAccess::kNone,
+                             owner_involved ? Action::kChangeOwnerRole : Action::kChangeRole);
+            !s.ok()) {
+          return s;
+        }
+        if (*role == TeamRole::kAuditor) {
+          // Auditors never hold a collection key: take away any first.
+          auto held = t.ListAccessibleCollections(id);
+          if (!held) return held.error();
+          if (!held->empty()) {
+            return Status::FailedPrecondition(
+                "revoke the member's collection access before making them an auditor");
+          }
+        }
+        if (target->role == "owner" && *role != TeamRole::kOwner) {
+          auto members = t.ListMembers();
+          if (!members) return members.error();
+          int owners = 0;
+          for (const auto& m : *members) owners += m.role == "owner" && m.status == "active";
+          if (owners <= 1) return Status::FailedPrecondition("the last owner cannot be demoted");
+        }
+        return t.SetMemberRole(c.actor(), id, body->Str("role"));
+      })) {
+    SendJson(res, 200, {{"id", id}, {"role", body->Str("role")}});
+  }
+}
+
+void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  const std::string id = req.matches[1];
+  if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto target = t.GetMember(id);
+        if (!target) return target.error();
+        if (Status s = vault::Check(
+                c.role, CollectionAccess::kNone,
+                target->role == "owner" ? Action::kRemoveOwner : Action::kRemoveMember);
+            !s.ok()) {
+          return s;
+        }
+        if (id == c.member.id) return Status::FailedPrecondition("you cannot remove yourself");
+        if (Status s = t.RemoveMember(c.actor(), id); !s.ok()) return s;
+        // Their requests are not settled first: a release that fell due but
+        // was not applied yet is cancelled, not granted to someone leaving.
+        return EndGrantsOfRemovedDeputy(t, c.actor(), id, Millis(env_.Now()));
+      })) {
+    SendJson(res, 200, {{"id", id}, {"status", "removed"}});
+  }
+}
+
+void ServerImpl::CreateCollection(const httplib::Request& req, httplib::Response& res,
+                                  const Caller& c) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections"));
+  if (!body) return SendError(res, body.error());
+  const std::string& id = body->Str("id");
+  if (!IsId(id)) return SendError(res, BadRequest("bad_id", "id must be 32 lower-case hex digits"));
+  const std::string& name = body->Str("name");
+  if (name.empty() || name.size() > 100) {
+    return SendError(res, BadRequest("bad_name", "name must be 1 to 100 bytes"));
+  }
+  auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
+  if (!sealed) return SendError(res, sealed.error());
+  std::vector<vault::SealedKey> keys = {{id, 1, vault::KeyHolder::kMember, c.member.id, *sealed}};
+  if (body->Has("recovery_sealed_key")) {
+    auto rec = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key");
+    if (!rec) return SendError(res, rec.error());
+    keys.push_back({id, 1, vault::KeyHolder::kRecovery, "recovery", *rec});
+  }
+  vault::Collection col{
+      id, name, 1, body->Has("offline_cache") ? body->Bool("offline_cache") : true, false, 0};
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto recovery = t.GetSetting("recovery_public_key");
+        if (!recovery) return recovery.error();
+        if (*recovery && !body->Has("recovery_sealed_key")) {
+          return Status::InvalidArgument(
+              "this team has a recovery key: seal the collection key "
+              "to it too (recovery_sealed_key)");
+        }
+        if (Status s = t.CreateCollection(c.actor(), col, keys); !s.ok()) return s;
+        return t.GrantAccess(c.actor(), id, c.member.id, "manage", keys[0]);
+      })) {
+    SendJson(res, 201, CollectionToJson(col));
+  }
+}
+
+void ServerImpl::ListCollections(const httplib::Request&, httplib::Response& res, const Caller& c) {
+  json out = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto all = t.ListCollections();
+        if (!all) return all.error();
+        std::vector<std::string> mine;
+        const bool sees_all = c.role != TeamRole::kMember;
+        if (!sees_all) {
+          auto held = t.ListAccessibleCollections(c.member.id);
+          if (!held) return held.error();
+          mine = std::move(*held);
+        }
+        for (const auto& col : *all) {
+          if (sees_all || std::find(mine.begin(), mine.end(), col.id) != mine.end()) {
+            json j = CollectionToJson(col);
+            auto access = t.GetAccess(col.id, c.member.id);
+            j["access"] = access ? *access : "none";
+            out.push_back(j);
+          }
+        }
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"collections", out}});
+  }
+}
+
+void ServerImpl::CollectionKey(const httplib::Request& req, httplib::Response& res,
+                               const Caller& c) {
+  const std::string id = req.matches[1];
+  json out;
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto key = t.GetSealedKey(id, vault::KeyHolder::kMember, c.member.id);
+        if (!key) return key.error();
+        out = {{"collection_id", id},
+               {"key_version", key->key_version},
+               {"sealed_key", crypto::ToBase64(key->sealed)}};
+        return Status::OK();
+      })) {
+    SendJson(res, 200, out);
+  }
+}
+
+void ServerImpl::ListAccess(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  const std::string id = req.matches[1];
+  json out = json::array();
+  if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto col = t.GetCollection(id);
+        if (!col) return col.error();
+        auto members = t.ListMembers();
+        if (!members) return members.error();
+        for (const auto& m : *members) {
+          auto access = t.GetAccess(id, m.id);
+          if (!access) {
+            if (access.error().IsNotFound()) continue;
+            return access.error();
+          }
+          out.push_back({{"member_id", m.id}, {"access", *access}});
+        }
+        return Status::OK();
+      })) {
+    SendJson(res, 200, {{"grants", out}});
+  }
+}
+
+void ServerImpl::GrantAccess(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  const std::string id = req.matches[1];
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/collections/:id/grants"));
+  if (!body) return SendError(res, body.error());
+  const std::string& member = body->Str("member_id");
+  if (!IsId(member)) return SendError(res, BadRequest("bad_id", "member_id must be 32 hex digits"));
+  auto access = vault::ParseCollectionAccess(body->Str("access"));
+  if (!access || *access == CollectionAccess::kNone) {
+    return SendError(res, BadRequest("bad_access", "access must be view, edit or manage"));
+  }
+  auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
+  if (!sealed) return SendError(res, sealed.error());
+  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto target = t.GetMember(member);
+        if (!target) return target.error();
+        if (target->role == "auditor") {
+          return Status::FailedPrecondition("auditors never receive a collection key");
+        }
+        return t.GrantAccess(
+            c.actor(), id, member, body->Str("access"),
+            {id, body->Int("key_version"), vault::KeyHolder::kMember, member, *sealed});
+      })) {
+    SendJson(res, 200,
+             {{"collection_id", id}, {"member_id", member}, {"access", body->Str("access")}});
+  }
+}
+
+void ServerImpl::RevokeAccess(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  const std::string id = req.matches[1];
+  const std::string member = req.matches[2];
+  if (!IsId(member)) {
+    return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
+  }
+  if (WriteOr(res, [&](vault::WriteTxn& t) { return t.RevokeAccess(c.actor(), id, member); })) {
+    SendJson(res, 200, {{"collection_id", id}, {"member_id", member}});
+  }
+}
+
 void ServerImpl::RegisterTeamRoutes() {
-  auto& S = Spec;
-  Register(S("GET", "/v1/members"), [this](const auto&, auto& res, const Caller&) {
-    json out = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto members = t.ListMembers();
-          if (!members) return members.error();
-          for (const auto& m : *members) out.push_back(MemberJson(m));
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"members", out}});
-    }
-  });
-  Register(S("GET", "/v1/members/:id"), [this](const auto& req, auto& res, const Caller&) {
-    const std::string id = req.matches[1];
-    if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-    json out;
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto m = t.GetMember(id);
-          if (!m) return m.error();
-          out = MemberJson(*m);
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
-  Register(S("POST", "/v1/invites"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"role", FieldType::kString}, {"name", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    auto role = vault::ParseTeamRole(body->Str("role"));
-    if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
-    const std::string& name = body->Str("name");
-    if (name.empty() || name.size() > 100) {
-      return SendError(res, BadRequest("bad_name", "name must be 1 to 100 bytes"));
-    }
-    const Action action = *role == TeamRole::kOwner   ? Action::kInviteOwner
-                          : *role == TeamRole::kAdmin ? Action::kInviteAdmin
-                                                      : Action::kInviteMember;
-    if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
-      return SendError(res, FromStatus(s));
-    }
-    uint8_t raw[16];
-    env_.RandomBytes(raw);
-    const std::string code = crypto::ToHex(raw);
-    vault::Invite invite;
-    invite.code_hash = crypto::Blake2b256(crypto::AsBytes(code));
-    invite.role = body->Str("role");
-    invite.name = name;
-    invite.created_by = c.member.id;
-    invite.expires_ms = Millis(env_.Now() + config_.invite_ttl);
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite); })) {
-      SendJson(res, 201, {{"code", code}, {"role", invite.role}, {"name", name},
-                          {"expires_ms", invite.expires_ms}});
-    }
-  });
-  Register(S("PATCH", "/v1/members/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"role", FieldType::kString}}, error);
-    if (!body) return SendError(res, error);
-    auto role = vault::ParseTeamRole(body->Str("role"));
-    if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto target = t.GetMember(id);
-          if (!target) return target.error();
-          const bool owner_involved = target->role == "owner" || *role == TeamRole::kOwner;
-          if (Status s = vault::Check(c.role, CollectionAccess::kNone,
-                                      owner_involved ? Action::kChangeOwnerRole
-                                                     : Action::kChangeRole);
-              !s.ok()) {
-            return s;
-          }
-          if (*role == TeamRole::kAuditor) {
-            // Auditors never hold a collection key: take away any first.
-            auto held = t.ListAccessibleCollections(id);
-            if (!held) return held.error();
-            if (!held->empty()) {
-              return Status::FailedPrecondition(
-                  "revoke the member's collection access before making them an auditor");
-            }
-          }
-          if (target->role == "owner" && *role != TeamRole::kOwner) {
-            auto members = t.ListMembers();
-            if (!members) return members.error();
-            int owners = 0;
-            for (const auto& m : *members) owners += m.role == "owner" && m.status == "active";
-            if (owners <= 1) return Status::FailedPrecondition("the last owner cannot be demoted");
-          }
-          return t.SetMemberRole(c.actor(), id, body->Str("role"));
-        })) {
-      SendJson(res, 200, {{"id", id}, {"role", body->Str("role")}});
-    }
-  });
-  Register(S("DELETE", "/v1/members/:id"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto target = t.GetMember(id);
-          if (!target) return target.error();
-          if (Status s = vault::Check(c.role, CollectionAccess::kNone,
-                                      target->role == "owner" ? Action::kRemoveOwner
-                                                              : Action::kRemoveMember);
-              !s.ok()) {
-            return s;
-          }
-          if (id == c.member.id) return Status::FailedPrecondition("you cannot remove yourself");
-          if (Status s = t.RemoveMember(c.actor(), id); !s.ok()) return s;
-          // Their requests are not settled first: a release that fell due but
-          // was not applied yet is cancelled, not granted to someone leaving.
-          return EndGrantsOfRemovedDeputy(t, c.actor(), id, Millis(env_.Now()));
-        })) {
-      SendJson(res, 200, {{"id", id}, {"status", "removed"}});
-    }
-  });
-  Register(S("POST", "/v1/collections"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"id", FieldType::kString},
-                             {"name", FieldType::kString},
-                             {"sealed_key", FieldType::kString},
-                             {"recovery_sealed_key", FieldType::kString, false},
-                             {"offline_cache", FieldType::kBool, false}},
-                            error);
-    if (!body) return SendError(res, error);
-    const std::string& id = body->Str("id");
-    if (!IsId(id)) return SendError(res, BadRequest("bad_id", "id must be 32 lower-case hex digits"));
-    const std::string& name = body->Str("name");
-    if (name.empty() || name.size() > 100) {
-      return SendError(res, BadRequest("bad_name", "name must be 1 to 100 bytes"));
-    }
-    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key", error);
-    if (!sealed) return SendError(res, error);
-    std::vector<vault::SealedKey> keys = {{id, 1, vault::KeyHolder::kMember, c.member.id, *sealed}};
-    if (body->Has("recovery_sealed_key")) {
-      auto rec = DecodeBase64Field(body->Str("recovery_sealed_key"), "recovery_sealed_key", error);
-      if (!rec) return SendError(res, error);
-      keys.push_back({id, 1, vault::KeyHolder::kRecovery, "recovery", *rec});
-    }
-    vault::Collection col{id, name, 1, body->Has("offline_cache") ? body->Bool("offline_cache") : true,
-                          false, 0};
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto recovery = t.GetSetting("recovery_public_key");
-          if (!recovery) return recovery.error();
-          if (*recovery && !body->Has("recovery_sealed_key")) {
-            return Status::InvalidArgument("this team has a recovery key: seal the collection key "
-                                           "to it too (recovery_sealed_key)");
-          }
-          if (Status s = t.CreateCollection(c.actor(), col, keys); !s.ok()) return s;
-          return t.GrantAccess(c.actor(), id, c.member.id, "manage", keys[0]);
-        })) {
-      SendJson(res, 201, CollectionJson(col));
-    }
-  });
-  Register(S("GET", "/v1/collections"), [this](const auto&, auto& res, const Caller& c) {
-    json out = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto all = t.ListCollections();
-          if (!all) return all.error();
-          std::vector<std::string> mine;
-          const bool sees_all = c.role != TeamRole::kMember;
-          if (!sees_all) {
-            auto held = t.ListAccessibleCollections(c.member.id);
-            if (!held) return held.error();
-            mine = std::move(*held);
-          }
-          for (const auto& col : *all) {
-            if (sees_all || std::find(mine.begin(), mine.end(), col.id) != mine.end()) {
-              json j = CollectionJson(col);
-              auto access = t.GetAccess(col.id, c.member.id);
-              j["access"] = access ? *access : "none";
-              out.push_back(j);
-            }
-          }
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"collections", out}});
-    }
-  });
-  Register(S("GET", "/v1/collections/:id/key"), [this](const auto& req, auto& res, const Caller& c) {
-    const std::string id = req.matches[1];
-    json out;
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto key = t.GetSealedKey(id, vault::KeyHolder::kMember, c.member.id);
-          if (!key) return key.error();
-          out = {{"collection_id", id},
-                 {"key_version", key->key_version},
-                 {"sealed_key", crypto::ToBase64(key->sealed)}};
-          return Status::OK();
-        })) {
-      SendJson(res, 200, out);
-    }
-  });
-  // Who holds the collection's key: what a re-key must seal the new key to.
-  Register(S("GET", "/v1/collections/:id/grants"), [this](const auto& req, auto& res,
-                                                           const Caller&) {
-    const std::string id = req.matches[1];
-    json out = json::array();
-    if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-          auto col = t.GetCollection(id);
-          if (!col) return col.error();
-          auto members = t.ListMembers();
-          if (!members) return members.error();
-          for (const auto& m : *members) {
-            auto access = t.GetAccess(id, m.id);
-            if (!access) {
-              if (access.error().IsNotFound()) continue;
-              return access.error();
-            }
-            out.push_back({{"member_id", m.id}, {"access", *access}});
-          }
-          return Status::OK();
-        })) {
-      SendJson(res, 200, {{"grants", out}});
-    }
-  });
-  Register(S("POST", "/v1/collections/:id/grants"), [this](const auto& req, auto& res,
-                                                            const Caller& c) {
-    const std::string id = req.matches[1];
-    ApiError error;
-    auto body = Body::Parse(req.body,
-                            {{"member_id", FieldType::kString},
-                             {"access", FieldType::kString},
-                             {"key_version", FieldType::kInt},
-                             {"sealed_key", FieldType::kString}},
-                            error);
-    if (!body) return SendError(res, error);
-    const std::string& member = body->Str("member_id");
-    if (!IsId(member)) return SendError(res, BadRequest("bad_id", "member_id must be 32 hex digits"));
-    auto access = vault::ParseCollectionAccess(body->Str("access"));
-    if (!access || *access == CollectionAccess::kNone) {
-      return SendError(res, BadRequest("bad_access", "access must be view, edit or manage"));
-    }
-    auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key", error);
-    if (!sealed) return SendError(res, error);
-    if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-          auto target = t.GetMember(member);
-          if (!target) return target.error();
-          if (target->role == "auditor") {
-            return Status::FailedPrecondition("auditors never receive a collection key");
-          }
-          return t.GrantAccess(c.actor(), id, member, body->Str("access"),
-                               {id, body->Int("key_version"), vault::KeyHolder::kMember, member,
-                                *sealed});
-        })) {
-      SendJson(res, 200, {{"collection_id", id}, {"member_id", member},
-                          {"access", body->Str("access")}});
-    }
-  });
-  Register(S("DELETE", "/v1/collections/:id/grants/:member"),
-           [this](const auto& req, auto& res, const Caller& c) {
-             const std::string id = req.matches[1];
-             const std::string member = req.matches[2];
-             if (!IsId(member)) {
-               return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-             }
-             if (WriteOr(res, [&](vault::WriteTxn& t) { return t.RevokeAccess(c.actor(), id, member); })) {
-               SendJson(res, 200, {{"collection_id", id}, {"member_id", member}});
-             }
-           });
+  static constexpr Route kRoutes[] = {
+      {"GET", "/v1/members", &ServerImpl::ListMembers},
+      {"GET", "/v1/members/:id", &ServerImpl::GetMember},
+      {"POST", "/v1/invites", &ServerImpl::CreateInvite},
+      {"PATCH", "/v1/members/:id", &ServerImpl::ChangeMember},
+      {"DELETE", "/v1/members/:id", &ServerImpl::RemoveMember},
+      {"POST", "/v1/collections", &ServerImpl::CreateCollection},
+      {"GET", "/v1/collections", &ServerImpl::ListCollections},
+      {"GET", "/v1/collections/:id/key", &ServerImpl::CollectionKey},
+      {"GET", "/v1/collections/:id/grants", &ServerImpl::ListAccess},
+      {"POST", "/v1/collections/:id/grants", &ServerImpl::GrantAccess},
+      {"DELETE", "/v1/collections/:id/grants/:member", &ServerImpl::RevokeAccess},
+  };
+  RegisterAll(kRoutes);
 }
 
 }  // namespace server::internal

@@ -247,8 +247,14 @@ void ServerImpl::Shutdown() {
   http_->stop();
 }
 
+void ServerImpl::SendFailure(httplib::Response& res, const Status& s, Conflicts conflicts) {
+  const ApiError e = FromStatus(s, conflicts);
+  if (e.status >= 500) std::clog << "batond: " << s.ToString() << "\n";
+  SendError(res, e);
+}
+
 bool ServerImpl::WriteOr(httplib::Response& res,
-                         const std::function<Status(vault::WriteTxn&)>& fn) {
+                         const std::function<Status(vault::WriteTxn&)>& fn, Conflicts conflicts) {
   Status s = vault_.Write([&](vault::WriteTxn& t) -> Status {
     Status inner = fn(t);
     if (inner.ok()) {
@@ -257,36 +263,44 @@ bool ServerImpl::WriteOr(httplib::Response& res,
     }
     return inner;
   });
-  if (!s.ok()) {
-    if (FromStatus(s).status >= 500) std::clog << "batond: " << s.ToString() << "\n";
-    SendError(res, FromStatus(s));
-    return false;
-  }
-  return true;
+  if (!s.ok()) SendFailure(res, s, conflicts);
+  return s.ok();
 }
 
-bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn) {
+void ServerImpl::WriteAndAnswerCreated(
+    httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& write,
+    const std::function<Result<json>(vault::WriteTxn&)>& read_back, Conflicts conflicts) {
+  json out;
+  const bool written = WriteOr(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        if (Status s = write(t); !s.ok()) return s;
+        auto stored = read_back(t);
+        if (!stored) return stored.error();
+        out = std::move(*stored);
+        return Status::OK();
+      },
+      conflicts);
+  if (written) SendJson(res, 201, out);
+}
+
+bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn,
+                        Conflicts conflicts) {
   Status s = vault_.Read(fn);
-  if (!s.ok()) {
-    if (FromStatus(s).status >= 500) std::clog << "batond: " << s.ToString() << "\n";
-    SendError(res, FromStatus(s));
-    return false;
-  }
-  return true;
+  if (!s.ok()) SendFailure(res, s, conflicts);
+  return s.ok();
 }
 
-std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
-                                            const std::string* resource, ApiError& error) {
+ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
+                                        const std::string* resource) {
   const std::string auth = req.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!auth.starts_with(kBearer)) {
-    error = {401, "unauthenticated", "sign in first (Authorization: Bearer <token>)"};
-    return std::nullopt;
+    return Reject({401, "unauthenticated", "sign in first (Authorization: Bearer <token>)"});
   }
   const bool scoped = spec.scope == Scope::kCollection || spec.scope == Scope::kItem;
   if (scoped && (resource == nullptr || !IsId(*resource))) {
-    error = BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits");
-    return std::nullopt;
+    return Reject(BadRequest("bad_id", "the id in the path must be 32 lower-case hex digits"));
   }
   Caller caller;
   caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
@@ -345,21 +359,14 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
       read.access = *parsed;
       return Status::OK();
     });
-    if (!s.ok()) {
-      error = FromStatus(s);
-      return std::nullopt;
-    }
-    if (!session_status.ok()) {
-      error = FromStatus(session_status);
-      return std::nullopt;
-    }
+    if (!s.ok()) return Reject(FromStatus(s));
+    if (!session_status.ok()) return Reject(FromStatus(session_status));
     if (epoch && !item_missing) auth_cache_.Put(caller.session_hash, cache_resource, *epoch, read);
     facts = std::make_shared<const AuthFacts>(std::move(read));
   }
   // Expiry is checked against the clock on every request, cached or not.
   if (facts->session_expires_ms <= Millis(env_.Now())) {
-    error = FromStatus(Status::Unauthenticated("the session has expired; sign in again"));
-    return std::nullopt;
+    return Reject(FromStatus(Status::Unauthenticated("the session has expired; sign in again")));
   }
   caller.member = facts->member;
   caller.role = facts->role;
@@ -369,15 +376,14 @@ std::optional<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib
   if (item_missing) {
     // Unknown items are 404 only for those who could see any item;
     // everyone else gets the same 403 as for an item they may not read.
-    error = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
-                    vault::Decision::kAllow
-                ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
-                : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action));
-    return std::nullopt;
+    const bool sees_items = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
+                            vault::Decision::kAllow;
+    return Reject(sees_items
+                      ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
+                      : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
-    error = FromStatus(allowed);
-    return std::nullopt;
+    return Reject(FromStatus(allowed));
   }
   return caller;
 }
@@ -389,11 +395,10 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
       handler(req, res, Caller{});
       return;
     }
-    ApiError error;
     const std::string resource = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-    auto caller = Authorize(spec, req, req.matches.size() > 1 ? &resource : nullptr, error);
+    auto caller = Authorize(spec, req, req.matches.size() > 1 ? &resource : nullptr);
     if (!caller) {
-      SendError(res, error);
+      SendError(res, caller.error());
       return;
     }
     handler(req, res, *caller);
@@ -410,6 +415,14 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
     http_->Patch(regex, wrapped);
   } else if (method == "DELETE") {
     http_->Delete(regex, wrapped);
+  }
+}
+
+void ServerImpl::RegisterAll(std::span<const Route> routes) {
+  for (const Route& r : routes) {
+    Register(Spec(r.method, r.pattern),
+             [this, handler = r.handler](const httplib::Request& req, httplib::Response& res,
+                                         const Caller& c) { (this->*handler)(req, res, c); });
   }
 }
 
@@ -435,145 +448,6 @@ Result<vault::audit::Checkpoint> ServerImpl::Checkpoint() {
   return cp;
 }
 
-// --- Public handlers -----------------------------------------------------------
-
-void ServerImpl::ServerInfo(httplib::Response& res) {
-  json info = {{"version", BATON_VERSION},
-               {"audit_public_key", crypto::ToBase64(deps_.audit_key->public_key)},
-               {"escrow_public_key", crypto::ToBase64(deps_.escrow_public_key)}};
-  ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-    auto recovery = t.GetSetting("recovery_public_key");
-    if (!recovery) return recovery.error();
-    if (*recovery) info["recovery_public_key"] = **recovery;
-    return Status::OK();
-  });
-  if (res.status == -1 || res.body.empty()) SendJson(res, 200, info);
-}
-
-void ServerImpl::Join(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
-  auto body = Body::Parse(req.body,
-                          {{"invite_code", FieldType::kString},
-                           {"signing_public_key", FieldType::kString},
-                           {"box_public_key", FieldType::kString}},
-                          error);
-  if (!body) return SendError(res, error);
-  auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key", error);
-  if (!sign_pk) return SendError(res, error);
-  auto box_pk = DecodeKey(body->Str("box_public_key"), "box_public_key", error);
-  if (!box_pk) return SendError(res, error);
-  vault::Member m;
-  m.id = crypto::RandomId(env_);
-  m.signing_public_key = *sign_pk;
-  m.box_public_key = *box_pk;
-  const crypto::Hash code_hash = crypto::Blake2b256(crypto::AsBytes(body->Str("invite_code")));
-  vault::Member joined;
-  if (!WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        auto r = t.RedeemInvite(code_hash, m);
-        if (!r) return r.error();
-        joined = std::move(*r);
-        return Status::OK();
-      })) {
-    return;
-  }
-  SendJson(res, 201, MemberJson(joined));
-}
-
-void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
-  auto body = Body::Parse(req.body, {{"member_id", FieldType::kString}}, error);
-  if (!body) return SendError(res, error);
-  if (!IsId(body->Str("member_id"))) {
-    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
-  }
-  // Issued for any well-formed id, known or not: the answer reveals nothing.
-  const std::string nonce = challenges_.Issue(body->Str("member_id"));
-  SendJson(res, 200,
-           {{"nonce", nonce},
-            {"expires_ms", Millis(env_.Now()) +
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   config_.challenge_ttl)
-                                   .count()}});
-}
-
-void ServerImpl::Login(const httplib::Request& req, httplib::Response& res) {
-  ApiError error;
-  auto body = Body::Parse(req.body,
-                          {{"member_id", FieldType::kString},
-                           {"nonce", FieldType::kString},
-                           {"signature", FieldType::kString}},
-                          error);
-  if (!body) return SendError(res, error);
-  const std::string& member_id = body->Str("member_id");
-  if (!IsId(member_id)) {
-    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
-  }
-  const std::string address_key = "addr:" + req.remote_addr;
-  const std::string member_key = "member:" + member_id;
-  for (const std::string* key : {&address_key, &member_key}) {
-    if (auto wait = limiter_.RetryAfter(*key)) {
-      res.set_header("Retry-After", std::to_string(wait->count()));
-      return SendError(res, {429, "too_many_failed_logins",
-                             "too many failed sign-ins; try again in " +
-                                 std::to_string(wait->count()) + " s"});
-    }
-  }
-  auto fail = [&](const char* why) {
-    limiter_.RecordFailure(address_key);
-    limiter_.RecordFailure(member_key);
-    (void)vault_.Write([&](vault::WriteTxn& t) {
-      return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
-                      json{{"reason", why}, {"address", req.remote_addr}}.dump());
-    });
-    SendError(res, {401, "unauthenticated", "sign-in failed"});
-  };
-  auto sig = crypto::FromBase64(body->Str("signature"));
-  if (!challenges_.Consume(body->Str("nonce"), member_id)) return fail("unknown or expired nonce");
-  if (!sig) return fail("malformed signature");
-  vault::Member member;
-  Status found = vault_.Read([&](vault::ReadTxn& t) -> Status {
-    auto m = t.GetMember(member_id);
-    if (!m) return m.error();
-    member = std::move(*m);
-    return Status::OK();
-  });
-  if (!found.ok()) return fail("unknown or removed member");
-  if (!crypto::Verify(member.signing_public_key,
-                      vault::LoginMessage(deps_.audit_key->public_key, member_id, body->Str("nonce")),
-                      *sig)
-           .ok()) {
-    return fail("bad signature");
-  }
-  if (member.status != "active") {
-    // Said only to the holder of the member's key, so that their client
-    // deletes its offline cache; anyone else gets the generic failure.
-    limiter_.RecordFailure(member_key);
-    if (!WriteOr(res, [&](vault::WriteTxn& t) {
-          return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
-                          json{{"reason", "member removed"}, {"address", req.remote_addr}}.dump());
-        })) {
-      return;
-    }
-    return SendError(res, {401, "member_removed",
-                           "this member was removed from the team; the offline cache of this "
-                           "profile is void"});
-  }
-  uint8_t raw[32];
-  env_.RandomBytes(raw);
-  const std::string token = crypto::ToBase64(raw, crypto::Base64::kUrlNoPadding);
-  vault::Session session{crypto::Blake2b256(crypto::AsBytes(token)), member_id, 0,
-                         Millis(env_.Now() + config_.session_ttl)};
-  if (!WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateSession({member_id}, session); })) {
-    return;
-  }
-  limiter_.Reset(member_key);
-  t_member = member_id;
-  SendJson(res, 200,
-           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberJson(member)}});
-}
-
-// --- Route registration ----------------------------------------------------------
-
 const RouteSpec& Spec(std::string_view method, std::string_view pattern) {
   for (const RouteSpec& r : kRoutes) {
     if (method == r.method && pattern == r.pattern) return r;
@@ -582,43 +456,8 @@ const RouteSpec& Spec(std::string_view method, std::string_view pattern) {
 }
 
 void ServerImpl::RegisterRoutes() {
-  auto& S = Spec;
-  Register(S("GET", "/healthz"), [](const auto&, auto& res, const auto&) {
-    res.set_content("ok\n", "text/plain");
-  });
-  Register(S("GET", "/metrics"), [this](const auto&, auto& res, const auto&) {
-    res.set_content(metrics_.Render(audit_length_.load()), "text/plain; version=0.0.4");
-  });
-  Register(S("GET", "/v1/server"), [this](const auto&, auto& res, const auto&) { ServerInfo(res); });
-  Register(S("POST", "/v1/join"), [this](const auto& req, auto& res, const auto&) { Join(req, res); });
-  Register(S("POST", "/v1/auth/challenge"),
-           [this](const auto& req, auto& res, const auto&) { Challenge(req, res); });
-  Register(S("POST", "/v1/auth/login"),
-           [this](const auto& req, auto& res, const auto&) { Login(req, res); });
-  Register(S("POST", "/v1/auth/logout"), [this](const auto&, auto& res, const Caller& c) {
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.DeleteSession(c.actor(), c.session_hash); })) {
-      SendJson(res, 200, json::object());
-    }
-  });
-  Register(S("GET", "/v1/me"), [](const auto&, auto& res, const Caller& c) {
-    SendJson(res, 200, MemberJson(c.member));
-  });
-  Register(S("PUT", "/v1/me/email"), [this](const auto& req, auto& res, const Caller& c) {
-    ApiError error;
-    auto body = Body::Parse(req.body, {{"email", FieldType::kString}}, error);
-    if (!body) return SendError(res, error);
-    const std::string& email = body->Str("email");
-    if (!email.empty() && !IsPlausibleEmail(email)) {
-      return SendError(res, BadRequest("bad_email",
-                                       "email must be an address like name@example.org (at most "
-                                       "254 bytes), or \"\" to remove it"));
-    }
-    vault::Member member = c.member;
-    member.email = email;
-    if (WriteOr(res, [&](vault::WriteTxn& t) { return t.SetMemberEmail(c.actor(), c.member.id, email); })) {
-      SendJson(res, 200, MemberJson(member));
-    }
-  });  RegisterTeamRoutes();
+  RegisterSessionRoutes();
+  RegisterTeamRoutes();
   RegisterItemRoutes();
   RegisterAuditRoutes();
   RegisterEmergencyRoutes();

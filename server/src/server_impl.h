@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "auth.h"
@@ -18,7 +19,9 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "server/server.h"
+#include "vault/api_json.h"
 #include "vault/audit_json.h"
+#include "vault/emergency.h"
 
 namespace server::internal {
 
@@ -40,16 +43,11 @@ extern thread_local const char* t_route;
 extern thread_local std::string t_member;
 
 // Wire encodings of stored records (docs/api.md).
-json MemberJson(const vault::Member& m);
-json ItemMetaJson(const vault::ItemMeta& m);
-json CollectionJson(const vault::Collection& c);
-// A base64 field holding a 32-byte public key; nullopt and `error` if not.
-std::optional<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field,
-                                           ApiError& error);
-
-// Emergency and re-key refusals (409) carry the code "conflict" on the wire
-// (docs/api.md): rewrites the error WriteOr/ReadOr sent. Returns `ok`.
-bool AsConflict(bool ok, httplib::Response& res);
+using vault::api::CollectionToJson;
+using vault::api::ItemMetaToJson;
+using vault::api::MemberToJson;
+// A base64 field holding a 32-byte public key, or a 400 naming `field`.
+ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field);
 
 // The reason recorded when removing a member ends their emergency grants.
 inline constexpr char kDeputyRemoved[] = "deputy removed";
@@ -70,9 +68,7 @@ struct Caller {
   vault::Actor actor() const { return {member.id}; }
 };
 
-using Handler =
-    std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
-
+using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
 
 // The route table entry for a method and pattern; aborts if it is missing
 // (a handler for a route the table does not list).
@@ -97,27 +93,103 @@ class ServerImpl final : public Server {
 
  private:
   void Register(const RouteSpec& spec, Handler handler);
-  // Authenticates and authorizes; on failure fills `error`.
-  std::optional<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
-                                  const std::string* resource, ApiError& error);
+  // Authenticates and authorizes, or gives the error answer.
+  ApiResult<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
+                              const std::string* resource);
   void Finish(const httplib::Request& req, const httplib::Response& res);
 
-  // Handlers.
-  void ServerInfo(httplib::Response& res);
-  void Join(const httplib::Request& req, httplib::Response& res);
-  void Challenge(const httplib::Request& req, httplib::Response& res);
-  void Login(const httplib::Request& req, httplib::Response& res);
+  // A route handler: the caller has been authorized for the route's
+  // RouteSpec (for public routes, `c` is empty).
+  using Method = void (ServerImpl::*)(const httplib::Request&, httplib::Response&, const Caller&);
+  // One row of an area's route table; the method and pattern name a row of
+  // the API's RouteSpec table (Routes()), which says how it is authorized.
+  struct Route {
+    const char* method;
+    const char* pattern;
+    Method handler;
+  };
+  void RegisterAll(std::span<const Route> routes);
+
   void RegisterRoutes();
-  // One per route file.
-  void RegisterTeamRoutes();   // routes_team.cc: members, invites, collections
-  void RegisterItemRoutes();   // routes_items.cc
+  // One route table per area, each in its own file.
+  void RegisterSessionRoutes();  // routes_session.cc: public and session routes
+  void Healthz(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void MetricsPage(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ServerInfo(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void Join(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void Challenge(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void Login(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void Logout(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void Me(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void SetEmail(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RegisterTeamRoutes();  // routes_team.cc: members, invites, collections
+  void ListMembers(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GetMember(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CreateInvite(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ChangeMember(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RemoveMember(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CreateCollection(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ListCollections(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CollectionKey(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ListAccess(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GrantAccess(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RevokeAccess(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RegisterItemRoutes();  // routes_items.cc
+  void ListItems(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CreateItem(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GetItem(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void UpdateItem(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void DeleteItem(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ItemHistory(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void EditItemMeta(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void BeginRotation(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ConfirmRotation(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void AbandonRotation(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void RegisterAuditRoutes();  // routes_audit.cc
-  void RegisterEmergencyRoutes();  // routes_emergency.cc
-  void RegisterRekeyRoutes();      // routes_rekey.cc
+  void ReadAuditLog(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ListCheckpoints(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void AuditHead(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RegisterRekeyRoutes();  // routes_rekey.cc
+  void RekeyCollection(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RegisterCacheRoutes();  // routes_cache.cc: the client's offline cache
+  void CollectionCache(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void SetCollectionCaching(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ReportOfflineReads(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // routes_emergency.cc (grants, and the table), routes_emergency_requests.cc
+  void RegisterEmergencyRoutes();
+  void CreateGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ListGrants(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GetGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ChangeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RevokeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void DeclineGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RequestAccess(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ListRequests(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GetRequest(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ApproveRequest(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RejectRequest(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ConfirmRequest(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ReleasedKeys(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ReleasedItems(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void ReleasedItem(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // Settles what is due before a route answers, so every answer is exact at
+  // the moment of the request; false (the error sent) if that failed. An
+  // empty id settles nothing; `all` settles every open request.
+  bool SettleFor(httplib::Response& res, const std::string& request_id, bool all = false);
+  // The id of the newest request under a grant, or "".
+  std::string NewestRequestOf(const std::string& grant_id);
+  // Revoking (an admin) and declining (the deputy) end a grant alike.
+  void EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
+                     const std::string& status);
+  // Approve and reject: an admin or the grantor, never the deputy.
+  void DecideRequest(const httplib::Request& req, httplib::Response& res, const Caller& c,
+                     vault::emergency::Event event);
+  // Checks that `c` is the deputy of released request `id` within its window.
+  Status AsDeputy(vault::ReadTxn& t, const Caller& c, const std::string& id,
+                  vault::EmergencyRequest& r, vault::EmergencyGrant& g);
   // Applies the time-driven transitions and reminders due now to the open
   // request with this id, or to every open request if the id is empty.
   Status SettleEmergency(const std::string& request_id);
-  void RegisterCacheRoutes();      // routes_cache.cc: the client's offline cache
 
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc
@@ -125,8 +197,19 @@ class ServerImpl final : public Server {
   Status InitNotifications();  // notifications.cc: the configured notifiers
 
   // Runs a write and sends its error, if any; true on success.
-  bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn);
-  bool ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn);
+  bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn,
+               Conflicts conflicts = Conflicts::kByStatus);
+  bool ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn,
+              Conflicts conflicts = Conflicts::kByStatus);
+  // The tail of every creating route: runs `write`, reads the new record
+  // back in the same transaction with `read_back` (so the answer shows what
+  // was stored, defaults and all) and answers 201 with it.
+  void WriteAndAnswerCreated(httplib::Response& res,
+                             const std::function<Status(vault::WriteTxn&)>& write,
+                             const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                             Conflicts conflicts = Conflicts::kByStatus);
+  // Sends the error answer for a failed transaction, logging server faults.
+  void SendFailure(httplib::Response& res, const Status& s, Conflicts conflicts);
 
   const Config config_;
   const Deps deps_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server_fixture.h"
+#include "vault/api.h"
 
 namespace {
 
@@ -36,94 +37,31 @@ constexpr std::string_view kInviteCode = "invite-code-3f9a1c77e0b24d5c8e11";
 const std::vector<std::string> kBadIds = {"not-hex", "0123456789abcdef0123456789abcde",
                                           "0123456789ABCDEF0123456789ABCDEF"};
 
-enum class Kind { kString, kInt, kBool, kArray };
+using vault::api::FieldType;
 
-struct Field {
-  const char* name;
-  Kind kind;
-  bool required = true;
-};
-
-// The body fields of every route that takes a body, as the API documents
-// them.
-const std::map<std::string, std::vector<Field>>& BodyFields() {
-  static const auto* fields = new std::map<std::string, std::vector<Field>>{
-      {"POST /v1/join",
-       {{"invite_code", Kind::kString},
-        {"signing_public_key", Kind::kString},
-        {"box_public_key", Kind::kString}}},
-      {"POST /v1/auth/challenge", {{"member_id", Kind::kString}}},
-      {"POST /v1/auth/login",
-       {{"member_id", Kind::kString}, {"nonce", Kind::kString}, {"signature", Kind::kString}}},
-      {"POST /v1/invites", {{"role", Kind::kString}, {"name", Kind::kString}}},
-      {"PATCH /v1/members/:id", {{"role", Kind::kString}}},
-      {"POST /v1/collections",
-       {{"id", Kind::kString},
-        {"name", Kind::kString},
-        {"sealed_key", Kind::kString},
-        {"recovery_sealed_key", Kind::kString, false},
-        {"offline_cache", Kind::kBool, false}}},
-      {"POST /v1/collections/:id/grants",
-       {{"member_id", Kind::kString},
-        {"access", Kind::kString},
-        {"key_version", Kind::kInt},
-        {"sealed_key", Kind::kString}}},
-      {"POST /v1/collections/:id/items",
-       {{"id", Kind::kString},
-        {"name", Kind::kString},
-        {"channel", Kind::kString},
-        {"url", Kind::kString, false},
-        {"rotation_period_days", Kind::kInt, false},
-        {"key_version", Kind::kInt},
-        {"ciphertext", Kind::kString}}},
-      {"PUT /v1/items/:id", {{"expected_version", Kind::kInt}, {"ciphertext", Kind::kString}}},
-      {"PUT /v1/me/email", {{"email", Kind::kString}}},
-      {"POST /v1/emergency/grants",
-       {{"id", Kind::kString},
-        {"deputy_id", Kind::kString},
-        {"mode", Kind::kString},
-        {"wait_hours", Kind::kInt},
-        {"confirmations_required", Kind::kInt, false},
-        {"access_window_hours", Kind::kInt, false},
-        {"keys", Kind::kArray}}},
-      {"PATCH /v1/emergency/grants/:id",
-       {{"wait_hours", Kind::kInt, false},
-        {"confirmations_required", Kind::kInt, false},
-        {"access_window_hours", Kind::kInt, false}}},
-      {"POST /v1/emergency/grants/:id/decline", {}},
-      {"POST /v1/emergency/grants/:id/requests", {{"reason", Kind::kString}}},
-      {"POST /v1/emergency/requests/:id/approve", {{"reason", Kind::kString, false}}},
-      {"POST /v1/emergency/requests/:id/reject", {{"reason", Kind::kString, false}}},
-      {"POST /v1/emergency/requests/:id/confirm", {}},
-      {"POST /v1/collections/:id/rekey",
-       {{"key_version", Kind::kInt},
-        {"member_keys", Kind::kArray},
-        {"recovery_sealed_key", Kind::kString, false},
-        {"grant_keys", Kind::kArray},
-        {"items", Kind::kArray}}},
-      {"PATCH /v1/items/:id",
-       {{"name", Kind::kString, false},
-        {"url", Kind::kString, false},
-        {"channel", Kind::kString, false},
-        {"rotation_period_days", Kind::kInt, false}}},
-      {"POST /v1/items/:id/rotation",
-       {{"expected_version", Kind::kInt},
-        {"pending_version", Kind::kInt, false},
-        {"ciphertext", Kind::kString}}},
-      {"POST /v1/items/:id/rotation/confirm", {{"pending_version", Kind::kInt}}},
-      {"PATCH /v1/collections/:id", {{"offline_cache", Kind::kBool}}},
-      {"POST /v1/offline-reads", {{"reads", Kind::kArray}}},
-  };
+// The body fields of every route that takes a body, as the API contract
+// declares them (vault/api.h). The entries of list fields ("... keys[]")
+// get route-specific cases instead.
+const std::map<std::string, std::vector<vault::api::Field>>& BodyFields() {
+  static const auto* fields = [] {
+    auto* out = new std::map<std::string, std::vector<vault::api::Field>>;
+    for (const vault::api::BodySchema& b : vault::api::RequestBodies()) {
+      if (b.key.ends_with("[]")) continue;
+      (*out)[std::string(b.key)] = {b.fields.begin(), b.fields.end()};
+    }
+    return out;
+  }();
   return *fields;
 }
 
-// Values of the wrong type for a field of `kind`.
-std::vector<json> WrongValues(Kind kind) {
-  switch (kind) {
-    case Kind::kString: return {42, nullptr, json::array({"a"})};
-    case Kind::kInt: return {"1", 1.5, true};
-    case Kind::kBool: return {"true", 1, json::object()};
-    case Kind::kArray: return {"[]", 1, json::object()};
+// Values of the wrong type for a field of `type`.
+std::vector<json> WrongValues(FieldType type) {
+  switch (type) {
+    case FieldType::kString: return {42, nullptr, json::array({"a"})};
+    case FieldType::kInt: return {"1", 1.5, true};
+    case FieldType::kBool: return {"true", 1, json::object()};
+    case FieldType::kArray: return {"[]", 1, json::object()};
+    case FieldType::kObject: return {"{}", 1, json::array()};
   }
   return {};
 }
@@ -404,8 +342,8 @@ class BadInputTest : public ServerFixture {
       b[std::string(kLongSecretName)] = 1;
       cases.push_back({"unknown long field name", b.dump(), 400, "unknown_field"});
     }
-    for (const Field& f : fields->second) {
-      for (const json& wrong : WrongValues(f.kind)) {
+    for (const vault::api::Field& f : fields->second) {
+      for (const json& wrong : WrongValues(f.type)) {
         json b = valid;
         b[f.name] = wrong;
         cases.push_back({std::string("wrong type for ") + f.name + ": " + wrong.dump(), b.dump(),

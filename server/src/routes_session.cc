@@ -1,0 +1,189 @@
+// Public and session routes: server facts, health, metrics, joining,
+// signing in and out, and the caller's own record.
+#include <nlohmann/json.hpp>
+
+#include "notifier.h"
+#include "server_impl.h"
+#include "vault/login.h"
+
+namespace server::internal {
+
+void ServerImpl::Healthz(const httplib::Request&, httplib::Response& res, const Caller&) {
+  res.set_content("ok\n", "text/plain");
+}
+
+void ServerImpl::MetricsPage(const httplib::Request&, httplib::Response& res, const Caller&) {
+  res.set_content(metrics_.Render(audit_length_.load()), "text/plain; version=0.0.4");
+}
+
+void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, const Caller&) {
+  json info = {{"version", BATON_VERSION},
+               {"audit_public_key", crypto::ToBase64(deps_.audit_key->public_key)},
+               {"escrow_public_key", crypto::ToBase64(deps_.escrow_public_key)}};
+  ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+    auto recovery = t.GetSetting("recovery_public_key");
+    if (!recovery) return recovery.error();
+    if (*recovery) info["recovery_public_key"] = **recovery;
+    return Status::OK();
+  });
+  if (res.status == -1 || res.body.empty()) SendJson(res, 200, info);
+}
+
+void ServerImpl::Join(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/join"));
+  if (!body) return SendError(res, body.error());
+  auto sign_pk = DecodeKey(body->Str("signing_public_key"), "signing_public_key");
+  if (!sign_pk) return SendError(res, sign_pk.error());
+  auto box_pk = DecodeKey(body->Str("box_public_key"), "box_public_key");
+  if (!box_pk) return SendError(res, box_pk.error());
+  vault::Member m;
+  m.id = crypto::RandomId(env_);
+  m.signing_public_key = *sign_pk;
+  m.box_public_key = *box_pk;
+  const crypto::Hash code_hash = crypto::Blake2b256(crypto::AsBytes(body->Str("invite_code")));
+  vault::Member joined;
+  if (!WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        auto r = t.RedeemInvite(code_hash, m);
+        if (!r) return r.error();
+        joined = std::move(*r);
+        return Status::OK();
+      })) {
+    return;
+  }
+  SendJson(res, 201, MemberToJson(joined));
+}
+
+void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/auth/challenge"));
+  if (!body) return SendError(res, body.error());
+  if (!IsId(body->Str("member_id"))) {
+    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
+  }
+  // Issued for any well-formed id, known or not: the answer reveals nothing.
+  const std::string nonce = challenges_.Issue(body->Str("member_id"));
+  SendJson(
+      res, 200,
+      {{"nonce", nonce},
+       {"expires_ms",
+        Millis(env_.Now()) +
+            std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count()}});
+}
+
+void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/auth/login"));
+  if (!body) return SendError(res, body.error());
+  const std::string& member_id = body->Str("member_id");
+  if (!IsId(member_id)) {
+    return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
+  }
+  const std::string address_key = "addr:" + req.remote_addr;
+  const std::string member_key = "member:" + member_id;
+  for (const std::string* key : {&address_key, &member_key}) {
+    if (auto wait = limiter_.RetryAfter(*key)) {
+      res.set_header("Retry-After", std::to_string(wait->count()));
+      return SendError(
+          res, {429, "too_many_failed_logins",
+                "too many failed sign-ins; try again in " + std::to_string(wait->count()) + " s"});
+    }
+  }
+  auto fail = [&](const char* why) {
+    limiter_.RecordFailure(address_key);
+    limiter_.RecordFailure(member_key);
+    (void)vault_.Write([&](vault::WriteTxn& t) {
+      return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
+                      json{{"reason", why}, {"address", req.remote_addr}}.dump());
+    });
+    SendError(res, {401, "unauthenticated", "sign-in failed"});
+  };
+  auto sig = crypto::FromBase64(body->Str("signature"));
+  if (!challenges_.Consume(body->Str("nonce"), member_id)) return fail("unknown or expired nonce");
+  if (!sig) return fail("malformed signature");
+  vault::Member member;
+  Status found = vault_.Read([&](vault::ReadTxn& t) -> Status {
+    auto m = t.GetMember(member_id);
+    if (!m) return m.error();
+    member = std::move(*m);
+    return Status::OK();
+  });
+  if (!found.ok()) return fail("unknown or removed member");
+  if (!crypto::Verify(
+           member.signing_public_key,
+           vault::LoginMessage(deps_.audit_key->public_key, member_id, body->Str("nonce")), *sig)
+           .ok()) {
+    return fail("bad signature");
+  }
+  if (member.status != "active") {
+    // Said only to the holder of the member's key, so that their client
+    // deletes its offline cache; anyone else gets the generic failure.
+    limiter_.RecordFailure(member_key);
+    if (!WriteOr(res, [&](vault::WriteTxn& t) {
+          return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
+                          json{{"reason", "member removed"}, {"address", req.remote_addr}}.dump());
+        })) {
+      return;
+    }
+    return SendError(res, {401, "member_removed",
+                           "this member was removed from the team; the offline cache of this "
+                           "profile is void"});
+  }
+  uint8_t raw[32];
+  env_.RandomBytes(raw);
+  const std::string token = crypto::ToBase64(raw, crypto::Base64::kUrlNoPadding);
+  vault::Session session{crypto::Blake2b256(crypto::AsBytes(token)), member_id, 0,
+                         Millis(env_.Now() + config_.session_ttl)};
+  if (!WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateSession({member_id}, session); })) {
+    return;
+  }
+  limiter_.Reset(member_key);
+  t_member = member_id;
+  SendJson(res, 200,
+           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberToJson(member)}});
+}
+
+// --- Route registration ----------------------------------------------------------
+
+void ServerImpl::Logout(const httplib::Request&, httplib::Response& res, const Caller& c) {
+  if (WriteOr(res,
+              [&](vault::WriteTxn& t) { return t.DeleteSession(c.actor(), c.session_hash); })) {
+    SendJson(res, 200, json::object());
+  }
+}
+
+void ServerImpl::Me(const httplib::Request&, httplib::Response& res, const Caller& c) {
+  SendJson(res, 200, MemberToJson(c.member));
+}
+
+void ServerImpl::SetEmail(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PUT /v1/me/email"));
+  if (!body) return SendError(res, body.error());
+  const std::string& email = body->Str("email");
+  if (!email.empty() && !IsPlausibleEmail(email)) {
+    return SendError(res, BadRequest("bad_email",
+                                     "email must be an address like name@example.org (at most "
+                                     "254 bytes), or \"\" to remove it"));
+  }
+  vault::Member member = c.member;
+  member.email = email;
+  if (WriteOr(res, [&](vault::WriteTxn& t) {
+        return t.SetMemberEmail(c.actor(), c.member.id, email);
+      })) {
+    SendJson(res, 200, MemberToJson(member));
+  }
+}
+
+void ServerImpl::RegisterSessionRoutes() {
+  static constexpr Route kRoutes[] = {
+      {"GET", "/healthz", &ServerImpl::Healthz},
+      {"GET", "/metrics", &ServerImpl::MetricsPage},
+      {"GET", "/v1/server", &ServerImpl::ServerInfo},
+      {"POST", "/v1/join", &ServerImpl::Join},
+      {"POST", "/v1/auth/challenge", &ServerImpl::Challenge},
+      {"POST", "/v1/auth/login", &ServerImpl::Login},
+      {"POST", "/v1/auth/logout", &ServerImpl::Logout},
+      {"GET", "/v1/me", &ServerImpl::Me},
+      {"PUT", "/v1/me/email", &ServerImpl::SetEmail},
+  };
+  RegisterAll(kRoutes);
+}
+
+}  // namespace server::internal

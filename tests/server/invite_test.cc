@@ -1,0 +1,131 @@
+// Invites expire after Config::invite_ttl, whoever makes them: the API and
+// `batond invite-owner` share server::NewInvite.
+#include "server/invite.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "fake_env.h"
+#include "server/main.h"
+#include "temp_dir.h"
+#include "test_util.h"
+#include "vault/crypto.h"
+#include "vault/server_keys.h"
+#include "vault/vault.h"
+
+namespace server {
+namespace {
+
+using std::chrono::seconds;
+
+TEST(InviteTest, ExpiresAfterTheTtl) {
+  testing_util::FakeEnv env;
+  const IssuedInvite invite = NewInvite(env, "admin", "Ann", "m1", seconds(3600));
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(env.Now().time_since_epoch()).count();
+  EXPECT_EQ(invite.record.expires_ms, now_ms + 3600 * 1000);
+  EXPECT_EQ(invite.record.role, "admin");
+  EXPECT_EQ(invite.record.name, "Ann");
+  EXPECT_EQ(invite.record.created_by, "m1");
+  EXPECT_EQ(invite.code.size(), 32u);
+  EXPECT_EQ(invite.record.code_hash, vault::crypto::Blake2b256(vault::crypto::AsBytes(invite.code)));
+  EXPECT_NE(NewInvite(env, "admin", "Ann", "m1", seconds(3600)).code, invite.code);
+}
+
+// The real environment with its clock moved forward.
+class LaterEnv final : public vault::Env {
+ public:
+  explicit LaterEnv(std::chrono::seconds ahead) : ahead_(ahead) {}
+  vault::TimePoint Now() override { return base_.Now() + ahead_; }
+  std::chrono::nanoseconds MonotonicNow() override { return base_.MonotonicNow(); }
+  void RandomBytes(std::span<uint8_t> out) override { base_.RandomBytes(out); }
+  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& p) override {
+    return base_.ReadFile(p);
+  }
+  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& p, size_t n) override {
+    return base_.ReadFilePrefix(p, n);
+  }
+  vault::Status WriteFileAtomic(const std::string& p, std::span<const uint8_t> d,
+                                uint32_t mode) override {
+    return base_.WriteFileAtomic(p, d, mode);
+  }
+  vault::Status RemoveFile(const std::string& p) override { return base_.RemoveFile(p); }
+  vault::Status Rename(const std::string& a, const std::string& b) override {
+    return base_.Rename(a, b);
+  }
+  bool FileExists(const std::string& p) override { return base_.FileExists(p); }
+  vault::Status CreateDir(const std::string& p, uint32_t mode) override {
+    return base_.CreateDir(p, mode);
+  }
+  vault::Status RemoveDir(const std::string& p) override { return base_.RemoveDir(p); }
+  vault::Result<std::vector<std::string>> ListDir(const std::string& p) override {
+    return base_.ListDir(p);
+  }
+  vault::Result<uint32_t> FileMode(const std::string& p) override { return base_.FileMode(p); }
+
+ private:
+  vault::Env& base_ = vault::Env::Default();
+  std::chrono::seconds ahead_;
+};
+
+// Runs batond with `args`; returns what it printed.
+std::string Batond(std::vector<std::string> args, int& exit_code) {
+  args.insert(args.begin(), "batond");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStdout();
+  exit_code = Main(static_cast<int>(argv.size()), argv.data());
+  return testing::internal::GetCapturedStdout();
+}
+
+// The last non-empty line of `text`, trimmed.
+std::string LastLine(const std::string& text) {
+  std::string line, last;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!line.empty()) last = line;
+      line.clear();
+    } else if (c != ' ') {
+      line += c;
+    }
+  }
+  return line.empty() ? last : line;
+}
+
+vault::Status Redeem(vault::Vault& db, const std::string& code, const std::string& id) {
+  vault::Member m;
+  m.id = id;
+  return db.Write([&](vault::WriteTxn& t) -> vault::Status {
+    auto r = t.RedeemInvite(vault::crypto::Blake2b256(vault::crypto::AsBytes(code)), m);
+    return r ? vault::Status::OK() : r.error();
+  });
+}
+
+TEST(InviteTest, InviteOwnerHonoursTheConfiguredTtl) {
+  testing_util::TempDir tmp;
+  const std::string dir = tmp.File("data");
+  int rc = -1;
+  const std::string init_code = LastLine(Batond({"init", dir}, rc));
+  ASSERT_EQ(rc, 0);
+  std::ofstream(dir + "/batond.conf") << "invite_ttl_s = 3600\n";
+  const std::string owner_code = LastLine(Batond({"invite-owner", "--data", dir}, rc));
+  ASSERT_EQ(rc, 0);
+  ASSERT_EQ(owner_code.size(), 32u);
+
+  // Two hours on, the hour-long invite has expired; init's (7 days) has not.
+  LaterEnv later(seconds(2 * 3600));
+  auto keys = vault::LoadServerKeys(later, dir + "/server.key");
+  ASSERT_TRUE(keys.has_value()) << keys.error().ToString();
+  auto db = vault::Vault::Open(later, dir + "/vault.db", keys->db_key(),
+                               vault::Vault::Mode::kOpenExisting);
+  ASSERT_TRUE(db.has_value()) << db.error().ToString();
+  const vault::Status expired = Redeem(**db, owner_code, std::string(32, 'a'));
+  EXPECT_TRUE(expired.IsFailedPrecondition()) << expired.ToString();
+  EXPECT_OK(Redeem(**db, init_code, std::string(32, 'b')));
+}
+
+}  // namespace
+}  // namespace server
