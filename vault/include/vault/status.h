@@ -83,8 +83,14 @@ class [[nodiscard]] Status {
 // used in API error bodies and test output.
 std::string_view CodeName(Status::Code code);
 
+// std::expected, but a discarded Result is a compile error (with
+// -Werror), as a discarded Status is.
 template <typename T>
-using Result = std::expected<T, Status>;
+class [[nodiscard]] Result : public std::expected<T, Status> {
+ public:
+  using std::expected<T, Status>::expected;
+  Result(std::expected<T, Status> e) : std::expected<T, Status>(std::move(e)) {}  // NOLINT
+};
 
 // Shorthand for returning a failed Result: `return Fail(Status::NotFound(..))`.
 inline std::unexpected<Status> Fail(Status s) { return std::unexpected<Status>(std::move(s)); }
