@@ -1,4 +1,4 @@
-#include "cli/api_client.h"
+#include "api_client.h"
 
 #include <httplib.h>
 #include <openssl/ssl.h>

@@ -1,8 +1,8 @@
-#include "cli/context.h"
+#include "context.h"
 
 #include <chrono>
 
-#include "cli/agent.h"
+#include "agent.h"
 #include "cli/exit_codes.h"
 #include "vault/login.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 #include "vault/audit.h"
 #include "vault/audit_json.h"

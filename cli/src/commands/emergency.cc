@@ -4,7 +4,7 @@
 // The people using these commands may be under stress: every answer says in
 // plain words what just happened, what happens next and when (UTC), and bad
 // input is refused before anything is sent.
-#include "cli/emergency.h"
+#include "emergency.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -12,10 +12,10 @@
 #include <ctime>
 #include <optional>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
-#include "cli/item_view.h"
-#include "cli/lookup.h"
+#include "item_view.h"
+#include "lookup.h"
 #include "vault/envelope.h"
 #include "vault/totp.h"
 

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
-#include "cli/item_view.h"
+#include "item_view.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
 #include "vault/generator.h"

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <optional>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
-#include "cli/lookup.h"
+#include "lookup.h"
 #include "vault/envelope.h"
 
 namespace cli {

@@ -1,9 +1,9 @@
 // member invite|list|role|remove|email, collection create|list|grant|revoke|set.
 #include <CLI/CLI.hpp>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
-#include "cli/lookup.h"
+#include "lookup.h"
 
 namespace cli {
 namespace {
@@ -346,7 +346,7 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
   }
 }
 
-// --- For other command groups (cli/lookup.h) -----------------------------------
+// --- For other command groups (lookup.h) -----------------------------------
 
 vault::Result<json> LookupMember(ApiClient& client, const std::string& name_or_id) {
   return FindMember(client, name_or_id);

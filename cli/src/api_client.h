@@ -1,7 +1,7 @@
 // The client side of the batond API: HTTPS with a pinned certificate, JSON
 // in and out, the server's errors as Status.
-#ifndef BATON_CLI_API_CLIENT_H_
-#define BATON_CLI_API_CLIENT_H_
+#ifndef BATON_CLI_SRC_API_CLIENT_H_
+#define BATON_CLI_SRC_API_CLIENT_H_
 
 #include <functional>
 #include <memory>
@@ -70,4 +70,4 @@ vault::Status StatusFromApiError(int http_status, const std::string& code,
 
 }  // namespace cli
 
-#endif  // BATON_CLI_API_CLIENT_H_
+#endif  // BATON_CLI_SRC_API_CLIENT_H_

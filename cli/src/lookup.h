@@ -1,13 +1,13 @@
 // Finding members and collections by name or id, and a member's keys as the
 // server lists them: shared by the command groups that seal keys to members
 // (collection grant, emergency grant, collection rekey).
-#ifndef BATON_CLI_LOOKUP_H_
-#define BATON_CLI_LOOKUP_H_
+#ifndef BATON_CLI_SRC_LOOKUP_H_
+#define BATON_CLI_SRC_LOOKUP_H_
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/api_client.h"
+#include "api_client.h"
 #include "vault/crypto.h"
 #include "vault/status.h"
 
@@ -29,4 +29,4 @@ vault::Result<vault::crypto::PublicKey> MemberBoxKey(const nlohmann::json& membe
 
 }  // namespace cli
 
-#endif  // BATON_CLI_LOOKUP_H_
+#endif  // BATON_CLI_SRC_LOOKUP_H_

@@ -1,12 +1,12 @@
 // Showing a decrypted item the way `baton item get` does, for commands that
 // obtain the item another way (an emergency request).
-#ifndef BATON_CLI_ITEM_VIEW_H_
-#define BATON_CLI_ITEM_VIEW_H_
+#ifndef BATON_CLI_SRC_ITEM_VIEW_H_
+#define BATON_CLI_SRC_ITEM_VIEW_H_
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/context.h"
+#include "context.h"
 #include "vault/envelope.h"
 
 namespace cli {
@@ -20,4 +20,4 @@ int ShowItem(Context& ctx, nlohmann::json meta, vault::envelope::ItemPayload pay
 
 }  // namespace cli
 
-#endif  // BATON_CLI_ITEM_VIEW_H_
+#endif  // BATON_CLI_SRC_ITEM_VIEW_H_

@@ -1,8 +1,8 @@
 // The pure parts of `baton emergency`: durations as people type them, ids as
 // people copy them, and what happens next in plain words. No I/O, so they
 // are tested without a server.
-#ifndef BATON_CLI_EMERGENCY_H_
-#define BATON_CLI_EMERGENCY_H_
+#ifndef BATON_CLI_SRC_EMERGENCY_H_
+#define BATON_CLI_SRC_EMERGENCY_H_
 
 #include <cstdint>
 #include <map>
@@ -51,4 +51,4 @@ std::string GrantInWords(const nlohmann::json& grant, const Names& names,
 
 }  // namespace cli::emergency
 
-#endif  // BATON_CLI_EMERGENCY_H_
+#endif  // BATON_CLI_SRC_EMERGENCY_H_
