@@ -23,7 +23,8 @@ struct ServerAddress {
   int port = 8443;
 };
 
-// "https://host[:port]" (no path). InvalidArgument otherwise.
+// "https://host[:port]" (no path, query or user name; an IPv6 host in
+// brackets, returned without them). InvalidArgument otherwise.
 vault::Result<ServerAddress> ParseServerUrl(const std::string& url);
 
 class ApiClient {
