@@ -70,7 +70,6 @@ Result<SecureBuffer> GenerateDefaultPassword(Context& ctx) {
   return pw;
 }
 
-
 Status CheckChannel(const std::string& channel) {
   if (vault::ParseChannelType(channel)) return Status::OK();
   std::string names;

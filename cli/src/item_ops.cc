@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "item_view.h"
+#include "lookup.h"
 #include "vault/crypto.h"
 
 namespace cli {
@@ -16,23 +17,10 @@ using vault::Status;
 namespace crypto = vault::crypto;
 namespace envelope = vault::envelope;
 
-// A collection by id or exact name.
 Result<json> FindCollection(Context& ctx, const std::string& which) {
   auto c = ctx.client();
   if (!c) return Fail(c.error());
-  auto cols = (*c)->Call("GET", "/v1/collections");
-  if (!cols) return Fail(cols.error());
-  std::vector<json> by_name;
-  for (const auto& col : (*cols)["collections"]) {
-    if (col.value("id", "") == which) return col;
-    if (col.value("name", "") == which) by_name.push_back(col);
-  }
-  if (by_name.empty()) return Fail(Status::NotFound("no collection named " + which));
-  if (by_name.size() > 1) {
-    return Fail(Status::FailedPrecondition("several collections are named " + which +
-                                           "; use the collection id"));
-  }
-  return by_name.front();
+  return LookupCollection(**c, which);
 }
 
 // Item metadata (never ciphertext) of one collection, or of every collection
@@ -69,11 +57,16 @@ Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collecti
   return out;
 }
 
+Result<std::vector<uint8_t>> TakeCiphertext(json& answer) {
+  auto ct = crypto::FromBase64(answer.value("ciphertext", ""));
+  answer.erase("ciphertext");
+  if (!ct) return Fail(Status::Corruption("the server sent a malformed ciphertext"));
+  return std::move(*ct);
+}
+
 Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
                                       const std::string& collection_id, int64_t version,
-                                      int64_t key_version, const std::string& ciphertext_b64) {
-  auto ct = crypto::FromBase64(ciphertext_b64);
-  if (!ct) return Fail(Status::Corruption("the server sent a malformed ciphertext"));
+                                      int64_t key_version, std::span<const uint8_t> ciphertext) {
   auto key = ctx.collection_key(collection_id, key_version);
   if (!key) return Fail(key.error());
   if ((*key)->version != key_version) {
@@ -82,13 +75,29 @@ Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
         std::to_string(key_version) + ", but this member holds key version " +
         std::to_string((*key)->version)));
   }
-  return envelope::DecryptItem(**key, {item_id, collection_id, version, key_version}, *ct);
+  return envelope::DecryptItem(**key, {item_id, collection_id, version, key_version}, ciphertext);
 }
 
-// With `allow_offline` (reads only), the offline cache answers when the
-// server cannot be reached, and stderr says so.
-Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id,
-                             bool allow_offline) {
+Result<NewVersion> EncryptNextVersion(Context& ctx, const OpenedItem& item) {
+  const std::string id = item.meta.value("id", "");
+  const std::string collection_id = item.meta.value("collection_id", "");
+  NewVersion out;
+  out.expected_version = item.meta.value("version", int64_t{0});
+  // Numbers of aborted rotations are skipped; servers before next_version
+  // had none.
+  out.version = item.meta.value("next_version", out.expected_version + 1);
+  const int64_t key_version = item.meta.value("key_version", int64_t{0});
+  auto key = ctx.collection_key(collection_id);
+  if (!key) return Fail(key.error());
+  // The server stores the new version under the item's key version.
+  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, out.version, key_version},
+                                  item.payload);
+  if (!ct) return Fail(ct.error());
+  out.ciphertext_b64 = crypto::ToBase64(*ct);
+  return out;
+}
+
+Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id, bool allow_offline) {
   auto read = ctx.ReadItem(name_or_id, allow_offline);
   if (!read) return Fail(read.error());
   if (read->offline) {
@@ -102,8 +111,7 @@ Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id,
   // ciphertext fails to decrypt.
   auto payload = Decrypt(ctx, ref.id, item.meta.value("collection_id", ref.collection_id),
                          item.meta.value("version", int64_t{0}),
-                         item.meta.value("key_version", int64_t{0}),
-                         crypto::ToBase64(read->ciphertext));
+                         item.meta.value("key_version", int64_t{0}), read->ciphertext);
   if (!payload) return Fail(payload.error());
   item.payload = std::move(*payload);
   item.meta["id"] = ref.id;
@@ -122,9 +130,6 @@ std::string CollectionNameOf(Context& ctx, const std::string& id) {
   return "";
 }
 
-// The secret of the rotation under way (an audited read): what the password
-// on the site is about to become, or already is. meta["version"] is the
-// pending version.
 Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id) {
   auto ref = ctx.FindItem(name_or_id);
   if (!ref) return Fail(ref.error());
@@ -140,11 +145,11 @@ Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id)
   }
   OpenedItem item;
   item.meta = std::move(*reply);
-  const std::string ciphertext = item.meta.value("ciphertext", "");
-  item.meta.erase("ciphertext");
+  auto ciphertext = TakeCiphertext(item.meta);
+  if (!ciphertext) return Fail(ciphertext.error());
   auto payload = Decrypt(ctx, ref->id, item.meta.value("collection_id", ""),
                          item.meta.value("version", int64_t{0}),
-                         item.meta.value("key_version", int64_t{0}), ciphertext);
+                         item.meta.value("key_version", int64_t{0}), *ciphertext);
   if (!payload) return Fail(payload.error());
   item.payload = std::move(*payload);
   item.meta["id"] = ref->id;

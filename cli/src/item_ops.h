@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct OpenedItem {
   vault::envelope::ItemPayload payload;
 };
 
-// A collection by id or exact name.
+// A collection by id or exact name (LookupCollection, lookup.h).
 vault::Result<nlohmann::json> FindCollection(Context& ctx, const std::string& which);
 
 // Item metadata (never ciphertext) of one collection, or of every collection
@@ -28,12 +29,27 @@ vault::Result<nlohmann::json> FindCollection(Context& ctx, const std::string& wh
 vault::Result<std::vector<nlohmann::json>> ListItemMeta(Context& ctx,
                                                         const std::string& collection);
 
-// One version's ciphertext (base64) opened with the member's collection key;
-// FailedPrecondition if the member holds another key version.
+// The "ciphertext" of a server answer, taken out of it and decoded;
+// Corruption if it is malformed.
+vault::Result<std::vector<uint8_t>> TakeCiphertext(nlohmann::json& answer);
+
+// One version's ciphertext opened with the member's collection key;
+// FailedPrecondition if the member holds another key version. The ids bind
+// the ciphertext: another item's fails to open.
 vault::Result<vault::envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
                                                     const std::string& collection_id,
                                                     int64_t version, int64_t key_version,
-                                                    const std::string& ciphertext_b64);
+                                                    std::span<const uint8_t> ciphertext);
+
+// An opened item's payload encrypted as its next version, for PUT
+// /v1/items/:id or a rotation: under the item's key version, numbered after
+// any aborted rotation.
+struct NewVersion {
+  std::string ciphertext_b64;
+  int64_t expected_version = 0;  // the version it replaces
+  int64_t version = 0;
+};
+vault::Result<NewVersion> EncryptNextVersion(Context& ctx, const OpenedItem& item);
 
 // With `allow_offline` (reads only), the offline cache answers when the
 // server cannot be reached, and stderr says so.

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include "cli/exit_codes.h"
 #include "vault/rotation.h"
+#include "vault/time_format.h"
 #include "vault/totp.h"
 
 namespace cli {
@@ -26,66 +26,24 @@ void WriteRaw(std::ostream& out, const SecureBuffer& b) {
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
-// A JSON string written byte by byte, so a secret never lands in a
-// std::string on its way out. UTF-8 passes through unchanged.
-void WriteJsonString(std::ostream& out, std::span<const uint8_t> s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.put('"');
-  for (uint8_t c : s) {
-    switch (c) {
-      case '"':
-        out << "\\\"";
-        break;
-      case '\\':
-        out << "\\\\";
-        break;
-      case '\n':
-        out << "\\n";
-        break;
-      case '\r':
-        out << "\\r";
-        break;
-      case '\t':
-        out << "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out << "\\u00" << kHex[c >> 4] << kHex[c & 0xf];
-        } else {
-          out.put(static_cast<char>(c));
-        }
-    }
-  }
-  out.put('"');
+vault::SecretJson SecretJsonOf(const json& base) {
+  return base.is_object() ? vault::SecretJson::parse(base.dump()) : vault::SecretJson::object();
 }
 
-vault::TimePoint TimeOfMs(int64_t ms) { return vault::TimePoint(std::chrono::milliseconds(ms)); }
-
-int64_t MsOf(vault::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+vault::SecretString SecretText(const SecureBuffer& b) {
+  const std::string_view v = View(b);
+  return vault::SecretString(v.begin(), v.end());
 }
 
-// "2026-01-31" (UTC).
-std::string Date(int64_t ms) {
-  using namespace std::chrono;
-  const year_month_day ymd(floor<days>(sys_time<milliseconds>(milliseconds(ms))));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+void WriteSecretJson(std::ostream& out, const vault::SecretJson& doc) {
+  const vault::SecretString text =
+      doc.dump(-1, ' ', /*ensure_ascii=*/false, vault::SecretJson::error_handler_t::replace);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
-// "2026-01-31 14:05Z".
-std::string DateTime(int64_t ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(ms)};
-  const auto day = floor<days>(t);
-  const hh_mm_ss hms(floor<minutes>(t - day));
-  char buf[16];
-  std::snprintf(buf, sizeof buf, " %02d:%02dZ", static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()));
-  return Date(ms) + buf;
-}
+std::string Date(int64_t ms) { return vault::FormatUtc(ms, vault::UtcFormat::kDate); }
+
+std::string DateTime(int64_t ms) { return vault::FormatUtc(ms, vault::UtcFormat::kMinute) + "Z"; }
 
 // Columns line up for UTF-8 text: count code points, not bytes.
 size_t DisplayWidth(std::string_view s) {
@@ -104,11 +62,11 @@ vault::DueInfo DueOf(Context& ctx, const json& meta) {
     // A flag kind this version does not know still means "rotate now".
     auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
     flags.Raise({kind ? *kind : vault::RotationFlagKind::kManual, f.value("reason", ""),
-                 TimeOfMs(f.value("raised_ms", int64_t{0}))});
+                 vault::FromUnixMs(f.value("raised_ms", int64_t{0}))});
   }
-  return vault::ComputeDue(ctx.env.Now(), TimeOfMs(meta.value("last_rotated_ms", int64_t{0})),
-                           std::chrono::days(meta.value("rotation_period_days", int64_t{0})),
-                           flags);
+  return vault::ComputeDue(
+      ctx.env.Now(), vault::FromUnixMs(meta.value("last_rotated_ms", int64_t{0})),
+      std::chrono::days(meta.value("rotation_period_days", int64_t{0})), flags);
 }
 
 std::string FlagNames(const json& meta) {
@@ -124,7 +82,7 @@ std::string FlagNames(const json& meta) {
 json WithDue(Context& ctx, json meta) {
   const vault::DueInfo due = DueOf(ctx, meta);
   meta["due"] = std::string(vault::ToString(due.status));
-  meta["due_ms"] = MsOf(due.due_at);
+  meta["due_ms"] = vault::ToUnixMs(due.due_at);
   return meta;
 }
 
@@ -213,16 +171,22 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
       for (const auto& f : p.custom_fields) fields[f.name] = kMask;
       if (!p.custom_fields.empty()) masked["fields"] = fields;
     }
-    SecretJson out(ctx.console.out, masked);
-    out.Add("username", p.username);
+    vault::SecretJson out = SecretJsonOf(masked);
+    out["username"] = SecretText(p.username);
     if (show) {
-      if (!p.password.empty()) out.Add("password", p.password);
-      if (!p.totp_uri.empty()) out.Add("totp_uri", p.totp_uri);
-      if (!p.notes.empty()) out.Add("notes", p.notes);
-      if (!p.backup_codes.empty()) out.AddArray("backup_codes", p.backup_codes);
-      if (!p.custom_fields.empty()) out.AddFields("fields", p.custom_fields);
+      if (!p.password.empty()) out["password"] = SecretText(p.password);
+      if (!p.totp_uri.empty()) out["totp_uri"] = SecretText(p.totp_uri);
+      if (!p.notes.empty()) out["notes"] = SecretText(p.notes);
+      if (!p.backup_codes.empty()) {
+        auto& codes = out["backup_codes"] = vault::SecretJson::array();
+        for (const auto& code : p.backup_codes) codes.push_back(SecretText(code));
+      }
+      if (!p.custom_fields.empty()) {
+        auto& fields = out["fields"] = vault::SecretJson::object();
+        for (const auto& f : p.custom_fields) fields[f.name.c_str()] = SecretText(f.value);
+      }
     }
-    out.Close();
+    WriteSecretJson(ctx.console.out, out);
     ctx.console.out << "\n";
     return kExitOk;
   }

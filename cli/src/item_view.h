@@ -1,6 +1,6 @@
 // Showing items: one item the way `baton item get` does (also for commands
 // that obtain the item another way, an emergency request), item tables,
-// dates, and JSON with secrets written straight from locked memory.
+// dates, and JSON that holds secrets.
 #ifndef BATON_CLI_SRC_ITEM_VIEW_H_
 #define BATON_CLI_SRC_ITEM_VIEW_H_
 
@@ -14,66 +14,26 @@
 
 #include "context.h"
 #include "item_ops.h"
-#include "vault/envelope.h"
 #include "vault/env.h"
+#include "vault/envelope.h"
 #include "vault/rotation.h"
+#include "vault/secret_json.h"
 #include "vault/secure_buffer.h"
 
 namespace cli {
 
 std::string_view View(const vault::SecureBuffer& b);
 void WriteRaw(std::ostream& out, const vault::SecureBuffer& b);
-// A JSON string written byte by byte, so a secret never lands in a
-// std::string on its way out. UTF-8 passes through unchanged.
-void WriteJsonString(std::ostream& out, std::span<const uint8_t> s);
+// Secrets in JSON output go through vault::SecretJson, whose every
+// allocation is wiped when it is freed. SecretJsonOf: the non-secret members
+// of `base` (none if it is not an object), to which secrets are added as
+// SecretText.
+vault::SecretJson SecretJsonOf(const nlohmann::json& base);
+vault::SecretString SecretText(const vault::SecureBuffer& b);
+// `doc` on one line (without a newline); a secret that is not valid UTF-8
+// shows U+FFFD where it is not.
+void WriteSecretJson(std::ostream& out, const vault::SecretJson& doc);
 
-// A JSON object: the non-secret members from `base`, then secret members
-// written from locked memory. Close() ends it.
-class SecretJson {
- public:
-  SecretJson(std::ostream& out, const nlohmann::json& base) : out_(out) {
-    std::string text = base.is_object() ? base.dump() : "{}";
-    text.pop_back();  // the closing brace
-    empty_ = text.size() == 1;
-    out_ << text;
-  }
-  void Add(std::string_view key, const vault::SecureBuffer& value) {
-    Key(key);
-    WriteJsonString(out_, value.bytes());
-  }
-  void AddArray(std::string_view key, const std::vector<vault::SecureBuffer>& values) {
-    Key(key);
-    out_.put('[');
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) out_.put(',');
-      WriteJsonString(out_, values[i].bytes());
-    }
-    out_.put(']');
-  }
-  void AddFields(std::string_view key, const std::vector<vault::envelope::CustomField>& fields) {
-    Key(key);
-    out_.put('{');
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) out_.put(',');
-      out_ << nlohmann::json(fields[i].name).dump() << ':';
-      WriteJsonString(out_, fields[i].value.bytes());
-    }
-    out_.put('}');
-  }
-  void Close() { out_.put('}'); }
-
- private:
-  void Key(std::string_view key) {
-    if (!empty_) out_.put(',');
-    empty_ = false;
-    out_ << nlohmann::json(std::string(key)).dump() << ':';
-  }
-  std::ostream& out_;
-  bool empty_ = true;
-};
-
-vault::TimePoint TimeOfMs(int64_t ms);
-int64_t MsOf(vault::TimePoint t);
 // "2026-01-31" (UTC).
 std::string Date(int64_t ms);
 // "2026-01-31 14:05Z".

@@ -15,7 +15,9 @@ namespace cli {
 
 // A member by id or exact name, as GET /v1/members lists them. NotFound.
 vault::Result<nlohmann::json> LookupMember(ApiClient& client, const std::string& name_or_id);
-// A collection by id or exact name, as GET /v1/collections lists it. NotFound.
+// A collection as GET /v1/collections lists it: the one whose id is
+// `name_or_id`, else the only one so named. NotFound if none;
+// FailedPrecondition naming the candidates' ids if several share the name.
 vault::Result<nlohmann::json> LookupCollection(ApiClient& client, const std::string& name_or_id);
 // The member's key fingerprint words (vault::FingerprintWords), to be read
 // aloud and compared before anything is sealed to them.

@@ -1,8 +1,6 @@
 // audit log, audit verify, audit export, due.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "vault/audit.h"
 #include "vault/audit_json.h"
 #include "vault/rotation.h"
+#include "vault/time_format.h"
 
 namespace cli {
 namespace {
@@ -97,37 +96,6 @@ std::map<std::string, std::string> MemberNames(ApiClient& c) {
 
 // --- Formatting ------------------------------------------------------------------
 
-// "2026-01-01T00:00:00Z" (or with ".123" when there are milliseconds).
-std::string IsoTime(int64_t time_ms, bool date_only = false) {
-  int64_t secs = time_ms / 1000, ms = time_ms % 1000;
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(time_ms) + "ms";
-  char buf[32];
-  std::strftime(buf, sizeof buf, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (date_only) return out;
-  if (ms != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms));
-    out += frac;
-  }
-  return out + "Z";
-}
-
-int64_t Millis(vault::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-vault::TimePoint FromMillis(int64_t ms) {
-  return vault::TimePoint(std::chrono::duration_cast<vault::TimePoint::duration>(
-      std::chrono::milliseconds(ms)));
-}
-
 // Terminal columns of UTF-8 text, counting code points (names such as
 // "Sotsiaalmeedia õigused" must line up).
 size_t Width(std::string_view s) {
@@ -143,7 +111,7 @@ std::string Pad(const std::string& s, size_t width) {
 // The wire form plus a readable time.
 json EventJson(const audit::Event& e) {
   json j = audit::EventToJson(e);
-  j["time"] = IsoTime(e.time_ms);
+  j["time"] = vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601);
   return j;
 }
 
@@ -177,8 +145,8 @@ int Log(Context& ctx, const LogOptions& o) {
     } else {
       auto it = names.find(e.actor);
       const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
-      ctx.console.out << e.seq << "  " << IsoTime(e.time_ms) << "  " << actor << "  " << e.action
-                      << "  " << e.target << "\n";
+      ctx.console.out << e.seq << "  " << vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601)
+                      << "  " << actor << "  " << e.action << "  " << e.target << "\n";
     }
     return true;
   });
@@ -351,9 +319,15 @@ int Export(Context& ctx, const ExportOptions& o) {
   } else {
     text = "seq,time,time_ms,actor,action,target,details,prev_hash,hash\r\n";
     for (const auto& e : *events) {
-      const std::string fields[] = {std::to_string(e.seq), IsoTime(e.time_ms),
-                                    std::to_string(e.time_ms), e.actor, e.action, e.target,
-                                    e.details, crypto::ToHex(e.prev_hash), crypto::ToHex(e.hash)};
+      const std::string fields[] = {std::to_string(e.seq),
+                                    vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601),
+                                    std::to_string(e.time_ms),
+                                    e.actor,
+                                    e.action,
+                                    e.target,
+                                    e.details,
+                                    crypto::ToHex(e.prev_hash),
+                                    crypto::ToHex(e.hash)};
       for (size_t i = 0; i < std::size(fields); ++i) {
         if (i != 0) text += ',';
         text += CsvField(fields[i]);
@@ -402,14 +376,15 @@ int Due(Context& ctx, const DueOptions& o) {
       vault::ItemRotation r;
       r.item_id = it.value("id", "");
       r.period = std::chrono::days(it.value("rotation_period_days", int64_t{0}));
-      r.last_rotated = FromMillis(it.value("last_rotated_ms", int64_t{0}));
+      r.last_rotated = vault::FromUnixMs(it.value("last_rotated_ms", int64_t{0}));
       for (const auto& f : it.value("flags", json::array())) {
         auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
         if (!kind) {
           // A kind this baton does not know still means "rotate now".
           kind = vault::RotationFlagKind::kManual;
         }
-        r.flags.Raise({*kind, f.value("reason", ""), FromMillis(f.value("raised_ms", int64_t{0}))});
+        r.flags.Raise({*kind, f.value("reason", ""),
+                       vault::FromUnixMs(f.value("raised_ms", int64_t{0}))});
       }
       by_id[r.item_id] = {it, col.value("name", "")};
       rotations.push_back(std::move(r));
@@ -424,20 +399,21 @@ int Due(Context& ctx, const DueOptions& o) {
     for (const auto& f : e.item.flags.List()) {
       flags.push_back({{"kind", std::string(vault::ToString(f.kind))},
                        {"reason", f.reason},
-                       {"raised_ms", Millis(f.raised_at)}});
+                       {"raised_ms", vault::ToUnixMs(f.raised_at)}});
     }
-    return json{{"id", e.item.item_id},
-                {"name", item.meta.value("name", "")},
-                {"collection_id", item.meta.value("collection_id", "")},
-                {"collection", item.collection},
-                {"channel", item.meta.value("channel", "")},
-                {"status", std::string(vault::ToString(e.due.status))},
-                {"due_ms", Millis(e.due.due_at)},
-                {"due", IsoTime(Millis(e.due.due_at))},
-                {"flags", flags},
-                // A pending rotation leaves the item as due as before (the
-                // old password is in use until confirmed) but says what is next.
-                {"pending_version", item.meta.value("pending_version", json())}};
+    return json{
+        {"id", e.item.item_id},
+        {"name", item.meta.value("name", "")},
+        {"collection_id", item.meta.value("collection_id", "")},
+        {"collection", item.collection},
+        {"channel", item.meta.value("channel", "")},
+        {"status", std::string(vault::ToString(e.due.status))},
+        {"due_ms", vault::ToUnixMs(e.due.due_at)},
+        {"due", vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kIso8601)},
+        {"flags", flags},
+        // A pending rotation leaves the item as due as before (the
+        // old password is in use until confirmed) but says what is next.
+        {"pending_version", item.meta.value("pending_version", json())}};
   };
   const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
       {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
@@ -482,13 +458,14 @@ int Due(Context& ctx, const DueOptions& o) {
       }
       if (item.meta.contains("pending_version")) {
         if (!reasons.empty()) reasons += "; ";
-        reasons += "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
-                   " pending: confirm with `baton rotate " + item.meta.value("name", "") +
-                   " --confirm`";
+        reasons +=
+            "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
+            " pending: confirm with `baton rotate " + item.meta.value("name", "") + " --confirm`";
       }
       ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
                       << Pad(item.collection, col_w) << "  "
-                      << IsoTime(Millis(e.due.due_at), /*date_only=*/true) << "  "
+                      << vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kDate)
+                      << "  "
                       << (reasons.empty() ? std::string(vault::ToString(e.due.status))
                                           : Pad(std::string(vault::ToString(e.due.status)), 8) +
                                                 "  " + reasons);

@@ -59,9 +59,9 @@ int Generate(Context& ctx, const GenerateOptions& o) {
   std::snprintf(buf, sizeof buf, "%.1f", *bits);
   ctx.console.err << "entropy: " << buf << " bits\n";
   if (ctx.options.json) {
-    SecretJson out(ctx.console.out, json{{"entropy_bits", *bits}});
-    out.Add(o.passphrase ? "passphrase" : "password", *secret);
-    out.Close();
+    vault::SecretJson out = SecretJsonOf(json{{"entropy_bits", *bits}});
+    out[o.passphrase ? "passphrase" : "password"] = SecretText(*secret);
+    WriteSecretJson(ctx.console.out, out);
     ctx.console.out << "\n";
   } else {
     WriteRaw(ctx.console.out, *secret);
@@ -83,8 +83,8 @@ void RegisterGenerateCommand(CLI::App& app, Context& ctx) {
   auto* no_symbols = cmd->add_flag("--no-symbols", o->no_symbols, "No punctuation characters");
   auto* no_digits = cmd->add_flag("--no-digits", o->no_digits, "No digits");
   auto* exclude = cmd->add_option("--exclude", o->exclude, "Never use these characters");
-  auto* ambiguous = cmd->add_flag("--avoid-ambiguous", o->avoid_ambiguous,
-                                  "Leave out look-alikes (I l 1 O 0 o)");
+  auto* ambiguous =
+      cmd->add_flag("--avoid-ambiguous", o->avoid_ambiguous, "Leave out look-alikes (I l 1 O 0 o)");
   auto* pass = cmd->add_flag("--diceware", o->passphrase,
                              "A passphrase: words from the EFF long list instead of characters");
   for (auto* opt : {length, no_symbols, no_digits, exclude, ambiguous}) opt->excludes(pass);

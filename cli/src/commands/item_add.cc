@@ -28,7 +28,6 @@ namespace envelope = vault::envelope;
 constexpr std::string_view kBuiltinFields[] = {"username", "password",     "totp", "totp-uri",
                                                "notes",    "backup-codes", "url"};
 
-
 struct AddOptions {
   std::string collection;
   std::string name;
@@ -66,8 +65,8 @@ Status CheckFieldNames(const std::vector<std::string>& names) {
 int ItemAdd(Context& ctx, const AddOptions& o) {
   // Everything local is read and checked before the server is contacted, so
   // bad input sends nothing.
-  if (Status s = CheckMeta({o.name, o.url, o.channel, o.period_days, true, true, true,
-                            o.period_given});
+  if (Status s =
+          CheckMeta({o.name, o.url, o.channel, o.period_days, true, true, true, o.period_given});
       !s.ok()) {
     return ctx.Fail(s);
   }
@@ -126,9 +125,9 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   (*created)["collection"] = col->value("name", "");
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    SecretJson out(ctx.console.out, *created);
-    if (show_password) out.Add("password", payload.password);
-    out.Close();
+    vault::SecretJson out = SecretJsonOf(*created);
+    if (show_password) out["password"] = SecretText(payload.password);
+    WriteSecretJson(ctx.console.out, out);
     ctx.console.out << "\n";
   } else {
     ctx.console.out << "Added " << o.name << " to " << col->value("name", "") << " (item id " << id
@@ -172,11 +171,10 @@ void RegisterItemAdd(CLI::App& item, Context& ctx) {
   cmd->add_option("--backup-codes-file", o->backup_codes_file,
                   "Read 2FA backup codes, one per line, from FILE (- for stdin)");
   cmd->add_option("--notes-file", o->notes_file, "Read secret notes from FILE (- for stdin)");
-  auto* fields =
-      cmd->add_option("--field", o->fields,
-                      "Add a custom secret field NAME (repeatable); its value is asked "
-                      "for on the terminal")
-          ->allow_extra_args(false);
+  auto* fields = cmd->add_option("--field", o->fields,
+                                 "Add a custom secret field NAME (repeatable); its value is asked "
+                                 "for on the terminal")
+                     ->allow_extra_args(false);
   cmd->add_flag("--fields-stdin", o->fields_stdin,
                 "Read the --field values from stdin, one line per field")
       ->needs(fields);

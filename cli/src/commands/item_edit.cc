@@ -52,10 +52,10 @@ Result<json> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& 
 Status NoPendingRotation(const json& meta) {
   if (!meta.contains("pending_version")) return Status::OK();
   const std::string name = meta.value("name", "");
-  return Status::FailedPrecondition(
-      "a rotation of " + name + " is pending (version " +
-      std::to_string(meta.value("pending_version", int64_t{0})) +
-      "); finish it first with `baton rotate " + name + " --confirm` or `--abort`");
+  return Status::FailedPrecondition("a rotation of " + name + " is pending (version " +
+                                    std::to_string(meta.value("pending_version", int64_t{0})) +
+                                    "); finish it first with `baton rotate " + name +
+                                    " --confirm` or `--abort`");
 }
 
 int ItemEdit(Context& ctx, const EditOptions& o) {
@@ -111,17 +111,9 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
 
   const std::string id = item->meta.value("id", "");
-  const std::string collection_id = item->meta.value("collection_id", "");
-  const int64_t version = item->meta.value("version", int64_t{0});
-  const int64_t key_version = item->meta.value("key_version", int64_t{0});
-  // Numbers of aborted rotations are skipped; servers before next_version
-  // had none.
-  const int64_t next = item->meta.value("next_version", version + 1);
-  auto key = ctx.collection_key(collection_id);
-  if (!key) return ctx.Fail(key.error());
-  // The server stores the new version under the item's key version.
-  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, next, key_version}, p);
-  if (!ct) return ctx.Fail(ct.error());
+  auto next = EncryptNextVersion(ctx, *item);
+  if (!next) return ctx.Fail(next.error());
+  const int64_t version = next->expected_version;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
   if (o.meta.any()) {
@@ -132,7 +124,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
   auto updated =
       (*c)->Call("PUT", "/v1/items/" + id,
-                 json{{"expected_version", version}, {"ciphertext", crypto::ToBase64(*ct)}});
+                 json{{"expected_version", version}, {"ciphertext", next->ciphertext_b64}});
   if (!updated) {
     if (updated.error().IsFailedPrecondition()) {
       ctx.console.err << "baton: " << item->meta.value("name", "")
@@ -143,9 +135,9 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    SecretJson out(ctx.console.out, *updated);
-    if (show_password) out.Add("password", p.password);
-    out.Close();
+    vault::SecretJson out = SecretJsonOf(*updated);
+    if (show_password) out["password"] = SecretText(p.password);
+    WriteSecretJson(ctx.console.out, out);
     ctx.console.out << "\n";
   } else {
     ctx.console.out << "Updated " << updated->value("name", "") << " to version "
@@ -173,8 +165,7 @@ void RegisterItemEdit(CLI::App& item, Context& ctx) {
                                  "Read the new password from one line of stdin");
   auto* prompt = cmd->add_flag("--prompt-password", o->prompt_password,
                                "Ask for the new password on the terminal");
-  auto* gen =
-      cmd->add_flag("--generate", o->generate, "Generate a new password (default policy)");
+  auto* gen = cmd->add_flag("--generate", o->generate, "Generate a new password (default policy)");
   pw_stdin->excludes(gen)->excludes(prompt);
   prompt->excludes(gen);
   cmd->add_flag("--show", o->show, "With --generate: print the new password")->needs(gen);

@@ -20,7 +20,8 @@ namespace envelope = vault::envelope;
 
 int ItemGet(Context& ctx, const std::string& which, const std::string& field, bool show,
             bool pending = false) {
-  auto item = pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which, /*allow_offline=*/true);
+  auto item =
+      pending ? FetchPendingItem(ctx, which) : FetchItem(ctx, which, /*allow_offline=*/true);
   if (!item) return ctx.Fail(item.error());
   return ShowOpenedItem(ctx, &*item, field, show);
 }

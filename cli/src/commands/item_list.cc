@@ -97,13 +97,13 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
   });
   std::vector<envelope::ItemPayload> payloads;
   for (auto& v : versions) {
-    const std::string ct = v.value("ciphertext", "");
-    v.erase("ciphertext");
+    auto ct = TakeCiphertext(v);
     const std::string by = v.value("created_by", "");
     if (auto it = names.find(by); it != names.end()) v["created_by_name"] = it->second;
     if (!show) continue;
+    if (!ct) return ctx.Fail(ct.error());
     auto p = Decrypt(ctx, ref->id, ref->collection_id, v.value("version", int64_t{0}),
-                     v.value("key_version", int64_t{0}), ct);
+                     v.value("key_version", int64_t{0}), *ct);
     if (!p) return ctx.Fail(p.error());
     payloads.push_back(std::move(*p));
   }
@@ -112,12 +112,12 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
     out << "[";
     for (size_t i = 0; i < versions.size(); ++i) {
       if (i > 0) out << ",";
-      SecretJson o(out, versions[i]);
+      vault::SecretJson o = SecretJsonOf(versions[i]);
       if (show) {
-        o.Add("username", payloads[i].username);
-        o.Add("password", payloads[i].password);
+        o["username"] = SecretText(payloads[i].username);
+        o["password"] = SecretText(payloads[i].password);
       }
-      o.Close();
+      WriteSecretJson(out, o);
     }
     out << "]\n";
     return kExitOk;
@@ -157,8 +157,7 @@ void RegisterItemList(CLI::App& item, Context& ctx) {
 void RegisterItemSearch(CLI::App& item, Context& ctx) {
   auto text = std::make_shared<std::string>();
   auto* cmd = item.add_subcommand(
-      "search",
-      "Find items whose name, URL or channel contains TEXT (any case; decrypts nothing)");
+      "search", "Find items whose name, URL or channel contains TEXT (any case; decrypts nothing)");
   cmd->add_option("text", *text, "Text to look for")->required();
   cmd->callback([&ctx, text] { ctx.exit_code = ItemSearch(ctx, *text); });
 }

@@ -2,10 +2,10 @@
 //
 // Secrets never come from argv: passwords, TOTP URIs, notes, backup codes
 // and custom field values are read from the terminal (echo off), stdin or a
-// file. Decrypted values stay in SecureBuffers and are written to the
-// console straight from locked memory (never through a std::string), and
-// only when the user asked for them (--show, --field).
-#include <CLI/CLI.hpp>
+// file. Decrypted values stay in SecureBuffers; they are printed only when
+// the user asked for them (--show, --field): raw, straight from locked
+// memory (never through a std::string), or as JSON through vault::SecretJson,
+// whose memory is wiped when freed.
 #include <CLI/CLI.hpp>
 
 #include "commands/item_commands.h"

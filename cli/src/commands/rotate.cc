@@ -52,11 +52,11 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
   if (!item) return ctx.Fail(item.error());
   const std::string name = item->meta.value("name", "");
   if (item->meta.contains("pending_version")) {
-    return ctx.Fail(Status::FailedPrecondition(
-        "a rotation of " + name + " to version " +
-        std::to_string(item->meta.value("pending_version", int64_t{0})) +
-        " is already pending; finish it with `baton rotate " + o.item +
-        " --confirm` (or --abort) before starting another"));
+    return ctx.Fail(
+        Status::FailedPrecondition("a rotation of " + name + " to version " +
+                                   std::to_string(item->meta.value("pending_version", int64_t{0})) +
+                                   " is already pending; finish it with `baton rotate " + o.item +
+                                   " --confirm` (or --abort) before starting another"));
   }
   // Only the password changes; username, TOTP seed, notes and fields carry over.
   envelope::ItemPayload& p = item->payload;
@@ -65,25 +65,21 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
   p.password = std::move(*pw);
 
   const std::string id = item->meta.value("id", "");
-  const std::string collection_id = item->meta.value("collection_id", "");
-  const int64_t version = item->meta.value("version", int64_t{0});
-  const int64_t next = item->meta.value("next_version", version + 1);
-  const int64_t key_version = item->meta.value("key_version", int64_t{0});
-  auto key = ctx.collection_key(collection_id);
-  if (!key) return ctx.Fail(key.error());
-  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, next, key_version}, p);
-  if (!ct) return ctx.Fail(ct.error());
+  auto encrypted = EncryptNextVersion(ctx, *item);
+  if (!encrypted) return ctx.Fail(encrypted.error());
+  const int64_t version = encrypted->expected_version;
+  const int64_t next = encrypted->version;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
   auto begun = (*c)->Call("POST", "/v1/items/" + id + "/rotation",
                           json{{"expected_version", version},
                                {"pending_version", next},
-                               {"ciphertext", crypto::ToBase64(*ct)}});
+                               {"ciphertext", encrypted->ciphertext_b64}});
   if (!begun) return ctx.Fail(begun.error());
   if (ctx.options.json) {
-    SecretJson out(ctx.console.out, *begun);
-    if (o.show) out.Add("password", p.password);
-    out.Close();
+    vault::SecretJson out = SecretJsonOf(*begun);
+    if (o.show) out["password"] = SecretText(p.password);
+    WriteSecretJson(ctx.console.out, out);
     ctx.console.out << "\n";
     return kExitOk;
   }
@@ -151,10 +147,10 @@ void RegisterRotateCommand(CLI::App& app, Context& ctx) {
       "Rotate an item's password in two steps: generate a new one and keep it pending while "
       "you change it on the site, then --confirm (or --abort)");
   cmd->add_option("item", o->item, "Item id or name")->required();
-  auto* confirm = cmd->add_flag("--confirm", o->confirm,
-                                "The site took the new password: make it current");
-  auto* abort = cmd->add_flag("--abort", o->abort,
-                              "Drop the pending password; the current one stays");
+  auto* confirm =
+      cmd->add_flag("--confirm", o->confirm, "The site took the new password: make it current");
+  auto* abort =
+      cmd->add_flag("--abort", o->abort, "Drop the pending password; the current one stays");
   confirm->excludes(abort);
   cmd->add_flag("--show", o->show, "Print the new password")->excludes(confirm)->excludes(abort);
   cmd->callback([&ctx, o] { ctx.exit_code = Rotate(ctx, *o); });

@@ -12,36 +12,6 @@ using nlohmann::json;
 using vault::Status;
 namespace crypto = vault::crypto;
 
-// A member by id or exact name.
-vault::Result<json> FindMember(ApiClient& c, const std::string& who) {
-  auto members = c.Call("GET", "/v1/members");
-  if (!members) return vault::Fail(members.error());
-  for (const auto& m : (*members)["members"]) {
-    if (m.value("id", "") == who || m.value("name", "") == who) return m;
-  }
-  return vault::Fail(Status::NotFound("no member named " + who));
-}
-
-// A collection by id or exact name, as GET /v1/collections lists it.
-vault::Result<json> FindCollection(ApiClient& c, const std::string& which) {
-  auto cols = c.Call("GET", "/v1/collections");
-  if (!cols) return vault::Fail(cols.error());
-  for (const auto& col : (*cols)["collections"]) {
-    if (col.value("id", "") == which || col.value("name", "") == which) return col;
-  }
-  return vault::Fail(Status::NotFound("no collection named " + which));
-}
-
-std::string WordsOf(const json& member) {
-  auto sign = crypto::FromBase64(member.value("signing_public_key", ""));
-  auto box = crypto::FromBase64(member.value("box_public_key", ""));
-  if (!sign || !box || sign->size() != 32 || box->size() != 32) return "(malformed keys)";
-  crypto::PublicKey s{}, b{};
-  std::copy(sign->begin(), sign->end(), s.begin());
-  std::copy(box->begin(), box->end(), b.begin());
-  return vault::FingerprintWords(s, b);
-}
-
 int MemberInvite(Context& ctx, const std::string& role, const std::string& name) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
@@ -65,7 +35,7 @@ int MemberList(Context& ctx) {
   if (ctx.options.json) {
     json out = json::array();
     for (auto m : (*r)["members"]) {
-      m["fingerprint_words"] = WordsOf(m);
+      m["fingerprint_words"] = MemberFingerprintWords(m);
       out.push_back(m);
     }
     ctx.console.out << out.dump() << "\n";
@@ -81,7 +51,7 @@ int MemberList(Context& ctx) {
 int MemberRole(Context& ctx, const std::string& who, const std::string& role) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto m = FindMember(**c, who);
+  auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
   auto r = (*c)->Call("PATCH", "/v1/members/" + m->value("id", ""), json{{"role", role}});
   if (!r) return ctx.Fail(r.error());
@@ -92,7 +62,7 @@ int MemberRole(Context& ctx, const std::string& who, const std::string& role) {
 int MemberRemove(Context& ctx, const std::string& who) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto m = FindMember(**c, who);
+  auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
   auto r = (*c)->Call("DELETE", "/v1/members/" + m->value("id", ""));
   if (!r) return ctx.Fail(r.error());
@@ -156,11 +126,11 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
                     const std::string& access, const std::string& expected_words) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto col = FindCollection(**c, which);
+  auto col = LookupCollection(**c, which);
   if (!col) return ctx.Fail(col.error());
-  auto m = FindMember(**c, who);
+  auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  const std::string words = WordsOf(*m);
+  const std::string words = MemberFingerprintWords(*m);
   ctx.console.err << m->value("name", "") << "'s key fingerprint: " << words << "\n";
   if (!expected_words.empty() && expected_words != words) {
     return ctx.Fail(Status::Unauthenticated(
@@ -188,9 +158,9 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
 int CollectionRevoke(Context& ctx, const std::string& which, const std::string& who) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto col = FindCollection(**c, which);
+  auto col = LookupCollection(**c, which);
   if (!col) return ctx.Fail(col.error());
-  auto m = FindMember(**c, who);
+  auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
   auto r = (*c)->Call("DELETE", "/v1/collections/" + col->value("id", "") + "/grants/" +
                                     m->value("id", ""));
@@ -223,7 +193,7 @@ int MemberEmail(Context& ctx, const std::string& address, bool clear) {
 int CollectionSet(Context& ctx, const std::string& which, const std::string& offline_cache) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto col = FindCollection(**c, which);
+  auto col = LookupCollection(**c, which);
   if (!col) return ctx.Fail(col.error());
   auto r = (*c)->Call("PATCH", "/v1/collections/" + col->value("id", ""),
                       json{{"offline_cache", offline_cache == "on"}});
@@ -344,32 +314,6 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
       ctx.exit_code = CollectionSet(ctx, *which, *offline_cache);
     });
   }
-}
-
-// --- For other command groups (lookup.h) -----------------------------------
-
-vault::Result<json> LookupMember(ApiClient& client, const std::string& name_or_id) {
-  return FindMember(client, name_or_id);
-}
-
-vault::Result<json> LookupCollection(ApiClient& client, const std::string& name_or_id) {
-  return FindCollection(client, name_or_id);
-}
-
-std::string MemberFingerprintWords(const json& member) { return WordsOf(member); }
-
-vault::Result<crypto::PublicKey> PublicKeyField(const json& object, const std::string& field) {
-  auto raw = crypto::FromBase64(object.value(field, ""));
-  if (!raw || raw->size() != crypto::kPublicKeyBytes) {
-    return vault::Fail(Status::Corruption("the server sent a malformed " + field));
-  }
-  crypto::PublicKey key{};
-  std::copy(raw->begin(), raw->end(), key.begin());
-  return key;
-}
-
-vault::Result<crypto::PublicKey> MemberBoxKey(const json& member) {
-  return PublicKeyField(member, "box_public_key");
 }
 
 }  // namespace cli

@@ -1,12 +1,13 @@
 // totp: the current 2FA code of an item.
 
+#include "vault/totp.h"
+
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.h"
 #include "commands/item_commands.h"
 #include "item_ops.h"
 #include "item_view.h"
-#include "vault/totp.h"
 
 namespace cli {
 namespace {
