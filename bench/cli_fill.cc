@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "cli/console.h"
-#include "cli/context.h"
+#include "context.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
 #include "vault/login.h"

@@ -1,4 +1,4 @@
-#include "cli/agent.h"
+#include "agent.h"
 
 #include <fcntl.h>
 #include <poll.h>

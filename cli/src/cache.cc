@@ -4,7 +4,7 @@
 #include <set>
 #include <string_view>
 
-#include "cli/api_client.h"
+#include "api_client.h"
 #include "vault/crypto.h"
 
 namespace cli {

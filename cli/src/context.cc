@@ -1,10 +1,11 @@
-#include "cli/context.h"
+#include "context.h"
 
 #include <chrono>
 
-#include "cli/agent.h"
+#include "agent.h"
 #include "cli/exit_codes.h"
 #include "vault/login.h"
+#include "vault/time_format.h"
 
 namespace cli {
 
@@ -289,9 +290,7 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
   // Recorded before anything is decrypted: a read that is not on record
   // does not happen.
   OfflineRead read{crypto::RandomId(env), it.id, it.version,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                       env.Now().time_since_epoch())
-                       .count()};
+                   vault::ToUnixMs(env.Now())};
   if (Status s = (*cached)->AddOfflineRead(read); !s.ok()) return vault::Fail(s);
   return out;
 }

@@ -4,7 +4,7 @@
 #include <csignal>
 #include <iostream>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 #include "vault/crypto.h"
 #include "vault/hardening.h"

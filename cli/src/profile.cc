@@ -1,4 +1,4 @@
-#include "cli/profile.h"
+#include "profile.h"
 
 #include <nlohmann/json.hpp>
 

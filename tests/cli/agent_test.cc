@@ -2,7 +2,7 @@
 // directory, the client, the directory and peer checks; and, end to end
 // through cli::Run, `baton unlock` (a real forked agent), commands without a
 // passphrase, `baton lock`.
-#include "cli/agent.h"
+#include "agent.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>

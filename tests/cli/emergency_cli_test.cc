@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "cli/cli_fixture.h"
-#include "cli/emergency.h"
+#include "emergency.h"
 #include "cli/exit_codes.h"
 #include "vault/totp.h"
 

@@ -15,7 +15,7 @@
 #include <set>
 
 #include "cli/cli_fixture.h"
-#include "cli/emergency.h"
+#include "emergency.h"
 #include "cli/exit_codes.h"
 #include "smtp_sink.h"
 #include "vault/totp.h"

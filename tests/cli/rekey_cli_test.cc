@@ -7,7 +7,7 @@
 
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
-#include "cli/profile.h"
+#include "profile.h"
 #include "vault/envelope.h"
 #include "vault/identity.h"
 

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "secret_json.h"
+#include "vault/secret_json.h"
 
 namespace vault::envelope {
 namespace {

@@ -1,7 +1,7 @@
 // What commands do with the member's private keys, without ever holding the
 // seed: sign a message, open a sealed box, and know the public keys. One
 // implementation uses the identity unlocked in this process, the other asks
-// the local agent (cli/agent.h).
+// the local agent (cli/src/agent.h).
 #ifndef BATON_CLI_KEY_OPS_H_
 #define BATON_CLI_KEY_OPS_H_
 

@@ -1,7 +1,7 @@
 // join, init, whoami, server info.
 #include <CLI/CLI.hpp>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 #include "vault/kdf.h"
 

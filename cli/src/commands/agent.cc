@@ -1,8 +1,8 @@
-// unlock, lock, status: the local agent (cli/agent.h).
+// unlock, lock, status: the local agent (cli/src/agent.h).
 #include <CLI/CLI.hpp>
 
-#include "cli/agent.h"
-#include "cli/context.h"
+#include "agent.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 
 namespace cli {

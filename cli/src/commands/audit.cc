@@ -1,17 +1,17 @@
-// audit log, audit verify, audit export, due.
+// audit log, audit verify, audit export.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
+#include "commands/subcommands.h"
 #include "vault/audit.h"
 #include "vault/audit_json.h"
 #include "vault/rotation.h"
+#include "vault/time_format.h"
 
 namespace cli {
 namespace {
@@ -97,53 +97,10 @@ std::map<std::string, std::string> MemberNames(ApiClient& c) {
 
 // --- Formatting ------------------------------------------------------------------
 
-// "2026-01-01T00:00:00Z" (or with ".123" when there are milliseconds).
-std::string IsoTime(int64_t time_ms, bool date_only = false) {
-  int64_t secs = time_ms / 1000, ms = time_ms % 1000;
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(time_ms) + "ms";
-  char buf[32];
-  std::strftime(buf, sizeof buf, date_only ? "%Y-%m-%d" : "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (date_only) return out;
-  if (ms != 0) {
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms));
-    out += frac;
-  }
-  return out + "Z";
-}
-
-int64_t Millis(vault::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-vault::TimePoint FromMillis(int64_t ms) {
-  return vault::TimePoint(std::chrono::duration_cast<vault::TimePoint::duration>(
-      std::chrono::milliseconds(ms)));
-}
-
-// Terminal columns of UTF-8 text, counting code points (names such as
-// "Sotsiaalmeedia õigused" must line up).
-size_t Width(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  const size_t w = Width(s);
-  return w >= width ? s : s + std::string(width - w, ' ');
-}
-
 // The wire form plus a readable time.
 json EventJson(const audit::Event& e) {
   json j = audit::EventToJson(e);
-  j["time"] = IsoTime(e.time_ms);
+  j["time"] = vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601);
   return j;
 }
 
@@ -177,8 +134,8 @@ int Log(Context& ctx, const LogOptions& o) {
     } else {
       auto it = names.find(e.actor);
       const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
-      ctx.console.out << e.seq << "  " << IsoTime(e.time_ms) << "  " << actor << "  " << e.action
-                      << "  " << e.target << "\n";
+      ctx.console.out << e.seq << "  " << vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601)
+                      << "  " << actor << "  " << e.action << "  " << e.target << "\n";
     }
     return true;
   });
@@ -351,9 +308,15 @@ int Export(Context& ctx, const ExportOptions& o) {
   } else {
     text = "seq,time,time_ms,actor,action,target,details,prev_hash,hash\r\n";
     for (const auto& e : *events) {
-      const std::string fields[] = {std::to_string(e.seq), IsoTime(e.time_ms),
-                                    std::to_string(e.time_ms), e.actor, e.action, e.target,
-                                    e.details, crypto::ToHex(e.prev_hash), crypto::ToHex(e.hash)};
+      const std::string fields[] = {std::to_string(e.seq),
+                                    vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601),
+                                    std::to_string(e.time_ms),
+                                    e.actor,
+                                    e.action,
+                                    e.target,
+                                    e.details,
+                                    crypto::ToHex(e.prev_hash),
+                                    crypto::ToHex(e.hash)};
       for (size_t i = 0; i < std::size(fields); ++i) {
         if (i != 0) text += ',';
         text += CsvField(fields[i]);
@@ -369,132 +332,6 @@ int Export(Context& ctx, const ExportOptions& o) {
     return ctx.Fail(s);
   }
   ctx.console.err << "Exported " << events->size() << " events to " << o.output << "\n";
-  return kExitOk;
-}
-
-// --- due ------------------------------------------------------------------------------
-
-struct DueOptions {
-  int64_t window_days = vault::kDefaultDueSoonWindow.count();
-};
-
-struct DueItem {
-  json meta;
-  std::string collection;
-};
-
-int Due(Context& ctx, const DueOptions& o) {
-  auto c = ctx.client();
-  if (!c) return ctx.Fail(c.error());
-  auto cols = (*c)->Call("GET", "/v1/collections");
-  if (!cols) return ctx.Fail(cols.error());
-  std::map<std::string, DueItem> by_id;
-  std::vector<vault::ItemRotation> rotations;
-  for (const auto& col : (*cols)["collections"]) {
-    const std::string cid = col.value("id", "");
-    // Metadata only: names, periods, flags; never a ciphertext.
-    auto items = (*c)->Call("GET", "/v1/collections/" + cid + "/items");
-    if (!items) {
-      if (items.error().IsPermissionDenied()) continue;
-      return ctx.Fail(items.error());
-    }
-    for (const auto& it : (*items)["items"]) {
-      vault::ItemRotation r;
-      r.item_id = it.value("id", "");
-      r.period = std::chrono::days(it.value("rotation_period_days", int64_t{0}));
-      r.last_rotated = FromMillis(it.value("last_rotated_ms", int64_t{0}));
-      for (const auto& f : it.value("flags", json::array())) {
-        auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
-        if (!kind) {
-          // A kind this baton does not know still means "rotate now".
-          kind = vault::RotationFlagKind::kManual;
-        }
-        r.flags.Raise({*kind, f.value("reason", ""), FromMillis(f.value("raised_ms", int64_t{0}))});
-      }
-      by_id[r.item_id] = {it, col.value("name", "")};
-      rotations.push_back(std::move(r));
-    }
-  }
-  const auto window = std::chrono::days(o.window_days);
-  const vault::DueReport report = vault::SortByDue(rotations, ctx.env.Now(), window);
-
-  auto entry_json = [&](const vault::DueEntry& e) {
-    const DueItem& item = by_id.at(e.item.item_id);
-    json flags = json::array();
-    for (const auto& f : e.item.flags.List()) {
-      flags.push_back({{"kind", std::string(vault::ToString(f.kind))},
-                       {"reason", f.reason},
-                       {"raised_ms", Millis(f.raised_at)}});
-    }
-    return json{{"id", e.item.item_id},
-                {"name", item.meta.value("name", "")},
-                {"collection_id", item.meta.value("collection_id", "")},
-                {"collection", item.collection},
-                {"channel", item.meta.value("channel", "")},
-                {"status", std::string(vault::ToString(e.due.status))},
-                {"due_ms", Millis(e.due.due_at)},
-                {"due", IsoTime(Millis(e.due.due_at))},
-                {"flags", flags},
-                // A pending rotation leaves the item as due as before (the
-                // old password is in use until confirmed) but says what is next.
-                {"pending_version", item.meta.value("pending_version", json())}};
-  };
-  const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
-      {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
-
-  if (ctx.options.json) {
-    json out = json::object();
-    for (const auto& [key, entries] : groups) {
-      out[key] = json::array();
-      for (const auto& e : *entries) out[key].push_back(entry_json(e));
-    }
-    out["window_days"] = o.window_days;
-    ctx.console.out << out.dump() << "\n";
-    return kExitOk;
-  }
-  if (rotations.empty()) {
-    ctx.console.out << "No items.\n";
-    return kExitOk;
-  }
-  size_t name_w = 4, col_w = 10;
-  for (const auto& [id, item] : by_id) {
-    name_w = std::max(name_w, Width(item.meta.value("name", "")));
-    col_w = std::max(col_w, Width(item.collection));
-  }
-  const char* titles[] = {"Overdue", "Due soon", "Later"};
-  bool first = true;
-  for (size_t g = 0; g < std::size(groups); ++g) {
-    const auto& entries = *groups[g].second;
-    if (entries.empty()) continue;
-    if (!first) ctx.console.out << "\n";
-    first = false;
-    ctx.console.out << titles[g];
-    if (g == 1) ctx.console.out << " (within " << o.window_days << " days)";
-    ctx.console.out << ":\n  " << Pad("NAME", name_w) << "  " << Pad("COLLECTION", col_w)
-                    << "  DUE         STATUS    FLAGS\n";
-    for (const auto& e : entries) {
-      const DueItem& item = by_id.at(e.item.item_id);
-      std::string reasons;
-      for (const auto& f : e.item.flags.List()) {
-        if (!reasons.empty()) reasons += "; ";
-        reasons += std::string(vault::ToString(f.kind));
-        if (!f.reason.empty()) reasons += ": " + f.reason;
-      }
-      if (item.meta.contains("pending_version")) {
-        if (!reasons.empty()) reasons += "; ";
-        reasons += "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
-                   " pending: confirm with `baton rotate " + item.meta.value("name", "") +
-                   " --confirm`";
-      }
-      ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
-                      << Pad(item.collection, col_w) << "  "
-                      << IsoTime(Millis(e.due.due_at), /*date_only=*/true) << "  "
-                      << (reasons.empty() ? std::string(vault::ToString(e.due.status))
-                                          : Pad(std::string(vault::ToString(e.due.status)), 8) +
-                                                "  " + reasons);
-      ctx.console.out << "\n";
-    }
-  }
   return kExitOk;
 }
 
@@ -527,14 +364,7 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
     cmd->add_option("--output,-o", o->output, "Write to FILE (0600) instead of standard output");
     cmd->callback([&ctx, o] { ctx.exit_code = Export(ctx, *o); });
   }
-  {
-    auto o = std::make_shared<DueOptions>();
-    auto* cmd = app.add_subcommand("due", "Items to rotate: flagged and overdue, due soon, later");
-    cmd->add_option("--window-days", o->window_days, "What counts as due soon, in days")
-        ->check(CLI::Range(int64_t{0}, int64_t{vault::kMaxRotationPeriod.count()}))
-        ->capture_default_str();
-    cmd->callback([&ctx, o] { ctx.exit_code = Due(ctx, *o); });
-  }
+  RegisterDueCommand(app, ctx);
 }
 
 }  // namespace cli

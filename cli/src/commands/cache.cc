@@ -1,7 +1,7 @@
 // sync: brings the offline cache up to date (cli/cache.h).
 #include <CLI/CLI.hpp>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 
 namespace cli {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <sstream>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
 
 namespace cli {

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <optional>
 
-#include "cli/context.h"
+#include "context.h"
 #include "cli/exit_codes.h"
-#include "cli/lookup.h"
+#include "item_ops.h"
+#include "lookup.h"
 #include "vault/envelope.h"
 
 namespace cli {
@@ -120,8 +121,8 @@ int Rekey(Context& ctx, const std::string& which) {
                                                  " is under another key version than the "
                                                  "collection's; nothing was changed"));
     }
-    auto ct = crypto::FromBase64(item->value("ciphertext", ""));
-    if (!ct) return ctx.Fail(Status::Corruption("the server sent a malformed ciphertext"));
+    auto ct = TakeCiphertext(*item);
+    if (!ct) return ctx.Fail(ct.error());
     const int64_t version = item->value("version", int64_t{0});
     // The server stores the re-encrypted copy as the item's next version.
     versions.push_back({item_id, version, std::move(*ct), item->value("next_version", version + 1)});

@@ -26,7 +26,9 @@
 namespace vault::emergency {
 
 // Limits of the API (EMERGENCY_API.md).
+inline constexpr int64_t kMinWaitHours = 1;
 inline constexpr int64_t kMaxWaitHours = 2160;
+inline constexpr int64_t kMinWindowHours = 1;
 inline constexpr int64_t kMaxWindowHours = 720;
 inline constexpr int64_t kDefaultWindowHours = 72;
 inline constexpr int64_t kMaxConfirmations = 10;

@@ -1,7 +1,7 @@
 // The client side of the batond API: HTTPS with a pinned certificate, JSON
 // in and out, the server's errors as Status.
-#ifndef BATON_CLI_API_CLIENT_H_
-#define BATON_CLI_API_CLIENT_H_
+#ifndef BATON_CLI_SRC_API_CLIENT_H_
+#define BATON_CLI_SRC_API_CLIENT_H_
 
 #include <functional>
 #include <memory>
@@ -23,7 +23,8 @@ struct ServerAddress {
   int port = 8443;
 };
 
-// "https://host[:port]" (no path). InvalidArgument otherwise.
+// "https://host[:port]" (no path, query or user name; an IPv6 host in
+// brackets, returned without them). InvalidArgument otherwise.
 vault::Result<ServerAddress> ParseServerUrl(const std::string& url);
 
 class ApiClient {
@@ -70,4 +71,4 @@ vault::Status StatusFromApiError(int http_status, const std::string& code,
 
 }  // namespace cli
 
-#endif  // BATON_CLI_API_CLIENT_H_
+#endif  // BATON_CLI_SRC_API_CLIENT_H_

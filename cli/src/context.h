@@ -1,7 +1,7 @@
 // What a command runs with: I/O, options, and lazily the profile, the
 // unlocked identity, a signed-in API client and collection keys.
-#ifndef BATON_CLI_CONTEXT_H_
-#define BATON_CLI_CONTEXT_H_
+#ifndef BATON_CLI_SRC_CONTEXT_H_
+#define BATON_CLI_SRC_CONTEXT_H_
 
 #include <map>
 #include <memory>
@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cli/api_client.h"
+#include "api_client.h"
 #include "cli/cache.h"
 #include "cli/console.h"
 #include "cli/key_ops.h"
-#include "cli/profile.h"
+#include "profile.h"
 #include "vault/envelope.h"
 #include "vault/identity.h"
 
@@ -134,4 +134,4 @@ void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 
 }  // namespace cli
 
-#endif  // BATON_CLI_CONTEXT_H_
+#endif  // BATON_CLI_SRC_CONTEXT_H_

@@ -18,8 +18,8 @@
 // keeps (S names the server: URL and certificate fingerprint) saves each
 // command a sign-in; it is worth no more than the `sign` request already
 // offers its peers, and it is forgotten with the identity.
-#ifndef BATON_CLI_AGENT_H_
-#define BATON_CLI_AGENT_H_
+#ifndef BATON_CLI_SRC_AGENT_H_
+#define BATON_CLI_SRC_AGENT_H_
 
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -170,4 +170,4 @@ class AgentKeys final : public KeyOps {
 
 }  // namespace cli
 
-#endif  // BATON_CLI_AGENT_H_
+#endif  // BATON_CLI_SRC_AGENT_H_

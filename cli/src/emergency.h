@@ -1,8 +1,8 @@
 // The pure parts of `baton emergency`: durations as people type them, ids as
 // people copy them, and what happens next in plain words. No I/O, so they
 // are tested without a server.
-#ifndef BATON_CLI_EMERGENCY_H_
-#define BATON_CLI_EMERGENCY_H_
+#ifndef BATON_CLI_SRC_EMERGENCY_H_
+#define BATON_CLI_SRC_EMERGENCY_H_
 
 #include <cstdint>
 #include <map>
@@ -11,14 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "vault/emergency.h"
 #include "vault/status.h"
 
 namespace cli::emergency {
 
-inline constexpr int64_t kMinWaitHours = 1;
-inline constexpr int64_t kMaxWaitHours = 90 * 24;
-inline constexpr int64_t kMinWindowHours = 1;
-inline constexpr int64_t kMaxWindowHours = 30 * 24;
+// The wait and window limits are the API's (vault/emergency.h).
+using vault::emergency::kMaxWaitHours;
+using vault::emergency::kMaxWindowHours;
+using vault::emergency::kMinWaitHours;
+using vault::emergency::kMinWindowHours;
 inline constexpr size_t kMinIdPrefix = 6;
 
 // "48h", "7d" or "2w" as whole hours, checked against [min_hours,
@@ -41,6 +43,10 @@ vault::Result<std::string> MatchId(const std::vector<std::string>& ids, std::str
 // Member id → name, for the plain words (ids are shown when a name is not known).
 using Names = std::map<std::string, std::string>;
 
+// The member's (or collection's) name in `names`, else its id; "the
+// server" for the server's own decisions.
+std::string NameOf(const Names& names, const std::string& id);
+
 // What a request means for the deputy and the admins right now, and what
 // happens next and when (UTC): one or two sentences.
 std::string RequestInWords(const nlohmann::json& request, const Names& names, int64_t now_ms);
@@ -51,4 +57,4 @@ std::string GrantInWords(const nlohmann::json& grant, const Names& names,
 
 }  // namespace cli::emergency
 
-#endif  // BATON_CLI_EMERGENCY_H_
+#endif  // BATON_CLI_SRC_EMERGENCY_H_

@@ -1,9 +1,9 @@
 // SecretJson: nlohmann::json whose every allocation (strings, arrays,
 // objects, the parser's token buffer) is wiped with sodium_memzero before it
-// is freed, so plaintext payloads leave no copies in freed heap memory.
-// Private to libvault.
-#ifndef BATON_VAULT_SRC_SECRET_JSON_H_
-#define BATON_VAULT_SRC_SECRET_JSON_H_
+// is freed, so plaintext payloads leave no copies in freed heap memory. The
+// one JSON type for secrets: item payloads here, secret output in the client.
+#ifndef BATON_VAULT_SECRET_JSON_H_
+#define BATON_VAULT_SECRET_JSON_H_
 
 #include <sodium.h>
 
@@ -39,4 +39,4 @@ using SecretJson = nlohmann::basic_json<std::map, std::vector, SecretString, boo
 
 }  // namespace vault
 
-#endif  // BATON_VAULT_SRC_SECRET_JSON_H_
+#endif  // BATON_VAULT_SECRET_JSON_H_

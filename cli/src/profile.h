@@ -5,8 +5,8 @@
 // certificate fingerprint, server audit key, member id) and
 // <home>/<profile>/identity (the passphrase-protected identity file). Both
 // are written atomically, 0600, in a 0700 directory.
-#ifndef BATON_CLI_PROFILE_H_
-#define BATON_CLI_PROFILE_H_
+#ifndef BATON_CLI_SRC_PROFILE_H_
+#define BATON_CLI_SRC_PROFILE_H_
 
 #include <map>
 #include <string>
@@ -41,4 +41,4 @@ vault::Status SaveProfile(vault::Env& env, const std::string& home, Profile& pro
 
 }  // namespace cli
 
-#endif  // BATON_CLI_PROFILE_H_
+#endif  // BATON_CLI_SRC_PROFILE_H_

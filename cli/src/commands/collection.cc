@@ -1,0 +1,198 @@
+// collection create|list|grant|revoke|set: collections and who may use them.
+#include <CLI/CLI.hpp>
+
+#include "cli/exit_codes.h"
+#include "commands/subcommands.h"
+#include "context.h"
+#include "lookup.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Status;
+namespace crypto = vault::crypto;
+
+int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto me = ctx.keys();
+  if (!me) return ctx.Fail(me.error());
+  const std::string id = crypto::RandomId(ctx.env);
+  const auto key = vault::envelope::NewCollectionKey(ctx.env, id);
+  auto sealed = vault::envelope::SealCollectionKey(key, (*me)->box_public_key());
+  if (!sealed) return ctx.Fail(sealed.error());
+  json body = {{"id", id},
+               {"name", name},
+               {"sealed_key", crypto::ToBase64(*sealed)},
+               {"offline_cache", offline_cache}};
+  auto info = (*c)->Call("GET", "/v1/server");
+  if (!info) return ctx.Fail(info.error());
+  if (info->contains("recovery_public_key")) {
+    auto rk = crypto::FromBase64((*info)["recovery_public_key"].get<std::string>());
+    if (!rk || rk->size() != 32) return ctx.Fail(Status::Corruption("malformed recovery key"));
+    crypto::PublicKey recovery{};
+    std::copy(rk->begin(), rk->end(), recovery.begin());
+    auto to_recovery = vault::envelope::SealCollectionKey(key, recovery);
+    if (!to_recovery) return ctx.Fail(to_recovery.error());
+    body["recovery_sealed_key"] = crypto::ToBase64(*to_recovery);
+  }
+  auto r = (*c)->Call("POST", "/v1/collections", body);
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+  } else {
+    ctx.console.out << "Created collection " << name << " (" << id << ")\n";
+  }
+  return kExitOk;
+}
+
+int CollectionList(Context& ctx) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto r = (*c)->Call("GET", "/v1/collections");
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << (*r)["collections"].dump() << "\n";
+    return kExitOk;
+  }
+  for (const auto& col : (*r)["collections"]) {
+    ctx.console.out << col.value("name", "") << "\t" << col.value("access", "") << "\t"
+                    << (col.value("needs_rekey", false) ? "needs re-key\t" : "")
+                    << col.value("id", "") << "\n";
+  }
+  return kExitOk;
+}
+
+int CollectionGrant(Context& ctx, const std::string& which, const std::string& who,
+                    const std::string& access, const std::string& expected_words) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto col = LookupCollection(**c, which);
+  if (!col) return ctx.Fail(col.error());
+  auto m = LookupMember(**c, who);
+  if (!m) return ctx.Fail(m.error());
+  const std::string words = MemberFingerprintWords(*m);
+  ctx.console.err << m->value("name", "") << "'s key fingerprint: " << words << "\n";
+  if (!expected_words.empty() && expected_words != words) {
+    return ctx.Fail(Status::Unauthenticated(
+        "the member's key fingerprint does not match the one given; nothing was shared"));
+  }
+  auto box = crypto::FromBase64(m->value("box_public_key", ""));
+  if (!box || box->size() != 32) return ctx.Fail(Status::Corruption("malformed member key"));
+  crypto::PublicKey box_key{};
+  std::copy(box->begin(), box->end(), box_key.begin());
+  auto key = ctx.collection_key(col->value("id", ""));
+  if (!key) return ctx.Fail(key.error());
+  auto sealed = vault::envelope::SealCollectionKey(**key, box_key);
+  if (!sealed) return ctx.Fail(sealed.error());
+  auto r = (*c)->Call("POST", "/v1/collections/" + col->value("id", "") + "/grants",
+                      json{{"member_id", m->value("id", "")},
+                           {"access", access},
+                           {"key_version", (*key)->version},
+                           {"sealed_key", crypto::ToBase64(*sealed)}});
+  if (!r) return ctx.Fail(r.error());
+  ctx.console.out << "Granted " << access << " on " << col->value("name", "") << " to "
+                  << m->value("name", "") << "\n";
+  return kExitOk;
+}
+
+int CollectionRevoke(Context& ctx, const std::string& which, const std::string& who) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto col = LookupCollection(**c, which);
+  if (!col) return ctx.Fail(col.error());
+  auto m = LookupMember(**c, who);
+  if (!m) return ctx.Fail(m.error());
+  auto r = (*c)->Call("DELETE",
+                      "/v1/collections/" + col->value("id", "") + "/grants/" + m->value("id", ""));
+  if (!r) return ctx.Fail(r.error());
+  ctx.console.out << "Revoked " << m->value("name", "") << "'s access to " << col->value("name", "")
+                  << "; the collection is marked for re-keying.\n";
+  return kExitOk;
+}
+
+int CollectionSet(Context& ctx, const std::string& which, const std::string& offline_cache) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto col = LookupCollection(**c, which);
+  if (!col) return ctx.Fail(col.error());
+  auto r = (*c)->Call("PATCH", "/v1/collections/" + col->value("id", ""),
+                      json{{"offline_cache", offline_cache == "on"}});
+  if (!r) return ctx.Fail(r.error());
+  if (offline_cache == "off") {
+    // This client forgets it at once; the others when they next sync.
+    ctx.SyncCacheQuietly();
+  }
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+  } else {
+    ctx.console.out << "Offline cache of " << r->value("name", "") << ": " << offline_cache
+                    << (offline_cache == "off"
+                            ? " (members' copies are dropped when their client next syncs)"
+                            : "")
+                    << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterCollectionCommands(CLI::App& app, Context& ctx) {
+  auto* collection = app.add_subcommand("collection", "Collections of items");
+  collection->require_subcommand(1);
+  {
+    auto name = std::make_shared<std::string>();
+    auto no_cache = std::make_shared<bool>(false);
+    auto* cmd = collection->add_subcommand("create", "Create a collection (you manage it)");
+    cmd->add_option("name", *name, "Name")->required();
+    cmd->add_flag("--no-offline-cache", *no_cache, "Members may not keep an offline copy");
+    cmd->callback(
+        [&ctx, name, no_cache] { ctx.exit_code = CollectionCreate(ctx, *name, !*no_cache); });
+  }
+  collection->add_subcommand("list", "Collections you can see")->callback([&ctx] {
+    ctx.exit_code = CollectionList(ctx);
+  });
+  {
+    auto which = std::make_shared<std::string>();
+    auto who = std::make_shared<std::string>();
+    auto access = std::make_shared<std::string>();
+    auto words = std::make_shared<std::string>();
+    auto* cmd = collection->add_subcommand(
+        "grant", "Give a member access (seals the collection key to their key)");
+    cmd->add_option("collection", *which, "Name or id")->required();
+    cmd->add_option("member", *who, "Name or id")->required();
+    cmd->add_option("access", *access, "view, edit or manage")
+        ->required()
+        ->check(CLI::IsMember({"view", "edit", "manage"}));
+    cmd->add_option("--fingerprint", *words,
+                    "The member's key fingerprint words, as they read them to you; refuse on "
+                    "mismatch");
+    cmd->callback([&ctx, which, who, access, words] {
+      ctx.exit_code = CollectionGrant(ctx, *which, *who, *access, *words);
+    });
+  }
+  {
+    auto which = std::make_shared<std::string>();
+    auto who = std::make_shared<std::string>();
+    auto* cmd = collection->add_subcommand("revoke", "Take a member's access away");
+    cmd->add_option("collection", *which, "Name or id")->required();
+    cmd->add_option("member", *who, "Name or id")->required();
+    cmd->callback([&ctx, which, who] { ctx.exit_code = CollectionRevoke(ctx, *which, *who); });
+  }
+  {
+    auto which = std::make_shared<std::string>();
+    auto offline_cache = std::make_shared<std::string>();
+    auto* cmd = collection->add_subcommand("set", "Change a collection's settings (admins)");
+    cmd->add_option("collection", *which, "Name or id")->required();
+    cmd->add_option("--offline-cache", *offline_cache,
+                    "on: members may keep an encrypted offline copy; off: they may not")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    cmd->callback([&ctx, which, offline_cache] {
+      ctx.exit_code = CollectionSet(ctx, *which, *offline_cache);
+    });
+  }
+}
+
+}  // namespace cli

@@ -1,0 +1,161 @@
+// due: the items to rotate, flagged and overdue first.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/exit_codes.h"
+#include "commands/subcommands.h"
+#include "context.h"
+#include "item_view.h"
+#include "vault/rotation.h"
+#include "vault/time_format.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Fail;
+using vault::Result;
+using vault::Status;
+
+struct DueOptions {
+  int64_t window_days = vault::kDefaultDueSoonWindow.count();
+};
+
+struct DueItem {
+  json meta;
+  std::string collection;
+};
+
+int Due(Context& ctx, const DueOptions& o) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto cols = (*c)->Call("GET", "/v1/collections");
+  if (!cols) return ctx.Fail(cols.error());
+  std::map<std::string, DueItem> by_id;
+  std::vector<vault::ItemRotation> rotations;
+  for (const auto& col : (*cols)["collections"]) {
+    const std::string cid = col.value("id", "");
+    // Metadata only: names, periods, flags; never a ciphertext.
+    auto items = (*c)->Call("GET", "/v1/collections/" + cid + "/items");
+    if (!items) {
+      if (items.error().IsPermissionDenied()) continue;
+      return ctx.Fail(items.error());
+    }
+    for (const auto& it : (*items)["items"]) {
+      vault::ItemRotation r;
+      r.item_id = it.value("id", "");
+      r.period = std::chrono::days(it.value("rotation_period_days", int64_t{0}));
+      r.last_rotated = vault::FromUnixMs(it.value("last_rotated_ms", int64_t{0}));
+      for (const auto& f : it.value("flags", json::array())) {
+        auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
+        if (!kind) {
+          // A kind this baton does not know still means "rotate now".
+          kind = vault::RotationFlagKind::kManual;
+        }
+        r.flags.Raise(
+            {*kind, f.value("reason", ""), vault::FromUnixMs(f.value("raised_ms", int64_t{0}))});
+      }
+      by_id[r.item_id] = {it, col.value("name", "")};
+      rotations.push_back(std::move(r));
+    }
+  }
+  const auto window = std::chrono::days(o.window_days);
+  const vault::DueReport report = vault::SortByDue(rotations, ctx.env.Now(), window);
+
+  auto entry_json = [&](const vault::DueEntry& e) {
+    const DueItem& item = by_id.at(e.item.item_id);
+    json flags = json::array();
+    for (const auto& f : e.item.flags.List()) {
+      flags.push_back({{"kind", std::string(vault::ToString(f.kind))},
+                       {"reason", f.reason},
+                       {"raised_ms", vault::ToUnixMs(f.raised_at)}});
+    }
+    return json{
+        {"id", e.item.item_id},
+        {"name", item.meta.value("name", "")},
+        {"collection_id", item.meta.value("collection_id", "")},
+        {"collection", item.collection},
+        {"channel", item.meta.value("channel", "")},
+        {"status", std::string(vault::ToString(e.due.status))},
+        {"due_ms", vault::ToUnixMs(e.due.due_at)},
+        {"due", vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kIso8601)},
+        {"flags", flags},
+        // A pending rotation leaves the item as due as before (the
+        // old password is in use until confirmed) but says what is next.
+        {"pending_version", item.meta.value("pending_version", json())}};
+  };
+  const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
+      {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
+
+  if (ctx.options.json) {
+    json out = json::object();
+    for (const auto& [key, entries] : groups) {
+      out[key] = json::array();
+      for (const auto& e : *entries) out[key].push_back(entry_json(e));
+    }
+    out["window_days"] = o.window_days;
+    ctx.console.out << out.dump() << "\n";
+    return kExitOk;
+  }
+  if (rotations.empty()) {
+    ctx.console.out << "No items.\n";
+    return kExitOk;
+  }
+  size_t name_w = 4, col_w = 10;
+  for (const auto& [id, item] : by_id) {
+    name_w = std::max(name_w, DisplayWidth(item.meta.value("name", "")));
+    col_w = std::max(col_w, DisplayWidth(item.collection));
+  }
+  const char* titles[] = {"Overdue", "Due soon", "Later"};
+  bool first = true;
+  for (size_t g = 0; g < std::size(groups); ++g) {
+    const auto& entries = *groups[g].second;
+    if (entries.empty()) continue;
+    if (!first) ctx.console.out << "\n";
+    first = false;
+    ctx.console.out << titles[g];
+    if (g == 1) ctx.console.out << " (within " << o.window_days << " days)";
+    ctx.console.out << ":\n  " << Pad("NAME", name_w) << "  " << Pad("COLLECTION", col_w)
+                    << "  DUE         STATUS    FLAGS\n";
+    for (const auto& e : entries) {
+      const DueItem& item = by_id.at(e.item.item_id);
+      std::string reasons;
+      for (const auto& f : e.item.flags.List()) {
+        if (!reasons.empty()) reasons += "; ";
+        reasons += std::string(vault::ToString(f.kind));
+        if (!f.reason.empty()) reasons += ": " + f.reason;
+      }
+      if (item.meta.contains("pending_version")) {
+        if (!reasons.empty()) reasons += "; ";
+        reasons +=
+            "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
+            " pending: confirm with `baton rotate " + item.meta.value("name", "") + " --confirm`";
+      }
+      ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
+                      << Pad(item.collection, col_w) << "  "
+                      << vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kDate)
+                      << "  "
+                      << (reasons.empty() ? std::string(vault::ToString(e.due.status))
+                                          : Pad(std::string(vault::ToString(e.due.status)), 8) +
+                                                "  " + reasons);
+      ctx.console.out << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterDueCommand(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<DueOptions>();
+  auto* cmd = app.add_subcommand("due", "Items to rotate: flagged and overdue, due soon, later");
+  cmd->add_option("--window-days", o->window_days, "What counts as due soon, in days")
+      ->check(CLI::Range(int64_t{0}, int64_t{vault::kMaxRotationPeriod.count()}))
+      ->capture_default_str();
+  cmd->callback([&ctx, o] { ctx.exit_code = Due(ctx, *o); });
+}
+
+}  // namespace cli

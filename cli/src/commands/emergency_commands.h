@@ -1,0 +1,56 @@
+// The emergency commands, a few to a file, registered by
+// RegisterEmergencyCommands (emergency.cc) in the order `baton emergency
+// --help` lists them; and what they share: finding grants and requests by
+// id prefix, and the names that make the plain words readable.
+#ifndef BATON_CLI_SRC_COMMANDS_EMERGENCY_COMMANDS_H_
+#define BATON_CLI_SRC_COMMANDS_EMERGENCY_COMMANDS_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "context.h"
+#include "emergency.h"
+#include "vault/status.h"
+
+namespace cli {
+
+void RegisterEmergencyGrant(CLI::App& group, Context& ctx);
+void RegisterEmergencyList(CLI::App& group, Context& ctx);
+void RegisterEmergencyShow(CLI::App& group, Context& ctx);
+void RegisterEmergencyChange(CLI::App& group, Context& ctx);
+void RegisterEmergencyRevoke(CLI::App& group, Context& ctx);
+void RegisterEmergencyDecline(CLI::App& group, Context& ctx);
+void RegisterEmergencyRequest(CLI::App& group, Context& ctx);
+void RegisterEmergencyStatus(CLI::App& group, Context& ctx);
+void RegisterEmergencyDecide(CLI::App& group, Context& ctx);  // approve, reject, confirm
+void RegisterEmergencyOpen(CLI::App& group, Context& ctx);
+
+int64_t NowMs(Context& ctx);
+
+// Member and collection names for the plain words. Best effort: a role that
+// may not list them sees ids instead.
+struct Directory {
+  emergency::Names members;
+  emergency::Names collections;
+};
+Directory LoadDirectory(ApiClient& c);
+
+// GET /v1/emergency/<what> ("grants" or "requests"): the list.
+vault::Result<nlohmann::json> ListOf(ApiClient& c, const std::string& what);
+// The one object in `list` whose id `given` names.
+vault::Result<nlohmann::json> Pick(const nlohmann::json& list, const std::string& given,
+                                   std::string_view what);
+vault::Result<nlohmann::json> FindGrant(ApiClient& c, const std::string& given);
+// A request by its id, or the newest request of a grant given by its id (the
+// deputy may only remember the grant's). Fetched on its own so the answer is
+// exact now (the server applies due transitions on the way).
+vault::Result<nlohmann::json> FindRequest(ApiClient& c, const std::string& given);
+// OK unless `given` cannot be an id at all.
+vault::Status CheckGivenId(const std::string& given, std::string_view what);
+void PrintRequest(Context& ctx, const nlohmann::json& request, const Directory& d);
+
+}  // namespace cli
+
+#endif  // BATON_CLI_SRC_COMMANDS_EMERGENCY_COMMANDS_H_

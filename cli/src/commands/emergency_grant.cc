@@ -1,0 +1,230 @@
+// emergency grant|change|revoke|decline: who may ask for what, and how it
+// ends.
+
+#include <CLI/CLI.hpp>
+#include <optional>
+
+#include "cli/exit_codes.h"
+#include "commands/emergency_commands.h"
+#include "emergency.h"
+#include "lookup.h"
+#include "vault/envelope.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Fail;
+using vault::Result;
+using vault::Status;
+namespace crypto = vault::crypto;
+namespace envelope = vault::envelope;
+namespace em = emergency;
+
+struct GrantOptions {
+  std::string deputy;
+  std::vector<std::string> collections;
+  std::string mode = "view";
+  std::string wait;
+  int confirmations = 0;
+  std::string window;
+  std::string fingerprint;
+};
+
+int Grant(Context& ctx, const GrantOptions& o) {
+  auto wait = em::ParseHours(o.wait, "--wait", em::kMinWaitHours, em::kMaxWaitHours);
+  if (!wait) return ctx.Fail(wait.error());
+  std::optional<int64_t> window;
+  if (!o.window.empty()) {
+    auto w = em::ParseHours(o.window, "--window", em::kMinWindowHours, em::kMaxWindowHours);
+    if (!w) return ctx.Fail(w.error());
+    window = *w;
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto deputy = LookupMember(**c, o.deputy);
+  if (!deputy) return ctx.Fail(deputy.error());
+  const std::string name = deputy->value("name", "");
+  const std::string words = MemberFingerprintWords(*deputy);
+  ctx.console.err << name << "'s key fingerprint: " << words << "\n";
+  if (!o.fingerprint.empty() && o.fingerprint != words) {
+    return ctx.Fail(Status::Unauthenticated(
+        "the deputy's key fingerprint does not match the one given; nothing was shared"));
+  }
+  auto box = MemberBoxKey(*deputy);
+  if (!box) return ctx.Fail(box.error());
+  auto info = (*c)->Call("GET", "/v1/server");
+  if (!info) return ctx.Fail(info.error());
+  auto escrow = PublicKeyField(*info, "escrow_public_key");
+  if (!escrow) return ctx.Fail(escrow.error());
+
+  json keys = json::array();
+  em::Names names;
+  for (const auto& which : o.collections) {
+    auto col = LookupCollection(**c, which);
+    if (!col) return ctx.Fail(col.error());
+    const std::string id = col->value("id", "");
+    if (names.contains(id)) {
+      return ctx.Fail(Status::InvalidArgument("collection " + which + " is named twice"));
+    }
+    names[id] = col->value("name", "");
+    auto key = ctx.collection_key(id);
+    if (!key) return ctx.Fail(key.error());
+    auto sealed = envelope::SealForEscrow(**key, *box, *escrow);
+    if (!sealed) return ctx.Fail(sealed.error());
+    keys.push_back({{"collection_id", id},
+                    {"key_version", (*key)->version},
+                    {"escrow_sealed_key", crypto::ToBase64(*sealed)}});
+  }
+  const std::string id = crypto::RandomId(ctx.env);
+  json body = {{"id", id},
+               {"deputy_id", deputy->value("id", "")},
+               {"mode", o.mode},
+               {"wait_hours", *wait},
+               {"confirmations_required", o.confirmations},
+               {"keys", keys}};
+  if (window) body["access_window_hours"] = *window;
+  auto r = (*c)->Call("POST", "/v1/emergency/grants", body);
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+    return kExitOk;
+  }
+  em::Names members = {{deputy->value("id", ""), name}};
+  ctx.console.out << "Created emergency grant " << id << ".\n"
+                  << em::GrantInWords(*r, members, names) << "\n"
+                  << "Tell " << name << " the grant id. If they ever need access they run:\n"
+                  << "  baton emergency request " << id.substr(0, 8) << " --reason \"...\"\n";
+  return kExitOk;
+}
+
+struct ChangeOptions {
+  std::string grant;
+  std::string wait;
+  std::optional<int> confirmations;
+  std::string window;
+};
+
+int Change(Context& ctx, const ChangeOptions& o) {
+  if (Status s = CheckGivenId(o.grant, "grant"); !s.ok()) return ctx.Fail(s);
+  json body = json::object();
+  if (!o.wait.empty()) {
+    auto w = em::ParseHours(o.wait, "--wait", em::kMinWaitHours, em::kMaxWaitHours);
+    if (!w) return ctx.Fail(w.error());
+    body["wait_hours"] = *w;
+  }
+  if (!o.window.empty()) {
+    auto w = em::ParseHours(o.window, "--window", em::kMinWindowHours, em::kMaxWindowHours);
+    if (!w) return ctx.Fail(w.error());
+    body["access_window_hours"] = *w;
+  }
+  if (o.confirmations) body["confirmations_required"] = *o.confirmations;
+  if (body.empty()) {
+    return ctx.Fail(
+        Status::InvalidArgument("nothing to change: give --wait, --confirmations or --window"));
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grant = FindGrant(**c, o.grant);
+  if (!grant) return ctx.Fail(grant.error());
+  auto r = (*c)->Call("PATCH", "/v1/emergency/grants/" + grant->value("id", ""), body);
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  ctx.console.out << "Changed emergency grant " << grant->value("id", "") << ".\n"
+                  << em::GrantInWords(*r, d.members, d.collections) << "\n";
+  return kExitOk;
+}
+
+int Revoke(Context& ctx, const std::string& given) {
+  if (Status s = CheckGivenId(given, "grant"); !s.ok()) return ctx.Fail(s);
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grant = FindGrant(**c, given);
+  if (!grant) return ctx.Fail(grant.error());
+  auto r = (*c)->Call("DELETE", "/v1/emergency/grants/" + grant->value("id", ""));
+  if (!r) return ctx.Fail(r.error());
+  const Directory d = LoadDirectory(**c);
+  ctx.console.out << "Revoked emergency grant " << grant->value("id", "") << " for "
+                  << em::NameOf(d.members, grant->value("deputy_id", ""))
+                  << ". A waiting request is cancelled and open access has ended; nothing more "
+                     "will be released. Items already read stay flagged for rotation.\n";
+  return kExitOk;
+}
+
+int Decline(Context& ctx, const std::string& given) {
+  if (Status s = CheckGivenId(given, "grant"); !s.ok()) return ctx.Fail(s);
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grant = FindGrant(**c, given);
+  if (!grant) return ctx.Fail(grant.error());
+  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline",
+                      json::object());
+  if (!r) return ctx.Fail(r.error());
+  const Directory d = LoadDirectory(**c);
+  ctx.console.out << "You declined the emergency grant from "
+                  << em::NameOf(d.members, grant->value("grantor_id", ""))
+                  << ". It can no longer be used; the admins see that you declined.\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterEmergencyGrant(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<GrantOptions>();
+  auto* cmd = group.add_subcommand("grant",
+                                   "Let a deputy ask for emergency access to collections (admins)");
+  cmd->add_option("deputy", o->deputy, "The deputy: member name or id")->required();
+  cmd->add_option("--collection", o->collections, "Collection name (repeat for several)")
+      ->required()
+      ->take_all();
+  cmd->add_option("--mode", o->mode, "view (read only) or takeover (the deputy becomes an admin)")
+      ->check(CLI::IsMember({"view", "takeover"}))
+      ->capture_default_str();
+  cmd->add_option("--wait", o->wait,
+                  "How long after a request access opens unless rejected: 1h to 90d (48h, 7d)")
+      ->required();
+  cmd->add_option("--confirmations", o->confirmations,
+                  "How many other deputies must confirm (two-person rule), 0 to 10")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  cmd->add_option("--window", o->window,
+                  "How long access stays open once released: 1h to 30d (default: the server's, "
+                  "72h)");
+  cmd->add_option("--fingerprint", o->fingerprint,
+                  "The deputy's key fingerprint words, as they read them to you; refuse on "
+                  "mismatch");
+  cmd->callback([&ctx, o] { ctx.exit_code = Grant(ctx, *o); });
+}
+
+void RegisterEmergencyChange(CLI::App& group, Context& ctx) {
+  auto o = std::make_shared<ChangeOptions>();
+  auto* cmd = group.add_subcommand(
+      "change", "Change a grant's wait, confirmations or window (not while a request runs)");
+  cmd->add_option("grant", o->grant, "Grant id")->required();
+  cmd->add_option("--wait", o->wait, "New wait: 1h to 90d");
+  cmd->add_option("--confirmations", o->confirmations, "New number of confirmations, 0 to 10")
+      ->check(CLI::Range(0, 10));
+  cmd->add_option("--window", o->window, "New access window: 1h to 30d");
+  cmd->callback([&ctx, o] { ctx.exit_code = Change(ctx, *o); });
+}
+
+void RegisterEmergencyRevoke(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand(
+      "revoke", "End a grant: cancels a waiting request, closes open access (admins)");
+  cmd->add_option("grant", *id, "Grant id")->required();
+  cmd->callback([&ctx, id] { ctx.exit_code = Revoke(ctx, *id); });
+}
+
+void RegisterEmergencyDecline(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("decline", "As the deputy: refuse a grant made to you");
+  cmd->add_option("grant", *id, "Grant id")->required();
+  cmd->callback([&ctx, id] { ctx.exit_code = Decline(ctx, *id); });
+}
+
+}  // namespace cli

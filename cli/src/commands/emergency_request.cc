@@ -1,0 +1,238 @@
+// emergency list|show|status|request|approve|reject|confirm: asking for
+// access, deciding on it, and where it stands.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/exit_codes.h"
+#include "commands/emergency_commands.h"
+#include "emergency.h"
+
+namespace cli {
+namespace {
+
+using nlohmann::json;
+using vault::Fail;
+using vault::Result;
+using vault::Status;
+namespace crypto = vault::crypto;
+namespace envelope = vault::envelope;
+namespace em = emergency;
+
+int List(Context& ctx) {
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grants = ListOf(**c, "grants");
+  if (!grants) return ctx.Fail(grants.error());
+  if (ctx.options.json) {
+    ctx.console.out << grants->dump() << "\n";
+    return kExitOk;
+  }
+  if (grants->empty()) {
+    ctx.console.out << "No emergency grants.\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  for (const auto& g : *grants) {
+    std::string cols;
+    for (const auto& id : g.value("collections", json::array())) {
+      if (!cols.empty()) cols += ",";
+      cols += em::NameOf(d.collections, id.get<std::string>());
+    }
+    ctx.console.out << g.value("id", "") << "  " << em::NameOf(d.members, g.value("deputy_id", ""))
+                    << "  " << g.value("mode", "") << "  " << cols << "  wait "
+                    << em::HoursInWords(g.value("wait_hours", int64_t{0})) << "  "
+                    << g.value("status", "");
+    const bool requested = g.contains("request") && g["request"].is_object();
+    if (requested) ctx.console.out << "  request " << g["request"].value("state", "");
+    ctx.console.out << "\n";
+    if (requested) {
+      ctx.console.out << "  " << em::RequestInWords(g["request"], d.members, NowMs(ctx)) << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int Show(Context& ctx, const std::string& given) {
+  if (Status s = CheckGivenId(given, "grant or request"); !s.ok()) return ctx.Fail(s);
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grant = FindGrant(**c, given);
+  if (!grant && !grant.error().IsNotFound()) return ctx.Fail(grant.error());
+  Result<json> request = grant ? Result<json>(json(nullptr)) : FindRequest(**c, given);
+  if (!grant && !request) {
+    if (request.error().IsNotFound()) {
+      return ctx.Fail(
+          Status::NotFound("no grant or request with id " + given + " that you can see"));
+    }
+    return ctx.Fail(request.error());
+  }
+  if (ctx.options.json) {
+    ctx.console.out << (grant ? *grant : *request).dump() << "\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  if (!grant) {
+    PrintRequest(ctx, *request, d);
+    return kExitOk;
+  }
+  auto& out = ctx.console.out;
+  out << "grant        " << grant->value("id", "") << "\n"
+      << "grantor      " << em::NameOf(d.members, grant->value("grantor_id", "")) << "\n"
+      << "deputy       " << em::NameOf(d.members, grant->value("deputy_id", "")) << "\n"
+      << "status       " << grant->value("status", "") << "\n"
+      << "created      " << em::UtcTime(grant->value("created_ms", int64_t{0})) << "\n"
+      << em::GrantInWords(*grant, d.members, d.collections) << "\n";
+  if ((*grant)["request"].is_object()) {
+    out << "\nLatest request:\n";
+    PrintRequest(ctx, (*grant)["request"], d);
+  }
+  return kExitOk;
+}
+
+int StatusCmd(Context& ctx, const std::string& given) {
+  if (!given.empty()) {
+    if (Status s = CheckGivenId(given, "request"); !s.ok()) return ctx.Fail(s);
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  if (!given.empty()) {
+    auto r = FindRequest(**c, given);
+    if (!r) return ctx.Fail(r.error());
+    if (ctx.options.json) {
+      ctx.console.out << r->dump() << "\n";
+    } else {
+      PrintRequest(ctx, *r, LoadDirectory(**c));
+    }
+    return kExitOk;
+  }
+  auto requests = ListOf(**c, "requests");
+  if (!requests) return ctx.Fail(requests.error());
+  if (ctx.options.json) {
+    ctx.console.out << requests->dump() << "\n";
+    return kExitOk;
+  }
+  if (requests->empty()) {
+    ctx.console.out << "No emergency requests.\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  for (const auto& r : *requests) {
+    ctx.console.out << r.value("id", "") << "  " << em::NameOf(d.members, r.value("deputy_id", ""))
+                    << "  " << r.value("state", "") << "\n  "
+                    << em::RequestInWords(r, d.members, NowMs(ctx)) << "\n";
+  }
+  return kExitOk;
+}
+
+// --- request, approve, reject, confirm --------------------------------------------------
+
+int Request(Context& ctx, const std::string& given, const std::string& reason) {
+  if (Status s = CheckGivenId(given, "grant"); !s.ok()) return ctx.Fail(s);
+  if (reason.empty() || reason.size() > 500) {
+    return ctx.Fail(Status::InvalidArgument(
+        "--reason must say why you need access (1 to 500 bytes); the admins read it"));
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto grant = FindGrant(**c, given);
+  if (!grant) return ctx.Fail(grant.error());
+  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/requests",
+                      json{{"reason", reason}});
+  if (!r) return ctx.Fail(r.error());
+  if (ctx.options.json) {
+    ctx.console.out << r->dump() << "\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  const std::string id = r->value("id", "");
+  ctx.console.out << "Requested emergency access (request " << id << ").\n"
+                  << em::RequestInWords(*r, d.members, NowMs(ctx)) << "\n"
+                  << "Check it with: baton emergency status " << id.substr(0, 8) << "\n";
+  return kExitOk;
+}
+
+// approve, reject or confirm; the answer in plain words.
+int Decide(Context& ctx, const std::string& given, const std::string& verb,
+           const std::string& reason) {
+  if (Status s = CheckGivenId(given, "request"); !s.ok()) return ctx.Fail(s);
+  if (reason.size() > 500) {
+    return ctx.Fail(Status::InvalidArgument("--reason is limited to 500 bytes"));
+  }
+  auto c = ctx.client();
+  if (!c) return ctx.Fail(c.error());
+  auto request = FindRequest(**c, given);
+  if (!request) return ctx.Fail(request.error());
+  const std::string id = request->value("id", "");
+  const json body = reason.empty() ? json::object() : json{{"reason", reason}};
+  auto r = (*c)->Call("POST", "/v1/emergency/requests/" + id + "/" + verb, body);
+  if (!r) return ctx.Fail(r.error());
+  auto now = r->contains("state") ? r : (*c)->Call("GET", "/v1/emergency/requests/" + id);
+  if (!now) return ctx.Fail(now.error());
+  if (ctx.options.json) {
+    ctx.console.out << now->dump() << "\n";
+    return kExitOk;
+  }
+  const Directory d = LoadDirectory(**c);
+  const std::string done = verb == "approve"  ? "Approved"
+                           : verb == "reject" ? "Rejected"
+                                              : "Confirmed";
+  ctx.console.out << done << " request " << id << " of "
+                  << em::NameOf(d.members, now->value("deputy_id", "")) << ".\n"
+                  << em::RequestInWords(*now, d.members, NowMs(ctx)) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterEmergencyList(CLI::App& group, Context& ctx) {
+  group.add_subcommand("list", "Emergency grants you can see (admins: all; deputies: theirs)")
+      ->callback([&ctx] { ctx.exit_code = List(ctx); });
+}
+
+void RegisterEmergencyShow(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("show", "One grant or request, and what happens next");
+  cmd->add_option("id", *id, "Grant or request id (6+ hex digits are enough)")->required();
+  cmd->callback([&ctx, id] { ctx.exit_code = Show(ctx, *id); });
+}
+
+void RegisterEmergencyRequest(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand(
+      "request", "As the deputy: ask for access; it opens after the wait unless rejected");
+  cmd->add_option("grant", *id, "Grant id")->required();
+  cmd->add_option("--reason", *reason, "Why you need access (the admins read it)")->required();
+  cmd->callback([&ctx, id, reason] { ctx.exit_code = Request(ctx, *id, *reason); });
+}
+
+void RegisterEmergencyStatus(CLI::App& group, Context& ctx) {
+  auto id = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("status", "Requests and what happens next, in UTC");
+  cmd->add_option("request", *id, "Request (or grant) id; all requests if omitted");
+  cmd->callback([&ctx, id] { ctx.exit_code = StatusCmd(ctx, *id); });
+}
+
+void RegisterEmergencyDecide(CLI::App& group, Context& ctx) {
+  for (const char* verb : {"approve", "reject"}) {
+    auto id = std::make_shared<std::string>();
+    auto reason = std::make_shared<std::string>();
+    const std::string v = verb;
+    auto* cmd = group.add_subcommand(
+        v, v == "approve"
+               ? "Release a waiting request now (admins or the grantor)"
+               : "Refuse a waiting request: nothing is released (admins or the grantor)");
+    cmd->add_option("request", *id, "Request (or grant) id")->required();
+    cmd->add_option("--reason", *reason, "Why (recorded in the audit log)");
+    cmd->callback([&ctx, id, reason, v] { ctx.exit_code = Decide(ctx, *id, v, *reason); });
+  }
+  {
+    auto id = std::make_shared<std::string>();
+    auto* cmd = group.add_subcommand(
+        "confirm", "As another deputy of the same grantor: confirm a request (two-person rule)");
+    cmd->add_option("request", *id, "Request (or grant) id")->required();
+    cmd->callback([&ctx, id] { ctx.exit_code = Decide(ctx, *id, "confirm", ""); });
+  }
+}
+
+}  // namespace cli

@@ -1,0 +1,17 @@
+// Registrars that a command group's registrar (context.h) calls for the
+// commands it keeps in other files: team.cc for member.cc and
+// collection.cc, audit.cc for due.cc.
+#ifndef BATON_CLI_SRC_COMMANDS_SUBCOMMANDS_H_
+#define BATON_CLI_SRC_COMMANDS_SUBCOMMANDS_H_
+
+#include "context.h"
+
+namespace cli {
+
+void RegisterMemberCommands(CLI::App& app, Context& ctx);      // member
+void RegisterCollectionCommands(CLI::App& app, Context& ctx);  // collection
+void RegisterDueCommand(CLI::App& app, Context& ctx);          // due
+
+}  // namespace cli
+
+#endif  // BATON_CLI_SRC_COMMANDS_SUBCOMMANDS_H_

@@ -1,0 +1,54 @@
+// What the item commands read from the user, checked before anything is
+// sent. Secrets never come from argv: they are read from the terminal (echo
+// off), stdin or a file, straight into SecureBuffers.
+#ifndef BATON_CLI_SRC_ITEM_INPUT_H_
+#define BATON_CLI_SRC_ITEM_INPUT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "context.h"
+#include "vault/secure_buffer.h"
+#include "vault/status.h"
+
+namespace cli {
+
+vault::SecureBuffer FromText(std::string_view s);
+
+// Prints "baton: <message>" and returns kExitUsage.
+int Usage(Context& ctx, const std::string& message);
+
+// One line of stdin (for --password-stdin etc.), or a hidden prompt.
+vault::Result<vault::SecureBuffer> ReadLine(Context& ctx);
+// Backup codes: one per line, blank lines and surrounding spaces ignored.
+vault::Result<std::vector<vault::SecureBuffer>> ReadBackupCodes(Context& ctx,
+                                                                const std::string& path);
+// Reads an otpauth URI from stdin and checks it parses; the message of a
+// malformed one names the problem, never the secret.
+vault::Result<vault::SecureBuffer> ReadTotpUri(Context& ctx);
+// A password under the default policy; its entropy goes to stderr.
+vault::Result<vault::SecureBuffer> GenerateDefaultPassword(Context& ctx);
+
+// Metadata options shared by `item edit`, checked like `item add` checks them.
+struct MetaOptions {
+  std::string name;
+  std::string url;
+  std::string channel;
+  int64_t period_days = 0;
+  bool name_given = false;
+  bool url_given = false;
+  bool channel_given = false;
+  bool period_given = false;
+
+  bool any() const { return name_given || url_given || channel_given || period_given; }
+};
+
+vault::Status CheckChannel(const std::string& channel);
+vault::Status CheckName(const std::string& name);
+vault::Status CheckMeta(const MetaOptions& m);
+
+}  // namespace cli
+
+#endif  // BATON_CLI_SRC_ITEM_INPUT_H_

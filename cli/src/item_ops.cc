@@ -1,0 +1,160 @@
+#include "item_ops.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "item_view.h"
+#include "lookup.h"
+#include "vault/crypto.h"
+
+namespace cli {
+
+using nlohmann::json;
+using vault::Fail;
+using vault::Result;
+using vault::SecureBuffer;
+using vault::Status;
+namespace crypto = vault::crypto;
+namespace envelope = vault::envelope;
+
+Result<json> FindCollection(Context& ctx, const std::string& which) {
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  return LookupCollection(**c, which);
+}
+
+// Item metadata (never ciphertext) of one collection, or of every collection
+// this member may see; each item gains "collection" (the collection's name).
+Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collection) {
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  std::vector<json> cols;
+  if (!collection.empty()) {
+    auto col = FindCollection(ctx, collection);
+    if (!col) return Fail(col.error());
+    cols.push_back(std::move(*col));
+  } else {
+    auto all = (*c)->Call("GET", "/v1/collections");
+    if (!all) return Fail(all.error());
+    for (const auto& col : (*all)["collections"]) cols.push_back(col);
+  }
+  std::vector<json> out;
+  for (const auto& col : cols) {
+    auto items = (*c)->Call("GET", "/v1/collections/" + col.value("id", "") + "/items");
+    if (!items) {
+      if (collection.empty() && items.error().IsPermissionDenied()) continue;
+      return Fail(items.error());
+    }
+    for (auto it : (*items)["items"]) {
+      it["collection"] = col.value("name", "");
+      out.push_back(std::move(it));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) {
+    return std::pair(a.value("collection", ""), a.value("name", "")) <
+           std::pair(b.value("collection", ""), b.value("name", ""));
+  });
+  return out;
+}
+
+Result<std::vector<uint8_t>> TakeCiphertext(json& answer) {
+  auto ct = crypto::FromBase64(answer.value("ciphertext", ""));
+  answer.erase("ciphertext");
+  if (!ct) return Fail(Status::Corruption("the server sent a malformed ciphertext"));
+  return std::move(*ct);
+}
+
+Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
+                                      const std::string& collection_id, int64_t version,
+                                      int64_t key_version, std::span<const uint8_t> ciphertext) {
+  auto key = ctx.collection_key(collection_id, key_version);
+  if (!key) return Fail(key.error());
+  if ((*key)->version != key_version) {
+    return Fail(Status::FailedPrecondition(
+        "item version " + std::to_string(version) + " is encrypted under collection key version " +
+        std::to_string(key_version) + ", but this member holds key version " +
+        std::to_string((*key)->version)));
+  }
+  return envelope::DecryptItem(**key, {item_id, collection_id, version, key_version}, ciphertext);
+}
+
+Result<NewVersion> EncryptNextVersion(Context& ctx, const OpenedItem& item) {
+  const std::string id = item.meta.value("id", "");
+  const std::string collection_id = item.meta.value("collection_id", "");
+  NewVersion out;
+  out.expected_version = item.meta.value("version", int64_t{0});
+  // Numbers of aborted rotations are skipped; servers before next_version
+  // had none.
+  out.version = item.meta.value("next_version", out.expected_version + 1);
+  const int64_t key_version = item.meta.value("key_version", int64_t{0});
+  auto key = ctx.collection_key(collection_id);
+  if (!key) return Fail(key.error());
+  // The server stores the new version under the item's key version.
+  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, out.version, key_version},
+                                  item.payload);
+  if (!ct) return Fail(ct.error());
+  out.ciphertext_b64 = crypto::ToBase64(*ct);
+  return out;
+}
+
+Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id, bool allow_offline) {
+  auto read = ctx.ReadItem(name_or_id, allow_offline);
+  if (!read) return Fail(read.error());
+  if (read->offline) {
+    ctx.console.err << "baton: offline, as of " << DateTime(read->as_of_ms)
+                    << " (the server cannot be reached; this read is reported to it later)\n";
+  }
+  const ItemRef& ref = read->ref;
+  OpenedItem item;
+  item.meta = std::move(read->meta);
+  // The id is the one asked for, so a server answering with another item's
+  // ciphertext fails to decrypt.
+  auto payload = Decrypt(ctx, ref.id, item.meta.value("collection_id", ref.collection_id),
+                         item.meta.value("version", int64_t{0}),
+                         item.meta.value("key_version", int64_t{0}), read->ciphertext);
+  if (!payload) return Fail(payload.error());
+  item.payload = std::move(*payload);
+  item.meta["id"] = ref.id;
+  item.meta["collection"] = ref.meta.value("collection", "");
+  return item;
+}
+
+std::string CollectionNameOf(Context& ctx, const std::string& id) {
+  auto c = ctx.client();
+  if (!c) return "";
+  auto cols = (*c)->Call("GET", "/v1/collections");
+  if (!cols) return "";
+  for (const auto& col : (*cols)["collections"]) {
+    if (col.value("id", "") == id) return col.value("name", "");
+  }
+  return "";
+}
+
+Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id) {
+  auto ref = ctx.FindItem(name_or_id);
+  if (!ref) return Fail(ref.error());
+  auto c = ctx.client();
+  if (!c) return Fail(c.error());
+  auto reply = (*c)->Call("GET", "/v1/items/" + ref->id + "?version=pending");
+  if (!reply) {
+    if (reply.error().IsFailedPrecondition()) {
+      return Fail(Status::FailedPrecondition("no rotation of " + ref->meta.value("name", "") +
+                                             " is pending"));
+    }
+    return Fail(reply.error());
+  }
+  OpenedItem item;
+  item.meta = std::move(*reply);
+  auto ciphertext = TakeCiphertext(item.meta);
+  if (!ciphertext) return Fail(ciphertext.error());
+  auto payload = Decrypt(ctx, ref->id, item.meta.value("collection_id", ""),
+                         item.meta.value("version", int64_t{0}),
+                         item.meta.value("key_version", int64_t{0}), *ciphertext);
+  if (!payload) return Fail(payload.error());
+  item.payload = std::move(*payload);
+  item.meta["id"] = ref->id;
+  item.meta["collection"] = ref->meta.value("collection", "");
+  return item;
+}
+
+}  // namespace cli
