@@ -1,81 +1,32 @@
 #include "api_client.h"
 
-#include <curl/curl.h>
 #include <httplib.h>
 #include <openssl/ssl.h>
 
-#include <charconv>
 #include <memory>
-#include <optional>
 
 #include "vault/api_status.h"
+#include "vault/url.h"
 
 namespace cli {
 
 using vault::Fail;
 using vault::Status;
 
-namespace {
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-// One part of a parsed URL, or nullopt if the URL has none.
-std::optional<std::string> UrlPart(CURLU* u, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(u, part, &value, 0) != CURLUE_OK || value == nullptr) return std::nullopt;
-  std::string out(value);
-  curl_free(value);
-  return out;
-}
-
-}  // namespace
-
 vault::Result<ServerAddress> ParseServerUrl(const std::string& url) {
-  const Status bad_scheme = Status::InvalidArgument("the server URL must start with https://");
-  const Status bad_shape =
-      Status::InvalidArgument("the server URL is https://HOST[:PORT], without a path");
-  const Status bad_port = Status::InvalidArgument("the port in the server URL must be 1 to 65535");
-  const Status no_host = Status::InvalidArgument("the server URL has no host");
   // libcurl also takes "HTTPS://"; the scheme is checked as written.
-  if (!url.starts_with("https://")) return Fail(bad_scheme);
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u) return Fail(Status::IOError("out of memory parsing the server URL"));
-  switch (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0)) {
-    case CURLUE_OK:
-      break;
-    case CURLUE_BAD_PORT_NUMBER:
-      return Fail(bad_port);
-    case CURLUE_NO_HOST:
-      return Fail(no_host);
-    default:
-      return Fail(bad_shape);
+  if (!url.starts_with("https://")) {
+    return Fail(Status::InvalidArgument("the server URL must start with https://"));
   }
-  const auto path = UrlPart(u.get(), CURLUPART_PATH);
-  if ((path && *path != "/" && !path->empty()) || UrlPart(u.get(), CURLUPART_QUERY) ||
-      UrlPart(u.get(), CURLUPART_FRAGMENT)) {
-    return Fail(bad_shape);
-  }
-  if (UrlPart(u.get(), CURLUPART_USER) || UrlPart(u.get(), CURLUPART_PASSWORD)) {
-    return Fail(Status::InvalidArgument("the server URL takes no user name or password"));
-  }
-  auto host = UrlPart(u.get(), CURLUPART_HOST);
-  if (!host || host->empty()) return Fail(no_host);
-  // An IPv6 literal comes back bracketed; the socket wants the bare address.
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
+  const Status with_path =
+      Status::InvalidArgument("the server URL is https://HOST[:PORT], without a path");
+  if (url.find_first_of("?#") != std::string::npos) return Fail(with_path);
+  auto parsed = vault::ParseUrl(url, {"https"}, "the server URL");
+  if (!parsed) return Fail(parsed.error());
+  if (parsed->path != "/") return Fail(with_path);
   ServerAddress a;
-  a.host = std::move(*host);
-  if (const auto port = UrlPart(u.get(), CURLUPART_PORT)) {
-    int p = 0;
-    auto [ptr, ec] = std::from_chars(port->data(), port->data() + port->size(), p);
-    if (ec != std::errc() || ptr != port->data() + port->size() || p < 1 || p > 65535) {
-      return Fail(bad_port);
-    }
-    a.port = p;
-  }
+  a.host = std::move(parsed->host);
+  if (parsed->explicit_port) a.port = parsed->port;
   return a;
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "vault/status.h"
-#include "cli/tls_pin.h"
+#include "tls_pin.h"
 
 namespace httplib {
 class SSLClient;

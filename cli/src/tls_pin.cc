@@ -1,4 +1,4 @@
-#include "cli/tls_pin.h"
+#include "tls_pin.h"
 
 #include <openssl/bio.h>
 #include <openssl/buffer.h>

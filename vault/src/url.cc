@@ -53,8 +53,11 @@ Result<Url> ParseUrl(std::string_view text, std::initializer_list<std::string_vi
   const std::string copy(text);
   // CURLU_NON_SUPPORT_SCHEME: the scheme check is ours, not the libcurl
   // build's list of protocols.
-  if (curl_url_set(u.get(), CURLUPART_URL, copy.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-    return bad("it is malformed");
+  switch (curl_url_set(u.get(), CURLUPART_URL, copy.c_str(), CURLU_NON_SUPPORT_SCHEME)) {
+    case CURLUE_OK: break;
+    case CURLUE_BAD_PORT_NUMBER: return bad("the port must be 1 to 65535");
+    case CURLUE_NO_HOST: return bad("it has no host");
+    default: return bad("it is malformed");
   }
   Url url;
   url.scheme = Part(u.get(), CURLUPART_SCHEME).value_or("");
@@ -66,9 +69,9 @@ Result<Url> ParseUrl(std::string_view text, std::initializer_list<std::string_vi
   // libcurl reads "https:///path" as the host "path".
   if (text.substr(url.scheme.size() + 3).starts_with("/")) return bad("it has no host");
   if (Part(u.get(), CURLUPART_USER) || Part(u.get(), CURLUPART_PASSWORD)) {
-    return bad("it must not contain a user name or password");
+    return bad("it takes no user name or password");
   }
-  if (Part(u.get(), CURLUPART_FRAGMENT)) return bad("it must not contain a fragment");
+  if (Part(u.get(), CURLUPART_FRAGMENT)) return bad("it takes no fragment");
   url.host = Part(u.get(), CURLUPART_HOST).value_or("");
   if (url.host.size() >= 2 && url.host.front() == '[' && url.host.back() == ']') {
     url.host = url.host.substr(1, url.host.size() - 2);
