@@ -156,7 +156,8 @@ class TxnImpl final : public WriteTxn {
   Status InsertSealedKey(const SealedKey& k);
   Status InsertFlag(const std::string& item_id, const RotationFlagRecord& f);
   Result<std::vector<RotationFlagRecord>> Flags(const std::string& item_id);
-  Result<ItemMeta> ReadItemRow(Statement* st);
+  // The ciphertext of one version; Corruption if the row is missing.
+  Result<std::vector<uint8_t>> CurrentCiphertext(const std::string& item_id, int64_t version);
   Result<std::vector<std::string>> Strings(const std::string& sql, const std::string& arg);
   Result<std::vector<EmergencyGrant>> SelectGrants(const std::string& where,
                                                    const std::string& arg);

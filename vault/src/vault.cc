@@ -46,12 +46,9 @@ Status ConfigureConnection(Db& db) {
 Status VaultImpl::Init(Mode mode) {
   // Read the schema version before anything writes, so a vault written by a
   // newer baton is left exactly as it is.
-  auto st = writer_->Prepare("PRAGMA user_version;");
-  if (!st) return st.error();
-  auto row = (*st)->Step();
-  if (!row) return row.error();
-  const int64_t version = (*st)->ColumnInt(0);
-  (*st)->Reset();
+  auto stored = writer_->Row("PRAGMA user_version;", [](Statement& st) { return st.ColumnInt(0); });
+  if (!stored) return stored.error();
+  const int64_t version = stored->value_or(0);
   constexpr int64_t known = static_cast<int64_t>(schema::kMigrations.size());
   if (version > known) {
     return Status::Unsupported("vault schema version " + std::to_string(version) +
@@ -105,14 +102,11 @@ Status VaultImpl::WatchAuthTables() {
 }
 
 Result<int64_t> VaultImpl::AuthChanges() {
-  auto st = writer_->Prepare("SELECT n FROM temp.auth_changes");
-  if (!st) return Fail(st.error());
-  auto row = (*st)->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::Internal("temp.auth_changes is empty"));
-  const int64_t n = (*st)->ColumnInt(0);
-  (*st)->Reset();
-  return n;
+  auto n = writer_->Row("SELECT n FROM temp.auth_changes",
+                        [](Statement& st) { return st.ColumnInt(0); });
+  if (!n) return Fail(n.error());
+  if (!*n) return Fail(Status::Internal("temp.auth_changes is empty"));
+  return **n;
 }
 
 // SAVEPOINT and RELEASE run for every writer in a batch: prepared once.
@@ -120,9 +114,7 @@ Status VaultImpl::ExecCached(std::string_view sql) {
   if (savepoint_fault_) {
     if (Status s = savepoint_fault_(sql); !s.ok()) return s;
   }
-  auto st = writer_->Prepare(sql);
-  if (!st) return st.error();
-  return (*st)->Run();
+  return writer_->Run(sql);
 }
 
 Status VaultImpl::RunOne(const std::function<Status(WriteTxn&)>& fn) {
@@ -264,22 +256,10 @@ Status VaultImpl::CheckIntegrity() {
   auto db = TakeReader();
   if (!db) return db.error();
   std::string findings;
-  Status s;
-  auto st = (*db)->Prepare("PRAGMA integrity_check;");
-  if (!st) {
-    s = st.error();
-  } else {
-    for (;;) {
-      auto row = (*st)->Step();
-      if (!row) {
-        s = row.error();
-        break;
-      }
-      if (!*row) break;
-      findings += (findings.empty() ? "" : "; ") + (*st)->ColumnText(0);
-    }
-    (*st)->Reset();
-  }
+  Status s = (*db)->Each("PRAGMA integrity_check;", [&](Statement& st) {
+    findings += (findings.empty() ? "" : "; ") + st.ColumnText(0);
+    return true;
+  });
   ReturnReader(std::move(*db));
   if (!s.ok()) return s;
   if (findings != "ok") return Status::Corruption("integrity check: " + findings);
@@ -290,63 +270,50 @@ Status VaultImpl::CheckIntegrity() {
 
 int64_t TxnImpl::NowMs() { return ToMillis(vault_.env().Now()); }
 
-#define BATON_PREPARE(var, sql)            \
-  auto var##_r = db_.Prepare(sql);         \
-  if (!var##_r) return Fail(var##_r.error()); \
-  Statement* var = *var##_r
-
-#define BATON_PREPARE_S(var, sql)          \
-  auto var##_r = db_.Prepare(sql);         \
-  if (!var##_r) return var##_r.error();    \
-  Statement* var = *var##_r
-
-Member ReadMemberRow(Statement* st) {
+Member ReadMemberRow(Statement& st) {
   Member m;
-  m.id = st->ColumnText(0);
-  m.name = st->ColumnText(1);
-  m.role = st->ColumnText(2);
-  m.status = st->ColumnText(3);
-  m.signing_public_key = ToArray<32>(st->ColumnBlob(4));
-  m.box_public_key = ToArray<32>(st->ColumnBlob(5));
-  m.created_ms = st->ColumnInt(6);
-  m.email = st->ColumnText(7);
+  m.id = st.ColumnText(0);
+  m.name = st.ColumnText(1);
+  m.role = st.ColumnText(2);
+  m.status = st.ColumnText(3);
+  m.signing_public_key = ToArray<32>(st.ColumnBlob(4));
+  m.box_public_key = ToArray<32>(st.ColumnBlob(5));
+  m.created_ms = st.ColumnInt(6);
+  m.email = st.ColumnText(7);
   return m;
 }
+
+// The one value, or missing() when there is no row.
+template <typename T, typename Missing>
+Result<T> Required(Result<std::optional<T>> row, Missing missing) {
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(missing());
+  return std::move(**row);
+}
+
+std::string ReadText0(Statement& st) { return st.ColumnText(0); }
 
 constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, created_ms, email";
 
 Result<Member> TxnImpl::GetMember(const std::string& id) {
-  BATON_PREPARE(st, std::string("SELECT ") + kMemberColumns + " FROM members WHERE id = ?");
-  st->Bind(1, id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Missing("member", id));
-  Member m = ReadMemberRow(st);
-  st->Reset();
-  return m;
+  return Required(db_.Row(std::string("SELECT ") + kMemberColumns + " FROM members WHERE id = ?",
+                          ReadMemberRow, id),
+                  [&] { return Missing("member", id); });
 }
 
 Result<std::vector<Member>> TxnImpl::ListMembers() {
-  BATON_PREPARE(st, std::string("SELECT ") + kMemberColumns + " FROM members ORDER BY name");
-  std::vector<Member> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(ReadMemberRow(st));
-  }
-  st->Reset();
-  return out;
+  return db_.Rows(std::string("SELECT ") + kMemberColumns + " FROM members ORDER BY name",
+                  ReadMemberRow);
 }
 
-Collection ReadCollectionRow(Statement* st) {
+Collection ReadCollectionRow(Statement& st) {
   Collection c;
-  c.id = st->ColumnText(0);
-  c.name = st->ColumnText(1);
-  c.key_version = st->ColumnInt(2);
-  c.offline_cache = st->ColumnInt(3) != 0;
-  c.needs_rekey = st->ColumnInt(4) != 0;
-  c.created_ms = st->ColumnInt(5);
+  c.id = st.ColumnText(0);
+  c.name = st.ColumnText(1);
+  c.key_version = st.ColumnInt(2);
+  c.offline_cache = st.ColumnInt(3) != 0;
+  c.needs_rekey = st.ColumnInt(4) != 0;
+  c.created_ms = st.ColumnInt(5);
   return c;
 }
 
@@ -354,59 +321,40 @@ constexpr char kCollectionColumns[] =
     "id, name, key_version, offline_cache, needs_rekey, created_ms";
 
 Result<Collection> TxnImpl::GetCollection(const std::string& id) {
-  BATON_PREPARE(st, std::string("SELECT ") + kCollectionColumns + " FROM collections WHERE id = ?");
-  st->Bind(1, id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Missing("collection", id));
-  Collection c = ReadCollectionRow(st);
-  st->Reset();
-  return c;
+  return Required(
+      db_.Row(std::string("SELECT ") + kCollectionColumns + " FROM collections WHERE id = ?",
+              ReadCollectionRow, id),
+      [&] { return Missing("collection", id); });
 }
 
 Result<std::vector<Collection>> TxnImpl::ListCollections() {
-  BATON_PREPARE(st,
-                std::string("SELECT ") + kCollectionColumns + " FROM collections ORDER BY name");
-  std::vector<Collection> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(ReadCollectionRow(st));
-  }
-  st->Reset();
-  return out;
+  return db_.Rows(std::string("SELECT ") + kCollectionColumns + " FROM collections ORDER BY name",
+                  ReadCollectionRow);
 }
 
 Result<std::string> TxnImpl::GetAccess(const std::string& collection_id,
                                        const std::string& member_id) {
-  BATON_PREPARE(st,
-                "SELECT access FROM collection_access WHERE collection_id = ? AND member_id = ?");
-  st->Bind(1, collection_id).Bind(2, member_id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::NotFound("member has no access to collection " + collection_id));
-  std::string access = st->ColumnText(0);
-  st->Reset();
-  return access;
+  return Required(
+      db_.Row("SELECT access FROM collection_access WHERE collection_id = ? AND member_id = ?",
+              ReadText0, collection_id, member_id),
+      [&] { return Status::NotFound("member has no access to collection " + collection_id); });
 }
 
 Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHolder holder,
                                         const std::string& holder_id) {
-  BATON_PREPARE(st,
-                "SELECT s.key_version, s.sealed FROM sealed_keys s JOIN collections c "
-                "ON c.id = s.collection_id AND c.key_version = s.key_version "
-                "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?");
-  st->Bind(1, collection_id).Bind(2, HolderName(holder)).Bind(3, holder_id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) {
-    return Fail(Status::NotFound("no sealed key of collection " + collection_id + " for " +
-                                 std::string(HolderName(holder)) + " " + holder_id));
-  }
-  SealedKey k{collection_id, st->ColumnInt(0), holder, holder_id, st->ColumnBlob(1)};
-  st->Reset();
-  return k;
+  return Required(
+      db_.Row(
+          "SELECT s.key_version, s.sealed FROM sealed_keys s JOIN collections c "
+          "ON c.id = s.collection_id AND c.key_version = s.key_version "
+          "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?",
+          [&](Statement& st) {
+            return SealedKey{collection_id, st.ColumnInt(0), holder, holder_id, st.ColumnBlob(1)};
+          },
+          collection_id, HolderName(holder), holder_id),
+      [&] {
+        return Status::NotFound("no sealed key of collection " + collection_id + " for " +
+                                std::string(HolderName(holder)) + " " + holder_id);
+      });
 }
 
 constexpr char kItemColumns[] =
@@ -414,47 +362,38 @@ constexpr char kItemColumns[] =
     "pending_version, key_version, updated_ms, updated_by, "
     "(SELECT MAX(v.version) FROM item_versions v WHERE v.item_id = items.id)";
 
-Result<ItemMeta> TxnImpl::ReadItemRow(Statement* st) {
+ItemMeta ReadItemRow(Statement& st) {
   ItemMeta m;
-  m.id = st->ColumnText(0);
-  m.collection_id = st->ColumnText(1);
-  m.name = st->ColumnText(2);
-  m.channel = st->ColumnText(3);
-  m.url = st->ColumnText(4);
-  m.rotation_period_s = st->ColumnInt(5);
-  m.last_rotated_ms = st->ColumnInt(6);
-  m.version = st->ColumnInt(7);
-  if (!st->ColumnIsNull(8)) m.pending_version = st->ColumnInt(8);
-  m.key_version = st->ColumnInt(9);
-  m.updated_ms = st->ColumnInt(10);
-  m.updated_by = st->ColumnText(11);
+  m.id = st.ColumnText(0);
+  m.collection_id = st.ColumnText(1);
+  m.name = st.ColumnText(2);
+  m.channel = st.ColumnText(3);
+  m.url = st.ColumnText(4);
+  m.rotation_period_s = st.ColumnInt(5);
+  m.last_rotated_ms = st.ColumnInt(6);
+  m.version = st.ColumnInt(7);
+  if (!st.ColumnIsNull(8)) m.pending_version = st.ColumnInt(8);
+  m.key_version = st.ColumnInt(9);
+  m.updated_ms = st.ColumnInt(10);
+  m.updated_by = st.ColumnText(11);
   m.next_version = std::max(m.version, m.pending_version.value_or(0)) + 1;
-  if (!st->ColumnIsNull(12)) m.next_version = std::max(m.next_version, st->ColumnInt(12) + 1);
+  if (!st.ColumnIsNull(12)) m.next_version = std::max(m.next_version, st.ColumnInt(12) + 1);
   return m;
 }
 
 Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_id) {
-  BATON_PREPARE(st, "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind");
-  st->Bind(1, item_id);
-  std::vector<RotationFlagRecord> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2)});
-  }
-  st->Reset();
-  return out;
+  return db_.Rows(
+      "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
+      [](Statement& st) {
+        return RotationFlagRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2)};
+      },
+      item_id);
 }
 
 Result<ItemMeta> TxnImpl::GetItemMeta(const std::string& item_id) {
-  BATON_PREPARE(st, std::string("SELECT ") + kItemColumns + " FROM items WHERE id = ?");
-  st->Bind(1, item_id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Missing("item", item_id));
-  auto meta = ReadItemRow(st);
-  st->Reset();
+  auto meta = Required(db_.Row(std::string("SELECT ") + kItemColumns + " FROM items WHERE id = ?",
+                               ReadItemRow, item_id),
+                       [&] { return Missing("item", item_id); });
   if (!meta) return meta;
   auto flags = Flags(item_id);
   if (!flags) return Fail(flags.error());
@@ -463,21 +402,11 @@ Result<ItemMeta> TxnImpl::GetItemMeta(const std::string& item_id) {
 }
 
 Result<std::vector<ItemMeta>> TxnImpl::ListItems(const std::string& collection_id) {
-  std::vector<ItemMeta> out;
-  {
-    BATON_PREPARE(st, std::string("SELECT ") + kItemColumns +
-                          " FROM items WHERE collection_id = ? ORDER BY name");
-    st->Bind(1, collection_id);
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return Fail(row.error());
-      if (!*row) break;
-      auto meta = ReadItemRow(st);
-      if (!meta) return Fail(meta.error());
-      out.push_back(std::move(*meta));
-    }
-    st->Reset();
-  }
+  auto items = db_.Rows(
+      std::string("SELECT ") + kItemColumns + " FROM items WHERE collection_id = ? ORDER BY name",
+      ReadItemRow, collection_id);
+  if (!items) return items;
+  std::vector<ItemMeta> out = std::move(*items);
   for (ItemMeta& m : out) {
     auto flags = Flags(m.id);
     if (!flags) return Fail(flags.error());
@@ -487,80 +416,53 @@ Result<std::vector<ItemMeta>> TxnImpl::ListItems(const std::string& collection_i
 }
 
 Result<std::optional<std::string>> TxnImpl::GetSetting(const std::string& key) {
-  BATON_PREPARE(st, "SELECT value FROM settings WHERE key = ?");
-  st->Bind(1, key);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  std::optional<std::string> value;
-  if (*row) value = st->ColumnText(0);
-  st->Reset();
-  return value;
+  return db_.Row("SELECT value FROM settings WHERE key = ?", ReadText0, key);
 }
 
 Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
-  BATON_PREPARE(st,
-                "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?");
-  st->Bind(1, token_hash);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::NotFound("no such session"));
-  Session out{token_hash, st->ColumnText(0), st->ColumnInt(1), st->ColumnInt(2)};
-  st->Reset();
-  return out;
+  return Required(
+      db_.Row(
+          "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?",
+          [&](Statement& st) {
+            return Session{token_hash, st.ColumnText(0), st.ColumnInt(1), st.ColumnInt(2)};
+          },
+          token_hash),
+      [] { return Status::NotFound("no such session"); });
 }
 
 Result<std::vector<std::string>> TxnImpl::ListAccessibleCollections(const std::string& member_id) {
-  BATON_PREPARE(st,
-                "SELECT collection_id FROM collection_access WHERE member_id = ? "
-                "ORDER BY collection_id");
-  st->Bind(1, member_id);
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(st->ColumnText(0));
-  }
-  st->Reset();
-  return out;
+  return db_.Rows(
+      "SELECT collection_id FROM collection_access WHERE member_id = ? ORDER BY collection_id",
+      ReadText0, member_id);
 }
 
 Result<audit::Head> TxnImpl::AuditHead() {
   if (head_ != nullptr) return *head_;
-  BATON_PREPARE(st, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  audit::Head head;
-  if (*row) head = {st->ColumnInt(0), ToArray<32>(st->ColumnBlob(1))};
-  st->Reset();
-  return head;
+  auto head =
+      db_.Row("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [](Statement& st) {
+        return audit::Head{st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1))};
+      });
+  if (!head) return Fail(head.error());
+  return head->value_or(audit::Head{});
 }
 
 Status TxnImpl::ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) {
-  BATON_PREPARE_S(st,
-                  "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash "
-                  "FROM audit_events WHERE seq >= ? ORDER BY seq");
-  st->Bind(1, from_seq);
   audit::Event e;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) {
-      st->Reset();
-      return row.error();
-    }
-    if (!*row) break;
-    e.seq = st->ColumnInt(0);
-    e.time_ms = st->ColumnInt(1);
-    e.actor = st->ColumnText(2);
-    e.action = st->ColumnText(3);
-    e.target = st->ColumnText(4);
-    e.details = st->ColumnText(5);
-    e.prev_hash = ToArray<32>(st->ColumnBlob(6));
-    e.hash = ToArray<32>(st->ColumnBlob(7));
-    if (!fn(e)) break;
-  }
-  st->Reset();
-  return Status::OK();
+  return db_.Each(
+      "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash "
+      "FROM audit_events WHERE seq >= ? ORDER BY seq",
+      [&](Statement& st) {
+        e.seq = st.ColumnInt(0);
+        e.time_ms = st.ColumnInt(1);
+        e.actor = st.ColumnText(2);
+        e.action = st.ColumnText(3);
+        e.target = st.ColumnText(4);
+        e.details = st.ColumnText(5);
+        e.prev_hash = ToArray<32>(st.ColumnBlob(6));
+        e.hash = ToArray<32>(st.ColumnBlob(7));
+        return fn(e);
+      },
+      from_seq);
 }
 
 Result<std::vector<audit::Event>> TxnImpl::ReadAudit(int64_t from_seq, int64_t limit) {
@@ -573,33 +475,20 @@ Result<std::vector<audit::Event>> TxnImpl::ReadAudit(int64_t from_seq, int64_t l
   return out;
 }
 
+audit::Checkpoint ReadCheckpointRow(Statement& st) {
+  return {st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1)), st.ColumnInt(2),
+          ToArray<64>(st.ColumnBlob(3))};
+}
+
 Result<std::optional<audit::Checkpoint>> TxnImpl::LatestCheckpoint() {
-  BATON_PREPARE(st,
-                "SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq DESC "
-                "LIMIT 1");
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  std::optional<audit::Checkpoint> out;
-  if (*row) {
-    out = audit::Checkpoint{st->ColumnInt(0), ToArray<32>(st->ColumnBlob(1)), st->ColumnInt(2),
-                            ToArray<64>(st->ColumnBlob(3))};
-  }
-  st->Reset();
-  return out;
+  return db_.Row(
+      "SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+      ReadCheckpointRow);
 }
 
 Result<std::vector<audit::Checkpoint>> TxnImpl::ListCheckpoints() {
-  BATON_PREPARE(st, "SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq");
-  std::vector<audit::Checkpoint> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnInt(0), ToArray<32>(st->ColumnBlob(1)), st->ColumnInt(2),
-                   ToArray<64>(st->ColumnBlob(3))});
-  }
-  st->Reset();
-  return out;
+  return db_.Rows("SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq",
+                  ReadCheckpointRow);
 }
 
 // --- TxnImpl: writes ---------------------------------------------------------
@@ -614,26 +503,25 @@ Status TxnImpl::Append(const Actor& actor, std::string_view action, std::string_
   e.target = target;
   e.details = details.dump();  // std::map keys: a canonical, sorted encoding
   const audit::Head next = audit::Link(*head_, e);
-  BATON_PREPARE_S(st,
-                  "INSERT INTO audit_events (seq, time_ms, actor, action, target, details, "
-                  "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  st->Bind(1, e.seq).Bind(2, e.time_ms).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.target);
-  st->Bind(6, e.details).Bind(7, e.prev_hash).Bind(8, e.hash);
-  if (Status s = st->Run(); !s.ok()) return s.WithContext("audit append");
+  if (Status s =
+          db_.Run("INSERT INTO audit_events (seq, time_ms, actor, action, target, details, "
+                  "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  e.seq, e.time_ms, e.actor, e.action, e.target, e.details, e.prev_hash, e.hash);
+      !s.ok()) {
+    return s.WithContext("audit append");
+  }
   *head_ = next;
   return Status::OK();
 }
 
 Status TxnImpl::AddMember(const Actor& actor, const Member& m) {
   if (auto role = ParseTeamRole(m.role); !role) return role.error();
-  BATON_PREPARE_S(st,
-                  "INSERT INTO members (id, name, role, status, sign_pk, box_pk, created_ms) "
-                  "VALUES (?, ?, ?, 'active', ?, ?, ?)");
-  st->Bind(1, m.id).Bind(2, m.name).Bind(3, m.role).Bind(4, m.signing_public_key);
-  st->Bind(5, m.box_public_key).Bind(6, NowMs());
-  if (Status s = st->Run(); !s.ok()) {
-    return s.IsAlreadyExists() ? Status::AlreadyExists("a member named " + m.name + " exists")
-                               : s;
+  if (Status s =
+          db_.Run("INSERT INTO members (id, name, role, status, sign_pk, box_pk, created_ms) "
+                  "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+                  m.id, m.name, m.role, m.signing_public_key, m.box_public_key, NowMs());
+      !s.ok()) {
+    return s.IsAlreadyExists() ? Status::AlreadyExists("a member named " + m.name + " exists") : s;
   }
   return Append(actor, "member.add", "member:" + m.id, {{"name", m.name}, {"role", m.role}});
 }
@@ -642,9 +530,11 @@ Status TxnImpl::SetMemberRole(const Actor& actor, const std::string& id, const s
   if (auto parsed = ParseTeamRole(role); !parsed) return parsed.error();
   auto before = GetMember(id);
   if (!before) return before.error();
-  BATON_PREPARE_S(st, "UPDATE members SET role = ? WHERE id = ? AND status = 'active'");
-  st->Bind(1, role).Bind(2, id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("UPDATE members SET role = ? WHERE id = ? AND status = 'active'", role, id);
+      !s.ok()) {
+    return s;
+  }
   if (db_.Changes() != 1) return Status::FailedPrecondition("member " + id + " was removed");
   return Append(actor, "member.role", "member:" + id, {{"from", before->role}, {"to", role}});
 }
@@ -652,50 +542,40 @@ Status TxnImpl::SetMemberRole(const Actor& actor, const std::string& id, const s
 Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
   auto member = GetMember(id);
   if (!member) return member.error();
-  if (member->status != "active") return Status::FailedPrecondition("member " + id + " was removed");
+  if (member->status != "active") {
+    return Status::FailedPrecondition("member " + id + " was removed");
+  }
   const int64_t now = NowMs();
   {
-    BATON_PREPARE_S(st, "UPDATE members SET status = 'removed', removed_ms = ? WHERE id = ?");
-    st->Bind(1, now).Bind(2, id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s =
+            db_.Run("UPDATE members SET status = 'removed', removed_ms = ? WHERE id = ?", now, id);
+        !s.ok()) {
+      return s;
+    }
   }
   // Every collection whose key they held: its items are exposed.
   std::vector<std::string> collections;
   {
-    BATON_PREPARE_S(st,
-                    "SELECT DISTINCT collection_id FROM sealed_keys "
-                    "WHERE holder_kind = 'member' AND holder_id = ? ORDER BY collection_id");
-    st->Bind(1, id);
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      collections.push_back(st->ColumnText(0));
-    }
-    st->Reset();
+    auto held = Strings(
+        "SELECT DISTINCT collection_id FROM sealed_keys "
+        "WHERE holder_kind = 'member' AND holder_id = ? ORDER BY collection_id",
+        id);
+    if (!held) return held.error();
+    collections = std::move(*held);
   }
-  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kMemberRemoved)), "member " + member->name + " was removed", now};
+  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kMemberRemoved)),
+                                "member " + member->name + " was removed", now};
   int64_t flagged = 0;
   for (const std::string& c : collections) {
-    std::vector<std::string> items;
-    {
-      BATON_PREPARE_S(st, "SELECT id FROM items WHERE collection_id = ?");
-      st->Bind(1, c);
-      for (;;) {
-        auto row = st->Step();
-        if (!row) return row.error();
-        if (!*row) break;
-        items.push_back(st->ColumnText(0));
-      }
-      st->Reset();
-    }
-    for (const std::string& item : items) {
+    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
+    if (!items) return items.error();
+    for (const std::string& item : *items) {
       if (Status s = InsertFlag(item, flag); !s.ok()) return s;
       ++flagged;
     }
-    BATON_PREPARE_S(st, "UPDATE collections SET needs_rekey = 1 WHERE id = ?");
-    st->Bind(1, c);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
+      return s;
+    }
   }
   // A confirmation counts toward the two-person rule only while its author
   // is on the team; those of finished requests stay as history.
@@ -709,34 +589,28 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
                           "DELETE FROM sessions WHERE member_id = ?",
                           "DELETE FROM emergency_confirmations WHERE member_id = ? AND request_id "
                           "IN (SELECT id FROM emergency_requests WHERE state = 'waiting')"}) {
-    BATON_PREPARE_S(st, sql);
-    st->Bind(1, id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run(sql, id); !s.ok()) return s;
   }
-  nlohmann::json details = {{"name", member->name},
-                            {"collections_to_rekey", collections},
-                            {"items_flagged", flagged}};
+  nlohmann::json details = {
+      {"name", member->name}, {"collections_to_rekey", collections}, {"items_flagged", flagged}};
   if (!withdrawn->empty()) details["confirmations_withdrawn"] = *withdrawn;
   return Append(actor, "member.remove", "member:" + id, details);
 }
 
 Status TxnImpl::InsertSealedKey(const SealedKey& k) {
-  BATON_PREPARE_S(st,
-                  "INSERT OR REPLACE INTO sealed_keys (collection_id, key_version, holder_kind, "
-                  "holder_id, sealed, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
-  st->Bind(1, k.collection_id).Bind(2, k.key_version).Bind(3, HolderName(k.holder));
-  st->Bind(4, k.holder_id).Bind(5, k.sealed).Bind(6, NowMs());
-  return st->Run();
+  return db_.Run(
+      "INSERT OR REPLACE INTO sealed_keys (collection_id, key_version, holder_kind, "
+      "holder_id, sealed, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+      k.collection_id, k.key_version, HolderName(k.holder), k.holder_id, k.sealed, NowMs());
 }
 
 Status TxnImpl::CreateCollection(const Actor& actor, const Collection& c,
                                  const std::vector<SealedKey>& keys) {
-  BATON_PREPARE_S(st,
-                  "INSERT INTO collections (id, name, key_version, offline_cache, needs_rekey, "
-                  "created_ms) VALUES (?, ?, ?, ?, 0, ?)");
-  st->Bind(1, c.id).Bind(2, c.name).Bind(3, c.key_version).Bind(4, int64_t{c.offline_cache});
-  st->Bind(5, NowMs());
-  if (Status s = st->Run(); !s.ok()) {
+  if (Status s =
+          db_.Run("INSERT INTO collections (id, name, key_version, offline_cache, needs_rekey, "
+                  "created_ms) VALUES (?, ?, ?, ?, 0, ?)",
+                  c.id, c.name, c.key_version, int64_t{c.offline_cache}, NowMs());
+      !s.ok()) {
     return s.IsAlreadyExists() ? Status::AlreadyExists("a collection named " + c.name + " exists")
                                : s;
   }
@@ -762,7 +636,9 @@ Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id
   if (!c) return c.error();
   auto m = GetMember(member_id);
   if (!m) return m.error();
-  if (m->status != "active") return Status::FailedPrecondition("member " + member_id + " was removed");
+  if (m->status != "active") {
+    return Status::FailedPrecondition("member " + member_id + " was removed");
+  }
   if (key.collection_id != collection_id || key.holder != KeyHolder::kMember ||
       key.holder_id != member_id) {
     return Status::InvalidArgument("the sealed key is not for this member and collection");
@@ -772,11 +648,13 @@ Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id
                                       std::to_string(key.key_version) + ", the collection is at " +
                                       std::to_string(c->key_version));
   }
-  BATON_PREPARE_S(st,
-                  "INSERT OR REPLACE INTO collection_access (collection_id, member_id, access) "
-                  "VALUES (?, ?, ?)");
-  st->Bind(1, collection_id).Bind(2, member_id).Bind(3, access);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("INSERT OR REPLACE INTO collection_access (collection_id, member_id, access) "
+                  "VALUES (?, ?, ?)",
+                  collection_id, member_id, access);
+      !s.ok()) {
+    return s;
+  }
   if (Status s = InsertSealedKey(key); !s.ok()) return s;
   return Append(actor, "collection.grant", "collection:" + collection_id,
                 {{"member", member_id}, {"access", access}});
@@ -784,21 +662,26 @@ Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id
 
 Status TxnImpl::RevokeAccess(const Actor& actor, const std::string& collection_id,
                              const std::string& member_id) {
-  BATON_PREPARE_S(st, "DELETE FROM collection_access WHERE collection_id = ? AND member_id = ?");
-  st->Bind(1, collection_id).Bind(2, member_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("DELETE FROM collection_access WHERE collection_id = ? AND member_id = ?",
+                         collection_id, member_id);
+      !s.ok()) {
+    return s;
+  }
   if (db_.Changes() == 0) {
     return Status::NotFound("member " + member_id + " has no access to " + collection_id);
   }
-  BATON_PREPARE_S(del,
-                  "DELETE FROM sealed_keys WHERE collection_id = ? AND holder_kind = 'member' "
-                  "AND holder_id = ?");
-  del->Bind(1, collection_id).Bind(2, member_id);
-  if (Status s = del->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("DELETE FROM sealed_keys WHERE collection_id = ? AND holder_kind = 'member' "
+                  "AND holder_id = ?",
+                  collection_id, member_id);
+      !s.ok()) {
+    return s;
+  }
   // They may have kept the key: the collection is due for re-keying.
-  BATON_PREPARE_S(mark, "UPDATE collections SET needs_rekey = 1 WHERE id = ?");
-  mark->Bind(1, collection_id);
-  if (Status s = mark->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", collection_id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "collection.revoke", "collection:" + collection_id, {{"member", member_id}});
 }
 
@@ -816,9 +699,10 @@ Status ValidateItemMeta(const ItemMeta& meta) {
 
 // A name clash becomes AlreadyExists in the caller's words.
 Status NameTaken(Status s, const std::string& name) {
-  return s.IsAlreadyExists() ? Status::AlreadyExists("an item named " + name +
-                                                     " exists in this collection or the id is taken")
-                             : s;
+  return s.IsAlreadyExists()
+             ? Status::AlreadyExists("an item named " + name +
+                                     " exists in this collection or the id is taken")
+             : s;
 }
 
 Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
@@ -831,25 +715,29 @@ Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
     return Status::FailedPrecondition("item is encrypted under an old collection key");
   }
   const int64_t now = NowMs();
-  BATON_PREPARE_S(st,
-                  "INSERT INTO items (id, collection_id, name, channel, url, rotation_period_s, "
+  if (Status s =
+          db_.Run("INSERT INTO items (id, collection_id, name, channel, url, rotation_period_s, "
                   "last_rotated_ms, version, pending_version, key_version, updated_ms, updated_by) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ?)");
-  st->Bind(1, meta.id).Bind(2, meta.collection_id).Bind(3, meta.name).Bind(4, meta.channel);
-  st->Bind(5, meta.url).Bind(6, meta.rotation_period_s).Bind(7, now).Bind(8, meta.key_version);
-  st->Bind(9, now).Bind(10, actor.id);
-  if (Status s = st->Run(); !s.ok()) return NameTaken(s, meta.name);
-  BATON_PREPARE_S(v,
-                  "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
-                  "created_ms, created_by) VALUES (?, 1, ?, 'current', ?, ?, ?)");
-  v->Bind(1, meta.id).Bind(2, meta.key_version).Bind(3, ciphertext).Bind(4, now).Bind(5, actor.id);
-  if (Status s = v->Run(); !s.ok()) return s;
-  return Append(actor, "item.create", "item:" + meta.id,
-                {{"collection", meta.collection_id}, {"name", meta.name}, {"channel", meta.channel}});
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ?)",
+                  meta.id, meta.collection_id, meta.name, meta.channel, meta.url,
+                  meta.rotation_period_s, now, meta.key_version, now, actor.id);
+      !s.ok()) {
+    return NameTaken(s, meta.name);
+  }
+  if (Status s =
+          db_.Run("INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+                  "created_ms, created_by) VALUES (?, 1, ?, 'current', ?, ?, ?)",
+                  meta.id, meta.key_version, ciphertext, now, actor.id);
+      !s.ok()) {
+    return s;
+  }
+  return Append(
+      actor, "item.create", "item:" + meta.id,
+      {{"collection", meta.collection_id}, {"name", meta.name}, {"channel", meta.channel}});
 }
 
-Status TxnImpl::UpdateItem(const Actor& actor, const std::string& item_id,
-                           int64_t expected_version, const std::vector<uint8_t>& ciphertext) {
+Status TxnImpl::UpdateItem(const Actor& actor, const std::string& item_id, int64_t expected_version,
+                           const std::vector<uint8_t>& ciphertext) {
   auto meta = GetItemMeta(item_id);
   if (!meta) return meta.error();
   if (meta->version != expected_version) {
@@ -864,45 +752,63 @@ Status TxnImpl::UpdateItem(const Actor& actor, const std::string& item_id,
   const int64_t now = NowMs();
   const int64_t next = meta->next_version;
   {
-    BATON_PREPARE_S(st,
-                    "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?");
-    st->Bind(1, item_id).Bind(2, expected_version);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s =
+            db_.Run("UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?",
+                    item_id, expected_version);
+        !s.ok()) {
+      return s;
+    }
   }
   {
-    BATON_PREPARE_S(st,
-                    "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
-                    "created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)");
-    st->Bind(1, item_id).Bind(2, next).Bind(3, meta->key_version).Bind(4, ciphertext);
-    st->Bind(5, now).Bind(6, actor.id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s =
+            db_.Run("INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+                    "created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)",
+                    item_id, next, meta->key_version, ciphertext, now, actor.id);
+        !s.ok()) {
+      return s;
+    }
   }
-  BATON_PREPARE_S(st, "UPDATE items SET version = ?, updated_ms = ?, updated_by = ? WHERE id = ?");
-  st->Bind(1, next).Bind(2, now).Bind(3, actor.id).Bind(4, item_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("UPDATE items SET version = ?, updated_ms = ?, updated_by = ? WHERE id = ?", next,
+                  now, actor.id, item_id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "item.update", "item:" + item_id, {{"version", next}});
 }
 
 Status TxnImpl::DeleteItem(const Actor& actor, const std::string& item_id) {
   auto meta = GetItemMeta(item_id);
   if (!meta) return meta.error();
-  BATON_PREPARE_S(st, "DELETE FROM items WHERE id = ?");  // versions and flags cascade
-  st->Bind(1, item_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  // Its versions and flags go with it (ON DELETE CASCADE).
+  if (Status s = db_.Run("DELETE FROM items WHERE id = ?", item_id); !s.ok()) return s;
   return Append(actor, "item.delete", "item:" + item_id,
                 {{"collection", meta->collection_id}, {"name", meta->name}});
+}
+
+Result<std::vector<uint8_t>> TxnImpl::CurrentCiphertext(const std::string& item_id,
+                                                        int64_t version) {
+  return Required(
+      db_.Row(
+          "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?",
+          [](Statement& st) { return st.ColumnBlob(0); }, item_id, version),
+      [&] { return Status::Corruption("item " + item_id + " has no current version"); });
+}
+
+constexpr char kVersionColumns[] =
+    "version, key_version, state, ciphertext, created_ms, created_by";
+
+ItemVersion ReadVersionRow(Statement& st) {
+  return {st.ColumnInt(0),  st.ColumnInt(1), st.ColumnText(2),
+          st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
 }
 
 Result<ItemWithCiphertext> TxnImpl::FetchItem(const Actor& actor, const std::string& item_id) {
   auto meta = GetItemMeta(item_id);
   if (!meta) return Fail(meta.error());
-  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
-  st->Bind(1, item_id).Bind(2, meta->version);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::Corruption("item " + item_id + " has no current version"));
-  ItemWithCiphertext out{std::move(*meta), st->ColumnBlob(0)};
-  st->Reset();
+  auto ct = CurrentCiphertext(meta->id, meta->version);
+  if (!ct) return Fail(ct.error());
+  ItemWithCiphertext out{std::move(*meta), std::move(*ct)};
   if (Status s = Append(actor, "item.read", "item:" + item_id, {{"version", out.meta.version}});
       !s.ok()) {
     return Fail(s);
@@ -914,19 +820,11 @@ Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
                                                        const std::string& item_id) {
   auto meta = GetItemMeta(item_id);
   if (!meta) return Fail(meta.error());
-  BATON_PREPARE(st,
-                "SELECT version, key_version, state, ciphertext, created_ms, created_by "
-                "FROM item_versions WHERE item_id = ? ORDER BY version");
-  st->Bind(1, item_id);
-  std::vector<ItemVersion> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnInt(0), st->ColumnInt(1), st->ColumnText(2), st->ColumnBlob(3),
-                   st->ColumnInt(4), st->ColumnText(5)});
-  }
-  st->Reset();
+  auto versions = db_.Rows(std::string("SELECT ") + kVersionColumns +
+                               " FROM item_versions WHERE item_id = ? ORDER BY version",
+                           ReadVersionRow, item_id);
+  if (!versions) return versions;
+  std::vector<ItemVersion> out = std::move(*versions);
   if (Status s = Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}});
       !s.ok()) {
     return Fail(s);
@@ -938,9 +836,11 @@ Status TxnImpl::SetCollectionOfflineCache(const Actor& actor, const std::string&
                                           bool offline_cache) {
   auto c = GetCollection(collection_id);
   if (!c) return c.error();
-  BATON_PREPARE_S(st, "UPDATE collections SET offline_cache = ? WHERE id = ?");
-  st->Bind(1, int64_t{offline_cache}).Bind(2, collection_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("UPDATE collections SET offline_cache = ? WHERE id = ?",
+                         int64_t{offline_cache}, collection_id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "collection.settings", "collection:" + collection_id,
                 {{"offline_cache", offline_cache}});
 }
@@ -958,17 +858,12 @@ Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& acto
   if (!items) return Fail(items.error());
   std::vector<ItemWithCiphertext> out;
   nlohmann::json versions = nlohmann::json::object();
-  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
   for (ItemMeta& m : *items) {
     if (m.updated_ms < since_ms) continue;
-    st->Bind(1, m.id).Bind(2, m.version);
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) return Fail(Status::Corruption("item " + m.id + " has no current version"));
-    std::vector<uint8_t> ct = st->ColumnBlob(0);
-    st->Reset();
+    auto ct = CurrentCiphertext(m.id, m.version);
+    if (!ct) return Fail(ct.error());
     versions[m.id] = m.version;
-    out.push_back({std::move(m), std::move(ct)});
+    out.push_back({std::move(m), std::move(*ct)});
   }
   // Nothing changed since the last sync: no ciphertext left the server.
   if (out.empty()) return out;
@@ -982,11 +877,10 @@ Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& acto
 
 Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord& f) {
   if (auto kind = ParseRotationFlagKind(f.kind); !kind) return kind.error();
-  BATON_PREPARE_S(st,
-                  "INSERT OR REPLACE INTO item_flags (item_id, kind, reason, raised_ms) "
-                  "VALUES (?, ?, ?, ?)");
-  st->Bind(1, item_id).Bind(2, f.kind).Bind(3, f.reason).Bind(4, f.raised_ms);
-  return st->Run();
+  return db_.Run(
+      "INSERT OR REPLACE INTO item_flags (item_id, kind, reason, raised_ms) "
+      "VALUES (?, ?, ?, ?)",
+      item_id, f.kind, f.reason, f.raised_ms);
 }
 
 Status TxnImpl::FlagItem(const Actor& actor, const std::string& item_id,
@@ -999,45 +893,58 @@ Status TxnImpl::FlagItem(const Actor& actor, const std::string& item_id,
 }
 
 Status TxnImpl::PutSetting(const Actor& actor, const std::string& key, const std::string& value) {
-  BATON_PREPARE_S(st, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
-  st->Bind(1, key).Bind(2, value);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", key, value);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "setting.put", "setting:" + key, nlohmann::json::object());
 }
 
 Status TxnImpl::CreateInvite(const Actor& actor, const Invite& invite) {
   if (auto role = ParseTeamRole(invite.role); !role) return role.error();
   if (invite.name.empty()) return Status::InvalidArgument("an invite needs the new member's name");
-  BATON_PREPARE_S(st,
-                  "INSERT INTO invites (code_hash, role, name, created_by, created_ms, expires_ms) "
-                  "VALUES (?, ?, ?, ?, ?, ?)");
-  st->Bind(1, invite.code_hash).Bind(2, invite.role).Bind(3, invite.name);
-  st->Bind(4, invite.created_by).Bind(5, NowMs()).Bind(6, invite.expires_ms);
-  if (Status s = st->Run(); !s.ok()) return s;
-  return Append(actor, "invite.create", "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
+  if (Status s =
+          db_.Run("INSERT INTO invites (code_hash, role, name, created_by, created_ms, expires_ms) "
+                  "VALUES (?, ?, ?, ?, ?, ?)",
+                  invite.code_hash, invite.role, invite.name, invite.created_by, NowMs(),
+                  invite.expires_ms);
+      !s.ok()) {
+    return s;
+  }
+  return Append(actor, "invite.create",
+                "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
                 {{"role", invite.role}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
 }
 
 Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
-  BATON_PREPARE(st, "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?");
-  st->Bind(1, code_hash);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::NotFound("unknown invite code"));
-  m.role = st->ColumnText(0);
-  m.name = st->ColumnText(1);
-  const int64_t expires = st->ColumnInt(2);
-  const bool used = !st->ColumnIsNull(3);
-  st->Reset();
+  struct Stored {
+    std::string role;
+    std::string name;
+    int64_t expires_ms;
+    bool used;
+  };
+  auto invite = Required(
+      db_.Row(
+          "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?",
+          [](Statement& st) {
+            return Stored{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
+          },
+          code_hash),
+      [] { return Status::NotFound("unknown invite code"); });
+  if (!invite) return Fail(invite.error());
+  m.role = std::move(invite->role);
+  m.name = std::move(invite->name);
   const int64_t now = NowMs();
-  if (used) return Fail(Status::FailedPrecondition("this invite code was already used"));
-  if (now >= expires) return Fail(Status::FailedPrecondition("this invite code has expired"));
-  {
-    BATON_PREPARE(use, "UPDATE invites SET used_ms = ?, used_by = ? WHERE code_hash = ?");
-    // Insert the member first: used_by references it.
-    if (Status s = AddMember({m.id}, m); !s.ok()) return Fail(s);
-    use->Bind(1, now).Bind(2, m.id).Bind(3, code_hash);
-    if (Status s = use->Run(); !s.ok()) return Fail(s);
+  if (invite->used) return Fail(Status::FailedPrecondition("this invite code was already used"));
+  if (now >= invite->expires_ms) {
+    return Fail(Status::FailedPrecondition("this invite code has expired"));
+  }
+  // Insert the member first: used_by references it.
+  if (Status s = AddMember({m.id}, m); !s.ok()) return Fail(s);
+  if (Status s = db_.Run("UPDATE invites SET used_ms = ?, used_by = ? WHERE code_hash = ?", now,
+                         m.id, code_hash);
+      !s.ok()) {
+    return Fail(s);
   }
   m.status = "active";
   m.created_ms = now;
@@ -1045,25 +952,23 @@ Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
 }
 
 Status TxnImpl::CreateSession(const Actor& actor, const Session& session) {
-  BATON_PREPARE_S(st,
-                  "INSERT INTO sessions (token_hash, member_id, created_ms, expires_ms) "
-                  "VALUES (?, ?, ?, ?)");
-  st->Bind(1, session.token_hash).Bind(2, session.member_id).Bind(3, NowMs());
-  st->Bind(4, session.expires_ms);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("INSERT INTO sessions (token_hash, member_id, created_ms, expires_ms) "
+                         "VALUES (?, ?, ?, ?)",
+                         session.token_hash, session.member_id, NowMs(), session.expires_ms);
+      !s.ok()) {
+    return s;
+  }
   // Expired sessions of anyone are swept here: logins are rare, so this is
   // cheap and keeps the table small without a timer.
-  BATON_PREPARE_S(sweep, "DELETE FROM sessions WHERE expires_ms <= ?");
-  sweep->Bind(1, NowMs());
-  if (Status s = sweep->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("DELETE FROM sessions WHERE expires_ms <= ?", NowMs()); !s.ok()) return s;
   return Append(actor, "auth.login", "member:" + session.member_id,
                 {{"expires_ms", session.expires_ms}});
 }
 
 Status TxnImpl::DeleteSession(const Actor& actor, const crypto::Hash& token_hash) {
-  BATON_PREPARE_S(st, "DELETE FROM sessions WHERE token_hash = ?");
-  st->Bind(1, token_hash);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("DELETE FROM sessions WHERE token_hash = ?", token_hash); !s.ok()) {
+    return s;
+  }
   return Append(actor, "auth.logout", "member:" + actor.id, nlohmann::json::object());
 }
 
@@ -1077,10 +982,9 @@ Status TxnImpl::Record(const Actor& actor, const std::string& action, const std:
 }
 
 Status TxnImpl::AddCheckpoint(const audit::Checkpoint& cp) {
-  BATON_PREPARE_S(st,
-                  "INSERT INTO audit_checkpoints (seq, hash, time_ms, signature) VALUES (?, ?, ?, ?)");
-  st->Bind(1, cp.seq).Bind(2, cp.hash).Bind(3, cp.time_ms).Bind(4, cp.signature);
-  return st->Run();
+  return db_.Run(
+      "INSERT INTO audit_checkpoints (seq, hash, time_ms, signature) VALUES (?, ?, ?, ?)", cp.seq,
+      cp.hash, cp.time_ms, cp.signature);
 }
 
 // --- TxnImpl: notice outbox and members' addresses ---------------------------
@@ -1098,36 +1002,24 @@ std::optional<DeliveryState> ParseDeliveryState(const std::string& s) {
   return std::nullopt;
 }
 
-Delivery ReadDeliveryRow(Statement* st) {
+Delivery ReadDeliveryRow(Statement& st) {
   Delivery d;
-  d.id = st->ColumnInt(0);
-  d.notice_id = st->ColumnInt(1);
-  d.channel = st->ColumnText(2) == "email" ? DeliveryChannel::kEmail : DeliveryChannel::kWebhook;
-  d.member_id = st->ColumnText(3);
-  d.address = st->ColumnText(4);
-  d.state = ParseDeliveryState(st->ColumnText(5)).value_or(DeliveryState::kFailed);
-  d.attempts = st->ColumnInt(6);
-  d.next_attempt_ms = st->ColumnInt(7);
-  d.last_error = st->ColumnText(8);
-  if (!st->ColumnIsNull(9)) d.delivered_ms = st->ColumnInt(9);
-  if (!st->ColumnIsNull(10)) d.ended_ms = st->ColumnInt(10);
-  d.kind = st->ColumnText(11);
-  d.text = st->ColumnText(12);
-  d.details = st->ColumnText(13);
-  d.created_ms = st->ColumnInt(14);
+  d.id = st.ColumnInt(0);
+  d.notice_id = st.ColumnInt(1);
+  d.channel = st.ColumnText(2) == "email" ? DeliveryChannel::kEmail : DeliveryChannel::kWebhook;
+  d.member_id = st.ColumnText(3);
+  d.address = st.ColumnText(4);
+  d.state = ParseDeliveryState(st.ColumnText(5)).value_or(DeliveryState::kFailed);
+  d.attempts = st.ColumnInt(6);
+  d.next_attempt_ms = st.ColumnInt(7);
+  d.last_error = st.ColumnText(8);
+  if (!st.ColumnIsNull(9)) d.delivered_ms = st.ColumnInt(9);
+  if (!st.ColumnIsNull(10)) d.ended_ms = st.ColumnInt(10);
+  d.kind = st.ColumnText(11);
+  d.text = st.ColumnText(12);
+  d.details = st.ColumnText(13);
+  d.created_ms = st.ColumnInt(14);
   return d;
-}
-
-Result<std::vector<Delivery>> ReadDeliveries(Statement* st) {
-  std::vector<Delivery> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(ReadDeliveryRow(st));
-  }
-  st->Reset();
-  return out;
 }
 
 // Keeps a whole UTF-8 sequence at the cut, so the text stays valid.
@@ -1140,18 +1032,16 @@ std::string CutUtf8(std::string s, size_t max_bytes) {
 }
 
 Result<std::vector<Delivery>> TxnImpl::ListDueDeliveries(int64_t now_ms, int64_t limit) {
-  BATON_PREPARE(st, std::string("SELECT ") + kDeliveryColumns +
-                        " WHERE d.state = 'pending' AND d.next_attempt_ms <= ? "
-                        "ORDER BY d.next_attempt_ms, d.id LIMIT ?");
-  st->Bind(1, now_ms).Bind(2, limit);
-  return ReadDeliveries(st);
+  return db_.Rows(std::string("SELECT ") + kDeliveryColumns +
+                      " WHERE d.state = 'pending' AND d.next_attempt_ms <= ? "
+                      "ORDER BY d.next_attempt_ms, d.id LIMIT ?",
+                  ReadDeliveryRow, now_ms, limit);
 }
 
 Result<std::vector<Delivery>> TxnImpl::ListDeliveries(int64_t notice_id) {
-  BATON_PREPARE(st, std::string("SELECT ") + kDeliveryColumns +
-                        " WHERE ? = 0 OR d.notice_id = ? ORDER BY d.id");
-  st->Bind(1, notice_id).Bind(2, notice_id);
-  return ReadDeliveries(st);
+  return db_.Rows(
+      std::string("SELECT ") + kDeliveryColumns + " WHERE ? = 0 OR d.notice_id = ? ORDER BY d.id",
+      ReadDeliveryRow, notice_id, notice_id);
 }
 
 Status TxnImpl::EnqueueNotice(const Notice& notice) {
@@ -1175,19 +1065,24 @@ Status TxnImpl::EnqueueNotice(const Notice& notice) {
   }
   const int64_t now = NowMs();
   {
-    BATON_PREPARE_S(st, "INSERT INTO notices (kind, text, details, created_ms) VALUES (?, ?, ?, ?)");
-    st->Bind(1, notice.kind).Bind(2, notice.text).Bind(3, details.dump()).Bind(4, now);
-    if (Status s = st->Run(); !s.ok()) return s.WithContext("queue notice");
+    if (Status s =
+            db_.Run("INSERT INTO notices (kind, text, details, created_ms) VALUES (?, ?, ?, ?)",
+                    notice.kind, notice.text, details.dump(), now);
+        !s.ok()) {
+      return s.WithContext("queue notice");
+    }
   }
   const int64_t notice_id = db_.LastInsertRowId();
-  BATON_PREPARE_S(ins,
-                  "INSERT INTO notice_deliveries (notice_id, channel, member_id, address, "
-                  "next_attempt_ms) VALUES (?, ?, ?, ?, ?)");
-  ins->Bind(1, notice_id).Bind(2, "webhook").Bind(3, "").Bind(4, "").Bind(5, now);
-  if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+  constexpr std::string_view kInsertDelivery =
+      "INSERT INTO notice_deliveries (notice_id, channel, member_id, address, next_attempt_ms) "
+      "VALUES (?, ?, ?, ?, ?)";
+  if (Status s = db_.Run(kInsertDelivery, notice_id, "webhook", "", "", now); !s.ok()) {
+    return s.WithContext("queue notice");
+  }
   for (const auto& [member_id, address] : mail) {
-    ins->Bind(1, notice_id).Bind(2, "email").Bind(3, member_id).Bind(4, address).Bind(5, now);
-    if (Status s = ins->Run(); !s.ok()) return s.WithContext("queue notice");
+    if (Status s = db_.Run(kInsertDelivery, notice_id, "email", member_id, address, now); !s.ok()) {
+      return s.WithContext("queue notice");
+    }
   }
   return Status::OK();
 }
@@ -1199,46 +1094,33 @@ Status TxnImpl::SetMemberEmail(const Actor& actor, const std::string& member_id,
   if (m->status != "active") {
     return Status::FailedPrecondition("member " + member_id + " was removed");
   }
-  BATON_PREPARE_S(st, "UPDATE members SET email = ? WHERE id = ?");
-  st->Bind(1, email).Bind(2, member_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("UPDATE members SET email = ? WHERE id = ?", email, member_id); !s.ok()) {
+    return s;
+  }
   return Append(actor, "member.email", "member:" + member_id, {{"set", !email.empty()}});
 }
 
 Status TxnImpl::RecordDeliveryAttempt(int64_t delivery_id, DeliveryState state,
                                       const std::string& error, int64_t next_attempt_ms) {
-  BATON_PREPARE_S(get, "SELECT state FROM notice_deliveries WHERE id = ?");
-  get->Bind(1, delivery_id);
-  auto row = get->Step();
-  if (!row) return row.error();
-  if (!*row) return Status::NotFound("delivery " + std::to_string(delivery_id) + " does not exist");
-  const std::string current = get->ColumnText(0);
-  get->Reset();
-  if (current != "pending") {
-    return Status::FailedPrecondition("delivery " + std::to_string(delivery_id) + " is " + current);
+  auto current = Required(
+      db_.Row("SELECT state FROM notice_deliveries WHERE id = ?", ReadText0, delivery_id), [&] {
+        return Status::NotFound("delivery " + std::to_string(delivery_id) + " does not exist");
+      });
+  if (!current) return current.error();
+  if (*current != "pending") {
+    return Status::FailedPrecondition("delivery " + std::to_string(delivery_id) + " is " +
+                                      *current);
   }
   const int64_t now = NowMs();
   const bool ended = state != DeliveryState::kPending;
-  BATON_PREPARE_S(st,
-                  "UPDATE notice_deliveries SET state = ?, attempts = attempts + ?, "
-                  "next_attempt_ms = ?, last_error = ?, delivered_ms = ?, ended_ms = ? "
-                  "WHERE id = ?");
-  st->Bind(1, DeliveryStateName(state));
-  st->Bind(2, int64_t{state == DeliveryState::kSkipped ? 0 : 1});
-  st->Bind(3, state == DeliveryState::kPending ? next_attempt_ms : now);
-  st->Bind(4, CutUtf8(error, 200));
-  if (state == DeliveryState::kDelivered) {
-    st->Bind(5, now);
-  } else {
-    st->BindNull(5);
-  }
-  if (ended) {
-    st->Bind(6, now);
-  } else {
-    st->BindNull(6);
-  }
-  st->Bind(7, delivery_id);
-  return st->Run();
+  const auto now_if = [now](bool b) { return b ? std::optional<int64_t>(now) : std::nullopt; };
+  return db_.Run(
+      "UPDATE notice_deliveries SET state = ?, attempts = attempts + ?, "
+      "next_attempt_ms = ?, last_error = ?, delivered_ms = ?, ended_ms = ? "
+      "WHERE id = ?",
+      DeliveryStateName(state), int64_t{state == DeliveryState::kSkipped ? 0 : 1},
+      state == DeliveryState::kPending ? next_attempt_ms : now, CutUtf8(error, 200),
+      now_if(state == DeliveryState::kDelivered), now_if(ended), delivery_id);
 }
 
 Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before_ms) {
@@ -1249,9 +1131,9 @@ Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before
       "notice_deliveries d WHERE d.notice_id = notices.id AND d.state = 'pending')";
   for (const char* head : {"DELETE FROM notice_deliveries WHERE notice_id IN (",
                            "DELETE FROM notices WHERE id IN ("}) {
-    BATON_PREPARE(st, std::string(head) + kPrunable + ")");
-    st->Bind(1, created_before_ms);
-    if (Status s = st->Run(); !s.ok()) return Fail(s.WithContext("prune notices"));
+    if (Status s = db_.Run(std::string(head) + kPrunable + ")", created_before_ms); !s.ok()) {
+      return Fail(s.WithContext("prune notices"));
+    }
   }
   const int64_t pruned = db_.Changes();
   if (pruned == 0) return pruned;
@@ -1268,47 +1150,32 @@ Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before
 // --- TxnImpl: emergency access (DESIGN.md §6) ----------------------------------
 
 Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
-  BATON_PREPARE(st, sql);
-  st->Bind(1, arg);
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(st->ColumnText(0));
-  }
-  st->Reset();
-  return out;
+  return db_.Rows(sql, ReadText0, arg);
 }
 
 Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& where,
                                                           const std::string& arg) {
-  std::vector<EmergencyGrant> out;
-  {
-    BATON_PREPARE(st,
-                  "SELECT id, grantor_id, deputy_id, mode, wait_s, confirmations_required, "
-                  "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
-                      where + " ORDER BY created_ms, id");
-    if (!arg.empty()) st->Bind(1, arg);
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return Fail(row.error());
-      if (!*row) break;
-      EmergencyGrant g;
-      g.id = st->ColumnText(0);
-      g.grantor_id = st->ColumnText(1);
-      g.deputy_id = st->ColumnText(2);
-      g.mode = st->ColumnText(3);
-      g.wait_s = st->ColumnInt(4);
-      g.confirmations_required = st->ColumnInt(5);
-      g.access_window_s = st->ColumnInt(6);
-      g.status = st->ColumnText(7);
-      g.created_ms = st->ColumnInt(8);
-      if (!st->ColumnIsNull(9)) g.ended_ms = st->ColumnInt(9);
-      out.push_back(std::move(g));
-    }
-    st->Reset();
-  }
+  const std::string sql =
+      "SELECT id, grantor_id, deputy_id, mode, wait_s, confirmations_required, "
+      "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
+      where + " ORDER BY created_ms, id";
+  const auto read = [](Statement& st) {
+    EmergencyGrant g;
+    g.id = st.ColumnText(0);
+    g.grantor_id = st.ColumnText(1);
+    g.deputy_id = st.ColumnText(2);
+    g.mode = st.ColumnText(3);
+    g.wait_s = st.ColumnInt(4);
+    g.confirmations_required = st.ColumnInt(5);
+    g.access_window_s = st.ColumnInt(6);
+    g.status = st.ColumnText(7);
+    g.created_ms = st.ColumnInt(8);
+    if (!st.ColumnIsNull(9)) g.ended_ms = st.ColumnInt(9);
+    return g;
+  };
+  auto grants = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
+  if (!grants) return grants;
+  std::vector<EmergencyGrant> out = std::move(*grants);
   for (EmergencyGrant& g : out) {
     auto cols = Strings(
         "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
@@ -1322,35 +1189,30 @@ Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& whe
 
 Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string& where,
                                                               const std::string& arg) {
-  std::vector<EmergencyRequest> out;
-  {
-    BATON_PREPARE(st,
-                  "SELECT id, grant_id, state, reason, requested_ms, release_ms, decided_by, "
-                  "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
-                  "FROM emergency_requests " +
-                      where + " ORDER BY requested_ms, rowid");
-    if (!arg.empty()) st->Bind(1, arg);
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return Fail(row.error());
-      if (!*row) break;
-      EmergencyRequest r;
-      r.id = st->ColumnText(0);
-      r.grant_id = st->ColumnText(1);
-      r.state = st->ColumnText(2);
-      r.reason = st->ColumnText(3);
-      r.requested_ms = st->ColumnInt(4);
-      r.release_ms = st->ColumnInt(5);
-      if (!st->ColumnIsNull(6)) r.decided_by = st->ColumnText(6);
-      if (!st->ColumnIsNull(7)) r.decided_ms = st->ColumnInt(7);
-      if (!st->ColumnIsNull(8)) r.released_ms = st->ColumnInt(8);
-      if (!st->ColumnIsNull(9)) r.expires_ms = st->ColumnInt(9);
-      r.reminded_24h = !st->ColumnIsNull(10);
-      r.reminded_1h = !st->ColumnIsNull(11);
-      out.push_back(std::move(r));
-    }
-    st->Reset();
-  }
+  const std::string sql =
+      "SELECT id, grant_id, state, reason, requested_ms, release_ms, decided_by, "
+      "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
+      "FROM emergency_requests " +
+      where + " ORDER BY requested_ms, rowid";
+  const auto read = [](Statement& st) {
+    EmergencyRequest r;
+    r.id = st.ColumnText(0);
+    r.grant_id = st.ColumnText(1);
+    r.state = st.ColumnText(2);
+    r.reason = st.ColumnText(3);
+    r.requested_ms = st.ColumnInt(4);
+    r.release_ms = st.ColumnInt(5);
+    if (!st.ColumnIsNull(6)) r.decided_by = st.ColumnText(6);
+    if (!st.ColumnIsNull(7)) r.decided_ms = st.ColumnInt(7);
+    if (!st.ColumnIsNull(8)) r.released_ms = st.ColumnInt(8);
+    if (!st.ColumnIsNull(9)) r.expires_ms = st.ColumnInt(9);
+    r.reminded_24h = !st.ColumnIsNull(10);
+    r.reminded_1h = !st.ColumnIsNull(11);
+    return r;
+  };
+  auto requests = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
+  if (!requests) return requests;
+  std::vector<EmergencyRequest> out = std::move(*requests);
   for (EmergencyRequest& r : out) {
     auto who = Strings(
         "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "
@@ -1437,31 +1299,28 @@ Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g
     if (k.key_version != c->key_version) {
       return Status::FailedPrecondition("the key of collection " + k.collection_id +
                                         " is for version " + std::to_string(k.key_version) +
-                                        ", the collection is at " +
-                                        std::to_string(c->key_version));
+                                        ", the collection is at " + std::to_string(c->key_version));
     }
     scope.push_back(k.collection_id);
   }
   std::sort(scope.begin(), scope.end());
   {
-    BATON_PREPARE_S(st,
-                    "INSERT INTO emergency_grants (id, grantor_id, deputy_id, mode, wait_s, "
-                    "confirmations_required, access_window_s, status, created_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)");
-    st->Bind(1, g.id).Bind(2, g.grantor_id).Bind(3, g.deputy_id).Bind(4, g.mode);
-    st->Bind(5, g.wait_s).Bind(6, g.confirmations_required).Bind(7, g.access_window_s);
-    st->Bind(8, NowMs());
-    if (Status s = st->Run(); !s.ok()) {
-      return s.IsAlreadyExists() ? Status::AlreadyExists("emergency grant " + g.id + " exists")
-                                 : s;
+    if (Status s = db_.Run("INSERT INTO emergency_grants (id, grantor_id, deputy_id, mode, wait_s, "
+                           "confirmations_required, access_window_s, status, created_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+                           g.id, g.grantor_id, g.deputy_id, g.mode, g.wait_s,
+                           g.confirmations_required, g.access_window_s, NowMs());
+        !s.ok()) {
+      return s.IsAlreadyExists() ? Status::AlreadyExists("emergency grant " + g.id + " exists") : s;
     }
   }
   for (const SealedKey& k : keys) {
-    BATON_PREPARE_S(st,
-                    "INSERT INTO emergency_grant_collections (grant_id, collection_id) "
-                    "VALUES (?, ?)");
-    st->Bind(1, g.id).Bind(2, k.collection_id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("INSERT INTO emergency_grant_collections (grant_id, collection_id) "
+                           "VALUES (?, ?)",
+                           g.id, k.collection_id);
+        !s.ok()) {
+      return s;
+    }
     if (Status s = InsertSealedKey(k); !s.ok()) return s;
   }
   return Append(actor, "emergency.grant.create", "grant:" + g.id,
@@ -1482,11 +1341,12 @@ Status TxnImpl::ChangeEmergencyGrant(const Actor& actor, const std::string& id, 
   auto g = GetEmergencyGrant(id);
   if (!g) return g.error();
   if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
-  BATON_PREPARE_S(st,
-                  "UPDATE emergency_grants SET wait_s = ?, confirmations_required = ?, "
-                  "access_window_s = ? WHERE id = ?");
-  st->Bind(1, wait_s).Bind(2, confirmations_required).Bind(3, access_window_s).Bind(4, id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("UPDATE emergency_grants SET wait_s = ?, confirmations_required = ?, "
+                         "access_window_s = ? WHERE id = ?",
+                         wait_s, confirmations_required, access_window_s, id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "emergency.grant.change", "grant:" + id,
                 {{"wait_s", {g->wait_s, wait_s}},
                  {"confirmations_required", {g->confirmations_required, confirmations_required}},
@@ -1507,14 +1367,18 @@ Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
     return Status::FailedPrecondition("cancel the grant's open request first");
   }
   {
-    BATON_PREPARE_S(st, "UPDATE emergency_grants SET status = ?, ended_ms = ? WHERE id = ?");
-    st->Bind(1, status).Bind(2, NowMs()).Bind(3, id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE emergency_grants SET status = ?, ended_ms = ? WHERE id = ?",
+                           status, NowMs(), id);
+        !s.ok()) {
+      return s;
+    }
   }
   // The escrowed keys serve no one any more.
-  BATON_PREPARE_S(del, "DELETE FROM sealed_keys WHERE holder_kind = 'grant' AND holder_id = ?");
-  del->Bind(1, id);
-  if (Status s = del->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("DELETE FROM sealed_keys WHERE holder_kind = 'grant' AND holder_id = ?", id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, status == "revoked" ? "emergency.grant.revoke" : "emergency.grant.decline",
                 "grant:" + id, {{"deputy", g->deputy_id}, {"reason", reason}});
 }
@@ -1526,12 +1390,13 @@ Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyReques
   if (r.reason.empty() || r.reason.size() > emergency::kMaxReasonBytes) {
     return Status::InvalidArgument("the reason must be 1 to 500 bytes");
   }
-  BATON_PREPARE_S(st,
-                  "INSERT INTO emergency_requests (id, grant_id, state, reason, requested_ms, "
-                  "release_ms) VALUES (?, ?, 'waiting', ?, ?, ?)");
-  st->Bind(1, r.id).Bind(2, r.grant_id).Bind(3, r.reason).Bind(4, r.requested_ms);
-  st->Bind(5, r.release_ms);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s =
+          db_.Run("INSERT INTO emergency_requests (id, grant_id, state, reason, requested_ms, "
+                  "release_ms) VALUES (?, ?, 'waiting', ?, ?, ?)",
+                  r.id, r.grant_id, r.reason, r.requested_ms, r.release_ms);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "emergency.request", "request:" + r.id,
                 {{"grant", r.grant_id}, {"reason", r.reason}, {"release_ms", r.release_ms}});
 }
@@ -1542,11 +1407,11 @@ Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& r
   if (r->state != "waiting") {
     return Status::FailedPrecondition("cannot confirm: the request is " + r->state);
   }
-  BATON_PREPARE_S(st,
-                  "INSERT INTO emergency_confirmations (request_id, member_id, confirmed_ms) "
-                  "VALUES (?, ?, ?)");
-  st->Bind(1, request_id).Bind(2, actor.id).Bind(3, NowMs());
-  if (Status s = st->Run(); !s.ok()) {
+  if (Status s =
+          db_.Run("INSERT INTO emergency_confirmations (request_id, member_id, confirmed_ms) "
+                  "VALUES (?, ?, ?)",
+                  request_id, actor.id, NowMs());
+      !s.ok()) {
     return s.IsAlreadyExists() ? Status::FailedPrecondition("you confirmed this request already")
                                : s;
   }
@@ -1569,24 +1434,19 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
     return Status::FailedPrecondition("the request is " + r->state);
   }
   {
-    BATON_PREPARE_S(
-        st,
-        "UPDATE emergency_requests SET state = ?, "
-        "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
-        "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
-        "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
-        "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?");
-    st->Bind(1, t.to).Bind(2, int64_t{t.decided}).Bind(3, actor.id);
-    st->Bind(4, int64_t{t.decided}).Bind(5, t.at_ms);
-    st->Bind(6, int64_t{release}).Bind(7, t.at_ms);
-    st->Bind(8, int64_t{release}).Bind(9, t.expires_ms).Bind(10, t.request_id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE emergency_requests SET state = ?, "
+                           "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
+                           "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
+                           "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
+                           "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
+                           t.to, int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
+                           int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
+        !s.ok()) {
+      return s;
+    }
   }
-  nlohmann::json details = {{"grant", g->id},
-                            {"from", r->state},
-                            {"to", t.to},
-                            {"at_ms", t.at_ms},
-                            {"reason", t.reason}};
+  nlohmann::json details = {
+      {"grant", g->id}, {"from", r->state}, {"to", t.to}, {"at_ms", t.at_ms}, {"reason", t.reason}};
   if (!release) return Append(actor, t.action, "request:" + t.request_id, details);
   if (t.action != "emergency.release") {
     if (Status s = Append(actor, t.action, "request:" + t.request_id, details); !s.ok()) return s;
@@ -1603,9 +1463,9 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
       if (Status s = InsertFlag(item, flag); !s.ok()) return s;
       ++flagged;
     }
-    BATON_PREPARE_S(st, "UPDATE collections SET needs_rekey = 1 WHERE id = ?");
-    st->Bind(1, c);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
+      return s;
+    }
   }
   details["mode"] = g->mode;
   details["deputy"] = g->deputy_id;
@@ -1643,9 +1503,7 @@ Status TxnImpl::MarkEmergencyReminder(const Actor& actor, const std::string& req
       : which == "1h" ? "UPDATE emergency_requests SET reminded_1h_ms = ? WHERE id = ?"
                       : nullptr;
   if (sql == nullptr) return Status::InvalidArgument("reminders are 24h or 1h");
-  BATON_PREPARE_S(st, sql);
-  st->Bind(1, NowMs()).Bind(2, request_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run(sql, NowMs(), request_id); !s.ok()) return s;
   if (db_.Changes() != 1) return Missing("emergency request", request_id);
   return Append(actor, "emergency.reminder", "request:" + request_id, {{"before", which}});
 }
@@ -1663,13 +1521,9 @@ Result<ItemWithCiphertext> TxnImpl::FetchEmergencyItem(const Actor& actor,
     // Out of scope reads as absent: the deputy learns nothing about it.
     return Fail(Status::NotFound("item " + item_id + " is not in this request's scope"));
   }
-  BATON_PREPARE(st, "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?");
-  st->Bind(1, item_id).Bind(2, meta->version);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
-  if (!*row) return Fail(Status::Corruption("item " + item_id + " has no current version"));
-  ItemWithCiphertext out{std::move(*meta), st->ColumnBlob(0)};
-  st->Reset();
+  auto ct = CurrentCiphertext(meta->id, meta->version);
+  if (!ct) return Fail(ct.error());
+  ItemWithCiphertext out{std::move(*meta), std::move(*ct)};
   if (Status s = Append(actor, "emergency.item.read", "item:" + item_id,
                         {{"request", request_id}, {"version", out.meta.version}});
       !s.ok()) {
@@ -1736,30 +1590,35 @@ Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {
                                         std::to_string(meta->version) + ")");
     }
     {
-      BATON_PREPARE_S(
-          st, "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?");
-      st->Bind(1, i.id).Bind(2, i.expected_version);
-      if (Status s = st->Run(); !s.ok()) return s;
+      if (Status s = db_.Run(
+              "UPDATE item_versions SET state = 'previous' WHERE item_id = ? AND version = ?", i.id,
+              i.expected_version);
+          !s.ok()) {
+        return s;
+      }
     }
     {
-      BATON_PREPARE_S(st,
-                      "INSERT INTO item_versions (item_id, version, key_version, state, "
-                      "ciphertext, created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)");
-      st->Bind(1, i.id).Bind(2, meta->next_version).Bind(3, r.key_version);
-      st->Bind(4, i.ciphertext).Bind(5, now).Bind(6, actor.id);
-      if (Status s = st->Run(); !s.ok()) return s;
+      if (Status s =
+              db_.Run("INSERT INTO item_versions (item_id, version, key_version, state, "
+                      "ciphertext, created_ms, created_by) VALUES (?, ?, ?, 'current', ?, ?, ?)",
+                      i.id, meta->next_version, r.key_version, i.ciphertext, now, actor.id);
+          !s.ok()) {
+        return s;
+      }
     }
-    BATON_PREPARE_S(st,
-                    "UPDATE items SET version = ?, key_version = ?, updated_ms = ?, "
-                    "updated_by = ? WHERE id = ?");
-    st->Bind(1, meta->next_version).Bind(2, r.key_version).Bind(3, now).Bind(4, actor.id);
-    st->Bind(5, i.id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE items SET version = ?, key_version = ?, updated_ms = ?, "
+                           "updated_by = ? WHERE id = ?",
+                           meta->next_version, r.key_version, now, actor.id, i.id);
+        !s.ok()) {
+      return s;
+    }
   }
   {
-    BATON_PREPARE_S(st, "UPDATE collections SET key_version = ?, needs_rekey = 0 WHERE id = ?");
-    st->Bind(1, r.key_version).Bind(2, r.collection_id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s = db_.Run("UPDATE collections SET key_version = ?, needs_rekey = 0 WHERE id = ?",
+                           r.key_version, r.collection_id);
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [id, box] : r.member_keys) {
     if (Status s = InsertSealedKey({r.collection_id, r.key_version, KeyHolder::kMember, id, box});
@@ -1799,18 +1658,15 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
   if (!meta) return Fail(meta.error());
   std::optional<ItemVersion> pending;
   if (meta->pending_version) {
-    BATON_PREPARE(st,
-                  "SELECT version, key_version, state, ciphertext, created_ms, created_by "
-                  "FROM item_versions WHERE item_id = ? AND version = ? AND state = 'pending'");
-    st->Bind(1, item_id).Bind(2, *meta->pending_version);
-    auto row = st->Step();
+    auto row = Required(
+        db_.Row(std::string("SELECT ") + kVersionColumns +
+                    " FROM item_versions WHERE item_id = ? AND version = ? AND state = 'pending'",
+                ReadVersionRow, item_id, *meta->pending_version),
+        [&] {
+          return Status::Corruption("item " + item_id + " has no row for its pending version");
+        });
     if (!row) return Fail(row.error());
-    if (!*row) {
-      return Fail(Status::Corruption("item " + item_id + " has no row for its pending version"));
-    }
-    pending = ItemVersion{st->ColumnInt(0), st->ColumnInt(1), st->ColumnText(2),
-                          st->ColumnBlob(3), st->ColumnInt(4), st->ColumnText(5)};
-    st->Reset();
+    pending = std::move(*row);
   }
   // Replays what the rows record: flags raised before the rotation began,
   // the begin, then flags raised while it was pending. Begin also checks the
@@ -1837,9 +1693,8 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
 
 Status TxnImpl::SetVersionState(const std::string& item_id, int64_t version,
                                 std::string_view state) {
-  BATON_PREPARE_S(st, "UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?");
-  st->Bind(1, state).Bind(2, item_id).Bind(3, version);
-  return st->Run();
+  return db_.Run("UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?", state,
+                 item_id, version);
 }
 
 Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& item_id,
@@ -1858,16 +1713,18 @@ Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& it
     return Fail(s);
   }
   {
-    BATON_PREPARE(st,
-                  "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
-                  "created_ms, created_by) VALUES (?, ?, ?, 'pending', ?, ?, ?)");
-    st->Bind(1, item_id).Bind(2, version).Bind(3, r->meta.key_version).Bind(4, ciphertext);
-    st->Bind(5, now).Bind(6, actor.id);
-    if (Status s = st->Run(); !s.ok()) return Fail(s);
+    if (Status s =
+            db_.Run("INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+                    "created_ms, created_by) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+                    item_id, version, r->meta.key_version, ciphertext, now, actor.id);
+        !s.ok()) {
+      return Fail(s);
+    }
   }
-  BATON_PREPARE(st, "UPDATE items SET pending_version = ? WHERE id = ?");
-  st->Bind(1, version).Bind(2, item_id);
-  if (Status s = st->Run(); !s.ok()) return Fail(s);
+  if (Status s = db_.Run("UPDATE items SET pending_version = ? WHERE id = ?", version, item_id);
+      !s.ok()) {
+    return Fail(s);
+  }
   if (Status s = Append(actor, "item.rotate.begin", "item:" + item_id,
                         {{"current", r->meta.version}, {"pending", version}});
       !s.ok()) {
@@ -1891,11 +1748,13 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
   if (Status s = SetVersionState(item_id, old_version, "previous"); !s.ok()) return s;
   if (Status s = SetVersionState(item_id, pending_version, "current"); !s.ok()) return s;
   {
-    BATON_PREPARE_S(st,
-                    "UPDATE items SET version = ?, pending_version = NULL, last_rotated_ms = ?, "
-                    "updated_ms = ?, updated_by = ? WHERE id = ?");
-    st->Bind(1, pending_version).Bind(2, now).Bind(3, now).Bind(4, actor.id).Bind(5, item_id);
-    if (Status s = st->Run(); !s.ok()) return s;
+    if (Status s =
+            db_.Run("UPDATE items SET version = ?, pending_version = NULL, last_rotated_ms = ?, "
+                    "updated_ms = ?, updated_by = ? WHERE id = ?",
+                    pending_version, now, now, actor.id, item_id);
+        !s.ok()) {
+      return s;
+    }
   }
   // The state machine decides which flags the new secret settles; the rows
   // follow it, and the event keeps why each cleared flag was raised.
@@ -1903,9 +1762,11 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
   for (const RotationFlagRecord& f : r->meta.flags) {
     auto kind = ParseRotationFlagKind(f.kind);
     if (kind && r->state.flags().Has(*kind)) continue;
-    BATON_PREPARE_S(del, "DELETE FROM item_flags WHERE item_id = ? AND kind = ?");
-    del->Bind(1, item_id).Bind(2, f.kind);
-    if (Status s = del->Run(); !s.ok()) return s;
+    if (Status s =
+            db_.Run("DELETE FROM item_flags WHERE item_id = ? AND kind = ?", item_id, f.kind);
+        !s.ok()) {
+      return s;
+    }
     cleared.push_back({{"kind", f.kind}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
   }
   return Append(actor, "item.rotate.confirm", "item:" + item_id,
@@ -1918,9 +1779,10 @@ Status TxnImpl::AbortRotation(const Actor& actor, const std::string& item_id) {
   if (Status s = r->state.Abort(TimeOfMs(NowMs())); !s.ok()) return s;
   const int64_t version = r->pending->version;
   if (Status s = SetVersionState(item_id, version, "aborted"); !s.ok()) return s;
-  BATON_PREPARE_S(st, "UPDATE items SET pending_version = NULL WHERE id = ?");
-  st->Bind(1, item_id);
-  if (Status s = st->Run(); !s.ok()) return s;
+  if (Status s = db_.Run("UPDATE items SET pending_version = NULL WHERE id = ?", item_id);
+      !s.ok()) {
+    return s;
+  }
   return Append(actor, "item.rotate.abort", "item:" + item_id,
                 {{"current", r->meta.version}, {"aborted", version}});
 }
@@ -1966,17 +1828,15 @@ Status TxnImpl::UpdateItemMeta(const Actor& actor, const std::string& item_id,
   if (changed.empty()) {
     return Status::InvalidArgument("nothing to change: the item already has these values");
   }
-  BATON_PREPARE_S(st,
-                  "UPDATE items SET name = ?, url = ?, channel = ?, rotation_period_s = ?, "
-                  "updated_ms = ?, updated_by = ? WHERE id = ?");
-  st->Bind(1, next.name).Bind(2, next.url).Bind(3, next.channel).Bind(4, next.rotation_period_s);
-  st->Bind(5, NowMs()).Bind(6, actor.id).Bind(7, item_id);
-  if (Status s = st->Run(); !s.ok()) return NameTaken(s, next.name);
+  if (Status s = db_.Run("UPDATE items SET name = ?, url = ?, channel = ?, rotation_period_s = ?, "
+                         "updated_ms = ?, updated_by = ? WHERE id = ?",
+                         next.name, next.url, next.channel, next.rotation_period_s, NowMs(),
+                         actor.id, item_id);
+      !s.ok()) {
+    return NameTaken(s, next.name);
+  }
   return Append(actor, "item.meta", "item:" + item_id, changed);
 }
-
-#undef BATON_PREPARE
-#undef BATON_PREPARE_S
 
 std::string_view DeliveryChannelName(DeliveryChannel c) {
   return c == DeliveryChannel::kEmail ? "email" : "webhook";
@@ -1994,11 +1854,11 @@ std::string_view DeliveryStateName(DeliveryState s) {
 
 Result<std::unique_ptr<Vault>> Vault::Open(Env& env, const std::string& path,
                                            const SecureBuffer& key, Mode mode) {
-  auto db = Db::Open(env, path, key, mode == Mode::kCreateNew ? Db::Mode::kCreateNew
-                                                              : Db::Mode::kOpenExisting);
+  auto db = Db::Open(env, path, key,
+                     mode == Mode::kCreateNew ? Db::Mode::kCreateNew : Db::Mode::kOpenExisting);
   if (!db) return Fail(db.error());
-  auto vault = std::make_unique<VaultImpl>(env, path, SecureBuffer::CopyOf(key.bytes()),
-                                           std::move(*db));
+  auto vault =
+      std::make_unique<VaultImpl>(env, path, SecureBuffer::CopyOf(key.bytes()), std::move(*db));
   if (Status s = vault->Init(mode); !s.ok()) return Fail(s);
   return std::unique_ptr<Vault>(std::move(vault));
 }

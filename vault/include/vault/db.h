@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "vault/env.h"
@@ -49,6 +51,25 @@ class Db {
   // A cached prepared statement, reset and with bindings cleared.
   Result<Statement*> Prepare(std::string_view sql);
 
+  // The statement helpers below prepare `sql` (cached), bind `args` to
+  // ?1..?N and leave the statement reset, whatever happens. An argument is
+  // an integer, text, bytes, or a std::optional of one (nullopt: NULL).
+  //
+  // Runs a statement that returns no rows.
+  template <typename... Args>
+  Status Run(std::string_view sql, const Args&... args);
+  // Calls fn(Statement&) for each row, in order, until it returns false.
+  template <typename Fn, typename... Args>
+  Status Each(std::string_view sql, Fn&& fn, const Args&... args);
+  // Every row, as read(Statement&) makes it.
+  template <typename Read, typename... Args>
+  auto Rows(std::string_view sql, Read&& read, const Args&... args)
+      -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>>;
+  // The first row, if there is one.
+  template <typename Read, typename... Args>
+  auto Row(std::string_view sql, Read&& read, const Args&... args)
+      -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>>;
+
   int64_t LastInsertRowId() const;
   int Changes() const;
   sqlite3* raw() { return db_; }
@@ -70,6 +91,17 @@ class Statement {
   Statement& Bind(int i, std::string_view v);
   Statement& Bind(int i, std::span<const uint8_t> v);
   Statement& BindNull(int i);
+  template <typename T>
+  Statement& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+  // Binds `args` to ?1..?N.
+  template <typename... Args>
+  Statement& BindAll(const Args&... args) {
+    int i = 0;
+    (Bind(++i, args), ...);
+    return *this;
+  }
 
   // Steps once: true with a row, false when done.
   Result<bool> Step();
@@ -91,6 +123,60 @@ class Statement {
   sqlite3_stmt* stmt_;
   int bind_error_ = 0;
 };
+
+template <typename... Args>
+Status Db::Run(std::string_view sql, const Args&... args) {
+  auto st = Prepare(sql);
+  if (!st) return st.error();
+  return (*st)->BindAll(args...).Run();
+}
+
+template <typename Fn, typename... Args>
+Status Db::Each(std::string_view sql, Fn&& fn, const Args&... args) {
+  auto prepared = Prepare(sql);
+  if (!prepared) return prepared.error();
+  Statement& st = (*prepared)->BindAll(args...);
+  for (;;) {
+    auto row = st.Step();
+    if (!row) {
+      st.Reset();
+      return row.error();
+    }
+    if (!*row || !fn(st)) break;
+  }
+  st.Reset();
+  return Status::OK();
+}
+
+template <typename Read, typename... Args>
+auto Db::Rows(std::string_view sql, Read&& read, const Args&... args)
+    -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>> {
+  std::vector<std::invoke_result_t<Read&, Statement&>> out;
+  Status s = Each(
+      sql,
+      [&](Statement& st) {
+        out.push_back(read(st));
+        return true;
+      },
+      args...);
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+template <typename Read, typename... Args>
+auto Db::Row(std::string_view sql, Read&& read, const Args&... args)
+    -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>> {
+  std::optional<std::invoke_result_t<Read&, Statement&>> out;
+  Status s = Each(
+      sql,
+      [&](Statement& st) {
+        out = read(st);
+        return false;
+      },
+      args...);
+  if (!s.ok()) return Fail(s);
+  return out;
+}
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit()
 // succeeded.
