@@ -1,6 +1,10 @@
 // The store's private implementation: the transaction object behind
 // ReadTxn/WriteTxn and the group-committing Vault. Private to libvault (and
 // its tests, which reach the TEST_ hooks).
+//
+// One file per concern: store.cc (open, group commit, reader pool),
+// store_reads.cc, store_writes.cc, store_outbox.cc, store_emergency.cc and
+// store_rotation.cc (two-phase rotation, re-keying).
 #ifndef BATON_VAULT_SRC_TXN_IMPL_H_
 #define BATON_VAULT_SRC_TXN_IMPL_H_
 
@@ -11,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -44,6 +49,24 @@ inline std::array<uint8_t, N> ToArray(const std::vector<uint8_t>& v) {
 // Turns "no row" and constraint failures into the caller's words.
 inline Status Missing(std::string_view what, const std::string& id) {
   return Status::NotFound(std::string(what) + " " + id + " does not exist");
+}
+
+// The one value, or missing() when there is no row.
+template <typename T, typename MissingFn>
+Result<T> Required(Result<std::optional<T>> row, MissingFn missing) {
+  if (!row) return Fail(row.error());
+  if (!*row) return Fail(missing());
+  return std::move(**row);
+}
+
+inline std::string ReadText0(Statement& st) { return st.ColumnText(0); }
+
+inline constexpr char kVersionColumns[] =
+    "version, key_version, state, ciphertext, created_ms, created_by";
+
+inline ItemVersion ReadVersionRow(Statement& st) {
+  return {st.ColumnInt(0),  st.ColumnInt(1), st.ColumnText(2),
+          st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
 }
 
 class VaultImpl;
