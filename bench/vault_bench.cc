@@ -81,7 +81,7 @@ crypto::Bytes Ciphertext() { return crypto::RandomBytes(Env::Default(), kCiphert
 
 void BuildVault() {
   Env& env = Env::Default();
-  auto opened = Vault::Open(env, g->path, g->key, Vault::Mode::kCreateNew);
+  auto opened = Vault::Open({.env = &env, .key = &g->key, .mode = OpenMode::kCreateNew}, g->path);
   if (!opened) Check(opened.error(), "create vault");
   Vault& v = **opened;
   for (int i = 0; i < kMembers; ++i) g->member_ids.push_back(crypto::RandomId(env));
@@ -135,7 +135,8 @@ Vault& OpenVault() {
   static std::mutex mu;
   std::lock_guard lock(mu);
   if (!g->vault) {
-    auto opened = Vault::Open(Env::Default(), g->path, g->key, Vault::Mode::kOpenExisting);
+    auto opened = Vault::Open(
+        {.env = &Env::Default(), .key = &g->key, .mode = OpenMode::kOpenExisting}, g->path);
     if (!opened) Check(opened.error(), "open vault");
     g->vault = std::move(*opened);
   }
@@ -150,7 +151,8 @@ void BM_VaultOpen(benchmark::State& state) {
   g->vault.reset();  // a process start: no other connection
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    auto opened = Vault::Open(Env::Default(), g->path, g->key, Vault::Mode::kOpenExisting);
+    auto opened = Vault::Open(
+        {.env = &Env::Default(), .key = &g->key, .mode = OpenMode::kOpenExisting}, g->path);
     const auto end = std::chrono::steady_clock::now();
     if (!opened) Check(opened.error(), "open");
     state.SetIterationTime(std::chrono::duration<double>(end - start).count());

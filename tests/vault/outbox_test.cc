@@ -19,8 +19,9 @@ class OutboxTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK(crypto::Init());
     key_ = crypto::RandomKey(env_);
-    ASSERT_OK_AND_ASSIGN(vault_, Vault::Open(env_, dir_.File("vault.db"), key_,
-                                             Vault::Mode::kCreateNew));
+    ASSERT_OK_AND_ASSIGN(vault_,
+                         Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
+                                     dir_.File("vault.db")));
     ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
       for (auto [id, role] : {std::pair{"o1", "owner"}, std::pair{"a1", "admin"},
                               std::pair{"m1", "member"}, std::pair{"r1", "member"}}) {
@@ -350,7 +351,8 @@ TEST_F(OutboxTest, OutboxSurvivesReopen) {
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
   vault_.reset();
   ASSERT_OK_AND_ASSIGN(vault_,
-                       Vault::Open(env_, dir_.File("vault.db"), key_, Vault::Mode::kOpenExisting));
+                       Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting},
+                                   dir_.File("vault.db")));
   EXPECT_EQ(vault_->schema_version(), kSchemaVersion);
   EXPECT_EQ(All().size(), 3u);
 }

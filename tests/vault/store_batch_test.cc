@@ -23,8 +23,9 @@ class StoreBatchTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK(crypto::Init());
     key_ = crypto::RandomKey(env_);
-    ASSERT_OK_AND_ASSIGN(vault_, Vault::Open(env_, dir_.File("vault.db"), key_,
-                                             Vault::Mode::kCreateNew));
+    ASSERT_OK_AND_ASSIGN(vault_,
+                         Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
+                                     dir_.File("vault.db")));
     impl_ = dynamic_cast<VaultImpl*>(vault_.get());
     ASSERT_NE(impl_, nullptr);
   }

@@ -41,7 +41,7 @@ Status ConfigureConnection(Db& db) {
 
 }  // namespace
 
-Status VaultImpl::Init(Mode mode) {
+Status VaultImpl::Init() {
   // Read the schema version before anything writes, so a vault written by a
   // newer baton is left exactly as it is.
   auto stored = writer_->Row("PRAGMA user_version;", [](Statement& st) { return st.ColumnInt(0); });
@@ -68,7 +68,6 @@ Status VaultImpl::Init(Mode mode) {
     }
     if (Status s = txn->Commit(); !s.ok()) return s;
   }
-  (void)mode;
   schema_version_ = static_cast<int>(known);
   TxnImpl t(*this, *writer_, nullptr);
   auto head = t.AuditHead();
@@ -222,7 +221,7 @@ Result<std::unique_ptr<Db>> VaultImpl::TakeReader() {
       return db;
     }
   }
-  auto db = Db::Open(env_, path_, key_, Db::Mode::kOpenExisting);
+  auto db = Db::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_);
   if (!db) return Fail(db.error());
   if (Status s = ConfigureConnection(**db); !s.ok()) return Fail(s);
   return std::move(*db);
@@ -264,14 +263,13 @@ Status VaultImpl::CheckIntegrity() {
   return Status::OK();
 }
 
-Result<std::unique_ptr<Vault>> Vault::Open(Env& env, const std::string& path,
-                                           const SecureBuffer& key, Mode mode) {
-  auto db = Db::Open(env, path, key,
-                     mode == Mode::kCreateNew ? Db::Mode::kCreateNew : Db::Mode::kOpenExisting);
+Result<std::unique_ptr<Vault>> Vault::Open(const Options& options, const std::string& path) {
+  auto db = Db::Open(options, path);
   if (!db) return Fail(db.error());
-  auto vault =
-      std::make_unique<VaultImpl>(env, path, SecureBuffer::CopyOf(key.bytes()), std::move(*db));
-  if (Status s = vault->Init(mode); !s.ok()) return Fail(s);
+  Env& env = options.env != nullptr ? *options.env : Env::Default();
+  auto vault = std::make_unique<VaultImpl>(env, path, SecureBuffer::CopyOf(options.key->bytes()),
+                                           std::move(*db));
+  if (Status s = vault->Init(); !s.ok()) return Fail(s);
   return std::unique_ptr<Vault>(std::move(vault));
 }
 

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vault/db.h"
+#include "db.h"
 #include "vault/vault.h"
 
 namespace vault {
@@ -206,7 +206,7 @@ class VaultImpl final : public Vault {
   VaultImpl(Env& env, std::string path, SecureBuffer key, std::unique_ptr<Db> writer)
       : env_(env), path_(std::move(path)), key_(std::move(key)), writer_(std::move(writer)) {}
 
-  Status Init(Mode mode);
+  Status Init();
   int schema_version() const override { return schema_version_; }
   Status Write(const std::function<Status(WriteTxn&)>& fn) override;
   Status Read(const std::function<Status(ReadTxn&)>& fn) override;

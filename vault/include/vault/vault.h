@@ -23,6 +23,7 @@
 #include "vault/audit.h"
 #include "vault/crypto.h"
 #include "vault/env.h"
+#include "vault/options.h"
 #include "vault/policy.h"
 #include "vault/rotation.h"
 #include "vault/secure_buffer.h"
@@ -454,14 +455,11 @@ class WriteTxn : public ReadTxn {
 
 class Vault {
  public:
-  enum class Mode { kOpenExisting, kCreateNew };
-
-  // Opens or creates the vault at `path` with a raw 32-byte key and applies
-  // schema migrations in one transaction. Errors: NotFound, AlreadyExists,
-  // InvalidArgument (not a baton vault), WrongPassphrase (wrong key),
-  // Unsupported (written by a newer baton: the file is left untouched).
-  static Result<std::unique_ptr<Vault>> Open(Env& env, const std::string& path,
-                                             const SecureBuffer& key, Mode mode);
+  // Opens or creates the vault at `path` and applies schema migrations in
+  // one transaction. Errors: NotFound, AlreadyExists, InvalidArgument (no
+  // key, or not a baton vault), WrongPassphrase (wrong key), Unsupported
+  // (written by a newer baton: the file is left untouched).
+  static Result<std::unique_ptr<Vault>> Open(const Options& options, const std::string& path);
   virtual ~Vault() = default;
 
   virtual int schema_version() const = 0;

@@ -1,10 +1,10 @@
 // Db: a thin RAII layer over one SQLCipher connection.
 //
-// Used by the vault store; not a general ORM. A connection is not
+// Used by the store and LocalDb; not a general ORM. Private to libvault. A connection is not
 // thread-safe: one thread at a time. Statements are prepared once and cached
 // per connection.
-#ifndef BATON_VAULT_DB_H_
-#define BATON_VAULT_DB_H_
+#ifndef BATON_VAULT_SRC_DB_H_
+#define BATON_VAULT_SRC_DB_H_
 
 #include <cstdint>
 #include <map>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "vault/env.h"
+#include "vault/options.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
@@ -30,18 +31,15 @@ class Statement;
 
 class Db {
  public:
-  enum class Mode { kOpenExisting, kCreateNew };
-
-  // Opens (or creates) an encrypted database at `path` with a raw 32-byte
-  // key (SQLCipher's passphrase KDF is never used). Errors:
+  // Opens (or creates) an encrypted database at `path`. Errors:
   //   NotFound          kOpenExisting and there is no file
   //   AlreadyExists     kCreateNew and a file is there
-  //   InvalidArgument   the file is not a baton vault (e.g. plain SQLite)
+  //   InvalidArgument   no key, or the file is not a baton vault (e.g. plain
+  //                     SQLite)
   //   WrongPassphrase   the key does not open the vault
   // Nothing is written to an existing file by Open itself. SQLite does its own
-  // file I/O on the real file system; `env` supplies only randomness.
-  static Result<std::unique_ptr<Db>> Open(Env& env, const std::string& path,
-                                          const SecureBuffer& key, Mode mode);
+  // file I/O on the real file system; the env supplies only randomness.
+  static Result<std::unique_ptr<Db>> Open(const Options& options, const std::string& path);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -195,4 +193,4 @@ class Transaction {
 
 }  // namespace vault
 
-#endif  // BATON_VAULT_DB_H_
+#endif  // BATON_VAULT_SRC_DB_H_
