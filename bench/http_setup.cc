@@ -69,8 +69,9 @@ int main(int argc, char** argv) {
 
   auto keys = vault::LoadServerKeys(env, dir + "server.key");
   if (!keys) Check(keys.error(), "load server key file");
-  auto opened = vault::Vault::Open(env, dir + "vault.db", keys->db_key(),
-                                   vault::Vault::Mode::kOpenExisting);
+  auto opened = vault::Vault::Open(
+      {.env = &env, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir + "vault.db");
   if (!opened) Check(opened.error(), "open vault");
   vault::Vault& v = **opened;
 

@@ -120,8 +120,9 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
   auto keys = passphrase ? vault::LoadServerKeys(env, dir + kKeyFile, passphrase->bytes())
                          : vault::LoadServerKeys(env, dir + kKeyFile);
   if (!keys) return vault::Fail(keys.error());
-  auto db = vault::Vault::Open(env, dir + kVaultFile, keys->db_key(),
-                               vault::Vault::Mode::kOpenExisting);
+  auto db = vault::Vault::Open(
+      {.env = &env, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir + kVaultFile);
   if (!db) return vault::Fail(db.error());
   return DataDir{std::move(*keys), std::move(*db)};
 }
@@ -190,8 +191,9 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
       !s.ok()) {
     return vault::Fail(s);
   }
-  auto db = vault::Vault::Open(env, dir + "/" + kVaultFile, keys.db_key(),
-                               vault::Vault::Mode::kCreateNew);
+  auto db =
+      vault::Vault::Open({.env = &env, .key = &keys.db_key(), .mode = vault::OpenMode::kCreateNew},
+                         dir + "/" + kVaultFile);
   if (!db) return vault::Fail(db.error());
   auto code = CreateOwnerInvite(env, **db, o.owner_name);
   if (!code) return vault::Fail(code.error());
