@@ -6,7 +6,7 @@
 #include "fake_env.h"
 #include "temp_dir.h"
 #include "test_util.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault {
 namespace {
@@ -20,7 +20,7 @@ class OutboxTest : public ::testing::Test {
     ASSERT_OK(crypto::Init());
     key_ = crypto::RandomKey(env_);
     ASSERT_OK_AND_ASSIGN(vault_,
-                         Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
+                         Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
                                      dir_.File("vault.db")));
     ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
       for (auto [id, role] : {std::pair{"o1", "owner"}, std::pair{"a1", "admin"},
@@ -86,7 +86,7 @@ class OutboxTest : public ::testing::Test {
   FakeEnv env_;
   TempDir dir_;
   SecureBuffer key_;
-  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<Store> vault_;
 };
 
 TEST_F(OutboxTest, EnqueueMakesOneWebhookAndAnEmailPerActiveRecipientWithAnAddress) {
@@ -351,7 +351,7 @@ TEST_F(OutboxTest, OutboxSurvivesReopen) {
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
   vault_.reset();
   ASSERT_OK_AND_ASSIGN(vault_,
-                       Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting},
+                       Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting},
                                    dir_.File("vault.db")));
   EXPECT_EQ(vault_->schema_version(), kSchemaVersion);
   EXPECT_EQ(All().size(), 3u);

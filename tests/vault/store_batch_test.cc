@@ -10,7 +10,7 @@
 #include "temp_dir.h"
 #include "test_util.h"
 #include "txn_impl.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault {
 namespace {
@@ -24,9 +24,9 @@ class StoreBatchTest : public ::testing::Test {
     ASSERT_OK(crypto::Init());
     key_ = crypto::RandomKey(env_);
     ASSERT_OK_AND_ASSIGN(vault_,
-                         Vault::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
+                         Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
                                      dir_.File("vault.db")));
-    impl_ = dynamic_cast<VaultImpl*>(vault_.get());
+    impl_ = dynamic_cast<StoreImpl*>(vault_.get());
     ASSERT_NE(impl_, nullptr);
   }
 
@@ -60,8 +60,8 @@ class StoreBatchTest : public ::testing::Test {
   FakeEnv env_;
   TempDir dir_;
   SecureBuffer key_;
-  std::unique_ptr<Vault> vault_;
-  VaultImpl* impl_ = nullptr;
+  std::unique_ptr<Store> vault_;
+  StoreImpl* impl_ = nullptr;
 };
 
 TEST_F(StoreBatchTest, FailedRollbackToDoesNotCommitTheFailedWriter) {

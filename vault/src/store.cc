@@ -10,7 +10,7 @@
 namespace vault {
 namespace {
 
-// The tables whose rows decide who may do what (see Vault::AuthEpoch), with
+// The tables whose rows decide who may do what (see Store::AuthEpoch), with
 // the trigger events on each that count as a change.
 constexpr std::pair<std::string_view, std::string_view> kAuthTableEvents[] = {
     {"members", "INSERT"},
@@ -41,7 +41,7 @@ Status ConfigureConnection(Db& db) {
 
 }  // namespace
 
-Status VaultImpl::Init() {
+Status StoreImpl::Init() {
   // Read the schema version before anything writes, so a vault written by a
   // newer baton is left exactly as it is.
   auto stored = writer_->Row("PRAGMA user_version;", [](Statement& st) { return st.ColumnInt(0); });
@@ -80,7 +80,7 @@ Status VaultImpl::Init() {
 // authorization tables in an in-memory temp table. The count is part of the
 // transaction: a rolled-back savepoint takes its increments with it. Temp
 // objects live only on this connection and never reach the vault file.
-Status VaultImpl::WatchAuthTables() {
+Status StoreImpl::WatchAuthTables() {
   std::string sql =
       "PRAGMA temp_store = MEMORY;"
       "CREATE TEMP TABLE auth_changes (n INTEGER NOT NULL);"
@@ -98,7 +98,7 @@ Status VaultImpl::WatchAuthTables() {
   return Status::OK();
 }
 
-Result<int64_t> VaultImpl::AuthChanges() {
+Result<int64_t> StoreImpl::AuthChanges() {
   auto n = writer_->Row("SELECT n FROM temp.auth_changes",
                         [](Statement& st) { return st.ColumnInt(0); });
   if (!n) return Fail(n.error());
@@ -107,14 +107,14 @@ Result<int64_t> VaultImpl::AuthChanges() {
 }
 
 // SAVEPOINT and RELEASE run for every writer in a batch: prepared once.
-Status VaultImpl::ExecCached(std::string_view sql) {
+Status StoreImpl::ExecCached(std::string_view sql) {
   if (savepoint_fault_) {
     if (Status s = savepoint_fault_(sql); !s.ok()) return s;
   }
   return writer_->Run(sql);
 }
 
-Status VaultImpl::RunOne(const std::function<Status(WriteTxn&)>& fn) {
+Status StoreImpl::RunOne(const std::function<Status(WriteTxn&)>& fn) {
   TxnImpl txn(*this, *writer_, &head_);
   try {
     return fn(txn);
@@ -123,7 +123,7 @@ Status VaultImpl::RunOne(const std::function<Status(WriteTxn&)>& fn) {
   }
 }
 
-void VaultImpl::RunBatch(const std::vector<Writer*>& batch) {
+void StoreImpl::RunBatch(const std::vector<Writer*>& batch) {
   auto txn = Transaction::Begin(*writer_);
   if (!txn) {
     for (Writer* w : batch) w->status = txn.error();
@@ -177,7 +177,7 @@ void VaultImpl::RunBatch(const std::vector<Writer*>& batch) {
   }
 }
 
-Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
+Status StoreImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   // Leader/follower group commit (as in LevelDB's DBImpl::Write): the writer
   // at the head of the queue commits everything queued behind it at once.
   Writer self(&fn);
@@ -212,7 +212,7 @@ Status VaultImpl::Write(const std::function<Status(WriteTxn&)>& fn) {
   return self.status;
 }
 
-Result<std::unique_ptr<Db>> VaultImpl::TakeReader() {
+Result<std::unique_ptr<Db>> StoreImpl::TakeReader() {
   {
     std::lock_guard lock(mu_);
     if (!readers_.empty()) {
@@ -227,12 +227,12 @@ Result<std::unique_ptr<Db>> VaultImpl::TakeReader() {
   return std::move(*db);
 }
 
-void VaultImpl::ReturnReader(std::unique_ptr<Db> db) {
+void StoreImpl::ReturnReader(std::unique_ptr<Db> db) {
   std::lock_guard lock(mu_);
   readers_.push_back(std::move(db));
 }
 
-Status VaultImpl::Read(const std::function<Status(ReadTxn&)>& fn) {
+Status StoreImpl::Read(const std::function<Status(ReadTxn&)>& fn) {
   auto db = TakeReader();
   if (!db) return db.error();
   Status s = (*db)->Exec("BEGIN;");
@@ -249,7 +249,7 @@ Status VaultImpl::Read(const std::function<Status(ReadTxn&)>& fn) {
   return s;
 }
 
-Status VaultImpl::CheckIntegrity() {
+Status StoreImpl::CheckIntegrity() {
   auto db = TakeReader();
   if (!db) return db.error();
   std::string findings;
@@ -263,14 +263,14 @@ Status VaultImpl::CheckIntegrity() {
   return Status::OK();
 }
 
-Result<std::unique_ptr<Vault>> Vault::Open(const Options& options, const std::string& path) {
+Result<std::unique_ptr<Store>> Store::Open(const Options& options, const std::string& path) {
   auto db = Db::Open(options, path);
   if (!db) return Fail(db.error());
   Env& env = options.env != nullptr ? *options.env : Env::Default();
-  auto vault = std::make_unique<VaultImpl>(env, path, SecureBuffer::CopyOf(options.key->bytes()),
+  auto vault = std::make_unique<StoreImpl>(env, path, SecureBuffer::CopyOf(options.key->bytes()),
                                            std::move(*db));
   if (Status s = vault->Init(); !s.ok()) return Fail(s);
-  return std::unique_ptr<Vault>(std::move(vault));
+  return std::unique_ptr<Store>(std::move(vault));
 }
 
 }  // namespace vault

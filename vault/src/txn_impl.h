@@ -1,5 +1,5 @@
 // The store's private implementation: the transaction object behind
-// ReadTxn/WriteTxn and the group-committing Vault. Private to libvault (and
+// ReadTxn/WriteTxn and the group-committing Store. Private to libvault (and
 // its tests, which reach the TEST_ hooks).
 //
 // One file per concern: store.cc (open, group commit, reader pool),
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "db.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault {
 
@@ -69,13 +69,13 @@ inline ItemVersion ReadVersionRow(Statement& st) {
           st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
 }
 
-class VaultImpl;
+class StoreImpl;
 
 // One implementation serves both interfaces: Read() hands it out as a
 // ReadTxn, so the mutations are unreachable there.
 class TxnImpl final : public WriteTxn {
  public:
-  TxnImpl(VaultImpl& vault, Db& db, audit::Head* head) : vault_(vault), db_(db), head_(head) {}
+  TxnImpl(StoreImpl& vault, Db& db, audit::Head* head) : vault_(vault), db_(db), head_(head) {}
 
   Result<Member> GetMember(const std::string& id) override;
   Result<std::vector<Member>> ListMembers() override;
@@ -196,14 +196,14 @@ class TxnImpl final : public WriteTxn {
   Result<StoredRotation> LoadRotation(const std::string& item_id);
   Status SetVersionState(const std::string& item_id, int64_t version, std::string_view state);
 
-  VaultImpl& vault_;
+  StoreImpl& vault_;
   Db& db_;
   audit::Head* head_;  // the writer's cached chain head; null for readers
 };
 
-class VaultImpl final : public Vault {
+class StoreImpl final : public Store {
  public:
-  VaultImpl(Env& env, std::string path, SecureBuffer key, std::unique_ptr<Db> writer)
+  StoreImpl(Env& env, std::string path, SecureBuffer key, std::unique_ptr<Db> writer)
       : env_(env), path_(std::move(path)), key_(std::move(key)), writer_(std::move(writer)) {}
 
   Status Init();

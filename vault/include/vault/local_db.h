@@ -1,6 +1,6 @@
 // LocalDb: an encrypted SQLite database (SQLCipher under a raw 32-byte key)
 // for a program's own tables, such as the client's offline cache. The
-// team's data lives in a Vault; this is for state kept beside it. The
+// team's data lives in a Store; this is for state kept beside it. The
 // database file is created 0600 and starts with baton's salt marker, so
 // Open tells a wrong key from a file that is not one of ours.
 //
