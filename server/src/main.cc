@@ -17,7 +17,7 @@
 #include "vault/hardening.h"
 #include "vault/server_keys.h"
 #include "vault/tls_cert.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 extern char** environ;
 
@@ -72,7 +72,7 @@ std::map<std::string, std::string> Environment() {
 
 // A single-use owner invite, valid for 7 days; returns the code (stored
 // only as a hash).
-Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const std::string& name) {
+Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Store& db, const std::string& name) {
   uint8_t raw[16];
   env.RandomBytes(raw);
   std::string code = vault::crypto::ToHex(raw);
@@ -94,7 +94,7 @@ Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const s
 // The keys and the open vault of a data dir.
 struct DataDir {
   vault::ServerKeys keys;
-  std::unique_ptr<vault::Vault> vault;
+  std::unique_ptr<vault::Store> vault;
 };
 
 Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
@@ -120,7 +120,7 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
   auto keys = passphrase ? vault::LoadServerKeys(env, dir + kKeyFile, passphrase->bytes())
                          : vault::LoadServerKeys(env, dir + kKeyFile);
   if (!keys) return vault::Fail(keys.error());
-  auto db = vault::Vault::Open(
+  auto db = vault::Store::Open(
       {.env = &env, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
       dir + kVaultFile);
   if (!db) return vault::Fail(db.error());
@@ -192,7 +192,7 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
     return vault::Fail(s);
   }
   auto db =
-      vault::Vault::Open({.env = &env, .key = &keys.db_key(), .mode = vault::OpenMode::kCreateNew},
+      vault::Store::Open({.env = &env, .key = &keys.db_key(), .mode = vault::OpenMode::kCreateNew},
                          dir + "/" + kVaultFile);
   if (!db) return vault::Fail(db.error());
   auto code = CreateOwnerInvite(env, **db, o.owner_name);

@@ -91,7 +91,7 @@ class AuditCliTest : public testing_util::CliFixture {
     sqlite3_free(error);
     EXPECT_GT(sqlite3_changes(db), 0) << sql;
     sqlite3_close(db);
-    auto v = vault::Vault::Open(
+    auto v = vault::Store::Open(
         {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kOpenExisting}, path);
     ASSERT_TRUE(v.has_value()) << v.error().ToString();
     vault_ = std::move(*v);

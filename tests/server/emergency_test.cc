@@ -806,7 +806,7 @@ TEST_F(EmergencyTest, ADatabaseCopyCannotOpenAGrant) {
     }
   }
   // Even with the database key, the copy yields only the outer box.
-  ASSERT_OK_AND_ASSIGN(auto stolen, vault::Vault::Open({.env = &env_,
+  ASSERT_OK_AND_ASSIGN(auto stolen, vault::Store::Open({.env = &env_,
                                                         .key = &keys_->db_key(),
                                                         .mode = vault::OpenMode::kOpenExisting},
                                                        copy.File("vault.db")));

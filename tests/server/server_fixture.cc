@@ -8,7 +8,7 @@ namespace crypto = vault::crypto;
 void ServerFixture::SetUp() {
   ASSERT_OK(crypto::Init());
   keys_.emplace(vault::ServerKeys::Generate(env_));
-  auto v = vault::Vault::Open(
+  auto v = vault::Store::Open(
       {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kCreateNew},
       dir_.File("vault.db"));
   ASSERT_TRUE(v.has_value()) << v.error().ToString();

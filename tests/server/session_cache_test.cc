@@ -203,7 +203,7 @@ TEST_F(SessionCacheTest, RestartKeepsWhatTheVaultSays) {
   // A new process: server and vault both reopened.
   StopServer();
   vault_.reset();
-  auto reopened = vault::Vault::Open(
+  auto reopened = vault::Store::Open(
       {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kOpenExisting},
       dir_.File("vault.db"));
   ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
