@@ -81,7 +81,8 @@ crypto::Bytes Ciphertext() { return crypto::RandomBytes(Env::Default(), kCiphert
 
 void BuildVault() {
   Env& env = Env::Default();
-  auto opened = Store::Open({.env = &env, .key = &g->key, .mode = OpenMode::kCreateNew}, g->path);
+  auto opened =
+      Store::Open({.env = &env, .key = &g->key, .mode = vault::OpenMode::kCreateNew}, g->path);
   if (!opened) Check(opened.error(), "create vault");
   Store& v = **opened;
   for (int i = 0; i < kMembers; ++i) g->member_ids.push_back(crypto::RandomId(env));
@@ -136,7 +137,7 @@ Store& OpenVault() {
   std::lock_guard lock(mu);
   if (!g->vault) {
     auto opened = Store::Open(
-        {.env = &Env::Default(), .key = &g->key, .mode = OpenMode::kOpenExisting}, g->path);
+        {.env = &Env::Default(), .key = &g->key, .mode = vault::OpenMode::kOpenExisting}, g->path);
     if (!opened) Check(opened.error(), "open vault");
     g->vault = std::move(*opened);
   }
@@ -152,7 +153,7 @@ void BM_VaultOpen(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     auto opened = Store::Open(
-        {.env = &Env::Default(), .key = &g->key, .mode = OpenMode::kOpenExisting}, g->path);
+        {.env = &Env::Default(), .key = &g->key, .mode = vault::OpenMode::kOpenExisting}, g->path);
     const auto end = std::chrono::steady_clock::now();
     if (!opened) Check(opened.error(), "open");
     state.SetIterationTime(std::chrono::duration<double>(end - start).count());

@@ -101,7 +101,8 @@ TEST_F(StoreBatchTest, FailedRollbackToFailsTheWholeBatch) {
   // runs make up the next batch, in whichever order they arrived.
   ASSERT_OK(vault_->Write([&](WriteTxn&) -> Status {
     a = std::thread([&] {
-      ok_writer = vault_->Write([&](WriteTxn& t) { return t.AddMember({"server"}, NewMember("a")); });
+      ok_writer =
+          vault_->Write([&](WriteTxn& t) { return t.AddMember({"server"}, NewMember("a")); });
     });
     b = std::thread([&] {
       failing_writer = vault_->Write([&](WriteTxn& t) -> Status {
