@@ -24,7 +24,7 @@
 #include "vault/crypto.h"
 #include "vault/env.h"
 #include "vault/server_keys.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace {
 
@@ -69,10 +69,11 @@ int main(int argc, char** argv) {
 
   auto keys = vault::LoadServerKeys(env, dir + "server.key");
   if (!keys) Check(keys.error(), "load server key file");
-  auto opened = vault::Vault::Open(env, dir + "vault.db", keys->db_key(),
-                                   vault::Vault::Mode::kOpenExisting);
+  auto opened = vault::Store::Open(
+      {.env = &env, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir + "vault.db");
   if (!opened) Check(opened.error(), "open vault");
-  vault::Vault& v = **opened;
+  vault::Store& v = **opened;
 
   // Owner, session and collection in one transaction.
   const int64_t now = NowMs(env);

@@ -1,10 +1,10 @@
-// Vault store benchmarks for baton.
+// Store benchmarks for baton.
 //
 // One vault of 10,000 items (~300-byte ciphertexts), 100 members and 20
 // collections is built once in a temporary directory before the benchmarks
 // run; every benchmark then works on that file. Each operation is measured
 // beside a reference from the same run, because the machine is shared:
-//   * Vault::Open beside the bare SQLCipher open + key + first page decrypt;
+//   * Store::Open beside the bare SQLCipher open + key + first page decrypt;
 //   * durable operations beside an fdatasync of one 4 KiB append in the same
 //     directory (the floor of any durable commit on this disk);
 //   * audit::Verifier over 1M events beside raw libsodium BLAKE2b-256 over the
@@ -37,7 +37,7 @@
 #include "vault/crypto.h"
 #include "vault/env.h"
 #include "vault/secure_buffer.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace {
 
@@ -47,7 +47,7 @@ using vault::Actor;
 using vault::Env;
 using vault::SecureBuffer;
 using vault::Status;
-using vault::Vault;
+using vault::Store;
 using vault::WriteTxn;
 
 constexpr int kMembers = 100;
@@ -68,7 +68,7 @@ struct Fixture {
   std::string dir;
   std::string path;
   SecureBuffer key;
-  std::unique_ptr<Vault> vault;  // opened after BM_Open has run
+  std::unique_ptr<Store> vault;  // opened after BM_Open has run
   std::vector<std::string> item_ids;
   std::vector<int64_t> item_versions;  // current version, for UpdateItem
   std::vector<std::string> collection_ids;
@@ -81,9 +81,10 @@ crypto::Bytes Ciphertext() { return crypto::RandomBytes(Env::Default(), kCiphert
 
 void BuildVault() {
   Env& env = Env::Default();
-  auto opened = Vault::Open(env, g->path, g->key, Vault::Mode::kCreateNew);
+  auto opened =
+      Store::Open({.env = &env, .key = &g->key, .mode = vault::OpenMode::kCreateNew}, g->path);
   if (!opened) Check(opened.error(), "create vault");
-  Vault& v = **opened;
+  Store& v = **opened;
   for (int i = 0; i < kMembers; ++i) g->member_ids.push_back(crypto::RandomId(env));
   const Actor owner{g->member_ids[0]};
   Check(v.Write([&](WriteTxn& t) -> Status {
@@ -131,11 +132,12 @@ void BuildVault() {
 }
 
 // Thread-safe: the 8-thread benchmark may be the first to need the vault.
-Vault& OpenVault() {
+Store& OpenVault() {
   static std::mutex mu;
   std::lock_guard lock(mu);
   if (!g->vault) {
-    auto opened = Vault::Open(Env::Default(), g->path, g->key, Vault::Mode::kOpenExisting);
+    auto opened = Store::Open(
+        {.env = &Env::Default(), .key = &g->key, .mode = vault::OpenMode::kOpenExisting}, g->path);
     if (!opened) Check(opened.error(), "open vault");
     g->vault = std::move(*opened);
   }
@@ -144,13 +146,14 @@ Vault& OpenVault() {
 
 // --- Open -------------------------------------------------------------------
 
-// Vault::Open of the existing file: header check, key, first page decrypt,
+// Store::Open of the existing file: header check, key, first page decrypt,
 // WAL, migration check, audit head. Close is not timed.
 void BM_VaultOpen(benchmark::State& state) {
   g->vault.reset();  // a process start: no other connection
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
-    auto opened = Vault::Open(Env::Default(), g->path, g->key, Vault::Mode::kOpenExisting);
+    auto opened = Store::Open(
+        {.env = &Env::Default(), .key = &g->key, .mode = vault::OpenMode::kOpenExisting}, g->path);
     const auto end = std::chrono::steady_clock::now();
     if (!opened) Check(opened.error(), "open");
     state.SetIterationTime(std::chrono::duration<double>(end - start).count());
@@ -191,7 +194,7 @@ BENCHMARK(BM_RawSqlcipherOpen)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 // ReadTxn::ListItems of one collection (500 items), on a snapshot.
 void BM_ListCollection(benchmark::State& state) {
-  Vault& v = OpenVault();
+  Store& v = OpenVault();
   size_t c = 0;
   size_t listed = 0;
   for (auto _ : state) {
@@ -235,7 +238,7 @@ BENCHMARK(BM_FsyncFloor)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // WriteTxn::FetchItem: an audited read, so one durable commit per fetch.
 void BM_FetchItem(benchmark::State& state) {
-  Vault& v = OpenVault();
+  Store& v = OpenVault();
   std::mt19937_64 rng(1);
   const Actor actor{g->member_ids[1]};
   for (auto _ : state) {
@@ -254,7 +257,7 @@ BENCHMARK(BM_FetchItem)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // WriteTxn::UpdateItem: a new ~300-byte version plus its audit event.
 void BM_UpdateItem(benchmark::State& state) {
-  Vault& v = OpenVault();
+  Store& v = OpenVault();
   std::mt19937_64 rng(2);
   const Actor actor{g->member_ids[1]};
   const crypto::Bytes ciphertext = Ciphertext();
@@ -273,7 +276,7 @@ BENCHMARK(BM_UpdateItem)->UseRealTime()->Unit(benchmark::kMicrosecond);
 // WriteTxn::Record, one event per Write(). With 8 threads the writers share
 // commits (group commit), so events/s should rise well above 1 thread's.
 void BM_AuditAppend(benchmark::State& state) {
-  Vault& v = OpenVault();
+  Store& v = OpenVault();
   const Actor actor{g->member_ids[state.thread_index() % kMembers]};
   const std::string target = "session:" + g->member_ids[2];
   for (auto _ : state) {

@@ -61,30 +61,19 @@ Status Damaged(const std::string& dir, const std::string& why) {
                             "); it is rebuilt on the next sync");
 }
 
-#define CACHE_PREPARE(var, sql)            \
-  auto var##_r = db_->Prepare(sql);        \
-  if (!var##_r) return Fail(var##_r.error()); \
-  vault::Statement* var = *var##_r
-
-#define CACHE_PREPARE_S(var, sql)          \
-  auto var##_r = db_->Prepare(sql);        \
-  if (!var##_r) return var##_r.error();    \
-  vault::Statement* var = *var##_r
-
-CachedItem ReadItem(vault::Statement* st) {
+CachedItem ReadItem(vault::LocalDb::Row& row) {
   CachedItem it;
-  it.id = st->ColumnText(0);
-  it.collection_id = st->ColumnText(1);
-  it.version = st->ColumnInt(2);
-  it.key_version = st->ColumnInt(3);
-  it.meta = json::parse(st->ColumnText(4), nullptr, false);
-  it.ciphertext = st->ColumnBlob(5);
+  it.id = row.Text(0);
+  it.collection_id = row.Text(1);
+  it.version = row.Int(2);
+  it.key_version = row.Int(3);
+  it.meta = json::parse(row.Text(4), nullptr, false);
+  it.ciphertext = row.Blob(5);
   return it;
 }
 
-CachedCollection ReadCollection(vault::Statement* st) {
-  return {st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2), st->ColumnBlob(3),
-          st->ColumnInt(4)};
+CachedCollection ReadCollection(vault::LocalDb::Row& row) {
+  return {row.Text(0), row.Text(1), row.Int(2), row.Blob(3), row.Int(4)};
 }
 
 }  // namespace
@@ -118,18 +107,15 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
     if (!sealed) return Fail(sealed.error());
     std::vector<uint8_t> file(kKeyMagic.begin(), kKeyMagic.end());
     file.insert(file.end(), sealed->begin(), sealed->end());
-    auto db = vault::Db::Open(env, DbPath(dir), key, vault::Db::Mode::kCreateNew);
+    auto db = vault::LocalDb::Open({.env = &env, .key = &key, .mode = vault::OpenMode::kCreateNew},
+                                   DbPath(dir));
     if (!db) return Fail(db.error());
     std::unique_ptr<Cache> cache(new Cache(std::move(*db)));
     if (Status s = cache->db_->Exec(kSchema); !s.ok()) return Fail(s);
-    {
-      auto st = cache->db_->Prepare("INSERT INTO cache_info (key, value) VALUES (?, ?)");
-      if (!st) return Fail(st.error());
-      (*st)->Bind(1, std::string_view("member_id")).Bind(2, member_id);
-      if (Status s = (*st)->Run(); !s.ok()) return Fail(s);
-      (*st)->Bind(1, std::string_view("schema")).Bind(2, std::to_string(kSchemaVersion));
-      if (Status s = (*st)->Run(); !s.ok()) return Fail(s);
-    }
+    constexpr std::string_view kInfo = "INSERT INTO cache_info (key, value) VALUES (?, ?)";
+    if (Status s = cache->db_->Run(kInfo, {"member_id", member_id}); !s.ok()) return Fail(s);
+    const std::string schema = std::to_string(kSchemaVersion);
+    if (Status s = cache->db_->Run(kInfo, {"schema", schema}); !s.ok()) return Fail(s);
     // The key file last: a cache without one is a damaged cache, not a
     // readable one.
     if (Status s = env.WriteFileAtomic(KeyPath(dir), file, 0600); !s.ok()) return Fail(s);
@@ -151,152 +137,140 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
                         s.IsNotFound();
     return damage ? Damaged(dir, why) : s;
   };
-  auto db = vault::Db::Open(env, DbPath(dir), *key, vault::Db::Mode::kOpenExisting);
+  auto db = vault::LocalDb::Open(
+      {.env = &env, .key = &*key, .mode = vault::OpenMode::kOpenExisting}, DbPath(dir));
   if (!db) return Fail(damaged_or(db.error(), std::string(db.error().message())));
   std::unique_ptr<Cache> cache(new Cache(std::move(*db)));
-  auto st = cache->db_->Prepare("SELECT value FROM cache_info WHERE key = 'member_id'");
-  if (!st) return Fail(damaged_or(st.error().IsInternal() ? Status::Corruption("") : st.error(),
-                                  "no cache tables"));
-  auto row = (*st)->Step();
-  if (!row) return Fail(damaged_or(row.error(), "unreadable"));
-  if (!*row) return Fail(Damaged(dir, "no member recorded"));
-  const std::string owner = (*st)->ColumnText(0);
-  (*st)->Reset();
-  if (owner != member_id) return Fail(Damaged(dir, "it belongs to another member"));
+  std::optional<std::string> owner;
+  Status read = cache->db_->Each("SELECT value FROM cache_info WHERE key = 'member_id'", {},
+                                 [&](vault::LocalDb::Row& row) {
+                                   owner = row.Text(0);
+                                   return false;
+                                 });
+  // SQLite's generic error here is a missing table: not a cache of ours.
+  if (read.IsInternal()) return Fail(Damaged(dir, "no cache tables"));
+  if (!read.ok()) return Fail(damaged_or(read, "unreadable"));
+  if (!owner) return Fail(Damaged(dir, "no member recorded"));
+  if (*owner != member_id) return Fail(Damaged(dir, "it belongs to another member"));
   return cache;
 }
 
 Result<std::vector<CachedItem>> Cache::Find(const std::string& name_or_id) {
-  CACHE_PREPARE(st,
-                "SELECT id, collection_id, version, key_version, meta, ciphertext FROM items "
-                "WHERE name = ?1 OR id = ?1");
-  st->Bind(1, name_or_id);
   std::vector<CachedItem> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(ReadItem(st));
-    if (out.back().meta.is_discarded()) return Fail(Status::Corruption("a cached item is damaged"));
-  }
-  st->Reset();
+  bool damaged = false;
+  Status s = db_->Each(
+      "SELECT id, collection_id, version, key_version, meta, ciphertext FROM items "
+      "WHERE name = ?1 OR id = ?1",
+      {name_or_id}, [&](vault::LocalDb::Row& row) {
+        out.push_back(ReadItem(row));
+        damaged = out.back().meta.is_discarded();
+        return !damaged;
+      });
+  if (!s.ok()) return Fail(s);
+  if (damaged) return Fail(Status::Corruption("a cached item is damaged"));
   return out;
 }
 
 Result<std::optional<CachedCollection>> Cache::GetCollection(const std::string& id) {
-  CACHE_PREPARE(st,
-                "SELECT id, name, key_version, sealed_key, as_of_ms FROM collections WHERE id = ?");
-  st->Bind(1, id);
-  auto row = st->Step();
-  if (!row) return Fail(row.error());
   std::optional<CachedCollection> out;
-  if (*row) out = ReadCollection(st);
-  st->Reset();
+  Status s =
+      db_->Each("SELECT id, name, key_version, sealed_key, as_of_ms FROM collections WHERE id = ?",
+                {id}, [&](vault::LocalDb::Row& row) {
+                  out = ReadCollection(row);
+                  return false;
+                });
+  if (!s.ok()) return Fail(s);
   return out;
 }
 
 Result<std::vector<CachedCollection>> Cache::ListCollections() {
-  CACHE_PREPARE(st, "SELECT id, name, key_version, sealed_key, as_of_ms FROM collections");
   std::vector<CachedCollection> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back(ReadCollection(st));
-  }
-  st->Reset();
+  Status s = db_->Each("SELECT id, name, key_version, sealed_key, as_of_ms FROM collections", {},
+                       [&](vault::LocalDb::Row& row) {
+                         out.push_back(ReadCollection(row));
+                         return true;
+                       });
+  if (!s.ok()) return Fail(s);
   return out;
 }
 
 Result<std::map<std::string, int64_t>> Cache::Versions(const std::string& collection_id) {
-  CACHE_PREPARE(st, "SELECT id, version FROM items WHERE collection_id = ?");
-  st->Bind(1, collection_id);
   std::map<std::string, int64_t> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out[st->ColumnText(0)] = st->ColumnInt(1);
-  }
-  st->Reset();
+  Status s = db_->Each("SELECT id, version FROM items WHERE collection_id = ?", {collection_id},
+                       [&](vault::LocalDb::Row& row) {
+                         out[row.Text(0)] = row.Int(1);
+                         return true;
+                       });
+  if (!s.ok()) return Fail(s);
   return out;
 }
 
 Status Cache::ApplySync(const CachedCollection& c, const std::vector<CachedItem>& changed,
                         const std::vector<std::string>& current_ids) {
-  auto txn = vault::Transaction::Begin(*db_);
-  if (!txn) return txn.error();
-  {
-    CACHE_PREPARE_S(st,
-                    "INSERT OR REPLACE INTO collections (id, name, key_version, sealed_key, "
-                    "as_of_ms) VALUES (?, ?, ?, ?, ?)");
-    st->Bind(1, c.id).Bind(2, c.name).Bind(3, c.key_version).Bind(4, c.sealed_key);
-    st->Bind(5, c.as_of_ms);
-    if (Status s = st->Run(); !s.ok()) return s;
-  }
-  for (const CachedItem& it : changed) {
-    CACHE_PREPARE_S(st,
-                    "INSERT OR REPLACE INTO items (id, collection_id, name, version, key_version, "
-                    "meta, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    st->Bind(1, it.id).Bind(2, c.id).Bind(3, it.meta.value("name", "")).Bind(4, it.version);
-    st->Bind(5, it.key_version).Bind(6, it.meta.dump()).Bind(7, it.ciphertext);
-    if (Status s = st->Run(); !s.ok()) return s;
-  }
-  auto held = Versions(c.id);
-  if (!held) return held.error();
-  const std::set<std::string> keep(current_ids.begin(), current_ids.end());
-  for (const auto& [id, version] : *held) {
-    if (keep.contains(id)) continue;
-    CACHE_PREPARE_S(st, "DELETE FROM items WHERE id = ?");
-    st->Bind(1, id);
-    if (Status s = st->Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
+  return db_->InTransaction([&]() -> Status {
+    if (Status s = db_->Run(
+            "INSERT OR REPLACE INTO collections (id, name, key_version, sealed_key, as_of_ms) "
+            "VALUES (?, ?, ?, ?, ?)",
+            {c.id, c.name, c.key_version, c.sealed_key, c.as_of_ms});
+        !s.ok()) {
+      return s;
+    }
+    for (const CachedItem& it : changed) {
+      const std::string name = it.meta.value("name", "");
+      const std::string meta = it.meta.dump();
+      if (Status s = db_->Run(
+              "INSERT OR REPLACE INTO items (id, collection_id, name, version, key_version, "
+              "meta, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)",
+              {it.id, c.id, name, it.version, it.key_version, meta, it.ciphertext});
+          !s.ok()) {
+        return s;
+      }
+    }
+    auto held = Versions(c.id);
+    if (!held) return held.error();
+    const std::set<std::string> keep(current_ids.begin(), current_ids.end());
+    for (const auto& [id, version] : *held) {
+      if (keep.contains(id)) continue;
+      if (Status s = db_->Run("DELETE FROM items WHERE id = ?", {id}); !s.ok()) return s;
+    }
+    return Status::OK();
+  });
 }
 
 Status Cache::DropCollection(const std::string& id) {
-  auto txn = vault::Transaction::Begin(*db_);
-  if (!txn) return txn.error();
-  for (const char* sql :
-       {"DELETE FROM items WHERE collection_id = ?", "DELETE FROM collections WHERE id = ?"}) {
-    CACHE_PREPARE_S(st, sql);
-    st->Bind(1, id);
-    if (Status s = st->Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
+  return db_->InTransaction([&]() -> Status {
+    for (const char* sql :
+         {"DELETE FROM items WHERE collection_id = ?", "DELETE FROM collections WHERE id = ?"}) {
+      if (Status s = db_->Run(sql, {id}); !s.ok()) return s;
+    }
+    return Status::OK();
+  });
 }
 
 Status Cache::AddOfflineRead(const OfflineRead& r) {
-  CACHE_PREPARE_S(st,
-                  "INSERT INTO offline_reads (id, item_id, version, read_ms) VALUES (?, ?, ?, ?)");
-  st->Bind(1, r.id).Bind(2, r.item_id).Bind(3, r.version).Bind(4, r.read_ms);
-  return st->Run();
+  return db_->Run("INSERT INTO offline_reads (id, item_id, version, read_ms) VALUES (?, ?, ?, ?)",
+                  {r.id, r.item_id, r.version, r.read_ms});
 }
 
 Result<std::vector<OfflineRead>> Cache::OfflineReads(size_t limit) {
-  CACHE_PREPARE(st,
-                "SELECT id, item_id, version, read_ms FROM offline_reads ORDER BY read_ms LIMIT ?");
-  st->Bind(1, static_cast<int64_t>(limit));
   std::vector<OfflineRead> out;
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return Fail(row.error());
-    if (!*row) break;
-    out.push_back({st->ColumnText(0), st->ColumnText(1), st->ColumnInt(2), st->ColumnInt(3)});
-  }
-  st->Reset();
+  Status s =
+      db_->Each("SELECT id, item_id, version, read_ms FROM offline_reads ORDER BY read_ms LIMIT ?",
+                {static_cast<int64_t>(limit)}, [&](vault::LocalDb::Row& row) {
+                  out.push_back({row.Text(0), row.Text(1), row.Int(2), row.Int(3)});
+                  return true;
+                });
+  if (!s.ok()) return Fail(s);
   return out;
 }
 
 Status Cache::DeleteOfflineReads(const std::vector<std::string>& ids) {
-  auto txn = vault::Transaction::Begin(*db_);
-  if (!txn) return txn.error();
-  for (const std::string& id : ids) {
-    CACHE_PREPARE_S(st, "DELETE FROM offline_reads WHERE id = ?");
-    st->Bind(1, id);
-    if (Status s = st->Run(); !s.ok()) return s;
-  }
-  return txn->Commit();
+  return db_->InTransaction([&]() -> Status {
+    for (const std::string& id : ids) {
+      if (Status s = db_->Run("DELETE FROM offline_reads WHERE id = ?", {id}); !s.ok()) return s;
+    }
+    return Status::OK();
+  });
 }
 
 // --- Talking to the server ------------------------------------------------------

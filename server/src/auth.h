@@ -15,7 +15,7 @@
 #include "vault/crypto.h"
 #include "vault/env.h"
 #include "vault/policy.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace server {
 

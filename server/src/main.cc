@@ -21,7 +21,7 @@
 #include "vault/server_keys.h"
 #include "vault/secret_input.h"
 #include "vault/tls_cert.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 extern char** environ;
 
@@ -55,7 +55,7 @@ std::map<std::string, std::string> Environment() {
 
 // A single-use owner invite, valid for `ttl`; returns the code (stored only
 // as a hash).
-Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Vault& db, const std::string& name,
+Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Store& db, const std::string& name,
                                       std::chrono::seconds ttl) {
   const IssuedInvite invite = NewInvite(env, "owner", name, "server", ttl);
   if (Status s = db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
@@ -101,7 +101,7 @@ Result<Config> LoadConfig(vault::Env& env, Config config, const ConfigSources& o
 // The keys and the open vault of a data dir.
 struct DataDir {
   vault::ServerKeys keys;
-  std::unique_ptr<vault::Vault> vault;
+  std::unique_ptr<vault::Store> vault;
 };
 
 Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
@@ -127,8 +127,9 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
   auto keys = passphrase ? vault::LoadServerKeys(env, dir + kKeyFile, passphrase->bytes())
                          : vault::LoadServerKeys(env, dir + kKeyFile);
   if (!keys) return vault::Fail(keys.error());
-  auto db = vault::Vault::Open(env, dir + kVaultFile, keys->db_key(),
-                               vault::Vault::Mode::kOpenExisting);
+  auto db = vault::Store::Open(
+      {.env = &env, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir + kVaultFile);
   if (!db) return vault::Fail(db.error());
   return DataDir{std::move(*keys), std::move(*db)};
 }
@@ -199,8 +200,9 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
       !s.ok()) {
     return vault::Fail(s);
   }
-  auto db = vault::Vault::Open(env, dir + "/" + kVaultFile, keys.db_key(),
-                               vault::Vault::Mode::kCreateNew);
+  auto db =
+      vault::Store::Open({.env = &env, .key = &keys.db_key(), .mode = vault::OpenMode::kCreateNew},
+                         dir + "/" + kVaultFile);
   if (!db) return vault::Fail(db.error());
   auto code = CreateOwnerInvite(env, **db, o.owner_name, Config{}.invite_ttl);
   if (!code) return vault::Fail(code.error());

@@ -13,7 +13,7 @@
 #include "vault/env.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace server {
 

@@ -310,7 +310,7 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
                                      : spec.scope == Scope::kItem ? "item:" + *resource
                                                                   : "collection:" + *resource;
   // The epoch is read before the vault is: facts read afterwards are at
-  // least as new as it (Vault::AuthEpoch).
+  // least as new as it (Store::AuthEpoch).
   const std::optional<uint64_t> epoch = vault_.AuthEpoch();
   std::shared_ptr<const AuthFacts> facts;
   if (epoch) facts = auth_cache_.Get(caller.session_hash, cache_resource, *epoch);

@@ -214,7 +214,7 @@ class ServerImpl final : public Server {
   const Config config_;
   const Deps deps_;
   vault::Env& env_;
-  vault::Vault& vault_;
+  vault::Store& vault_;
   Challenges challenges_;
   LoginLimiter limiter_;
   Metrics metrics_;

@@ -91,7 +91,8 @@ class AuditCliTest : public testing_util::CliFixture {
     sqlite3_free(error);
     EXPECT_GT(sqlite3_changes(db), 0) << sql;
     sqlite3_close(db);
-    auto v = vault::Vault::Open(env_, path, keys_->db_key(), vault::Vault::Mode::kOpenExisting);
+    auto v = vault::Store::Open(
+        {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kOpenExisting}, path);
     ASSERT_TRUE(v.has_value()) << v.error().ToString();
     vault_ = std::move(*v);
     config_.port = port_;

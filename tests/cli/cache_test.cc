@@ -118,16 +118,14 @@ TEST_F(CacheTest, TheLookupUsesTheNameIndex) {
   auto key_file = ReadAll(dir() + "/cache.key");
   auto key = keys_.OpenSealed(crypto::AsBytes(std::string_view(key_file).substr(16)));
   ASSERT_TRUE(key.has_value());
-  ASSERT_OK_AND_ASSIGN(auto db, vault::Db::Open(env_, dir() + "/cache.db", *key,
-                                                vault::Db::Mode::kOpenExisting));
-  ASSERT_OK_AND_ASSIGN(auto* st, db->Prepare("EXPLAIN QUERY PLAN SELECT id FROM items WHERE "
-                                             "name = ?1 OR id = ?1"));
+  ASSERT_OK_AND_ASSIGN(auto db,
+                       vault::LocalDb::Open({.env = &env_, .key = &*key}, dir() + "/cache.db"));
   std::string plan;
-  for (;;) {
-    ASSERT_OK_AND_ASSIGN(bool row, st->Step());
-    if (!row) break;
-    plan += st->ColumnText(3) + "\n";
-  }
+  ASSERT_OK(db->Each("EXPLAIN QUERY PLAN SELECT id FROM items WHERE name = ?1 OR id = ?1", {},
+                     [&](vault::LocalDb::Row& row) {
+                       plan += row.Text(3) + "\n";
+                       return true;
+                     }));
   EXPECT_NE(plan.find("items_by_name"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
@@ -226,8 +224,8 @@ TEST_F(CacheTest, ABusyCacheIsNotDamaged) {
   auto key_file = ReadAll(dir() + "/cache.key");
   auto key = keys_.OpenSealed(crypto::AsBytes(std::string_view(key_file).substr(16)));
   ASSERT_TRUE(key.has_value());
-  ASSERT_OK_AND_ASSIGN(auto holder, vault::Db::Open(env_, dir() + "/cache.db", *key,
-                                                    vault::Db::Mode::kOpenExisting));
+  ASSERT_OK_AND_ASSIGN(auto holder,
+                       vault::LocalDb::Open({.env = &env_, .key = &*key}, dir() + "/cache.db"));
   ASSERT_OK(holder->Exec("BEGIN EXCLUSIVE;"));
   auto busy = Cache::Open(env_, dir(), kMember, keys_, false);
   ASSERT_FALSE(busy.has_value());

@@ -806,9 +806,10 @@ TEST_F(EmergencyTest, ADatabaseCopyCannotOpenAGrant) {
     }
   }
   // Even with the database key, the copy yields only the outer box.
-  ASSERT_OK_AND_ASSIGN(auto stolen, vault::Vault::Open(env_, copy.File("vault.db"),
-                                                       keys_->db_key(),
-                                                       vault::Vault::Mode::kOpenExisting));
+  ASSERT_OK_AND_ASSIGN(auto stolen, vault::Store::Open({.env = &env_,
+                                                        .key = &keys_->db_key(),
+                                                        .mode = vault::OpenMode::kOpenExisting},
+                                                       copy.File("vault.db")));
   ASSERT_OK(stolen->Read([&](vault::ReadTxn& t) -> Status {
     auto outer = t.GetSealedKey(social_, vault::KeyHolder::kGrant, grant);
     if (!outer) return outer.error();

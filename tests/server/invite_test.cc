@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "env_wrapper.h"
 #include "fake_env.h"
 #include "server/main.h"
 #include "temp_dir.h"
 #include "test_util.h"
 #include "vault/crypto.h"
 #include "vault/server_keys.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace server {
 namespace {
@@ -36,38 +37,13 @@ TEST(InviteTest, ExpiresAfterTheTtl) {
 }
 
 // The real environment with its clock moved forward.
-class LaterEnv final : public vault::Env {
+class LaterEnv final : public testing_util::EnvWrapper {
  public:
-  explicit LaterEnv(std::chrono::seconds ahead) : ahead_(ahead) {}
-  vault::TimePoint Now() override { return base_.Now() + ahead_; }
-  std::chrono::nanoseconds MonotonicNow() override { return base_.MonotonicNow(); }
-  void RandomBytes(std::span<uint8_t> out) override { base_.RandomBytes(out); }
-  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& p) override {
-    return base_.ReadFile(p);
-  }
-  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& p, size_t n) override {
-    return base_.ReadFilePrefix(p, n);
-  }
-  vault::Status WriteFileAtomic(const std::string& p, std::span<const uint8_t> d,
-                                uint32_t mode) override {
-    return base_.WriteFileAtomic(p, d, mode);
-  }
-  vault::Status RemoveFile(const std::string& p) override { return base_.RemoveFile(p); }
-  vault::Status Rename(const std::string& a, const std::string& b) override {
-    return base_.Rename(a, b);
-  }
-  bool FileExists(const std::string& p) override { return base_.FileExists(p); }
-  vault::Status CreateDir(const std::string& p, uint32_t mode) override {
-    return base_.CreateDir(p, mode);
-  }
-  vault::Status RemoveDir(const std::string& p) override { return base_.RemoveDir(p); }
-  vault::Result<std::vector<std::string>> ListDir(const std::string& p) override {
-    return base_.ListDir(p);
-  }
-  vault::Result<uint32_t> FileMode(const std::string& p) override { return base_.FileMode(p); }
+  explicit LaterEnv(std::chrono::seconds ahead)
+      : EnvWrapper(vault::Env::Default()), ahead_(ahead) {}
+  vault::TimePoint Now() override { return target().Now() + ahead_; }
 
  private:
-  vault::Env& base_ = vault::Env::Default();
   std::chrono::seconds ahead_;
 };
 
@@ -95,7 +71,7 @@ std::string LastLine(const std::string& text) {
   return line.empty() ? last : line;
 }
 
-vault::Status Redeem(vault::Vault& db, const std::string& code, const std::string& id) {
+vault::Status Redeem(vault::Store& db, const std::string& code, const std::string& id) {
   vault::Member m;
   m.id = id;
   return db.Write([&](vault::WriteTxn& t) -> vault::Status {
@@ -119,8 +95,9 @@ TEST(InviteTest, InviteOwnerHonoursTheConfiguredTtl) {
   LaterEnv later(seconds(2 * 3600));
   auto keys = vault::LoadServerKeys(later, dir + "/server.key");
   ASSERT_TRUE(keys.has_value()) << keys.error().ToString();
-  auto db = vault::Vault::Open(later, dir + "/vault.db", keys->db_key(),
-                               vault::Vault::Mode::kOpenExisting);
+  auto db = vault::Store::Open(
+      {.env = &later, .key = &keys->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir + "/vault.db");
   ASSERT_TRUE(db.has_value()) << db.error().ToString();
   const vault::Status expired = Redeem(**db, owner_code, std::string(32, 'a'));
   EXPECT_TRUE(expired.IsFailedPrecondition()) << expired.ToString();

@@ -8,8 +8,9 @@ namespace crypto = vault::crypto;
 void ServerFixture::SetUp() {
   ASSERT_OK(crypto::Init());
   keys_.emplace(vault::ServerKeys::Generate(env_));
-  auto v = vault::Vault::Open(env_, dir_.File("vault.db"), keys_->db_key(),
-                              vault::Vault::Mode::kCreateNew);
+  auto v = vault::Store::Open(
+      {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kCreateNew},
+      dir_.File("vault.db"));
   ASSERT_TRUE(v.has_value()) << v.error().ToString();
   vault_ = std::move(*v);
   auto tls = vault::GenerateSelfSignedTls(env_, env_.Now(), {});

@@ -22,7 +22,7 @@
 #include "vault/login.h"
 #include "vault/server_keys.h"
 #include "vault/tls_cert.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace testing_util {
 
@@ -82,7 +82,7 @@ class ServerFixture : public ::testing::Test {
   server::Config config_;
   std::optional<vault::ServerKeys> keys_;
   std::optional<vault::TlsMaterial> tls_;
-  std::unique_ptr<vault::Vault> vault_;
+  std::unique_ptr<vault::Store> vault_;
   std::unique_ptr<server::Server> server_;
   std::thread serve_thread_;
   int port_ = 0;

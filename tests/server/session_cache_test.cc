@@ -203,8 +203,9 @@ TEST_F(SessionCacheTest, RestartKeepsWhatTheVaultSays) {
   // A new process: server and vault both reopened.
   StopServer();
   vault_.reset();
-  auto reopened = vault::Vault::Open(env_, dir_.File("vault.db"), keys_->db_key(),
-                                     vault::Vault::Mode::kOpenExisting);
+  auto reopened = vault::Store::Open(
+      {.env = &env_, .key = &keys_->db_key(), .mode = vault::OpenMode::kOpenExisting},
+      dir_.File("vault.db"));
   ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
   vault_ = std::move(*reopened);
   StartServer();

@@ -16,7 +16,7 @@
 #include "fake_env.h"
 #include "temp_dir.h"
 #include "test_util.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault {
 namespace {
@@ -25,11 +25,11 @@ constexpr int kRounds = 24;
 constexpr int kWriterThreads = 2;
 
 // The child: writes until killed, printing "<item id>\n" to `out_fd` after
-// each write that Vault::Write acknowledged.
+// each write that Store::Write acknowledged.
 [[noreturn]] void ChildMain(const std::string& path, const SecureBuffer& key, int round,
                             int out_fd) {
   testing_util::FakeEnv env(static_cast<uint64_t>(round) + 100);
-  auto vault = Vault::Open(env, path, key, Vault::Mode::kOpenExisting);
+  auto vault = Store::Open({.env = &env, .key = &key, .mode = OpenMode::kOpenExisting}, path);
   if (!vault) _exit(3);
   auto writer = [&](int thread) {
     for (int n = 0; n < 100000; ++n) {
@@ -66,7 +66,8 @@ TEST(CrashTest, SigkillLosesNoAcknowledgedWriteAndBreaksNoChain) {
   const std::string path = dir.File("vault.db");
   SecureBuffer key = crypto::RandomKey(env);
   {
-    ASSERT_OK_AND_ASSIGN(auto vault, Vault::Open(env, path, key, Vault::Mode::kCreateNew));
+    ASSERT_OK_AND_ASSIGN(
+        auto vault, Store::Open({.env = &env, .key = &key, .mode = OpenMode::kCreateNew}, path));
     ASSERT_OK(vault->Write([](WriteTxn& t) -> Status {
       Member m{"o1", "owner", "owner", "active", {}, {}, 0, ""};
       m.signing_public_key[0] = 1;
@@ -116,7 +117,8 @@ TEST(CrashTest, SigkillLosesNoAcknowledgedWriteAndBreaksNoChain) {
                                      << WEXITSTATUS(status);
     ASSERT_GE(seen, 1) << "round " << round;
 
-    ASSERT_OK_AND_ASSIGN(auto vault, Vault::Open(env, path, key, Vault::Mode::kOpenExisting));
+    ASSERT_OK_AND_ASSIGN(
+        auto vault, Store::Open({.env = &env, .key = &key, .mode = OpenMode::kOpenExisting}, path));
     ASSERT_OK(vault->CheckIntegrity()) << "round " << round;
     ASSERT_OK(vault->Read([&](ReadTxn& t) -> Status {
       audit::Verifier verifier(crypto::PublicKey{}, {});

@@ -6,7 +6,7 @@
 #include "fake_env.h"
 #include "temp_dir.h"
 #include "test_util.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault {
 namespace {
@@ -19,8 +19,9 @@ class OutboxTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK(crypto::Init());
     key_ = crypto::RandomKey(env_);
-    ASSERT_OK_AND_ASSIGN(vault_, Vault::Open(env_, dir_.File("vault.db"), key_,
-                                             Vault::Mode::kCreateNew));
+    ASSERT_OK_AND_ASSIGN(vault_,
+                         Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
+                                     dir_.File("vault.db")));
     ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
       for (auto [id, role] : {std::pair{"o1", "owner"}, std::pair{"a1", "admin"},
                               std::pair{"m1", "member"}, std::pair{"r1", "member"}}) {
@@ -85,7 +86,7 @@ class OutboxTest : public ::testing::Test {
   FakeEnv env_;
   TempDir dir_;
   SecureBuffer key_;
-  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<Store> vault_;
 };
 
 TEST_F(OutboxTest, EnqueueMakesOneWebhookAndAnEmailPerActiveRecipientWithAnAddress) {
@@ -350,7 +351,8 @@ TEST_F(OutboxTest, OutboxSurvivesReopen) {
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.EnqueueNotice(Sample()); }));
   vault_.reset();
   ASSERT_OK_AND_ASSIGN(vault_,
-                       Vault::Open(env_, dir_.File("vault.db"), key_, Vault::Mode::kOpenExisting));
+                       Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting},
+                                   dir_.File("vault.db")));
   EXPECT_EQ(vault_->schema_version(), kSchemaVersion);
   EXPECT_EQ(All().size(), 3u);
 }

@@ -1,4 +1,4 @@
-#include "vault/vault.h"
+#include "vault/store.h"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +27,8 @@ class VaultTest : public ::testing::Test {
     ASSERT_OK(crypto::Init());
     path_ = dir_.File("vault.db");
     key_ = crypto::RandomKey(env_);
-    ASSERT_OK_AND_ASSIGN(vault_, Vault::Open(env_, path_, key_, Vault::Mode::kCreateNew));
+    ASSERT_OK_AND_ASSIGN(
+        vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew}, path_));
   }
 
   Member NewMember(const std::string& id, const std::string& role) {
@@ -73,7 +74,7 @@ class VaultTest : public ::testing::Test {
   TempDir dir_;
   std::string path_;
   SecureBuffer key_;
-  std::unique_ptr<Vault> vault_;
+  std::unique_ptr<Store> vault_;
   Actor owner_{"o1"};
 };
 
@@ -81,7 +82,9 @@ TEST_F(VaultTest, CreatesSchemaAndReopens) {
   EXPECT_EQ(vault_->schema_version(), kSchemaVersion);
   Populate();
   vault_.reset();
-  ASSERT_OK_AND_ASSIGN(auto again, Vault::Open(env_, path_, key_, Vault::Mode::kOpenExisting));
+  ASSERT_OK_AND_ASSIGN(
+      auto again,
+      Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
   ASSERT_OK(again->Read([](ReadTxn& t) -> Status {
     auto item = t.GetItemMeta("i1");
     if (!item) return item.error();
@@ -115,7 +118,8 @@ TEST_F(VaultTest, WrongKeyIsDistinctAndChangesNothing) {
   vault_.reset();
   const auto before = FileBytes(path_);
   SecureBuffer wrong = crypto::RandomKey(env_);
-  EXPECT_STATUS(Vault::Open(env_, path_, wrong, Vault::Mode::kOpenExisting), kWrongPassphrase);
+  EXPECT_STATUS(Store::Open({.env = &env_, .key = &wrong, .mode = OpenMode::kOpenExisting}, path_),
+                kWrongPassphrase);
   EXPECT_EQ(FileBytes(path_), before);
 }
 
@@ -126,7 +130,7 @@ TEST_F(VaultTest, PlainSqliteAndRandomFilesAreNotVaults) {
   ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x);", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   const auto plain_before = FileBytes(plain);
-  auto r = Vault::Open(env_, plain, key_, Vault::Mode::kOpenExisting);
+  auto r = Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, plain);
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(r.error().IsInvalidArgument());
   EXPECT_NE(r.error().message().find("plain SQLite"), std::string::npos);
@@ -134,14 +138,19 @@ TEST_F(VaultTest, PlainSqliteAndRandomFilesAreNotVaults) {
 
   const std::string junk = dir_.File("junk");
   std::ofstream(junk) << std::string(8192, 'x');
-  EXPECT_STATUS(Vault::Open(env_, junk, key_, Vault::Mode::kOpenExisting), kInvalidArgument);
+  EXPECT_STATUS(Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, junk),
+                kInvalidArgument);
 }
 
 TEST_F(VaultTest, MissingAndExistingPaths) {
-  EXPECT_STATUS(Vault::Open(env_, dir_.File("none.db"), key_, Vault::Mode::kOpenExisting),
+  EXPECT_STATUS(Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting},
+                            dir_.File("none.db")),
                 kNotFound);
-  EXPECT_STATUS(Vault::Open(env_, path_, key_, Vault::Mode::kCreateNew), kAlreadyExists);
-  EXPECT_STATUS(Vault::Open(env_, dir_.File("x.db"), SecureBuffer(16), Vault::Mode::kCreateNew),
+  EXPECT_STATUS(Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew}, path_),
+                kAlreadyExists);
+  const SecureBuffer short_key(16);
+  EXPECT_STATUS(Store::Open({.env = &env_, .key = &short_key, .mode = OpenMode::kCreateNew},
+                            dir_.File("x.db")),
                 kInvalidArgument);
 }
 
@@ -161,7 +170,7 @@ TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
     sqlite3_close(db);
   }
   const auto before = FileBytes(path_);
-  auto r = Vault::Open(env_, path_, key_, Vault::Mode::kOpenExisting);
+  auto r = Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_);
   ASSERT_FALSE(r.has_value());
   EXPECT_TRUE(r.error().IsUnsupported()) << r.error().ToString();
   EXPECT_NE(r.error().message().find("99"), std::string::npos);

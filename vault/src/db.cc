@@ -1,6 +1,6 @@
 // SQLITE_HAS_CODEC exposes sqlite3_key in SQLCipher's header.
 #define SQLITE_HAS_CODEC 1
-#include "vault/db.h"
+#include "db.h"
 
 #include <sodium.h>
 #include <sqlcipher/sqlite3.h>
@@ -75,12 +75,16 @@ SecureBuffer RawKeySpec(const SecureBuffer& key, std::span<const uint8_t> salt) 
 
 }  // namespace
 
-Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const SecureBuffer& key,
-                                     Mode mode) {
-  if (key.size() != 32) return Fail(Status::InvalidArgument("a vault key must be 32 bytes"));
+Result<std::unique_ptr<Db>> Db::Open(const Options& options, const std::string& path) {
+  if (options.key == nullptr || options.key->size() != 32) {
+    return Fail(Status::InvalidArgument("a vault key must be 32 bytes"));
+  }
+  const SecureBuffer& key = *options.key;
+  const OpenMode mode = options.mode;
+  Env& env = options.env != nullptr ? *options.env : Env::Default();
   Env& files = Env::Default();
   const bool exists = files.FileExists(path);
-  if (mode == Mode::kOpenExisting) {
+  if (mode == OpenMode::kOpenExisting) {
     if (!exists) return Fail(Status::NotFound("no vault at " + path));
     if (Status s = CheckHeader(files, path); !s.ok()) return Fail(s);
   } else if (exists) {
@@ -94,7 +98,7 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
 
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-                    (mode == Mode::kCreateNew ? SQLITE_OPEN_CREATE : 0);
+                    (mode == OpenMode::kCreateNew ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<Db> db(new Db(raw));
   if (rc != SQLITE_OK) return Fail(SqliteStatus(raw, rc, "open " + path));
@@ -106,8 +110,8 @@ Result<std::unique_ptr<Db>> Db::Open(Env& env, const std::string& path, const Se
   uint8_t salt[16];
   std::memcpy(salt, kSaltMarker, sizeof kSaltMarker);
   env.RandomBytes(std::span(salt).subspan(sizeof kSaltMarker));
-  SecureBuffer spec = RawKeySpec(key, mode == Mode::kCreateNew ? std::span<const uint8_t>(salt)
-                                                               : std::span<const uint8_t>());
+  SecureBuffer spec = RawKeySpec(key, mode == OpenMode::kCreateNew ? std::span<const uint8_t>(salt)
+                                                                   : std::span<const uint8_t>());
   rc = sqlite3_key(raw, spec.data(), static_cast<int>(spec.size()));
   if (rc != SQLITE_OK) return Fail(SqliteStatus(raw, rc, "set vault key"));
   // 4 KiB pages: SQLCipher 3's default 1 KiB page makes bulk inserts 1.8x

@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "cli/key_ops.h"
-#include "vault/db.h"
 #include "vault/env.h"
+#include "vault/local_db.h"
 #include "vault/status.h"
 
 namespace cli {
@@ -92,8 +92,8 @@ class Cache {
   vault::Status DeleteOfflineReads(const std::vector<std::string>& ids);
 
  private:
-  explicit Cache(std::unique_ptr<vault::Db> db) : db_(std::move(db)) {}
-  std::unique_ptr<vault::Db> db_;
+  explicit Cache(std::unique_ptr<vault::LocalDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<vault::LocalDb> db_;
 };
 
 struct SyncReport {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "vault/env.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace server {
 

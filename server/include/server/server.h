@@ -19,14 +19,14 @@
 #include "vault/policy.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace server {
 
 // What the server needs besides its configuration. Not owned.
 struct Deps {
   vault::Env* env = nullptr;
-  vault::Vault* vault = nullptr;
+  vault::Store* vault = nullptr;
   const vault::crypto::SigningKeyPair* audit_key = nullptr;  // signs checkpoints
   vault::crypto::PublicKey escrow_public_key{};
   // Opens the escrow layer of released emergency grants (DESIGN.md §6). The

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "vault/status.h"
-#include "vault/vault.h"
+#include "vault/store.h"
 
 namespace vault::api {
 

@@ -58,7 +58,7 @@ class ServerKeys {
   ServerKeys(ServerKeys&&) noexcept = default;
   ServerKeys& operator=(ServerKeys&&) noexcept = default;
 
-  // The SQLCipher raw key (Vault options take it as is).
+  // The SQLCipher raw key (Store options take it as is).
   const SecureBuffer& db_key() const { return db_key_; }
   // Signs audit checkpoints.
   const crypto::SigningKeyPair& audit() const { return audit_; }

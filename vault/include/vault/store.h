@@ -1,4 +1,5 @@
-// Vault: the server-side store (DESIGN.md §2, §3, §7), on SQLCipher.
+// Store: the server-side store of a baton vault (DESIGN.md §2, §3, §7), on
+// SQLCipher.
 //
 // Holds members, invites, sessions, collections, sealed collection keys,
 // items (metadata in columns, the secret payload only as ciphertext), item
@@ -9,8 +10,8 @@
 // Writes are group-committed: concurrent Write() calls share one durable
 // commit (synchronous=FULL), and none returns before the commit that holds
 // its changes is on disk. Thread-safe.
-#ifndef BATON_VAULT_VAULT_H_
-#define BATON_VAULT_VAULT_H_
+#ifndef BATON_VAULT_STORE_H_
+#define BATON_VAULT_STORE_H_
 
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,7 @@
 #include "vault/audit.h"
 #include "vault/crypto.h"
 #include "vault/env.h"
+#include "vault/options.h"
 #include "vault/policy.h"
 #include "vault/rotation.h"
 #include "vault/secure_buffer.h"
@@ -76,12 +78,12 @@ struct ItemMeta {
   std::string url;
   int64_t rotation_period_s = 0;
   int64_t last_rotated_ms = 0;
-  int64_t version = 1;                    // the current version
-  std::optional<int64_t> pending_version; // a rotation under way
+  int64_t version = 1;                     // the current version
+  std::optional<int64_t> pending_version;  // a rotation under way
   // The number the next stored version gets: above every version this item
   // has used, aborted ones included (a number names one ciphertext forever).
   int64_t next_version = 2;
-  int64_t key_version = 1;                // collection key that encrypts it
+  int64_t key_version = 1;  // collection key that encrypts it
   int64_t updated_ms = 0;
   std::string updated_by;
   std::vector<RotationFlagRecord> flags;
@@ -170,7 +172,7 @@ struct EmergencyGrant {
   int64_t wait_s = 0;
   int64_t confirmations_required = 0;
   int64_t access_window_s = 0;
-  std::string status;  // active | declined | revoked
+  std::string status;                    // active | declined | revoked
   std::vector<std::string> collections;  // in scope, sorted
   int64_t created_ms = 0;
   std::optional<int64_t> ended_ms;
@@ -239,7 +241,8 @@ class ReadTxn {
   // Up to `limit` events with seq >= from_seq, in order.
   virtual Result<std::vector<audit::Event>> ReadAudit(int64_t from_seq, int64_t limit) = 0;
   // Streams all events with seq >= from_seq to `fn` (stops if fn returns false).
-  virtual Status ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) = 0;
+  virtual Status ScanAudit(int64_t from_seq,
+                           const std::function<bool(const audit::Event&)>& fn) = 0;
   virtual Result<std::vector<audit::Checkpoint>> ListCheckpoints() = 0;
   virtual Result<std::optional<audit::Checkpoint>> LatestCheckpoint() = 0;
 
@@ -356,8 +359,7 @@ class WriteTxn : public ReadTxn {
   virtual Status CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& grant,
                                       const std::vector<SealedKey>& keys) = 0;
   virtual Status ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
-                                      int64_t confirmations_required,
-                                      int64_t access_window_s) = 0;
+                                      int64_t confirmations_required, int64_t access_window_s) = 0;
   // Ends an active grant ("revoked" or "declined") and drops its escrowed
   // keys; `reason` goes into the audit details. Its open request must be
   // cancelled first (TransitionEmergencyRequest).
@@ -370,8 +372,7 @@ class WriteTxn : public ReadTxn {
   // takeover, makes the deputy an admin with manage access and
   // t.takeover_keys as their member keys; it is audited as t.action and,
   // if that is not "emergency.release", also as "emergency.release".
-  virtual Status TransitionEmergencyRequest(const Actor& actor,
-                                            const EmergencyTransition& t) = 0;
+  virtual Status TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) = 0;
   // Records that a reminder ("24h" or "1h") went out for a request.
   virtual Status MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
                                        const std::string& which) = 0;
@@ -452,17 +453,14 @@ class WriteTxn : public ReadTxn {
                                                                 int64_t since_ms) = 0;
 };
 
-class Vault {
+class Store {
  public:
-  enum class Mode { kOpenExisting, kCreateNew };
-
-  // Opens or creates the vault at `path` with a raw 32-byte key and applies
-  // schema migrations in one transaction. Errors: NotFound, AlreadyExists,
-  // InvalidArgument (not a baton vault), WrongPassphrase (wrong key),
-  // Unsupported (written by a newer baton: the file is left untouched).
-  static Result<std::unique_ptr<Vault>> Open(Env& env, const std::string& path,
-                                             const SecureBuffer& key, Mode mode);
-  virtual ~Vault() = default;
+  // Opens or creates the vault at `path` and applies schema migrations in
+  // one transaction. Errors: NotFound, AlreadyExists, InvalidArgument (no
+  // key, or not a baton vault), WrongPassphrase (wrong key), Unsupported
+  // (written by a newer baton: the file is left untouched).
+  static Result<std::unique_ptr<Store>> Open(const Options& options, const std::string& path);
+  virtual ~Store() = default;
 
   virtual int schema_version() const = 0;
 
@@ -473,7 +471,7 @@ class Vault {
   // Runs `fn` on a consistent snapshot, concurrently with writers.
   virtual Status Read(const std::function<Status(ReadTxn&)>& fn) = 0;
 
-  // A counter that grows whenever a commit of this Vault object may have
+  // A counter that grows whenever a commit of this Store object may have
   // changed who may do what: any row of members, sessions, collection_access,
   // collections, emergency_grants or emergency_grant_collections, and any
   // deletion or move of an item. The vault watches the tables, not the ops,
@@ -490,4 +488,4 @@ class Vault {
 
 }  // namespace vault
 
-#endif  // BATON_VAULT_VAULT_H_
+#endif  // BATON_VAULT_STORE_H_

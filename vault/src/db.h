@@ -1,0 +1,196 @@
+// Db: a thin RAII layer over one SQLCipher connection.
+//
+// Used by the store and LocalDb; not a general ORM. Private to libvault. A connection is not
+// thread-safe: one thread at a time. Statements are prepared once and cached
+// per connection.
+#ifndef BATON_VAULT_SRC_DB_H_
+#define BATON_VAULT_SRC_DB_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "vault/env.h"
+#include "vault/options.h"
+#include "vault/secure_buffer.h"
+#include "vault/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace vault {
+
+class Statement;
+
+class Db {
+ public:
+  // Opens (or creates) an encrypted database at `path`. Errors:
+  //   NotFound          kOpenExisting and there is no file
+  //   AlreadyExists     kCreateNew and a file is there
+  //   InvalidArgument   no key, or the file is not a baton vault (e.g. plain
+  //                     SQLite)
+  //   WrongPassphrase   the key does not open the vault
+  // Nothing is written to an existing file by Open itself. SQLite does its own
+  // file I/O on the real file system; the env supplies only randomness.
+  static Result<std::unique_ptr<Db>> Open(const Options& options, const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // Runs one or more statements without results.
+  Status Exec(std::string_view sql);
+  // A cached prepared statement, reset and with bindings cleared.
+  Result<Statement*> Prepare(std::string_view sql);
+
+  // The statement helpers below prepare `sql` (cached), bind `args` to
+  // ?1..?N and leave the statement reset, whatever happens. An argument is
+  // an integer, text, bytes, or a std::optional of one (nullopt: NULL).
+  //
+  // Runs a statement that returns no rows.
+  template <typename... Args>
+  Status Run(std::string_view sql, const Args&... args);
+  // Calls fn(Statement&) for each row, in order, until it returns false.
+  template <typename Fn, typename... Args>
+  Status Each(std::string_view sql, Fn&& fn, const Args&... args);
+  // Every row, as read(Statement&) makes it.
+  template <typename Read, typename... Args>
+  auto Rows(std::string_view sql, Read&& read, const Args&... args)
+      -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>>;
+  // The first row, if there is one.
+  template <typename Read, typename... Args>
+  auto Row(std::string_view sql, Read&& read, const Args&... args)
+      -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>>;
+
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
+};
+
+// A prepared statement. Bind* take 1-based indexes; Column* 0-based.
+class Statement {
+ public:
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, std::string_view v);
+  Statement& Bind(int i, std::span<const uint8_t> v);
+  Statement& BindNull(int i);
+  template <typename T>
+  Statement& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+  // Binds `args` to ?1..?N.
+  template <typename... Args>
+  Statement& BindAll(const Args&... args) {
+    int i = 0;
+    (Bind(++i, args), ...);
+    return *this;
+  }
+
+  // Steps once: true with a row, false when done.
+  Result<bool> Step();
+  // Steps to completion, expecting no rows.
+  Status Run();
+
+  int64_t ColumnInt(int i);
+  std::string ColumnText(int i);
+  std::vector<uint8_t> ColumnBlob(int i);
+  bool ColumnIsNull(int i);
+
+  void Reset();
+
+ private:
+  friend class Db;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Status BindStatus();
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int bind_error_ = 0;
+};
+
+template <typename... Args>
+Status Db::Run(std::string_view sql, const Args&... args) {
+  auto st = Prepare(sql);
+  if (!st) return st.error();
+  return (*st)->BindAll(args...).Run();
+}
+
+template <typename Fn, typename... Args>
+Status Db::Each(std::string_view sql, Fn&& fn, const Args&... args) {
+  auto prepared = Prepare(sql);
+  if (!prepared) return prepared.error();
+  Statement& st = (*prepared)->BindAll(args...);
+  for (;;) {
+    auto row = st.Step();
+    if (!row) {
+      st.Reset();
+      return row.error();
+    }
+    if (!*row || !fn(st)) break;
+  }
+  st.Reset();
+  return Status::OK();
+}
+
+template <typename Read, typename... Args>
+auto Db::Rows(std::string_view sql, Read&& read, const Args&... args)
+    -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>> {
+  std::vector<std::invoke_result_t<Read&, Statement&>> out;
+  Status s = Each(
+      sql,
+      [&](Statement& st) {
+        out.push_back(read(st));
+        return true;
+      },
+      args...);
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+template <typename Read, typename... Args>
+auto Db::Row(std::string_view sql, Read&& read, const Args&... args)
+    -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>> {
+  std::optional<std::invoke_result_t<Read&, Statement&>> out;
+  Status s = Each(
+      sql,
+      [&](Statement& st) {
+        out = read(st);
+        return false;
+      },
+      args...);
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit()
+// succeeded.
+class Transaction {
+ public:
+  static Result<Transaction> Begin(Db& db);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  Status Commit();
+
+ private:
+  explicit Transaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
+}  // namespace vault
+
+#endif  // BATON_VAULT_SRC_DB_H_

@@ -1,0 +1,398 @@
+// Emergency access in the store (DESIGN.md §6): grants, requests,
+// confirmations and transitions.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "txn_impl.h"
+#include "vault/emergency.h"
+#include "vault/rotation.h"
+
+namespace vault {
+
+Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
+  return db_.Rows(sql, ReadText0, arg);
+}
+
+Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& where,
+                                                          const std::string& arg) {
+  const std::string sql =
+      "SELECT id, grantor_id, deputy_id, mode, wait_s, confirmations_required, "
+      "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
+      where + " ORDER BY created_ms, id";
+  const auto read = [](Statement& st) {
+    EmergencyGrant g;
+    g.id = st.ColumnText(0);
+    g.grantor_id = st.ColumnText(1);
+    g.deputy_id = st.ColumnText(2);
+    g.mode = st.ColumnText(3);
+    g.wait_s = st.ColumnInt(4);
+    g.confirmations_required = st.ColumnInt(5);
+    g.access_window_s = st.ColumnInt(6);
+    g.status = st.ColumnText(7);
+    g.created_ms = st.ColumnInt(8);
+    if (!st.ColumnIsNull(9)) g.ended_ms = st.ColumnInt(9);
+    return g;
+  };
+  auto grants = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
+  if (!grants) return grants;
+  std::vector<EmergencyGrant> out = std::move(*grants);
+  for (EmergencyGrant& g : out) {
+    auto cols = Strings(
+        "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
+        "ORDER BY collection_id",
+        g.id);
+    if (!cols) return Fail(cols.error());
+    g.collections = std::move(*cols);
+  }
+  return out;
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string& where,
+                                                              const std::string& arg) {
+  const std::string sql =
+      "SELECT id, grant_id, state, reason, requested_ms, release_ms, decided_by, "
+      "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
+      "FROM emergency_requests " +
+      where + " ORDER BY requested_ms, rowid";
+  const auto read = [](Statement& st) {
+    EmergencyRequest r;
+    r.id = st.ColumnText(0);
+    r.grant_id = st.ColumnText(1);
+    r.state = st.ColumnText(2);
+    r.reason = st.ColumnText(3);
+    r.requested_ms = st.ColumnInt(4);
+    r.release_ms = st.ColumnInt(5);
+    if (!st.ColumnIsNull(6)) r.decided_by = st.ColumnText(6);
+    if (!st.ColumnIsNull(7)) r.decided_ms = st.ColumnInt(7);
+    if (!st.ColumnIsNull(8)) r.released_ms = st.ColumnInt(8);
+    if (!st.ColumnIsNull(9)) r.expires_ms = st.ColumnInt(9);
+    r.reminded_24h = !st.ColumnIsNull(10);
+    r.reminded_1h = !st.ColumnIsNull(11);
+    return r;
+  };
+  auto requests = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
+  if (!requests) return requests;
+  std::vector<EmergencyRequest> out = std::move(*requests);
+  for (EmergencyRequest& r : out) {
+    auto who = Strings(
+        "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "
+        "ORDER BY confirmed_ms, member_id",
+        r.id);
+    if (!who) return Fail(who.error());
+    r.confirmations = std::move(*who);
+  }
+  return out;
+}
+
+Result<EmergencyGrant> TxnImpl::GetEmergencyGrant(const std::string& id) {
+  auto g = SelectGrants("WHERE id = ?", id);
+  if (!g) return Fail(g.error());
+  if (g->empty()) return Fail(Missing("emergency grant", id));
+  return std::move(g->front());
+}
+
+Result<std::vector<EmergencyGrant>> TxnImpl::ListEmergencyGrants() { return SelectGrants("", ""); }
+
+Result<EmergencyRequest> TxnImpl::GetEmergencyRequest(const std::string& id) {
+  auto r = SelectRequests("WHERE id = ?", id);
+  if (!r) return Fail(r.error());
+  if (r->empty()) return Fail(Missing("emergency request", id));
+  return std::move(r->front());
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::ListEmergencyRequests(const std::string& grant_id) {
+  return grant_id.empty() ? SelectRequests("", "") : SelectRequests("WHERE grant_id = ?", grant_id);
+}
+
+Result<std::optional<EmergencyRequest>> TxnImpl::NewestEmergencyRequest(
+    const std::string& grant_id) {
+  auto all = SelectRequests("WHERE grant_id = ?", grant_id);
+  if (!all) return Fail(all.error());
+  if (all->empty()) return std::optional<EmergencyRequest>();
+  return std::optional<EmergencyRequest>(std::move(all->back()));
+}
+
+Result<std::vector<EmergencyRequest>> TxnImpl::ListOpenEmergencyRequests() {
+  return SelectRequests("WHERE state IN ('waiting', 'released')", "");
+}
+
+namespace {
+
+Status CheckGrantNumbers(int64_t wait_s, int64_t confirmations, int64_t window_s) {
+  if (wait_s < 3600 || wait_s > emergency::kMaxWaitHours * 3600) {
+    return Status::InvalidArgument("the wait must be 1 to " +
+                                   std::to_string(emergency::kMaxWaitHours) + " hours");
+  }
+  if (confirmations < 0 || confirmations > emergency::kMaxConfirmations) {
+    return Status::InvalidArgument("confirmations_required must be 0 to " +
+                                   std::to_string(emergency::kMaxConfirmations));
+  }
+  if (window_s < 3600 || window_s > emergency::kMaxWindowHours * 3600) {
+    return Status::InvalidArgument("the access window must be 1 to " +
+                                   std::to_string(emergency::kMaxWindowHours) + " hours");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g,
+                                     const std::vector<SealedKey>& keys) {
+  if (g.mode != "view" && g.mode != "takeover") {
+    return Status::InvalidArgument("mode must be view or takeover");
+  }
+  if (Status s = CheckGrantNumbers(g.wait_s, g.confirmations_required, g.access_window_s);
+      !s.ok()) {
+    return s;
+  }
+  if (keys.empty()) return Status::InvalidArgument("a grant needs at least one collection key");
+  std::vector<std::string> scope;
+  for (const SealedKey& k : keys) {
+    if (k.holder != KeyHolder::kGrant || k.holder_id != g.id) {
+      return Status::InvalidArgument("a grant's keys must be held by the grant");
+    }
+    if (std::find(scope.begin(), scope.end(), k.collection_id) != scope.end()) {
+      return Status::InvalidArgument("collection " + k.collection_id + " is listed twice");
+    }
+    auto c = GetCollection(k.collection_id);
+    if (!c) return c.error();
+    if (k.key_version != c->key_version) {
+      return Status::FailedPrecondition("the key of collection " + k.collection_id +
+                                        " is for version " + std::to_string(k.key_version) +
+                                        ", the collection is at " + std::to_string(c->key_version));
+    }
+    scope.push_back(k.collection_id);
+  }
+  std::sort(scope.begin(), scope.end());
+  {
+    if (Status s = db_.Run("INSERT INTO emergency_grants (id, grantor_id, deputy_id, mode, wait_s, "
+                           "confirmations_required, access_window_s, status, created_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+                           g.id, g.grantor_id, g.deputy_id, g.mode, g.wait_s,
+                           g.confirmations_required, g.access_window_s, NowMs());
+        !s.ok()) {
+      return s.IsAlreadyExists() ? Status::AlreadyExists("emergency grant " + g.id + " exists") : s;
+    }
+  }
+  for (const SealedKey& k : keys) {
+    if (Status s = db_.Run("INSERT INTO emergency_grant_collections (grant_id, collection_id) "
+                           "VALUES (?, ?)",
+                           g.id, k.collection_id);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = InsertSealedKey(k); !s.ok()) return s;
+  }
+  return Append(actor, "emergency.grant.create", "grant:" + g.id,
+                {{"grantor", g.grantor_id},
+                 {"deputy", g.deputy_id},
+                 {"mode", g.mode},
+                 {"wait_s", g.wait_s},
+                 {"confirmations_required", g.confirmations_required},
+                 {"access_window_s", g.access_window_s},
+                 {"collections", scope}});
+}
+
+Status TxnImpl::ChangeEmergencyGrant(const Actor& actor, const std::string& id, int64_t wait_s,
+                                     int64_t confirmations_required, int64_t access_window_s) {
+  if (Status s = CheckGrantNumbers(wait_s, confirmations_required, access_window_s); !s.ok()) {
+    return s;
+  }
+  auto g = GetEmergencyGrant(id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (Status s = db_.Run("UPDATE emergency_grants SET wait_s = ?, confirmations_required = ?, "
+                         "access_window_s = ? WHERE id = ?",
+                         wait_s, confirmations_required, access_window_s, id);
+      !s.ok()) {
+    return s;
+  }
+  return Append(actor, "emergency.grant.change", "grant:" + id,
+                {{"wait_s", {g->wait_s, wait_s}},
+                 {"confirmations_required", {g->confirmations_required, confirmations_required}},
+                 {"access_window_s", {g->access_window_s, access_window_s}}});
+}
+
+Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
+                                  const std::string& status, const std::string& reason) {
+  if (status != "revoked" && status != "declined") {
+    return Status::InvalidArgument("a grant ends revoked or declined");
+  }
+  auto g = GetEmergencyGrant(id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  auto newest = NewestEmergencyRequest(id);
+  if (!newest) return newest.error();
+  if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+    return Status::FailedPrecondition("cancel the grant's open request first");
+  }
+  {
+    if (Status s = db_.Run("UPDATE emergency_grants SET status = ?, ended_ms = ? WHERE id = ?",
+                           status, NowMs(), id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  // The escrowed keys serve no one any more.
+  if (Status s =
+          db_.Run("DELETE FROM sealed_keys WHERE holder_kind = 'grant' AND holder_id = ?", id);
+      !s.ok()) {
+    return s;
+  }
+  return Append(actor, status == "revoked" ? "emergency.grant.revoke" : "emergency.grant.decline",
+                "grant:" + id, {{"deputy", g->deputy_id}, {"reason", reason}});
+}
+
+Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& r) {
+  auto g = GetEmergencyGrant(r.grant_id);
+  if (!g) return g.error();
+  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (r.reason.empty() || r.reason.size() > emergency::kMaxReasonBytes) {
+    return Status::InvalidArgument("the reason must be 1 to 500 bytes");
+  }
+  if (Status s =
+          db_.Run("INSERT INTO emergency_requests (id, grant_id, state, reason, requested_ms, "
+                  "release_ms) VALUES (?, ?, 'waiting', ?, ?, ?)",
+                  r.id, r.grant_id, r.reason, r.requested_ms, r.release_ms);
+      !s.ok()) {
+    return s;
+  }
+  return Append(actor, "emergency.request", "request:" + r.id,
+                {{"grant", r.grant_id}, {"reason", r.reason}, {"release_ms", r.release_ms}});
+}
+
+Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) {
+  auto r = GetEmergencyRequest(request_id);
+  if (!r) return r.error();
+  if (r->state != "waiting") {
+    return Status::FailedPrecondition("cannot confirm: the request is " + r->state);
+  }
+  if (Status s =
+          db_.Run("INSERT INTO emergency_confirmations (request_id, member_id, confirmed_ms) "
+                  "VALUES (?, ?, ?)",
+                  request_id, actor.id, NowMs());
+      !s.ok()) {
+    return s.IsAlreadyExists() ? Status::FailedPrecondition("you confirmed this request already")
+                               : s;
+  }
+  return Append(actor, "emergency.confirm", "request:" + request_id,
+                {{"grant", r->grant_id}, {"confirmations", r->confirmations.size() + 1}});
+}
+
+Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) {
+  auto to = emergency::ParseState(t.to);
+  if (!to) return to.error();
+  auto r = GetEmergencyRequest(t.request_id);
+  if (!r) return r.error();
+  if (r->state != "waiting" && r->state != "released") {
+    return Status::FailedPrecondition("the request is " + r->state);
+  }
+  auto g = GetEmergencyGrant(r->grant_id);
+  if (!g) return g.error();
+  const bool release = *to == emergency::State::kReleased;
+  if (release && r->state != "waiting") {
+    return Status::FailedPrecondition("the request is " + r->state);
+  }
+  {
+    if (Status s = db_.Run("UPDATE emergency_requests SET state = ?, "
+                           "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
+                           "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
+                           "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
+                           "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
+                           t.to, int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
+                           int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  nlohmann::json details = {
+      {"grant", g->id}, {"from", r->state}, {"to", t.to}, {"at_ms", t.at_ms}, {"reason", t.reason}};
+  if (!release) return Append(actor, t.action, "request:" + t.request_id, details);
+  if (t.action != "emergency.release") {
+    if (Status s = Append(actor, t.action, "request:" + t.request_id, details); !s.ok()) return s;
+  }
+
+  // Whatever the deputy can now read is exposed: rotate it, re-key it.
+  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kEmergencyAccess)),
+                                "rotate: exposed via emergency access", t.at_ms};
+  int64_t flagged = 0;
+  for (const std::string& c : g->collections) {
+    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
+    if (!items) return items.error();
+    for (const std::string& item : *items) {
+      if (Status s = InsertFlag(item, flag); !s.ok()) return s;
+      ++flagged;
+    }
+    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
+      return s;
+    }
+  }
+  details["mode"] = g->mode;
+  details["deputy"] = g->deputy_id;
+  details["expires_ms"] = t.expires_ms;
+  details["items_flagged"] = flagged;
+  details["collections_to_rekey"] = g->collections;
+  if (Status s = Append(actor, "emergency.release", "request:" + t.request_id, details); !s.ok()) {
+    return s;
+  }
+  if (g->mode != "takeover") return Status::OK();
+  auto deputy = GetMember(g->deputy_id);
+  if (!deputy) return deputy.error();
+  if (t.takeover_keys.size() != g->collections.size()) {
+    return Status::InvalidArgument("a takeover needs the deputy's key for every collection");
+  }
+  if (deputy->role == "member") {
+    if (Status s = SetMemberRole(actor, deputy->id, "admin"); !s.ok()) return s;
+  }
+  for (const SealedKey& k : t.takeover_keys) {
+    if (std::find(g->collections.begin(), g->collections.end(), k.collection_id) ==
+        g->collections.end()) {
+      return Status::InvalidArgument("a takeover key is for a collection outside the grant");
+    }
+    if (Status s = GrantAccess(actor, k.collection_id, deputy->id, "manage", k); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status TxnImpl::MarkEmergencyReminder(const Actor& actor, const std::string& request_id,
+                                      const std::string& which) {
+  const char* sql =
+      which == "24h"  ? "UPDATE emergency_requests SET reminded_24h_ms = ? WHERE id = ?"
+      : which == "1h" ? "UPDATE emergency_requests SET reminded_1h_ms = ? WHERE id = ?"
+                      : nullptr;
+  if (sql == nullptr) return Status::InvalidArgument("reminders are 24h or 1h");
+  if (Status s = db_.Run(sql, NowMs(), request_id); !s.ok()) return s;
+  if (db_.Changes() != 1) return Missing("emergency request", request_id);
+  return Append(actor, "emergency.reminder", "request:" + request_id, {{"before", which}});
+}
+
+Result<ItemWithCiphertext> TxnImpl::FetchEmergencyItem(const Actor& actor,
+                                                       const std::string& request_id,
+                                                       const std::string& item_id) {
+  auto r = GetEmergencyRequest(request_id);
+  if (!r) return Fail(r.error());
+  auto g = GetEmergencyGrant(r->grant_id);
+  if (!g) return Fail(g.error());
+  auto meta = GetItemMeta(item_id);
+  if (!meta || std::find(g->collections.begin(), g->collections.end(), meta->collection_id) ==
+                   g->collections.end()) {
+    // Out of scope reads as absent: the deputy learns nothing about it.
+    return Fail(Status::NotFound("item " + item_id + " is not in this request's scope"));
+  }
+  auto ct = CurrentCiphertext(meta->id, meta->version);
+  if (!ct) return Fail(ct.error());
+  ItemWithCiphertext out{std::move(*meta), std::move(*ct)};
+  if (Status s = Append(actor, "emergency.item.read", "item:" + item_id,
+                        {{"request", request_id}, {"version", out.meta.version}});
+      !s.ok()) {
+    return Fail(s);
+  }
+  return out;
+}
+
+}  // namespace vault

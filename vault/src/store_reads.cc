@@ -1,0 +1,226 @@
+// The store's plain reads: members, collections, keys, items, settings,
+// sessions and the audit log.
+#include <string>
+#include <vector>
+
+#include "txn_impl.h"
+
+namespace vault {
+namespace {
+
+Member ReadMemberRow(Statement& st) {
+  Member m;
+  m.id = st.ColumnText(0);
+  m.name = st.ColumnText(1);
+  m.role = st.ColumnText(2);
+  m.status = st.ColumnText(3);
+  m.signing_public_key = ToArray<32>(st.ColumnBlob(4));
+  m.box_public_key = ToArray<32>(st.ColumnBlob(5));
+  m.created_ms = st.ColumnInt(6);
+  m.email = st.ColumnText(7);
+  return m;
+}
+
+constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, created_ms, email";
+
+Collection ReadCollectionRow(Statement& st) {
+  Collection c;
+  c.id = st.ColumnText(0);
+  c.name = st.ColumnText(1);
+  c.key_version = st.ColumnInt(2);
+  c.offline_cache = st.ColumnInt(3) != 0;
+  c.needs_rekey = st.ColumnInt(4) != 0;
+  c.created_ms = st.ColumnInt(5);
+  return c;
+}
+
+constexpr char kCollectionColumns[] =
+    "id, name, key_version, offline_cache, needs_rekey, created_ms";
+
+constexpr char kItemColumns[] =
+    "id, collection_id, name, channel, url, rotation_period_s, last_rotated_ms, version, "
+    "pending_version, key_version, updated_ms, updated_by, "
+    "(SELECT MAX(v.version) FROM item_versions v WHERE v.item_id = items.id)";
+
+ItemMeta ReadItemRow(Statement& st) {
+  ItemMeta m;
+  m.id = st.ColumnText(0);
+  m.collection_id = st.ColumnText(1);
+  m.name = st.ColumnText(2);
+  m.channel = st.ColumnText(3);
+  m.url = st.ColumnText(4);
+  m.rotation_period_s = st.ColumnInt(5);
+  m.last_rotated_ms = st.ColumnInt(6);
+  m.version = st.ColumnInt(7);
+  if (!st.ColumnIsNull(8)) m.pending_version = st.ColumnInt(8);
+  m.key_version = st.ColumnInt(9);
+  m.updated_ms = st.ColumnInt(10);
+  m.updated_by = st.ColumnText(11);
+  m.next_version = std::max(m.version, m.pending_version.value_or(0)) + 1;
+  if (!st.ColumnIsNull(12)) m.next_version = std::max(m.next_version, st.ColumnInt(12) + 1);
+  return m;
+}
+
+audit::Checkpoint ReadCheckpointRow(Statement& st) {
+  return {st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1)), st.ColumnInt(2),
+          ToArray<64>(st.ColumnBlob(3))};
+}
+
+}  // namespace
+
+int64_t TxnImpl::NowMs() { return ToMillis(vault_.env().Now()); }
+
+Result<Member> TxnImpl::GetMember(const std::string& id) {
+  return Required(db_.Row(std::string("SELECT ") + kMemberColumns + " FROM members WHERE id = ?",
+                          ReadMemberRow, id),
+                  [&] { return Missing("member", id); });
+}
+
+Result<std::vector<Member>> TxnImpl::ListMembers() {
+  return db_.Rows(std::string("SELECT ") + kMemberColumns + " FROM members ORDER BY name",
+                  ReadMemberRow);
+}
+
+Result<Collection> TxnImpl::GetCollection(const std::string& id) {
+  return Required(
+      db_.Row(std::string("SELECT ") + kCollectionColumns + " FROM collections WHERE id = ?",
+              ReadCollectionRow, id),
+      [&] { return Missing("collection", id); });
+}
+
+Result<std::vector<Collection>> TxnImpl::ListCollections() {
+  return db_.Rows(std::string("SELECT ") + kCollectionColumns + " FROM collections ORDER BY name",
+                  ReadCollectionRow);
+}
+
+Result<std::string> TxnImpl::GetAccess(const std::string& collection_id,
+                                       const std::string& member_id) {
+  return Required(
+      db_.Row("SELECT access FROM collection_access WHERE collection_id = ? AND member_id = ?",
+              ReadText0, collection_id, member_id),
+      [&] { return Status::NotFound("member has no access to collection " + collection_id); });
+}
+
+Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHolder holder,
+                                        const std::string& holder_id) {
+  return Required(
+      db_.Row(
+          "SELECT s.key_version, s.sealed FROM sealed_keys s JOIN collections c "
+          "ON c.id = s.collection_id AND c.key_version = s.key_version "
+          "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?",
+          [&](Statement& st) {
+            return SealedKey{collection_id, st.ColumnInt(0), holder, holder_id, st.ColumnBlob(1)};
+          },
+          collection_id, HolderName(holder), holder_id),
+      [&] {
+        return Status::NotFound("no sealed key of collection " + collection_id + " for " +
+                                std::string(HolderName(holder)) + " " + holder_id);
+      });
+}
+
+Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_id) {
+  return db_.Rows(
+      "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
+      [](Statement& st) {
+        return RotationFlagRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2)};
+      },
+      item_id);
+}
+
+Result<ItemMeta> TxnImpl::GetItemMeta(const std::string& item_id) {
+  auto meta = Required(db_.Row(std::string("SELECT ") + kItemColumns + " FROM items WHERE id = ?",
+                               ReadItemRow, item_id),
+                       [&] { return Missing("item", item_id); });
+  if (!meta) return meta;
+  auto flags = Flags(item_id);
+  if (!flags) return Fail(flags.error());
+  meta->flags = std::move(*flags);
+  return meta;
+}
+
+Result<std::vector<ItemMeta>> TxnImpl::ListItems(const std::string& collection_id) {
+  auto items = db_.Rows(
+      std::string("SELECT ") + kItemColumns + " FROM items WHERE collection_id = ? ORDER BY name",
+      ReadItemRow, collection_id);
+  if (!items) return items;
+  std::vector<ItemMeta> out = std::move(*items);
+  for (ItemMeta& m : out) {
+    auto flags = Flags(m.id);
+    if (!flags) return Fail(flags.error());
+    m.flags = std::move(*flags);
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> TxnImpl::GetSetting(const std::string& key) {
+  return db_.Row("SELECT value FROM settings WHERE key = ?", ReadText0, key);
+}
+
+Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
+  return Required(
+      db_.Row(
+          "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?",
+          [&](Statement& st) {
+            return Session{token_hash, st.ColumnText(0), st.ColumnInt(1), st.ColumnInt(2)};
+          },
+          token_hash),
+      [] { return Status::NotFound("no such session"); });
+}
+
+Result<std::vector<std::string>> TxnImpl::ListAccessibleCollections(const std::string& member_id) {
+  return db_.Rows(
+      "SELECT collection_id FROM collection_access WHERE member_id = ? ORDER BY collection_id",
+      ReadText0, member_id);
+}
+
+Result<audit::Head> TxnImpl::AuditHead() {
+  if (head_ != nullptr) return *head_;
+  auto head =
+      db_.Row("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [](Statement& st) {
+        return audit::Head{st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1))};
+      });
+  if (!head) return Fail(head.error());
+  return head->value_or(audit::Head{});
+}
+
+Status TxnImpl::ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) {
+  audit::Event e;
+  return db_.Each(
+      "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash "
+      "FROM audit_events WHERE seq >= ? ORDER BY seq",
+      [&](Statement& st) {
+        e.seq = st.ColumnInt(0);
+        e.time_ms = st.ColumnInt(1);
+        e.actor = st.ColumnText(2);
+        e.action = st.ColumnText(3);
+        e.target = st.ColumnText(4);
+        e.details = st.ColumnText(5);
+        e.prev_hash = ToArray<32>(st.ColumnBlob(6));
+        e.hash = ToArray<32>(st.ColumnBlob(7));
+        return fn(e);
+      },
+      from_seq);
+}
+
+Result<std::vector<audit::Event>> TxnImpl::ReadAudit(int64_t from_seq, int64_t limit) {
+  std::vector<audit::Event> out;
+  Status s = ScanAudit(from_seq, [&](const audit::Event& e) {
+    out.push_back(e);
+    return static_cast<int64_t>(out.size()) < limit;
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+Result<std::optional<audit::Checkpoint>> TxnImpl::LatestCheckpoint() {
+  return db_.Row(
+      "SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+      ReadCheckpointRow);
+}
+
+Result<std::vector<audit::Checkpoint>> TxnImpl::ListCheckpoints() {
+  return db_.Rows("SELECT seq, hash, time_ms, signature FROM audit_checkpoints ORDER BY seq",
+                  ReadCheckpointRow);
+}
+
+}  // namespace vault
