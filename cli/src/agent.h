@@ -33,7 +33,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/key_ops.h"
+#include "key_ops.h"
 #include "vault/env.h"
 #include "vault/identity.h"
 #include "vault/secure_buffer.h"

@@ -1,4 +1,4 @@
-#include "cli/cache.h"
+#include "cache.h"
 
 #include <algorithm>
 #include <set>

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "api_client.h"
-#include "cli/cache.h"
+#include "cache.h"
 #include "cli/console.h"
-#include "cli/key_ops.h"
+#include "key_ops.h"
 #include "profile.h"
 #include "vault/envelope.h"
 #include "vault/identity.h"

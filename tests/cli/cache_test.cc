@@ -2,7 +2,7 @@
 // found by name through an index, holds no plaintext, and a damaged,
 // foreign or half-present cache is a clear Corruption (the caller removes it
 // and syncs again), never a crash or a silent wrong answer.
-#include "cli/cache.h"
+#include "cache.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// sync: brings the offline cache up to date (cli/cache.h).
+// sync: brings the offline cache up to date (cli/src/cache.h).
 #include <CLI/CLI.hpp>
 
 #include "context.h"

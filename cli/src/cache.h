@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/key_ops.h"
+#include "key_ops.h"
 #include "vault/env.h"
 #include "vault/local_db.h"
 #include "vault/status.h"
