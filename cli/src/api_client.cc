@@ -68,6 +68,13 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
     return http_->Get(path, headers);
   };
   httplib::Result r = send();
+  if (!r && r.error() == httplib::Error::Write && !pin_.mismatch) {
+    // The kept-alive connection was closed by the server while we were idle
+    // (e.g. during a key derivation longer than its keep-alive timeout): the
+    // request could not be written, so nothing reached the server, and it
+    // is sent once more on a new connection.
+    r = send();
+  }
   if (r && r->status == 401 && !token_.empty() && reauthenticate_ && !reauthenticating_) {
     // The session is gone (expired, or ended by the server); nothing was
     // done, so after signing in again the request can be sent as it was.
