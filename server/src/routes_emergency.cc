@@ -7,6 +7,16 @@
 #include "server_impl.h"
 
 namespace server::internal {
+namespace {
+
+// A grant as stored, for the answer to a write.
+Result<json> StoredGrant(vault::WriteTxn& t, const std::string& id) {
+  auto stored = t.GetEmergencyGrant(id);
+  if (!stored) return Fail(stored.error());
+  return GrantJson(t, *stored);
+}
+
+}  // namespace
 
 void SendBadId(httplib::Response& res) {
   SendError(res, BadRequest("bad_id", "ids are 32 lower-case hex digits"));
@@ -113,12 +123,7 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
         }
         return t.CreateEmergencyGrant(c.actor(), g, keys);
       },
-      [&](vault::WriteTxn& t) -> Result<json> {
-        auto stored = t.GetEmergencyGrant(g.id);
-        if (!stored) return Fail(stored.error());
-        return GrantJson(t, *stored);
-      },
-      Conflicts::kAsConflict);
+      [&](vault::WriteTxn& t) { return StoredGrant(t, g.id); }, Conflicts::kAsConflict);
 }
 
 void ServerImpl::ListGrants(const httplib::Request&, httplib::Response& res, const Caller& c) {
@@ -184,39 +189,27 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
     return SendError(res, BadRequest("bad_window", "access_window_hours must be 1 to 720"));
   }
   if (!SettleFor(res, NewestRequestOf(id))) return;
-  json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            auto g = t.GetEmergencyGrant(id);
-            if (!g) return g.error();
-            auto newest = t.NewestEmergencyRequest(id);
-            if (!newest) return newest.error();
-            if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
-              return Status::FailedPrecondition("the grant cannot change while its request is " +
-                                                (*newest)->state);
-            }
-            const int64_t wait_s =
-                body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
-            const int64_t conf = body->Has("confirmations_required")
-                                     ? body->Int("confirmations_required")
-                                     : g->confirmations_required;
-            const int64_t window_s = body->Has("access_window_hours")
-                                         ? body->Int("access_window_hours") * 3600
-                                         : g->access_window_s;
-            if (Status s = t.ChangeEmergencyGrant(c.actor(), id, wait_s, conf, window_s); !s.ok()) {
-              return s;
-            }
-            auto stored = t.GetEmergencyGrant(id);
-            if (!stored) return stored.error();
-            auto j = GrantJson(t, *stored);
-            if (!j) return j.error();
-            out = std::move(*j);
-            return Status::OK();
-          },
-          Conflicts::kAsConflict)) {
-    SendJson(res, 200, out);
-  }
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        auto g = t.GetEmergencyGrant(id);
+        if (!g) return g.error();
+        auto newest = t.NewestEmergencyRequest(id);
+        if (!newest) return newest.error();
+        if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+          return Status::FailedPrecondition("the grant cannot change while its request is " +
+                                            (*newest)->state);
+        }
+        const int64_t wait_s = body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
+        const int64_t conf = body->Has("confirmations_required")
+                                 ? body->Int("confirmations_required")
+                                 : g->confirmations_required;
+        const int64_t window_s = body->Has("access_window_hours")
+                                     ? body->Int("access_window_hours") * 3600
+                                     : g->access_window_s;
+        return t.ChangeEmergencyGrant(c.actor(), id, wait_s, conf, window_s);
+      },
+      [&](vault::WriteTxn& t) { return StoredGrant(t, id); }, Conflicts::kAsConflict);
 }
 
 void ServerImpl::RevokeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c) {
@@ -239,40 +232,27 @@ void ServerImpl::DeclineGrant(const httplib::Request& req, httplib::Response& re
 void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
                                const std::string& status) {
   if (!SettleFor(res, NewestRequestOf(id))) return;
-  json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            auto g = t.GetEmergencyGrant(id);
-            if (!g) return g.error();
-            if (status == "declined") {
-              auto seen = Sees(t, c, *g);
-              if (!seen) return seen.error();
-              if (!*seen) {
-                return Status::NotFound("emergency grant " + id + " does not exist");
-              }
-              if (g->deputy_id != c.member.id) {
-                return Status::PermissionDenied("only the deputy can decline a grant");
-              }
-            }
-            if (g->status != "active") {
-              return Status::FailedPrecondition("the grant is " + g->status);
-            }
-            if (Status s = EndGrant(t, c.actor(), *g, Millis(env_.Now()), status,
-                                    "the grant was " + status);
-                !s.ok()) {
-              return s;
-            }
-            auto stored = t.GetEmergencyGrant(id);
-            if (!stored) return stored.error();
-            auto j = GrantJson(t, *stored);
-            if (!j) return j.error();
-            out = std::move(*j);
-            return Status::OK();
-          },
-          Conflicts::kAsConflict)) {
-    SendJson(res, 200, out);
-  }
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        auto g = t.GetEmergencyGrant(id);
+        if (!g) return g.error();
+        if (status == "declined") {
+          auto seen = Sees(t, c, *g);
+          if (!seen) return seen.error();
+          if (!*seen) {
+            return Status::NotFound("emergency grant " + id + " does not exist");
+          }
+          if (g->deputy_id != c.member.id) {
+            return Status::PermissionDenied("only the deputy can decline a grant");
+          }
+        }
+        if (g->status != "active") {
+          return Status::FailedPrecondition("the grant is " + g->status);
+        }
+        return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
+      },
+      [&](vault::WriteTxn& t) { return StoredGrant(t, id); }, Conflicts::kAsConflict);
 }
 
 void ServerImpl::RegisterEmergencyRoutes() {

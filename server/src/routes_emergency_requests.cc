@@ -22,6 +22,13 @@ Status LoadRequest(vault::ReadTxn& t, const Caller& c, const std::string& id, Em
   return Status::OK();
 }
 
+// Request `id` as stored, under grant `g`, for the answer to a write.
+Result<json> StoredRequest(vault::WriteTxn& t, const EmergencyGrant& g, const std::string& id) {
+  auto stored = t.GetEmergencyRequest(id);
+  if (!stored) return Fail(stored.error());
+  return RequestJson(t, g, *stored);
+}
+
 }  // namespace
 
 void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& res,
@@ -80,11 +87,7 @@ void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& r
         request_id = r.id;
         return Status::OK();
       },
-      [&](vault::WriteTxn& t) -> Result<json> {
-        auto stored = t.GetEmergencyRequest(request_id);
-        if (!stored) return Fail(stored.error());
-        return RequestJson(t, grant, *stored);
-      },
+      [&](vault::WriteTxn& t) { return StoredRequest(t, grant, request_id); },
       Conflicts::kAsConflict);
 }
 
@@ -141,58 +144,48 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
       OptionalBody(req.body, vault::api::RequestBody("POST /v1/emergency/requests/:id/confirm"));
   if (!body) return SendError(res, body.error());
   if (!SettleFor(res, id)) return;
-  json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            EmergencyRequest r;
-            EmergencyGrant g;
-            if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
-            em::Confirmer who;
-            who.is_requester = g.deputy_id == c.member.id;
-            who.already_confirmed = std::find(r.confirmations.begin(), r.confirmations.end(),
-                                              c.member.id) != r.confirmations.end();
-            if (!who.is_requester) {
-              auto fellow = IsFellowDeputy(t, c, g.grantor_id);
-              if (!fellow) return fellow.error();
-              if (!*fellow) {
-                return Status::PermissionDenied(
-                    "only another deputy of the same grantor can confirm");
-              }
-            }
-            auto facts = FactsOf(g, r);
-            if (!facts) return facts.error();
-            const int64_t now = Millis(env_.Now());
-            auto step = em::Decide(*facts, em::Event::kConfirm, now, who);
-            if (!step) return step.error();
-            if (Status s = t.ConfirmEmergencyRequest(c.actor(), id); !s.ok()) return s;
-            auto by = NameOf(t, c.member.id);
-            if (!by) return by.error();
-            if (Status s = Notify(t, g, r, "emergency.confirmed",
-                                  [&](const std::string& deputy, const std::string& scope) {
-                                    return *by + " confirmed Deputy " + deputy +
-                                           "'s request for emergency access to " + scope + " (" +
-                                           std::to_string(step->confirmations) + " of " +
-                                           std::to_string(g.confirmations_required) + ")";
-                                  });
-                !s.ok()) {
-              return s;
-            }
-            if (step->to == em::State::kReleased) {
-              if (Status s = Release(t, c.actor(), g, r, *step, "emergency.release",
-                                     "the last confirmation arrived", false, *deps_.escrow_key);
-                  !s.ok()) {
-                return s;
-              }
-            }
-            auto stored = t.GetEmergencyRequest(id);
-            if (!stored) return stored.error();
-            out = RequestJson(t, g, *stored);
-            return Status::OK();
-          },
-          Conflicts::kAsConflict)) {
-    SendJson(res, 200, out);
-  }
+  EmergencyGrant g;
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        EmergencyRequest r;
+        if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
+        em::Confirmer who;
+        who.is_requester = g.deputy_id == c.member.id;
+        who.already_confirmed = std::find(r.confirmations.begin(), r.confirmations.end(),
+                                          c.member.id) != r.confirmations.end();
+        if (!who.is_requester) {
+          auto fellow = IsFellowDeputy(t, c, g.grantor_id);
+          if (!fellow) return fellow.error();
+          if (!*fellow) {
+            return Status::PermissionDenied("only another deputy of the same grantor can confirm");
+          }
+        }
+        auto facts = FactsOf(g, r);
+        if (!facts) return facts.error();
+        const int64_t now = Millis(env_.Now());
+        auto step = em::Decide(*facts, em::Event::kConfirm, now, who);
+        if (!step) return step.error();
+        if (Status s = t.ConfirmEmergencyRequest(c.actor(), id); !s.ok()) return s;
+        auto by = NameOf(t, c.member.id);
+        if (!by) return by.error();
+        if (Status s = Notify(t, g, r, "emergency.confirmed",
+                              [&](const std::string& deputy, const std::string& scope) {
+                                return *by + " confirmed Deputy " + deputy +
+                                       "'s request for emergency access to " + scope + " (" +
+                                       std::to_string(step->confirmations) + " of " +
+                                       std::to_string(g.confirmations_required) + ")";
+                              });
+            !s.ok()) {
+          return s;
+        }
+        if (step->to == em::State::kReleased) {
+          return Release(t, c.actor(), g, r, *step, "emergency.release",
+                         "the last confirmation arrived", false, *deps_.escrow_key);
+        }
+        return Status::OK();
+      },
+      [&](vault::WriteTxn& t) { return StoredRequest(t, g, id); }, Conflicts::kAsConflict);
 }
 
 void ServerImpl::ReleasedKeys(const httplib::Request& req, httplib::Response& res,
@@ -285,53 +278,37 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
   auto reason = Reason(*body);
   if (!reason) return SendError(res, reason.error());
   if (!SettleFor(res, id)) return;
-  json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            EmergencyRequest r;
-            EmergencyGrant g;
-            if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
-            if (g.deputy_id == c.member.id) {
-              // Otherwise an admin-deputy could skip their own wait.
-              return Status::PermissionDenied("the deputy cannot decide their own request");
-            }
-            auto facts = FactsOf(g, r);
-            if (!facts) return facts.error();
-            const int64_t now = Millis(env_.Now());
-            auto step = em::Decide(*facts, event, now);
-            if (!step) return step.error();
-            if (event == em::Event::kApprove) {
-              if (Status s = Release(t, c.actor(), g, r, *step, "emergency.approve", *reason, true,
-                                     *deps_.escrow_key);
-                  !s.ok()) {
-                return s;
-              }
-            } else {
-              vault::EmergencyTransition tr{
-                  id, "emergency.reject", "rejected", now, 0, true, *reason, {}};
-              if (Status s = t.TransitionEmergencyRequest(c.actor(), tr); !s.ok()) {
-                return s;
-              }
-              auto by = NameOf(t, c.member.id);
-              if (!by) return by.error();
-              if (Status s = Notify(t, g, r, "emergency.rejected",
-                                    [&](const std::string& deputy, const std::string& scope) {
-                                      return *by + " rejected Deputy " + deputy +
-                                             "'s request for emergency access to " + scope;
-                                    });
-                  !s.ok()) {
-                return s;
-              }
-            }
-            auto stored = t.GetEmergencyRequest(id);
-            if (!stored) return stored.error();
-            out = RequestJson(t, g, *stored);
-            return Status::OK();
-          },
-          Conflicts::kAsConflict)) {
-    SendJson(res, 200, out);
-  }
+  EmergencyGrant g;
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        EmergencyRequest r;
+        if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
+        if (g.deputy_id == c.member.id) {
+          // Otherwise an admin-deputy could skip their own wait.
+          return Status::PermissionDenied("the deputy cannot decide their own request");
+        }
+        auto facts = FactsOf(g, r);
+        if (!facts) return facts.error();
+        const int64_t now = Millis(env_.Now());
+        auto step = em::Decide(*facts, event, now);
+        if (!step) return step.error();
+        if (event == em::Event::kApprove) {
+          return Release(t, c.actor(), g, r, *step, "emergency.approve", *reason, true,
+                         *deps_.escrow_key);
+        }
+        vault::EmergencyTransition tr{
+            id, "emergency.reject", "rejected", now, 0, true, *reason, {}};
+        if (Status s = t.TransitionEmergencyRequest(c.actor(), tr); !s.ok()) return s;
+        auto by = NameOf(t, c.member.id);
+        if (!by) return by.error();
+        return Notify(t, g, r, "emergency.rejected",
+                      [&](const std::string& deputy, const std::string& scope) {
+                        return *by + " rejected Deputy " + deputy +
+                               "'s request for emergency access to " + scope;
+                      });
+      },
+      [&](vault::WriteTxn& t) { return StoredRequest(t, g, id); }, Conflicts::kAsConflict);
 }
 
 // The deputy's own routes under a released request. Checks, in order:

@@ -192,16 +192,9 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
   if (body->Has("rotation_period_days")) {
     change.rotation_period_s = body->Int("rotation_period_days") * 86400;
   }
-  json out;
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        if (Status s = t.UpdateItemMeta(c.actor(), id, change); !s.ok()) return s;
-        auto stored = t.GetItemMeta(id);
-        if (!stored) return stored.error();
-        out = ItemMetaToJson(*stored);
-        return Status::OK();
-      })) {
-    SendJson(res, 200, out);
-  }
+  WriteAndAnswerOk(
+      res, [&](vault::WriteTxn& t) { return t.UpdateItemMeta(c.actor(), id, change); },
+      [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
 }
 
 void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& res,
@@ -236,33 +229,20 @@ void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response&
   const std::string id = req.matches[1];
   auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/items/:id/rotation/confirm"));
   if (!body) return SendError(res, body.error());
-  json out;
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        if (Status s = t.ConfirmRotation(c.actor(), id, body->Int("pending_version")); !s.ok()) {
-          return s;
-        }
-        auto meta = t.GetItemMeta(id);
-        if (!meta) return meta.error();
-        out = ItemMetaToJson(*meta);
-        return Status::OK();
-      })) {
-    SendJson(res, 200, out);
-  }
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) {
+        return t.ConfirmRotation(c.actor(), id, body->Int("pending_version"));
+      },
+      [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
 }
 
 void ServerImpl::AbandonRotation(const httplib::Request& req, httplib::Response& res,
                                  const Caller& c) {
   const std::string id = req.matches[1];
-  json out;
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        if (Status s = t.AbortRotation(c.actor(), id); !s.ok()) return s;
-        auto meta = t.GetItemMeta(id);
-        if (!meta) return meta.error();
-        out = ItemMetaToJson(*meta);
-        return Status::OK();
-      })) {
-    SendJson(res, 200, out);
-  }
+  WriteAndAnswerOk(
+      res, [&](vault::WriteTxn& t) { return t.AbortRotation(c.actor(), id); },
+      [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
 }
 
 void ServerImpl::RegisterItemRoutes() {

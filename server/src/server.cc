@@ -270,6 +270,20 @@ bool ServerImpl::WriteOr(httplib::Response& res,
 void ServerImpl::WriteAndAnswerCreated(
     httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& write,
     const std::function<Result<json>(vault::WriteTxn&)>& read_back, Conflicts conflicts) {
+  WriteAndAnswer(res, 201, write, read_back, conflicts);
+}
+
+void ServerImpl::WriteAndAnswerOk(httplib::Response& res,
+                                  const std::function<Status(vault::WriteTxn&)>& write,
+                                  const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                                  Conflicts conflicts) {
+  WriteAndAnswer(res, 200, write, read_back, conflicts);
+}
+
+void ServerImpl::WriteAndAnswer(httplib::Response& res, int code,
+                                const std::function<Status(vault::WriteTxn&)>& write,
+                                const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                                Conflicts conflicts) {
   json out;
   const bool written = WriteOr(
       res,
@@ -281,7 +295,7 @@ void ServerImpl::WriteAndAnswerCreated(
         return Status::OK();
       },
       conflicts);
-  if (written) SendJson(res, 201, out);
+  if (written) SendJson(res, code, out);
 }
 
 bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault::ReadTxn&)>& fn,

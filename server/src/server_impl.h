@@ -208,6 +208,16 @@ class ServerImpl final : public Server {
                              const std::function<Status(vault::WriteTxn&)>& write,
                              const std::function<Result<json>(vault::WriteTxn&)>& read_back,
                              Conflicts conflicts = Conflicts::kByStatus);
+  // The same for a route that changes an existing record: answers 200.
+  void WriteAndAnswerOk(httplib::Response& res,
+                        const std::function<Status(vault::WriteTxn&)>& write,
+                        const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                        Conflicts conflicts = Conflicts::kByStatus);
+  // Both of the above, answering `code`.
+  void WriteAndAnswer(httplib::Response& res, int code,
+                      const std::function<Status(vault::WriteTxn&)>& write,
+                      const std::function<Result<json>(vault::WriteTxn&)>& read_back,
+                      Conflicts conflicts);
   // Sends the error answer for a failed transaction, logging server faults.
   void SendFailure(httplib::Response& res, const Status& s, Conflicts conflicts);
 

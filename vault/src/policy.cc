@@ -1,7 +1,8 @@
 #include "vault/policy.h"
 
-#include <span>
 #include <string>
+
+#include "parse_name.h"
 
 namespace vault {
 namespace {
@@ -165,29 +166,6 @@ Decision AuditorDecides(Action action) {
   return Decision::kDeny;
 }
 
-std::string QuotedList(std::span<const std::string_view> names) {
-  std::string out;
-  for (std::string_view n : names) {
-    if (!out.empty()) out += ", ";
-    out += '"';
-    out += n;
-    out += '"';
-  }
-  return out;
-}
-
-// Bad input is echoed back to help the caller, but bounded and printable:
-// it may come from an HTTP body.
-std::string Echo(std::string_view name) {
-  constexpr size_t kMaxEcho = 32;
-  std::string out;
-  for (char c : name.substr(0, kMaxEcho)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  if (name.size() > kMaxEcho) out += "...";
-  return out;
-}
-
 }  // namespace
 
 bool IsCollectionAction(Action action) {
@@ -295,21 +273,11 @@ std::string_view ToString(Action action) {
 }
 
 Result<TeamRole> ParseTeamRole(std::string_view name) {
-  for (TeamRole r : kAllTeamRoles) {
-    if (ToString(r) == name) return r;
-  }
-  static constexpr std::string_view kNames[] = {"owner", "admin", "member", "auditor"};
-  return Fail(Status::InvalidArgument("unknown team role \"" + Echo(name) +
-                                      "\"; expected one of " + QuotedList(kNames)));
+  return ParseName("team role", name, kAllTeamRoles);
 }
 
 Result<CollectionAccess> ParseCollectionAccess(std::string_view name) {
-  for (CollectionAccess a : kAllCollectionAccesses) {
-    if (ToString(a) == name) return a;
-  }
-  static constexpr std::string_view kNames[] = {"none", "view", "edit", "manage"};
-  return Fail(Status::InvalidArgument("unknown collection access \"" + Echo(name) +
-                                      "\"; expected one of " + QuotedList(kNames)));
+  return ParseName("collection access", name, kAllCollectionAccesses);
 }
 
 }  // namespace vault

@@ -5,37 +5,12 @@
 #include <tuple>
 #include <utility>
 
+#include "parse_name.h"
+
 namespace vault {
 namespace {
 
 using std::chrono::days;
-
-// Bad input is echoed back to help the caller, but bounded and printable:
-// it may come from an HTTP body.
-std::string Echo(std::string_view name) {
-  constexpr size_t kMaxEcho = 32;
-  std::string out;
-  for (char c : name.substr(0, kMaxEcho)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  if (name.size() > kMaxEcho) out += "...";
-  return out;
-}
-
-template <typename Enum, size_t N>
-Result<Enum> ParseName(std::string_view what, std::string_view name,
-                       const std::array<Enum, N>& all) {
-  std::string valid;
-  for (Enum e : all) {
-    if (ToString(e) == name) return e;
-    if (!valid.empty()) valid += ", ";
-    valid += '"';
-    valid += ToString(e);
-    valid += '"';
-  }
-  return Fail(Status::InvalidArgument("unknown " + std::string(what) + " \"" + Echo(name) +
-                                      "\"; expected one of " + valid));
-}
 
 // UTC, ISO 8601 to the second, for error messages ("2026-03-31T12:00:00Z").
 std::string TimeString(TimePoint t) {

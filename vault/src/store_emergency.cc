@@ -318,22 +318,12 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
   // Whatever the deputy can now read is exposed: rotate it, re-key it.
   const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kEmergencyAccess)),
                                 "rotate: exposed via emergency access", t.at_ms};
-  int64_t flagged = 0;
-  for (const std::string& c : g->collections) {
-    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
-    if (!items) return items.error();
-    for (const std::string& item : *items) {
-      if (Status s = InsertFlag(item, flag); !s.ok()) return s;
-      ++flagged;
-    }
-    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
-      return s;
-    }
-  }
+  auto flagged = FlagExposed(g->collections, flag);
+  if (!flagged) return flagged.error();
   details["mode"] = g->mode;
   details["deputy"] = g->deputy_id;
   details["expires_ms"] = t.expires_ms;
-  details["items_flagged"] = flagged;
+  details["items_flagged"] = *flagged;
   details["collections_to_rekey"] = g->collections;
   if (Status s = Append(actor, "emergency.release", "request:" + t.request_id, details); !s.ok()) {
     return s;

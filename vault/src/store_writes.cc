@@ -106,18 +106,8 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
   }
   const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kMemberRemoved)),
                                 "member " + member->name + " was removed", now};
-  int64_t flagged = 0;
-  for (const std::string& c : collections) {
-    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
-    if (!items) return items.error();
-    for (const std::string& item : *items) {
-      if (Status s = InsertFlag(item, flag); !s.ok()) return s;
-      ++flagged;
-    }
-    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
-      return s;
-    }
-  }
+  auto flagged = FlagExposed(collections, flag);
+  if (!flagged) return flagged.error();
   // A confirmation counts toward the two-person rule only while its author
   // is on the team; those of finished requests stay as history.
   auto withdrawn = Strings(
@@ -133,7 +123,7 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
     if (Status s = db_.Run(sql, id); !s.ok()) return s;
   }
   nlohmann::json details = {
-      {"name", member->name}, {"collections_to_rekey", collections}, {"items_flagged", flagged}};
+      {"name", member->name}, {"collections_to_rekey", collections}, {"items_flagged", *flagged}};
   if (!withdrawn->empty()) details["confirmations_withdrawn"] = *withdrawn;
   return Append(actor, "member.remove", "member:" + id, details);
 }
@@ -394,6 +384,23 @@ Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord&
       "INSERT OR REPLACE INTO item_flags (item_id, kind, reason, raised_ms) "
       "VALUES (?, ?, ?, ?)",
       item_id, f.kind, f.reason, f.raised_ms);
+}
+
+Result<int64_t> TxnImpl::FlagExposed(const std::vector<std::string>& collections,
+                                     const RotationFlagRecord& flag) {
+  int64_t flagged = 0;
+  for (const std::string& c : collections) {
+    auto items = Strings("SELECT id FROM items WHERE collection_id = ?", c);
+    if (!items) return Fail(items.error());
+    for (const std::string& item : *items) {
+      if (Status s = InsertFlag(item, flag); !s.ok()) return Fail(s);
+      ++flagged;
+    }
+    if (Status s = db_.Run("UPDATE collections SET needs_rekey = 1 WHERE id = ?", c); !s.ok()) {
+      return Fail(s);
+    }
+  }
+  return flagged;
 }
 
 Status TxnImpl::FlagItem(const Actor& actor, const std::string& item_id,

@@ -178,6 +178,10 @@ class TxnImpl final : public WriteTxn {
                 const nlohmann::json& details);
   Status InsertSealedKey(const SealedKey& k);
   Status InsertFlag(const std::string& item_id, const RotationFlagRecord& f);
+  // Raises `flag` on every item of `collections` and marks each for a
+  // rekey: their keys may have been exposed. The number of items flagged.
+  Result<int64_t> FlagExposed(const std::vector<std::string>& collections,
+                              const RotationFlagRecord& flag);
   Result<std::vector<RotationFlagRecord>> Flags(const std::string& item_id);
   // The ciphertext of one version; Corruption if the row is missing.
   Result<std::vector<uint8_t>> CurrentCiphertext(const std::string& item_id, int64_t version);

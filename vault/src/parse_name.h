@@ -1,0 +1,46 @@
+// Private helper shared by the enum parsers of policy.cc and rotation.cc:
+// a name to its enum value, with one error message for every kind.
+#ifndef BATON_VAULT_SRC_PARSE_NAME_H_
+#define BATON_VAULT_SRC_PARSE_NAME_H_
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "vault/status.h"
+
+namespace vault {
+
+// Bad input is echoed back to help the caller, but bounded and printable:
+// it may come from an HTTP body.
+inline std::string Echo(std::string_view name) {
+  constexpr size_t kMaxEcho = 32;
+  std::string out;
+  for (char c : name.substr(0, kMaxEcho)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (name.size() > kMaxEcho) out += "...";
+  return out;
+}
+
+// The value of `all` whose ToString() is `name`; InvalidArgument naming
+// `what` and listing every valid name, in the order of `all`, otherwise.
+template <typename Enum, size_t N>
+Result<Enum> ParseName(std::string_view what, std::string_view name,
+                       const std::array<Enum, N>& all) {
+  std::string valid;
+  for (Enum e : all) {
+    if (ToString(e) == name) return e;
+    if (!valid.empty()) valid += ", ";
+    valid += '"';
+    valid += ToString(e);
+    valid += '"';
+  }
+  return Fail(Status::InvalidArgument("unknown " + std::string(what) + " \"" + Echo(name) +
+                                      "\"; expected one of " + valid));
+}
+
+}  // namespace vault
+
+#endif  // BATON_VAULT_SRC_PARSE_NAME_H_
