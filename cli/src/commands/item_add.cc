@@ -125,18 +125,12 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   (*created)["collection"] = col->value("name", "");
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(*created);
-    if (show_password) out["password"] = SecretText(payload.password);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, *created, "password",
+                        show_password ? &payload.password : nullptr);
   } else {
     ctx.console.out << "Added " << o.name << " to " << col->value("name", "") << " (item id " << id
                     << ", version 1)\n";
-    if (show_password) {
-      ctx.console.out << "password: ";
-      WriteRaw(ctx.console.out, payload.password);
-      ctx.console.out << "\n";
-    }
+    if (show_password) WriteLabelledSecret(ctx.console.out, "password", payload.password);
   }
   return kExitOk;
 }

@@ -135,18 +135,12 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(*updated);
-    if (show_password) out["password"] = SecretText(p.password);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, *updated, "password",
+                        show_password ? &p.password : nullptr);
   } else {
     ctx.console.out << "Updated " << updated->value("name", "") << " to version "
                     << updated->value("version", int64_t{0}) << "\n";
-    if (show_password) {
-      ctx.console.out << "password: ";
-      WriteRaw(ctx.console.out, p.password);
-      ctx.console.out << "\n";
-    }
+    if (show_password) WriteLabelledSecret(ctx.console.out, "password", p.password);
   }
   return kExitOk;
 }
