@@ -91,15 +91,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
     if (!value) return ctx.Fail(value.error());
     payload.custom_fields.push_back({field, std::move(*value)});
   }
-  if (!o.backup_codes_file.empty()) {
-    auto codes = ReadBackupCodes(ctx, o.backup_codes_file);
-    if (!codes) return ctx.Fail(codes.error());
-    payload.backup_codes = std::move(*codes);
-  }
-  if (!o.notes_file.empty()) {
-    auto notes = ReadSecretFile(ctx.env, ctx.console.in, o.notes_file);
-    if (!notes) return ctx.Fail(notes.error());
-    payload.notes = std::move(*notes);
+  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, payload); !s.ok()) {
+    return ctx.Fail(s);
   }
 
   auto col = FindCollection(ctx, o.collection);

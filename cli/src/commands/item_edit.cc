@@ -99,15 +99,8 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     if (!uri) return ctx.Fail(uri.error());
     p.totp_uri = std::move(*uri);
   }
-  if (!o.backup_codes_file.empty()) {
-    auto codes = ReadBackupCodes(ctx, o.backup_codes_file);
-    if (!codes) return ctx.Fail(codes.error());
-    p.backup_codes = std::move(*codes);
-  }
-  if (!o.notes_file.empty()) {
-    auto notes = ReadSecretFile(ctx.env, ctx.console.in, o.notes_file);
-    if (!notes) return ctx.Fail(notes.error());
-    p.notes = std::move(*notes);
+  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, p); !s.ok()) {
+    return ctx.Fail(s);
   }
 
   const std::string id = item->meta.value("id", "");
