@@ -85,6 +85,13 @@ Result<SecureBuffer> GenerateDefaultPassword(Context& ctx) {
   return pw;
 }
 
+Result<SecureBuffer> ReadNewPassword(Context& ctx, bool generate, bool from_stdin,
+                                     const std::string& prompt) {
+  if (generate) return GenerateDefaultPassword(ctx);
+  if (from_stdin) return ReadLine(ctx);
+  return ctx.console.read_secret(prompt);
+}
+
 Status CheckChannel(const std::string& channel) {
   if (vault::ParseChannelType(channel)) return Status::OK();
   std::string names;

@@ -36,6 +36,11 @@ vault::Status ReadBackupCodesAndNotes(Context& ctx, const std::string& backup_co
 vault::Result<vault::SecureBuffer> ReadTotpUri(Context& ctx);
 // A password under the default policy; its entropy goes to stderr.
 vault::Result<vault::SecureBuffer> GenerateDefaultPassword(Context& ctx);
+// A new password as the options ask for it: generated (--generate), one
+// line of stdin (--password-stdin), else asked for on the terminal with
+// `prompt`.
+vault::Result<vault::SecureBuffer> ReadNewPassword(Context& ctx, bool generate, bool from_stdin,
+                                                   const std::string& prompt);
 
 // Metadata options shared by `item edit`, checked like `item add` checks them.
 struct MetaOptions {

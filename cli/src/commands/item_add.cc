@@ -74,10 +74,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
 
   envelope::ItemPayload payload;
   payload.username = FromText(o.username);
-  Result<SecureBuffer> password = o.generate ? GenerateDefaultPassword(ctx)
-                                  : o.password_stdin
-                                      ? ReadLine(ctx)
-                                      : ctx.console.read_secret("Password for " + o.name + ": ");
+  Result<SecureBuffer> password =
+      ReadNewPassword(ctx, o.generate, o.password_stdin, "Password for " + o.name + ": ");
   if (!password) return ctx.Fail(password.error());
   payload.password = std::move(*password);
   if (o.totp_stdin) {

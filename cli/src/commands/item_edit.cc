@@ -86,11 +86,8 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   // current version); nothing is sent until all of them check out.
   if (o.username_given) p.username = FromText(o.username);
   if (o.generate || o.password_stdin || o.prompt_password) {
-    auto pw =
-        o.generate ? GenerateDefaultPassword(ctx)
-        : o.password_stdin
-            ? ReadLine(ctx)
-            : ctx.console.read_secret("New password for " + item->meta.value("name", "") + ": ");
+    auto pw = ReadNewPassword(ctx, o.generate, o.password_stdin,
+                              "New password for " + item->meta.value("name", "") + ": ");
     if (!pw) return ctx.Fail(pw.error());
     p.password = std::move(*pw);
   }
