@@ -47,6 +47,21 @@ Result<std::vector<SecureBuffer>> ReadBackupCodes(Context& ctx, const std::strin
   return codes;
 }
 
+Status ReadBackupCodesAndNotes(Context& ctx, const std::string& backup_codes_file,
+                               const std::string& notes_file, envelope::ItemPayload& p) {
+  if (!backup_codes_file.empty()) {
+    auto codes = ReadBackupCodes(ctx, backup_codes_file);
+    if (!codes) return codes.error();
+    p.backup_codes = std::move(*codes);
+  }
+  if (!notes_file.empty()) {
+    auto notes = ReadSecretFile(ctx.env, ctx.console.in, notes_file);
+    if (!notes) return notes.error();
+    p.notes = std::move(*notes);
+  }
+  return Status::OK();
+}
+
 // Reads an otpauth URI from stdin and checks it parses; the message of a
 // malformed one names the problem, never the secret.
 Result<SecureBuffer> ReadTotpUri(Context& ctx) {
@@ -68,6 +83,13 @@ Result<SecureBuffer> GenerateDefaultPassword(Context& ctx) {
   ctx.console.err << "Generated a " << policy.length << "-character password (" << buf
                   << " bits of entropy).\n";
   return pw;
+}
+
+Result<SecureBuffer> ReadNewPassword(Context& ctx, bool generate, bool from_stdin,
+                                     const std::string& prompt) {
+  if (generate) return GenerateDefaultPassword(ctx);
+  if (from_stdin) return ReadLine(ctx);
+  return ctx.console.read_secret(prompt);
 }
 
 Status CheckChannel(const std::string& channel) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "context.h"
+#include "vault/envelope.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
@@ -25,11 +26,21 @@ vault::Result<vault::SecureBuffer> ReadLine(Context& ctx);
 // Backup codes: one per line, blank lines and surrounding spaces ignored.
 vault::Result<std::vector<vault::SecureBuffer>> ReadBackupCodes(Context& ctx,
                                                                 const std::string& path);
+// --backup-codes-file and --notes-file into `p`, in that order (an empty
+// path: not given, that part of `p` stays as it is).
+vault::Status ReadBackupCodesAndNotes(Context& ctx, const std::string& backup_codes_file,
+                                      const std::string& notes_file,
+                                      vault::envelope::ItemPayload& p);
 // Reads an otpauth URI from stdin and checks it parses; the message of a
 // malformed one names the problem, never the secret.
 vault::Result<vault::SecureBuffer> ReadTotpUri(Context& ctx);
 // A password under the default policy; its entropy goes to stderr.
 vault::Result<vault::SecureBuffer> GenerateDefaultPassword(Context& ctx);
+// A new password as the options ask for it: generated (--generate), one
+// line of stdin (--password-stdin), else asked for on the terminal with
+// `prompt`.
+vault::Result<vault::SecureBuffer> ReadNewPassword(Context& ctx, bool generate, bool from_stdin,
+                                                   const std::string& prompt);
 
 // Metadata options shared by `item edit`, checked like `item add` checks them.
 struct MetaOptions {

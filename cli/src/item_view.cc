@@ -41,6 +41,20 @@ void WriteSecretJson(std::ostream& out, const vault::SecretJson& doc) {
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
+void WriteJsonWithSecret(std::ostream& out, const json& base, const char* key,
+                         const SecureBuffer* secret) {
+  vault::SecretJson doc = SecretJsonOf(base);
+  if (secret != nullptr) doc[key] = SecretText(*secret);
+  WriteSecretJson(out, doc);
+  out << "\n";
+}
+
+void WriteLabelledSecret(std::ostream& out, std::string_view label, const SecureBuffer& secret) {
+  out << label << ": ";
+  WriteRaw(out, secret);
+  out << "\n";
+}
+
 std::string Date(int64_t ms) { return vault::FormatUtc(ms, vault::UtcFormat::kDate); }
 
 std::string DateTime(int64_t ms) { return vault::FormatUtc(ms, vault::UtcFormat::kMinute) + "Z"; }

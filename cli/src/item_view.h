@@ -33,6 +33,14 @@ vault::SecretString SecretText(const vault::SecureBuffer& b);
 // `doc` on one line (without a newline); a secret that is not valid UTF-8
 // shows U+FFFD where it is not.
 void WriteSecretJson(std::ostream& out, const vault::SecretJson& doc);
+// `base` as WriteSecretJson writes it, plus `secret` as member `key` unless
+// it is null, and a newline: the --json output of a command that made a
+// secret (shown only when asked for).
+void WriteJsonWithSecret(std::ostream& out, const nlohmann::json& base, const char* key,
+                         const vault::SecureBuffer* secret);
+// "<label>: <secret>\n", the secret raw.
+void WriteLabelledSecret(std::ostream& out, std::string_view label,
+                         const vault::SecureBuffer& secret);
 
 // "2026-01-31" (UTC).
 std::string Date(int64_t ms);

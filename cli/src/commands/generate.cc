@@ -59,10 +59,8 @@ int Generate(Context& ctx, const GenerateOptions& o) {
   std::snprintf(buf, sizeof buf, "%.1f", *bits);
   ctx.console.err << "entropy: " << buf << " bits\n";
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(json{{"entropy_bits", *bits}});
-    out[o.passphrase ? "passphrase" : "password"] = SecretText(*secret);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, json{{"entropy_bits", *bits}},
+                        o.passphrase ? "passphrase" : "password", &*secret);
   } else {
     WriteRaw(ctx.console.out, *secret);
     ctx.console.out << "\n";

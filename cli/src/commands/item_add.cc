@@ -74,10 +74,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
 
   envelope::ItemPayload payload;
   payload.username = FromText(o.username);
-  Result<SecureBuffer> password = o.generate ? GenerateDefaultPassword(ctx)
-                                  : o.password_stdin
-                                      ? ReadLine(ctx)
-                                      : ctx.console.read_secret("Password for " + o.name + ": ");
+  Result<SecureBuffer> password =
+      ReadNewPassword(ctx, o.generate, o.password_stdin, "Password for " + o.name + ": ");
   if (!password) return ctx.Fail(password.error());
   payload.password = std::move(*password);
   if (o.totp_stdin) {
@@ -91,15 +89,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
     if (!value) return ctx.Fail(value.error());
     payload.custom_fields.push_back({field, std::move(*value)});
   }
-  if (!o.backup_codes_file.empty()) {
-    auto codes = ReadBackupCodes(ctx, o.backup_codes_file);
-    if (!codes) return ctx.Fail(codes.error());
-    payload.backup_codes = std::move(*codes);
-  }
-  if (!o.notes_file.empty()) {
-    auto notes = ReadSecretFile(ctx.env, ctx.console.in, o.notes_file);
-    if (!notes) return ctx.Fail(notes.error());
-    payload.notes = std::move(*notes);
+  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, payload); !s.ok()) {
+    return ctx.Fail(s);
   }
 
   auto col = FindCollection(ctx, o.collection);
@@ -125,18 +116,12 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   (*created)["collection"] = col->value("name", "");
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(*created);
-    if (show_password) out["password"] = SecretText(payload.password);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, *created, "password",
+                        show_password ? &payload.password : nullptr);
   } else {
     ctx.console.out << "Added " << o.name << " to " << col->value("name", "") << " (item id " << id
                     << ", version 1)\n";
-    if (show_password) {
-      ctx.console.out << "password: ";
-      WriteRaw(ctx.console.out, payload.password);
-      ctx.console.out << "\n";
-    }
+    if (show_password) WriteLabelledSecret(ctx.console.out, "password", payload.password);
   }
   return kExitOk;
 }

@@ -86,11 +86,8 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   // current version); nothing is sent until all of them check out.
   if (o.username_given) p.username = FromText(o.username);
   if (o.generate || o.password_stdin || o.prompt_password) {
-    auto pw =
-        o.generate ? GenerateDefaultPassword(ctx)
-        : o.password_stdin
-            ? ReadLine(ctx)
-            : ctx.console.read_secret("New password for " + item->meta.value("name", "") + ": ");
+    auto pw = ReadNewPassword(ctx, o.generate, o.password_stdin,
+                              "New password for " + item->meta.value("name", "") + ": ");
     if (!pw) return ctx.Fail(pw.error());
     p.password = std::move(*pw);
   }
@@ -99,15 +96,8 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     if (!uri) return ctx.Fail(uri.error());
     p.totp_uri = std::move(*uri);
   }
-  if (!o.backup_codes_file.empty()) {
-    auto codes = ReadBackupCodes(ctx, o.backup_codes_file);
-    if (!codes) return ctx.Fail(codes.error());
-    p.backup_codes = std::move(*codes);
-  }
-  if (!o.notes_file.empty()) {
-    auto notes = ReadSecretFile(ctx.env, ctx.console.in, o.notes_file);
-    if (!notes) return ctx.Fail(notes.error());
-    p.notes = std::move(*notes);
+  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, p); !s.ok()) {
+    return ctx.Fail(s);
   }
 
   const std::string id = item->meta.value("id", "");
@@ -135,18 +125,12 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(*updated);
-    if (show_password) out["password"] = SecretText(p.password);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, *updated, "password",
+                        show_password ? &p.password : nullptr);
   } else {
     ctx.console.out << "Updated " << updated->value("name", "") << " to version "
                     << updated->value("version", int64_t{0}) << "\n";
-    if (show_password) {
-      ctx.console.out << "password: ";
-      WriteRaw(ctx.console.out, p.password);
-      ctx.console.out << "\n";
-    }
+    if (show_password) WriteLabelledSecret(ctx.console.out, "password", p.password);
   }
   return kExitOk;
 }

@@ -77,20 +77,13 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
                                {"ciphertext", encrypted->ciphertext_b64}});
   if (!begun) return ctx.Fail(begun.error());
   if (ctx.options.json) {
-    vault::SecretJson out = SecretJsonOf(*begun);
-    if (o.show) out["password"] = SecretText(p.password);
-    WriteSecretJson(ctx.console.out, out);
-    ctx.console.out << "\n";
+    WriteJsonWithSecret(ctx.console.out, *begun, "password", o.show ? &p.password : nullptr);
     return kExitOk;
   }
   auto& out = ctx.console.out;
   out << "Started rotating " << name << ": the new password is stored as pending version " << next
       << "; version " << version << " stays current until you confirm.\n";
-  if (o.show) {
-    out << "new password: ";
-    WriteRaw(out, p.password);
-    out << "\n";
-  }
+  if (o.show) WriteLabelledSecret(out, "new password", p.password);
   out << "Next:\n"
       << "  1. Change the password on " << SiteOf(item->meta) << " to the new one ("
       << (o.show ? "shown above" : "shown with --show") << " or copied by `baton item get "
