@@ -121,8 +121,8 @@ int main(int argc, char** argv) {
         p.username = Buf(line.substr(a + 1, b - a - 1));
         p.password = Buf(line.substr(b + 1));
         const std::string id = crypto::RandomId(vault::Env::Default());
-        auto ct = envelope::EncryptItem(vault::Env::Default(), ck,
-                                        {id, collection_id, 1, ck.version}, p);
+        auto ct =
+            envelope::EncryptItem(vault::Env::Default(), ck, {id, collection_id, 1, ck.version}, p);
         if (!ct) {
           s = ct.error();
         } else {

@@ -85,8 +85,8 @@ void BM_AeadSealRaw(benchmark::State& state) {
     randombytes_buf(box.data(), crypto::kAeadNonceBytes);
     unsigned long long ct_len = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(box.data() + crypto::kAeadNonceBytes, &ct_len,
-                                               plain.data(), plain.size(), kAd, sizeof kAd,
-                                               nullptr, box.data(), key.data());
+                                               plain.data(), plain.size(), kAd, sizeof kAd, nullptr,
+                                               box.data(), key.data());
     benchmark::DoNotOptimize(box.data());
     benchmark::ClobberMemory();
   }
@@ -96,9 +96,8 @@ void BM_AeadSealRaw(benchmark::State& state) {
 void BM_AeadOpenWrapper(benchmark::State& state) {
   Env& env = Env::Default();
   const SecureBuffer key = crypto::RandomKey(env);
-  const auto box = Must(crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))),
-                                         kAd),
-                        "AeadSeal");
+  const auto box = Must(
+      crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))), kAd), "AeadSeal");
   for (auto _ : state) {
     auto plain = crypto::AeadOpen(key, box, kAd);
     if (!plain) {
@@ -113,16 +112,14 @@ void BM_AeadOpenWrapper(benchmark::State& state) {
 void BM_AeadOpenRaw(benchmark::State& state) {
   Env& env = Env::Default();
   const SecureBuffer key = crypto::RandomKey(env);
-  const auto box = Must(crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))),
-                                         kAd),
-                        "AeadSeal");
+  const auto box = Must(
+      crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))), kAd), "AeadSeal");
   std::vector<uint8_t> plain(static_cast<size_t>(state.range(0)));
   const size_t ct_len = box.size() - crypto::kAeadNonceBytes;
   for (auto _ : state) {
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), nullptr, nullptr,
                                                    box.data() + crypto::kAeadNonceBytes, ct_len,
-                                                   kAd, sizeof kAd, box.data(),
-                                                   key.data()) != 0) {
+                                                   kAd, sizeof kAd, box.data(), key.data()) != 0) {
       state.SkipWithError("decrypt failed");
       break;
     }
@@ -138,16 +135,14 @@ void BM_AeadOpenRaw(benchmark::State& state) {
 void BM_AeadOpenRawSecureBuffer(benchmark::State& state) {
   Env& env = Env::Default();
   const SecureBuffer key = crypto::RandomKey(env);
-  const auto box = Must(crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))),
-                                         kAd),
-                        "AeadSeal");
+  const auto box = Must(
+      crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))), kAd), "AeadSeal");
   const size_t ct_len = box.size() - crypto::kAeadNonceBytes;
   for (auto _ : state) {
     SecureBuffer plain(static_cast<size_t>(state.range(0)));
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), nullptr, nullptr,
                                                    box.data() + crypto::kAeadNonceBytes, ct_len,
-                                                   kAd, sizeof kAd, box.data(),
-                                                   key.data()) != 0) {
+                                                   kAd, sizeof kAd, box.data(), key.data()) != 0) {
       state.SkipWithError("decrypt failed");
       break;
     }
@@ -160,9 +155,8 @@ void BM_AeadOpenRawSecureBuffer(benchmark::State& state) {
 void BM_AeadOpenIntoWrapper(benchmark::State& state) {
   Env& env = Env::Default();
   const SecureBuffer key = crypto::RandomKey(env);
-  const auto box = Must(crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))),
-                                         kAd),
-                        "AeadSeal");
+  const auto box = Must(
+      crypto::AeadSeal(env, key, Payload(static_cast<size_t>(state.range(0))), kAd), "AeadSeal");
   SecureBuffer plain(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
     if (!crypto::AeadOpenInto(key, box, kAd, plain.bytes()).ok()) {
@@ -218,8 +212,8 @@ void BM_SealToRaw(benchmark::State& state) {
 
 void BM_OpenSealedWrapper(benchmark::State& state) {
   const crypto::BoxKeyPair recipient = NewBoxKeyPair();
-  const auto sealed = Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)),
-                           "SealTo");
+  const auto sealed =
+      Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)), "SealTo");
   for (auto _ : state) {
     auto plain = crypto::OpenSealed(recipient, sealed);
     if (!plain) {
@@ -232,8 +226,8 @@ void BM_OpenSealedWrapper(benchmark::State& state) {
 
 void BM_OpenSealedRaw(benchmark::State& state) {
   const crypto::BoxKeyPair recipient = NewBoxKeyPair();
-  const auto sealed = Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)),
-                           "SealTo");
+  const auto sealed =
+      Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)), "SealTo");
   std::vector<uint8_t> plain(kCollectionKeyBytes);
   for (auto _ : state) {
     if (crypto_box_seal_open(plain.data(), sealed.data(), sealed.size(),
@@ -249,8 +243,8 @@ void BM_OpenSealedRaw(benchmark::State& state) {
 // Attribution, as for AEAD: the raw open plus OpenSealed's SecureBuffer.
 void BM_OpenSealedRawSecureBuffer(benchmark::State& state) {
   const crypto::BoxKeyPair recipient = NewBoxKeyPair();
-  const auto sealed = Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)),
-                           "SealTo");
+  const auto sealed =
+      Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)), "SealTo");
   for (auto _ : state) {
     SecureBuffer plain(kCollectionKeyBytes);
     if (crypto_box_seal_open(plain.data(), sealed.data(), sealed.size(),
@@ -264,8 +258,8 @@ void BM_OpenSealedRawSecureBuffer(benchmark::State& state) {
 
 void BM_OpenSealedIntoWrapper(benchmark::State& state) {
   const crypto::BoxKeyPair recipient = NewBoxKeyPair();
-  const auto sealed = Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)),
-                           "SealTo");
+  const auto sealed =
+      Must(crypto::SealTo(recipient.public_key, Payload(kCollectionKeyBytes)), "SealTo");
   SecureBuffer plain(kCollectionKeyBytes);
   for (auto _ : state) {
     if (!crypto::OpenSealedInto(recipient, sealed, plain.bytes()).ok()) {
@@ -415,8 +409,7 @@ void BM_Argon2idLibsodium(benchmark::State& state) {
   AddParamCounters(state, static_cast<uint64_t>(state.range(0)), p.iterations, 1);
 }
 
-kdf::ReferenceInput ReferenceArgs(const benchmark::State& state,
-                                  const std::vector<uint8_t>& salt) {
+kdf::ReferenceInput ReferenceArgs(const benchmark::State& state, const std::vector<uint8_t>& salt) {
   kdf::ReferenceInput in;
   in.type = kdf::Argon2Type::kId;
   in.password = kPassphrase;
@@ -505,17 +498,16 @@ double SecondsAt(const std::function<bool(uint64_t)>& derive, uint64_t mib) {
   for (int i = 0; i < 2; ++i) {
     const auto start = std::chrono::steady_clock::now();
     if (!derive(mib)) return 1e9;  // could not allocate: treat as too slow
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                        start)
-                              .count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
 }
 
 struct Reach {
-  uint64_t mib = 0;      // largest memory within the budget (0: not even 64 MiB)
-  double seconds = 0;    // measured time at that memory
-  int probes = 0;        // memory sizes tried
+  uint64_t mib = 0;    // largest memory within the budget (0: not even 64 MiB)
+  double seconds = 0;  // measured time at that memory
+  int probes = 0;      // memory sizes tried
 };
 
 // Doubles from 64 MiB until a derivation exceeds the budget, then bisects
@@ -526,8 +518,8 @@ Reach FindMemoryWithin(const char* name, const std::function<bool(uint64_t)>& de
   auto probe = [&](uint64_t mib) {
     const double s = SecondsAt(derive, mib);
     ++r.probes;
-    std::fprintf(stderr, "  %-22s %5llu MiB: %.3f s\n", name,
-                 static_cast<unsigned long long>(mib), s);
+    std::fprintf(stderr, "  %-22s %5llu MiB: %.3f s\n", name, static_cast<unsigned long long>(mib),
+                 s);
     if (s <= kReachBudgetSeconds) {
       r.mib = mib;
       r.seconds = s;
@@ -600,16 +592,14 @@ int main(int argc, char** argv) {
   const kdf::Calibration c =
       Must(kdf::Calibrate({}, kdf::MeasuredCost(Env::Default())), "Calibrate");
   g_calibrated = c.params;
-  std::fprintf(stderr,
-               "calibrated Argon2id: t=%u m=%llu MiB p=%u (%.0f ms at the last of %d probes)\n",
-               c.params.iterations,
-               static_cast<unsigned long long>(c.params.memory_bytes / kdf::kMiB),
-               c.params.parallelism,
-               std::chrono::duration<double, std::milli>(c.expected).count(), c.probes);
-  benchmark::AddCustomContext(
-      "argon2id_calibrated",
-      "t=" + std::to_string(c.params.iterations) +
-          " m=" + std::to_string(c.params.memory_bytes / kdf::kMiB) + "MiB p=1");
+  std::fprintf(
+      stderr, "calibrated Argon2id: t=%u m=%llu MiB p=%u (%.0f ms at the last of %d probes)\n",
+      c.params.iterations, static_cast<unsigned long long>(c.params.memory_bytes / kdf::kMiB),
+      c.params.parallelism, std::chrono::duration<double, std::milli>(c.expected).count(),
+      c.probes);
+  benchmark::AddCustomContext("argon2id_calibrated",
+                              "t=" + std::to_string(c.params.iterations) + " m=" +
+                                  std::to_string(c.params.memory_bytes / kdf::kMiB) + "MiB p=1");
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -95,37 +95,37 @@ int main(int argc, char** argv) {
 
   const std::string collection_id = crypto::RandomId(env);
   Check(v.Write([&](vault::WriteTxn& t) -> Status {
-          if (Status s = t.AddMember({"server"}, owner); !s.ok()) return s;
-          if (Status s = t.CreateSession(actor, session); !s.ok()) return s;
-          vault::Collection col{collection_id, "bench", 1, true, false, now};
-          // A sealed collection key is 32 bytes + 48 bytes of sealed-box overhead.
-          const vault::SealedKey key{collection_id, 1, vault::KeyHolder::kMember, owner.id,
-                                     crypto::RandomBytes(env, 80)};
-          if (Status s = t.CreateCollection(actor, col, {key}); !s.ok()) return s;
-          return t.GrantAccess(actor, collection_id, owner.id, "manage", key);
-        }),
+    if (Status s = t.AddMember({"server"}, owner); !s.ok()) return s;
+    if (Status s = t.CreateSession(actor, session); !s.ok()) return s;
+    vault::Collection col{collection_id, "bench", 1, true, false, now};
+    // A sealed collection key is 32 bytes + 48 bytes of sealed-box overhead.
+    const vault::SealedKey key{collection_id, 1, vault::KeyHolder::kMember, owner.id,
+                               crypto::RandomBytes(env, 80)};
+    if (Status s = t.CreateCollection(actor, col, {key}); !s.ok()) return s;
+    return t.GrantAccess(actor, collection_id, owner.id, "manage", key);
+  }),
         "create owner, session and collection");
 
   std::string first_item;
   for (long start = 0; start < items; start += kItemsPerWrite) {
     const long end = std::min(items, start + kItemsPerWrite);
     Check(v.Write([&](vault::WriteTxn& t) -> Status {
-            for (long i = start; i < end; ++i) {
-              vault::ItemMeta m;
-              m.id = crypto::RandomId(env);
-              m.collection_id = collection_id;
-              m.name = "item-" + std::to_string(i);
-              m.channel = "facebook";
-              m.url = "https://www.facebook.com/";
-              m.rotation_period_s = 90 * 86400;
-              if (Status s = t.CreateItem(actor, m, crypto::RandomBytes(env, kCiphertextBytes));
-                  !s.ok()) {
-                return s;
-              }
-              if (first_item.empty()) first_item = m.id;
-            }
-            return Status::OK();
-          }),
+      for (long i = start; i < end; ++i) {
+        vault::ItemMeta m;
+        m.id = crypto::RandomId(env);
+        m.collection_id = collection_id;
+        m.name = "item-" + std::to_string(i);
+        m.channel = "facebook";
+        m.url = "https://www.facebook.com/";
+        m.rotation_period_s = 90 * 86400;
+        if (Status s = t.CreateItem(actor, m, crypto::RandomBytes(env, kCiphertextBytes));
+            !s.ok()) {
+          return s;
+        }
+        if (first_item.empty()) first_item = m.id;
+      }
+      return Status::OK();
+    }),
           "create items");
   }
   std::printf("%s\n%s\n", token.c_str(), first_item.c_str());

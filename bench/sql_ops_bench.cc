@@ -73,9 +73,8 @@ void CheckHeader(const std::string& path) {
 // pages, and applies the schema if it is new.
 sqlite3* OpenDb(const std::string& path, int page) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) Die(db, rc, "open");
 #ifdef BATON_BENCH_SQLCIPHER
   // A fixed raw key: x'<64 hex>' skips SQLCipher's passphrase KDF, as baton does.
@@ -126,17 +125,17 @@ void StepDone(sqlite3* db, sqlite3_stmt* st) {
 // transaction (as CreateItem does, without the audit event).
 void InsertItems(sqlite3* db, int first, int n) {
   const std::vector<uint8_t> ciphertext(kCiphertextBytes, 0x5a);
-  sqlite3_stmt* item = Prepare(
-      db,
-      "INSERT INTO items (id, collection_id, name, channel, url, rotation_period_s, "
-      "last_rotated_ms, version, key_version, updated_ms, updated_by) "
-      "VALUES (?, 'c1', ?, 'facebook', 'https://www.facebook.com/', 7776000, 0, 1, 1, 0, "
-      "'0123456789abcdef0123456789abcdef')");
-  sqlite3_stmt* version = Prepare(
-      db,
-      "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
-      "created_ms, created_by) VALUES (?, 1, 1, 'current', ?, 0, "
-      "'0123456789abcdef0123456789abcdef')");
+  sqlite3_stmt* item =
+      Prepare(db,
+              "INSERT INTO items (id, collection_id, name, channel, url, rotation_period_s, "
+              "last_rotated_ms, version, key_version, updated_ms, updated_by) "
+              "VALUES (?, 'c1', ?, 'facebook', 'https://www.facebook.com/', 7776000, 0, 1, 1, 0, "
+              "'0123456789abcdef0123456789abcdef')");
+  sqlite3_stmt* version =
+      Prepare(db,
+              "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+              "created_ms, created_by) VALUES (?, 1, 1, 'current', ?, 0, "
+              "'0123456789abcdef0123456789abcdef')");
   Exec(db, "BEGIN IMMEDIATE;");
   for (int i = first; i < first + n; ++i) {
     const std::string id = ItemId(i);
@@ -229,11 +228,11 @@ void BM_DurableCommitOneRow(benchmark::State& state) {
   RemoveDb(path);
   sqlite3* db = OpenDb(path, 4096);
   InsertItems(db, 0, kRows);
-  sqlite3_stmt* st = Prepare(
-      db,
-      "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
-      "created_ms, created_by) VALUES (?, ?, 1, 'current', ?, 0, "
-      "'0123456789abcdef0123456789abcdef')");
+  sqlite3_stmt* st =
+      Prepare(db,
+              "INSERT INTO item_versions (item_id, version, key_version, state, ciphertext, "
+              "created_ms, created_by) VALUES (?, ?, 1, 'current', ?, 0, "
+              "'0123456789abcdef0123456789abcdef')");
   const std::vector<uint8_t> ciphertext(kCiphertextBytes, 0x5a);
   std::mt19937 rng(2);
   int64_t next_version = 2;  // unique per row: versions are never reused
@@ -242,8 +241,7 @@ void BM_DurableCommitOneRow(benchmark::State& state) {
     Exec(db, "BEGIN IMMEDIATE;");
     sqlite3_bind_text(st, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, next_version++);
-    sqlite3_bind_blob(st, 3, ciphertext.data(), static_cast<int>(ciphertext.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, ciphertext.data(), static_cast<int>(ciphertext.size()), SQLITE_STATIC);
     StepDone(db, st);
     Exec(db, "COMMIT;");
   }
@@ -264,8 +262,8 @@ int main(int argc, char** argv) {
   if (::mkdtemp(templ.data()) == nullptr) return 1;
   g_dir = templ;
 #ifdef BATON_BENCH_SQLCIPHER
-  benchmark::AddCustomContext("library", std::string("SQLCipher (SQLite ") + sqlite3_libversion() +
-                                             ")");
+  benchmark::AddCustomContext("library",
+                              std::string("SQLCipher (SQLite ") + sqlite3_libversion() + ")");
 #else
   benchmark::AddCustomContext("library", std::string("SQLite ") + sqlite3_libversion());
 #endif

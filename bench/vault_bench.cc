@@ -88,45 +88,45 @@ void BuildVault() {
   for (int i = 0; i < kMembers; ++i) g->member_ids.push_back(crypto::RandomId(env));
   const Actor owner{g->member_ids[0]};
   Check(v.Write([&](WriteTxn& t) -> Status {
-          for (int i = 0; i < kMembers; ++i) {
-            vault::Member m;
-            m.id = g->member_ids[i];
-            m.name = "member-" + std::to_string(i);
-            m.role = i == 0 ? "owner" : "member";
-            env.RandomBytes(m.signing_public_key);
-            env.RandomBytes(m.box_public_key);
-            if (Status s = t.AddMember(owner, m); !s.ok()) return s;
-          }
-          for (int c = 0; c < kCollections; ++c) {
-            const std::string id = crypto::RandomId(env);
-            g->collection_ids.push_back(id);
-            vault::Collection col{id, "collection-" + std::to_string(c), 1, true, false, 0};
-            // Sealed collection keys are 32 bytes + 48 bytes of sealed-box overhead.
-            std::vector<vault::SealedKey> keys = {
-                {id, 1, vault::KeyHolder::kMember, owner.id, crypto::RandomBytes(env, 80)},
-                {id, 1, vault::KeyHolder::kRecovery, "recovery", crypto::RandomBytes(env, 80)}};
-            if (Status s = t.CreateCollection(owner, col, keys); !s.ok()) return s;
-          }
-          return Status::OK();
-        }),
+    for (int i = 0; i < kMembers; ++i) {
+      vault::Member m;
+      m.id = g->member_ids[i];
+      m.name = "member-" + std::to_string(i);
+      m.role = i == 0 ? "owner" : "member";
+      env.RandomBytes(m.signing_public_key);
+      env.RandomBytes(m.box_public_key);
+      if (Status s = t.AddMember(owner, m); !s.ok()) return s;
+    }
+    for (int c = 0; c < kCollections; ++c) {
+      const std::string id = crypto::RandomId(env);
+      g->collection_ids.push_back(id);
+      vault::Collection col{id, "collection-" + std::to_string(c), 1, true, false, 0};
+      // Sealed collection keys are 32 bytes + 48 bytes of sealed-box overhead.
+      std::vector<vault::SealedKey> keys = {
+          {id, 1, vault::KeyHolder::kMember, owner.id, crypto::RandomBytes(env, 80)},
+          {id, 1, vault::KeyHolder::kRecovery, "recovery", crypto::RandomBytes(env, 80)}};
+      if (Status s = t.CreateCollection(owner, col, keys); !s.ok()) return s;
+    }
+    return Status::OK();
+  }),
         "populate members and collections");
   // Items in batches of 1,000 per transaction (one audit event each).
   for (int start = 0; start < kItems; start += 1000) {
     Check(v.Write([&](WriteTxn& t) -> Status {
-            for (int i = start; i < start + 1000; ++i) {
-              vault::ItemMeta m;
-              m.id = crypto::RandomId(env);
-              m.collection_id = g->collection_ids[i % kCollections];
-              m.name = "item-" + std::to_string(i);
-              m.channel = "facebook";
-              m.url = "https://www.facebook.com/";
-              m.rotation_period_s = 90 * 86400;
-              if (Status s = t.CreateItem(owner, m, Ciphertext()); !s.ok()) return s;
-              g->item_ids.push_back(m.id);
-              g->item_versions.push_back(1);
-            }
-            return Status::OK();
-          }),
+      for (int i = start; i < start + 1000; ++i) {
+        vault::ItemMeta m;
+        m.id = crypto::RandomId(env);
+        m.collection_id = g->collection_ids[i % kCollections];
+        m.name = "item-" + std::to_string(i);
+        m.channel = "facebook";
+        m.url = "https://www.facebook.com/";
+        m.rotation_period_s = 90 * 86400;
+        if (Status s = t.CreateItem(owner, m, Ciphertext()); !s.ok()) return s;
+        g->item_ids.push_back(m.id);
+        g->item_versions.push_back(1);
+      }
+      return Status::OK();
+    }),
           "populate items");
   }
 }
@@ -170,8 +170,8 @@ void BM_RawSqlcipherOpen(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(g->path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(g->path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc == SQLITE_OK) rc = sqlite3_key(db, spec.data(), static_cast<int>(spec.size()));
     if (rc == SQLITE_OK) {
       rc = sqlite3_exec(db, "PRAGMA cipher_page_size = 4096;", nullptr, nullptr, nullptr);
@@ -200,12 +200,12 @@ void BM_ListCollection(benchmark::State& state) {
   for (auto _ : state) {
     const std::string& id = g->collection_ids[c++ % g->collection_ids.size()];
     Check(v.Read([&](vault::ReadTxn& t) -> Status {
-            auto items = t.ListItems(id);
-            if (!items) return items.error();
-            listed = items->size();
-            benchmark::DoNotOptimize(items->data());
-            return Status::OK();
-          }),
+      auto items = t.ListItems(id);
+      if (!items) return items.error();
+      listed = items->size();
+      benchmark::DoNotOptimize(items->data());
+      return Status::OK();
+    }),
           "list");
   }
   state.counters["items_listed"] = static_cast<double>(listed);
@@ -244,11 +244,11 @@ void BM_FetchItem(benchmark::State& state) {
   for (auto _ : state) {
     const std::string& id = g->item_ids[rng() % g->item_ids.size()];
     Check(v.Write([&](WriteTxn& t) -> Status {
-            auto item = t.FetchItem(actor, id);
-            if (!item) return item.error();
-            benchmark::DoNotOptimize(item->ciphertext.data());
-            return Status::OK();
-          }),
+      auto item = t.FetchItem(actor, id);
+      if (!item) return item.error();
+      benchmark::DoNotOptimize(item->ciphertext.data());
+      return Status::OK();
+    }),
           "fetch");
   }
   state.SetItemsProcessed(state.iterations());
@@ -264,8 +264,8 @@ void BM_UpdateItem(benchmark::State& state) {
   for (auto _ : state) {
     const size_t i = rng() % g->item_ids.size();
     Check(v.Write([&](WriteTxn& t) {
-            return t.UpdateItem(actor, g->item_ids[i], g->item_versions[i], ciphertext);
-          }),
+      return t.UpdateItem(actor, g->item_ids[i], g->item_versions[i], ciphertext);
+    }),
           "update");
     ++g->item_versions[i];
   }
@@ -280,10 +280,9 @@ void BM_AuditAppend(benchmark::State& state) {
   const Actor actor{g->member_ids[state.thread_index() % kMembers]};
   const std::string target = "session:" + g->member_ids[2];
   for (auto _ : state) {
-    Check(v.Write([&](WriteTxn& t) {
-            return t.Record(actor, "login", target, R"({"version":1})");
-          }),
-          "record");
+    Check(
+        v.Write([&](WriteTxn& t) { return t.Record(actor, "login", target, R"({"version":1})"); }),
+        "record");
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -34,9 +34,7 @@ constexpr std::string_view kSecretSuffix = "\"}";
 // token never needs escaping inside a reply line.
 constexpr size_t kMaxTokenBytes = 128;
 
-std::string Errno(std::string_view what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
+std::string Errno(std::string_view what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // A poll(2) timeout: `left` in whole milliseconds, within [0, 1 min].
 int MillisLeft(std::chrono::nanoseconds left) {
@@ -147,7 +145,8 @@ Result<AgentPaths> AgentSocketPaths(const std::map<std::string, std::string>& en
     return vault::Fail(Status::InvalidArgument("a profile name cannot hold '/'"));
   }
   AgentPaths p;
-  if (auto it = environ.find("XDG_RUNTIME_DIR"); it != environ.end() && it->second.starts_with('/')) {
+  if (auto it = environ.find("XDG_RUNTIME_DIR");
+      it != environ.end() && it->second.starts_with('/')) {
     std::string base = it->second;
     while (base.size() > 1 && base.ends_with('/')) base.pop_back();
     p.dir = base + "/baton";
@@ -200,8 +199,8 @@ Status AgentServer::Listen() {
   struct stat st {};
   if (::lstat(config_.socket_path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) {
-      return Status::PermissionDenied(config_.socket_path +
-                                      " exists and is not a socket of ours; refusing to replace it");
+      return Status::PermissionDenied(
+          config_.socket_path + " exists and is not a socket of ours; refusing to replace it");
     }
     if (AgentClient(config_.socket_path).Call(json{{"op", "ping"}})) {
       return Status::AlreadyExists("an agent already runs on " + config_.socket_path);
@@ -327,13 +326,14 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   if (op == "ping") {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(
         last_use_ + config_.idle_timeout - config_.env->MonotonicNow());
-    return Line(json{{"ok", true},
-                     {"member_id", config_.member_id},
-                     {"signing_public_key", crypto::ToBase64(identity_->signing_public_key())},
-                     {"box_public_key", crypto::ToBase64(identity_->box_public_key())},
-                     {"idle_timeout_seconds",
-                      std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count()},
-                     {"locks_in_seconds", std::max<int64_t>(0, idle.count())}});
+    return Line(
+        json{{"ok", true},
+             {"member_id", config_.member_id},
+             {"signing_public_key", crypto::ToBase64(identity_->signing_public_key())},
+             {"box_public_key", crypto::ToBase64(identity_->box_public_key())},
+             {"idle_timeout_seconds",
+              std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count()},
+             {"locks_in_seconds", std::max<int64_t>(0, idle.count())}});
   }
   if (op == "sign") {
     auto message = field("message");
@@ -475,7 +475,8 @@ Result<SecureBuffer> AgentClient::CallRaw(std::string_view request_line) const {
   size_t used = 0;
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   while (true) {
-    if (used == reply.size()) return vault::Fail(Status::Corruption("the agent's reply is too long"));
+    if (used == reply.size())
+      return vault::Fail(Status::Corruption("the agent's reply is too long"));
     pollfd pfd{fd.get(), POLLIN, 0};
     const int left = MillisLeft(deadline - std::chrono::steady_clock::now());
     const int ready = left > 0 ? ::poll(&pfd, 1, left) : 0;
@@ -501,8 +502,8 @@ Result<json> AgentClient::Call(const json& request) const {
     return vault::Fail(Status::Corruption("the agent sent a malformed reply"));
   }
   if (reply.contains("error")) {
-    return vault::Fail(Status::FailedPrecondition("the agent refused: " +
-                                                  reply.value("error", std::string("?"))));
+    return vault::Fail(
+        Status::FailedPrecondition("the agent refused: " + reply.value("error", std::string("?"))));
   }
   return reply;
 }
@@ -570,8 +571,7 @@ std::optional<std::string> AgentKeys::HeldSession(const std::string& server) {
 }
 
 void AgentKeys::HoldSession(const std::string& server, const std::string& token) {
-  std::string line =
-      json{{"op", "session_put"}, {"server", server}, {"token", token}}.dump();
+  std::string line = json{{"op", "session_put"}, {"server", server}, {"token", token}}.dump();
   (void)client_.CallRaw(line);  // best effort: without it the next command signs in again
   sodium_memzero(line.data(), line.size());
 }

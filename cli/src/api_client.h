@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "vault/status.h"
 #include "tls_pin.h"
+#include "vault/status.h"
 
 namespace httplib {
 class SSLClient;

@@ -121,7 +121,8 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
     if (Status s = env.WriteFileAtomic(KeyPath(dir), file, 0600); !s.ok()) return Fail(s);
     return cache;
   }
-  if (!has_key || !has_db) return Fail(Damaged(dir, has_key ? "cache.db is missing" : "cache.key is missing"));
+  if (!has_key || !has_db)
+    return Fail(Damaged(dir, has_key ? "cache.db is missing" : "cache.key is missing"));
   auto file = env.ReadFile(KeyPath(dir));
   if (!file) return Fail(file.error());
   if (file->size() != kKeyMagic.size() + crypto::kSealOverheadBytes + kCacheKeyBytes ||
@@ -133,8 +134,8 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
   // A busy, unreadable or unwritable file is not a damaged one: it is
   // reported as it is and left alone (another baton may be using it).
   auto damaged_or = [&](const Status& s, const std::string& why) {
-    const bool damage = s.IsCorruption() || s.IsWrongPassphrase() || s.IsInvalidArgument() ||
-                        s.IsNotFound();
+    const bool damage =
+        s.IsCorruption() || s.IsWrongPassphrase() || s.IsInvalidArgument() || s.IsNotFound();
     return damage ? Damaged(dir, why) : s;
   };
   auto db = vault::LocalDb::Open(
@@ -144,9 +145,9 @@ Result<std::unique_ptr<Cache>> Cache::Open(vault::Env& env, const std::string& d
   std::optional<std::string> owner;
   Status read = cache->db_->Each("SELECT value FROM cache_info WHERE key = 'member_id'", {},
                                  [&](vault::LocalDb::Row& row) {
-                                   owner = row.Text(0);
-                                   return false;
-                                 });
+    owner = row.Text(0);
+    return false;
+  });
   // SQLite's generic error here is a missing table: not a cache of ours.
   if (read.IsInternal()) return Fail(Damaged(dir, "no cache tables"));
   if (!read.ok()) return Fail(damaged_or(read, "unreadable"));
@@ -187,9 +188,9 @@ Result<std::vector<CachedCollection>> Cache::ListCollections() {
   std::vector<CachedCollection> out;
   Status s = db_->Each("SELECT id, name, key_version, sealed_key, as_of_ms FROM collections", {},
                        [&](vault::LocalDb::Row& row) {
-                         out.push_back(ReadCollection(row));
-                         return true;
-                       });
+    out.push_back(ReadCollection(row));
+    return true;
+  });
   if (!s.ok()) return Fail(s);
   return out;
 }
@@ -198,9 +199,9 @@ Result<std::map<std::string, int64_t>> Cache::Versions(const std::string& collec
   std::map<std::string, int64_t> out;
   Status s = db_->Each("SELECT id, version FROM items WHERE collection_id = ?", {collection_id},
                        [&](vault::LocalDb::Row& row) {
-                         out[row.Text(0)] = row.Int(1);
-                         return true;
-                       });
+    out[row.Text(0)] = row.Int(1);
+    return true;
+  });
   if (!s.ok()) return Fail(s);
   return out;
 }
@@ -282,8 +283,8 @@ namespace {
 Status SyncCollection(ApiClient& api, Cache& cache, const json& col, int64_t since_ms,
                       SyncReport& report, bool* complete, bool* dropped, int* held_count) {
   const std::string id = col.value("id", "");
-  auto reply = api.Call("GET", "/v1/collections/" + id + "/cache?since_ms=" +
-                                   std::to_string(since_ms));
+  auto reply =
+      api.Call("GET", "/v1/collections/" + id + "/cache?since_ms=" + std::to_string(since_ms));
   if (!reply) {
     if (reply.error().IsFailedPrecondition() || reply.error().IsPermissionDenied()) {
       *dropped = true;
@@ -309,8 +310,12 @@ Status SyncCollection(ApiClient& api, Cache& cache, const json& col, int64_t sin
     auto ct = crypto::FromBase64(it.value("ciphertext", ""));
     if (!ct) return Status::Corruption("the server sent a malformed ciphertext");
     it.erase("ciphertext");
-    CachedItem item{it.value("id", ""), id, it.value("version", int64_t{0}),
-                    it.value("key_version", int64_t{0}), it, std::move(*ct)};
+    CachedItem item{it.value("id", ""),
+                    id,
+                    it.value("version", int64_t{0}),
+                    it.value("key_version", int64_t{0}),
+                    it,
+                    std::move(*ct)};
     changed.push_back(std::move(item));
   }
   std::vector<std::string> ids;

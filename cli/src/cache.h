@@ -80,7 +80,8 @@ class Cache {
   // Replaces what the cache holds of a collection after a sync: `changed`
   // items are stored, items not in `current_ids` are dropped. One
   // transaction.
-  vault::Status ApplySync(const CachedCollection& collection, const std::vector<CachedItem>& changed,
+  vault::Status ApplySync(const CachedCollection& collection,
+                          const std::vector<CachedItem>& changed,
                           const std::vector<std::string>& current_ids);
   // Drops a collection and its items.
   vault::Status DropCollection(const std::string& id);
@@ -97,9 +98,9 @@ class Cache {
 };
 
 struct SyncReport {
-  int collections = 0;      // kept offline
-  int items_fetched = 0;    // ciphertexts received
-  int items_cached = 0;     // held afterwards
+  int collections = 0;               // kept offline
+  int items_fetched = 0;             // ciphertexts received
+  int items_cached = 0;              // held afterwards
   std::vector<std::string> dropped;  // collection names no longer kept (off, or no access)
 };
 

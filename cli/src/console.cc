@@ -13,12 +13,11 @@ Console StandardConsole() {
 }
 
 ExitCode ExitCodeFor(const Status& s) {
-  static_assert(kExitOk == vault::api::kExitOk && kExitError == vault::api::kExitError &&
-                kExitAuth == vault::api::kExitAuth && kExitNotFound == vault::api::kExitNotFound &&
-                kExitDenied == vault::api::kExitDenied &&
-                kExitUnavailable == vault::api::kExitUnavailable &&
-                kExitConflict == vault::api::kExitConflict &&
-                kExitInvalid == vault::api::kExitInvalid);
+  static_assert(
+      kExitOk == vault::api::kExitOk && kExitError == vault::api::kExitError &&
+      kExitAuth == vault::api::kExitAuth && kExitNotFound == vault::api::kExitNotFound &&
+      kExitDenied == vault::api::kExitDenied && kExitUnavailable == vault::api::kExitUnavailable &&
+      kExitConflict == vault::api::kExitConflict && kExitInvalid == vault::api::kExitInvalid);
   return static_cast<ExitCode>(vault::api::ExitCodeFor(s));
 }
 

@@ -146,7 +146,7 @@ Status Context::SignIn(ApiClient& c) {
 }
 
 Result<const vault::envelope::CollectionKey*> Context::collection_key(const std::string& id,
-                                                                     int64_t key_version) {
+                                                                      int64_t key_version) {
   if (auto it = keys_.find(id); it != keys_.end()) {
     if (key_version == 0 || it->second.version == key_version) return &it->second;
     keys_.erase(it);
@@ -289,8 +289,7 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
   out.ref = std::move(*ref);
   // Recorded before anything is decrypted: a read that is not on record
   // does not happen.
-  OfflineRead read{crypto::RandomId(env), it.id, it.version,
-                   vault::ToUnixMs(env.Now())};
+  OfflineRead read{crypto::RandomId(env), it.id, it.version, vault::ToUnixMs(env.Now())};
   if (Status s = (*cached)->AddOfflineRead(read); !s.ok()) return vault::Fail(s);
   return out;
 }
@@ -316,8 +315,8 @@ Result<ItemRef> Context::FindItemOnServer(const std::string& name_or_id) {
   }
   if (matches.empty()) return vault::Fail(Status::NotFound("no item named " + name_or_id));
   if (matches.size() > 1) {
-    return vault::Fail(Status::FailedPrecondition("several items are named " + name_or_id +
-                                           "; use the item id"));
+    return vault::Fail(
+        Status::FailedPrecondition("several items are named " + name_or_id + "; use the item id"));
   }
   return matches.front();
 }

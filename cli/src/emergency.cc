@@ -33,17 +33,10 @@ Result<int64_t> ParseHours(std::string_view text, std::string_view what, int64_t
   for (char c : digits) n = n * 10 + (c - '0');
   int64_t hours = 0;
   switch (text.back()) {
-    case 'h':
-      hours = n;
-      break;
-    case 'd':
-      hours = n * 24;
-      break;
-    case 'w':
-      hours = n * 24 * 7;
-      break;
-    default:
-      return malformed();
+    case 'h': hours = n; break;
+    case 'd': hours = n * 24; break;
+    case 'w': hours = n * 24 * 7; break;
+    default: return malformed();
   }
   if (hours < min_hours || hours > max_hours) {
     return Fail(Status::InvalidArgument(w + " must be between " + HoursInWords(min_hours) +

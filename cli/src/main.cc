@@ -4,8 +4,8 @@
 #include <csignal>
 #include <iostream>
 
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 #include "vault/crypto.h"
 #include "vault/hardening.h"
 

@@ -17,8 +17,8 @@ namespace {
 std::optional<std::string> PemOf(X509* cert) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   BUF_MEM* mem = nullptr;
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1 ||
-      BIO_get_mem_ptr(bio.get(), &mem) != 1 || mem == nullptr) {
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1 || BIO_get_mem_ptr(bio.get(), &mem) != 1 ||
+      mem == nullptr) {
     return std::nullopt;
   }
   return std::string(mem->data, mem->length);

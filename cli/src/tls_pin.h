@@ -16,7 +16,7 @@ struct TlsPin {
   std::string expected;          // fingerprint to require; empty: first use, accept and record
   std::string seen_fingerprint;  // the server's leaf certificate, as offered
   std::string seen_cert_pem;
-  bool mismatch = false;         // the server offered another certificate than `expected`
+  bool mismatch = false;  // the server offered another certificate than `expected`
 };
 
 // Makes every handshake on `ssl_ctx` (an OpenSSL SSL_CTX*) check the

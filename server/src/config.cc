@@ -22,8 +22,8 @@ Status ParseNumber(std::string_view key, const std::string& value, T min, T max,
   T v{};
   auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (ec != std::errc() || ptr != value.data() + value.size() || v < min || v > max) {
-    return Status::InvalidArgument(std::string(key) + " must be a whole number from " + std::to_string(min) +
-                                   " to " + std::to_string(max));
+    return Status::InvalidArgument(std::string(key) + " must be a whole number from " +
+                                   std::to_string(min) + " to " + std::to_string(max));
   }
   out = v;
   return Status::OK();
@@ -149,26 +149,37 @@ struct Setting {
 };
 
 constexpr Setting kSettings[] = {
-    {"data_dir", "--data,--data-dir", "Data dir (default ./var/baton)", NonEmpty<&Config::data_dir>},
+    {"data_dir", "--data,--data-dir", "Data dir (default ./var/baton)",
+     NonEmpty<&Config::data_dir>},
     {"listen_host", "--listen,--listen-host", "Address to bind (default 127.0.0.1)",
      NonEmpty<&Config::listen_host>},
     {"port", "--port", "Port (default 8443; 0 lets the OS pick)", Number<&Config::port, 0, 65535>},
     {"max_body_bytes", "--max-body-bytes", "Largest request body",
      Number<&Config::max_body_bytes, size_t{1024}, size_t{64} << 20>},
-    {"read_timeout_s", "--read-timeout-s", "Seconds to read a request (default 5)", Seconds<&Config::read_timeout, 300>},
-    {"write_timeout_s", "--write-timeout-s", "Seconds to write an answer (default 5)", Seconds<&Config::write_timeout, 300>},
-    {"keep_alive_timeout_s", "--keep-alive-timeout-s", "Idle seconds before a connection closes (default 5)",
+    {"read_timeout_s", "--read-timeout-s", "Seconds to read a request (default 5)",
+     Seconds<&Config::read_timeout, 300>},
+    {"write_timeout_s", "--write-timeout-s", "Seconds to write an answer (default 5)",
+     Seconds<&Config::write_timeout, 300>},
+    {"keep_alive_timeout_s", "--keep-alive-timeout-s",
+     "Idle seconds before a connection closes (default 5)",
      Seconds<&Config::keep_alive_timeout, 300>},
-    {"keep_alive_max_requests", "--keep-alive-max-requests", "Requests per connection (default 1000)",
+    {"keep_alive_max_requests", "--keep-alive-max-requests",
+     "Requests per connection (default 1000)",
      Number<&Config::keep_alive_max_requests, size_t{1}, size_t{1'000'000}>},
-    {"min_threads", "--min-threads", "Worker threads kept (default 8)", Number<&Config::min_threads, size_t{1}, size_t{256}>},
-    {"max_threads", "--max-threads", "Worker threads at most (default 1024)", Number<&Config::max_threads, size_t{1}, size_t{16384}>},
-    {"session_ttl_s", "--session-ttl-s", "Session lifetime in seconds (default 43200)", Seconds<&Config::session_ttl, 30 * kDay>},
-    {"challenge_ttl_s", "--challenge-ttl-s", "Login challenge lifetime in seconds (default 60)", Seconds<&Config::challenge_ttl, 3600>},
-    {"invite_ttl_s", "--invite-ttl-s", "Invite lifetime in seconds (default 604800)", Seconds<&Config::invite_ttl, 90 * kDay>},
-    {"max_failed_logins", "--max-failed-logins", "Failed logins allowed per window (default 5)", Number<&Config::max_failed_logins, 1, 1000>},
-    {"failed_login_window_s", "--failed-login-window-s", "Failed-login window in seconds (default 900)",
-     Seconds<&Config::failed_login_window, kDay>},
+    {"min_threads", "--min-threads", "Worker threads kept (default 8)",
+     Number<&Config::min_threads, size_t{1}, size_t{256}>},
+    {"max_threads", "--max-threads", "Worker threads at most (default 1024)",
+     Number<&Config::max_threads, size_t{1}, size_t{16384}>},
+    {"session_ttl_s", "--session-ttl-s", "Session lifetime in seconds (default 43200)",
+     Seconds<&Config::session_ttl, 30 * kDay>},
+    {"challenge_ttl_s", "--challenge-ttl-s", "Login challenge lifetime in seconds (default 60)",
+     Seconds<&Config::challenge_ttl, 3600>},
+    {"invite_ttl_s", "--invite-ttl-s", "Invite lifetime in seconds (default 604800)",
+     Seconds<&Config::invite_ttl, 90 * kDay>},
+    {"max_failed_logins", "--max-failed-logins", "Failed logins allowed per window (default 5)",
+     Number<&Config::max_failed_logins, 1, 1000>},
+    {"failed_login_window_s", "--failed-login-window-s",
+     "Failed-login window in seconds (default 900)", Seconds<&Config::failed_login_window, kDay>},
     {"log_requests", "--log-requests", "true or false", Bool<&Config::log_requests>},
     {"webhook_url", "--webhook-url", "http(s) URL for notices", WebhookUrl},
     {"smtp_url", "--smtp-url", "smtp:// or smtps:// URL for notice e-mails", SmtpUrl},
@@ -178,15 +189,19 @@ constexpr Setting kSettings[] = {
      Any<&Config::smtp_password_file>},
     {"smtp_require_starttls", "--smtp-require-starttls", "true or false",
      Bool<&Config::smtp_require_starttls>},
-    {"notify_timeout_s", "--notify-timeout-s", "Seconds per notice delivery attempt (default 10)", Seconds<&Config::notify_timeout, 120>},
-    {"notify_max_attempts", "--notify-max-attempts", "Delivery attempts before giving up (default 8)",
+    {"notify_timeout_s", "--notify-timeout-s", "Seconds per notice delivery attempt (default 10)",
+     Seconds<&Config::notify_timeout, 120>},
+    {"notify_max_attempts", "--notify-max-attempts",
+     "Delivery attempts before giving up (default 8)",
      Number<&Config::notify_max_attempts, 1, 100>},
-    {"notify_retry_base_s", "--notify-retry-base-s", "First retry after seconds, doubling (default 60)",
-     Seconds<&Config::notify_retry_base, kDay>},
+    {"notify_retry_base_s", "--notify-retry-base-s",
+     "First retry after seconds, doubling (default 60)", Seconds<&Config::notify_retry_base, kDay>},
     {"notify_retry_max_s", "--notify-retry-max-s", "Longest retry delay in seconds (default 3600)",
      Seconds<&Config::notify_retry_max, 7 * kDay>},
-    {"emergency_access_window_h", "--emergency-access-window-h", "Hours a released grant stays open (default 72)", EmergencyWindow},
-    {"notice_retention_days", "--notice-retention-days", "Days finished notices are kept (default 30)", NoticeRetention},
+    {"emergency_access_window_h", "--emergency-access-window-h",
+     "Hours a released grant stays open (default 72)", EmergencyWindow},
+    {"notice_retention_days", "--notice-retention-days",
+     "Days finished notices are kept (default 30)", NoticeRetention},
 };
 
 const Setting* FindSetting(std::string_view key) {

@@ -216,10 +216,10 @@ Status Release(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGra
   const bool approved = action == "emergency.approve";
   return Notify(t, g, r, approved ? "emergency.approved" : "emergency.released",
                 [&](const std::string& deputy, const std::string& scope) {
-                  return (approved ? *by + " approved early: " : std::string()) + "Deputy " +
-                         deputy + " now has emergency access to " + scope + " until " +
-                         Utc(step.expires_ms) + "; everything in it is flagged for rotation";
-                });
+    return (approved ? *by + " approved early: " : std::string()) + "Deputy " + deputy +
+           " now has emergency access to " + scope + " until " + Utc(step.expires_ms) +
+           "; everything in it is flagged for rotation";
+  });
 }
 
 namespace {
@@ -245,11 +245,12 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
         r.id,  "emergency.expire",        "expired", step.at_ms, step.expires_ms,
         false, "the access window ended", {}};
     if (Status s = t.TransitionEmergencyRequest(kServer, tr); !s.ok()) return s;
-    if (Status s = Notify(t, *g, r, "emergency.expired",
-                          [&](const std::string& deputy, const std::string& scope) {
-                            return "Deputy " + deputy + "'s emergency access to " + scope +
-                                   " ended on " + Utc(step.at_ms);
-                          });
+    if (Status s = Notify(
+            t, *g, r, "emergency.expired",
+            [&](const std::string& deputy, const std::string& scope) {
+      return "Deputy " + deputy + "'s emergency access to " + scope + " ended on " +
+             Utc(step.at_ms);
+            });
         !s.ok()) {
       return s;
     }
@@ -272,14 +273,14 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
   const bool last_hour =
       std::find(reminders.begin(), reminders.end(), em::Reminder::k1Hour) != reminders.end();
   const std::string lead = last_hour ? "Reminder, 1 hour left: " : "Reminder, 24 hours left: ";
-  return Notify(
-      t, *g, r, "emergency.reminder", [&](const std::string& deputy, const std::string& scope) {
-        return lead + "Deputy " + deputy + "'s emergency access to " + scope + " opens on " +
-               Utc(r.release_ms) +
-               (missing > 0 ? " once " + std::to_string(missing) + " more deputies confirm"
-                            : std::string()) +
-               " unless an admin rejects it";
-      });
+  return Notify(t, *g, r, "emergency.reminder",
+                [&](const std::string& deputy, const std::string& scope) {
+    return lead + "Deputy " + deputy + "'s emergency access to " + scope + " opens on " +
+           Utc(r.release_ms) +
+           (missing > 0 ? " once " + std::to_string(missing) + " more deputies confirm"
+                        : std::string()) +
+           " unless an admin rejects it";
+  });
 }
 
 // Ends the open request of `g` (if any) because the grant ended, with its
@@ -297,11 +298,11 @@ Result<bool> CancelOpen(vault::WriteTxn& t, const vault::Actor& actor, const Eme
   vault::EmergencyTransition tr{
       (*newest)->id, "emergency.cancel", "cancelled", now, 0, false, reason, {}};
   if (Status s = t.TransitionEmergencyRequest(actor, tr); !s.ok()) return Fail(s);
-  if (Status s = Notify(t, g, **newest, "emergency.cancelled",
-                        [&](const std::string& deputy, const std::string& scope) {
-                          return "Deputy " + deputy + "'s emergency access to " + scope +
-                                 " was cancelled: " + reason;
-                        });
+  if (Status s = Notify(
+          t, g, **newest, "emergency.cancelled",
+          [&](const std::string& deputy, const std::string& scope) {
+    return "Deputy " + deputy + "'s emergency access to " + scope + " was cancelled: " + reason;
+          });
       !s.ok()) {
     return Fail(s);
   }
@@ -323,7 +324,7 @@ Status EndGrant(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGr
   return NotifyGrant(
       t, g, "emergency." + status,
       [&](const std::string& deputy, const std::string& scope) {
-        return "Deputy " + deputy + "'s emergency grant for " + scope + " ended: " + reason;
+    return "Deputy " + deputy + "'s emergency grant for " + scope + " ended: " + reason;
       },
       json::object());
 }

@@ -50,7 +50,9 @@ class Body {
   static ApiResult<Body> Parse(const nlohmann::json& object, const vault::api::BodySchema& schema);
 
   bool Has(const char* name) const { return json_.contains(name); }
-  const std::string& Str(const char* name) const { return json_.at(name).get_ref<const std::string&>(); }
+  const std::string& Str(const char* name) const {
+    return json_.at(name).get_ref<const std::string&>();
+  }
   int64_t Int(const char* name) const { return json_.at(name).get<int64_t>(); }
   bool Bool(const char* name) const { return json_.at(name).get<bool>(); }
   const nlohmann::json& Json(const char* name) const { return json_.at(name); }

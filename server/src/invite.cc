@@ -16,9 +16,9 @@ IssuedInvite NewInvite(vault::Env& env, std::string_view role, std::string_view 
   out.record.role = role;
   out.record.name = name;
   out.record.created_by = created_by;
-  out.record.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              (env.Now() + ttl).time_since_epoch())
-                              .count();
+  out.record.expires_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>((env.Now() + ttl).time_since_epoch())
+          .count();
   return out;
 }
 

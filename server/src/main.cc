@@ -18,10 +18,10 @@
 #include "server/server.h"
 #include "vault/crypto.h"
 #include "vault/hardening.h"
-#include "vault/server_keys.h"
 #include "vault/secret_input.h"
-#include "vault/tls_cert.h"
+#include "vault/server_keys.h"
 #include "vault/store.h"
+#include "vault/tls_cert.h"
 
 extern char** environ;
 
@@ -58,7 +58,8 @@ std::map<std::string, std::string> Environment() {
 Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Store& db, const std::string& name,
                                       std::chrono::seconds ttl) {
   const IssuedInvite invite = NewInvite(env, "owner", name, "server", ttl);
-  if (Status s = db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
+  if (Status s =
+          db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
       !s.ok()) {
     return vault::Fail(s);
   }
@@ -77,8 +78,8 @@ Result<Config> LoadConfig(vault::Env& env, Config config, const ConfigSources& o
   const auto environment = Environment();
   std::string config_file = o.config_file;
   if (auto it = o.flags.find("data_dir"); it != o.flags.end()) config.data_dir = it->second;
-  if (auto it = environment.find("BATON_DATA_DIR"); it != environment.end() &&
-                                                    !o.flags.contains("data_dir")) {
+  if (auto it = environment.find("BATON_DATA_DIR");
+      it != environment.end() && !o.flags.contains("data_dir")) {
     config.data_dir = it->second;
   }
   if (config_file.empty() && env.FileExists(config.data_dir + "/" + kConfigFile)) {
@@ -109,7 +110,8 @@ Result<DataDir> OpenDataDir(vault::Env& env, const std::string& data_dir,
   const std::string dir = data_dir + "/";
   auto key_file = env.ReadFile(dir + kKeyFile);
   if (!key_file) {
-    return vault::Fail(key_file.error().WithContext("is " + data_dir + " a data dir? (batond init)"));
+    return vault::Fail(
+        key_file.error().WithContext("is " + data_dir + " a data dir? (batond init)"));
   }
   auto info = vault::InspectServerKeyFile(*key_file);
   std::fill(key_file->begin(), key_file->end(), 0);
@@ -184,19 +186,20 @@ Result<std::string> BuildDataDir(vault::Env& env, const std::string& dir, const 
     auto cal = vault::kdf::Calibrate({}, vault::kdf::MeasuredCost(env));
     if (!cal) return vault::Fail(cal.error());
     seal = vault::ServerKeyPassphrase{passphrase->bytes(), cal->params};
-    std::cerr << "Argon2id: " << cal->params.memory_bytes / vault::kdf::kMiB << " MiB, t="
-              << cal->params.iterations << "\n";
+    std::cerr << "Argon2id: " << cal->params.memory_bytes / vault::kdf::kMiB
+              << " MiB, t=" << cal->params.iterations << "\n";
   }
   if (Status s = vault::SaveServerKeys(env, dir + "/" + kKeyFile, keys, seal); !s.ok()) {
     return vault::Fail(s);
   }
   auto tls = vault::GenerateSelfSignedTls(env, env.Now(), o.names);
   if (!tls) return vault::Fail(tls.error());
-  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsKeyFile, tls->key_pem.bytes(), 0600); !s.ok()) {
+  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsKeyFile, tls->key_pem.bytes(), 0600);
+      !s.ok()) {
     return vault::Fail(s);
   }
-  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsCertFile, vault::crypto::AsBytes(tls->cert_pem),
-                                     0644);
+  if (Status s = env.WriteFileAtomic(dir + "/" + kTlsCertFile,
+                                     vault::crypto::AsBytes(tls->cert_pem), 0644);
       !s.ok()) {
     return vault::Fail(s);
   }
@@ -305,7 +308,8 @@ int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
       lock.unlock();
       if (Status s = (*srv)->Tick(); !s.ok()) std::clog << "batond: " << s.ToString() << "\n";
       if (++ticks % 10 == 0) {
-        if (auto cp = (*srv)->Checkpoint(); !cp) std::clog << "batond: " << cp.error().ToString() << "\n";
+        if (auto cp = (*srv)->Checkpoint(); !cp)
+          std::clog << "batond: " << cp.error().ToString() << "\n";
       }
       lock.lock();
     }
@@ -344,7 +348,8 @@ int Main(int argc, char** argv) {
   init_cmd->add_option("dir", init.dir, "The data dir to create (mode 0700)")->required();
   init_cmd->add_option("--name", init.names,
                        "Extra host name or IP for the certificate (repeatable)");
-  init_cmd->add_option("--owner", init.owner_name, "Name of the first owner")->capture_default_str();
+  init_cmd->add_option("--owner", init.owner_name, "Name of the first owner")
+      ->capture_default_str();
   init_cmd->add_option("--passphrase-file", init.passphrase_file,
                        "Seal the server key file with the passphrase in FILE (- for stdin)");
 

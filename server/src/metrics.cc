@@ -49,8 +49,8 @@ std::string Metrics::Render(int64_t audit_length) const {
   out << "# HELP baton_notice_deliveries_total Notice delivery attempts by channel and outcome.\n"
       << "# TYPE baton_notice_deliveries_total counter\n";
   for (const auto& [key, n] : deliveries_) {
-    out << "baton_notice_deliveries_total{channel=\"" << key.first << "\",outcome=\""
-        << key.second << "\"} " << n << "\n";
+    out << "baton_notice_deliveries_total{channel=\"" << key.first << "\",outcome=\"" << key.second
+        << "\"} " << n << "\n";
   }
   return out.str();
 }

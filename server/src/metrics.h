@@ -29,8 +29,8 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;  // (route, status)
-  std::map<std::string, Histogram> latency_;                  // route
+  std::map<std::pair<std::string, int>, uint64_t> requests_;            // (route, status)
+  std::map<std::string, Histogram> latency_;                            // route
   std::map<std::pair<std::string, std::string>, uint64_t> deliveries_;  // (channel, outcome)
 };
 

@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "notifier.h"
-#include "vault/url.h"
 #include "server_impl.h"
 #include "vault/crypto.h"
+#include "vault/url.h"
 
 namespace server {
 
@@ -121,8 +121,8 @@ std::string EncodeHeaderText(const std::string& text) {
     }
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" +
-           vault::crypto::ToBase64(std::span(reinterpret_cast<const uint8_t*>(text.data()) + pos,
-                                             end - pos)) +
+           vault::crypto::ToBase64(
+               std::span(reinterpret_cast<const uint8_t*>(text.data()) + pos, end - pos)) +
            "?=";
     pos = end;
   }
@@ -134,8 +134,8 @@ std::string DetailsText(const std::string& details_json) {
   std::string out;
   if (!details.is_object()) return out;
   for (const auto& [key, value] : details.items()) {
-    out += OneLine(key) + ": " + OneLine(value.is_string() ? value.get<std::string>() : value.dump()) +
-           "\r\n";
+    out += OneLine(key) + ": " +
+           OneLine(value.is_string() ? value.get<std::string>() : value.dump()) + "\r\n";
   }
   return out;
 }
@@ -229,8 +229,8 @@ std::string EmailMessage(const Delivery& d, const std::string& from, vault::Env&
   uint8_t raw[8];
   env.RandomBytes(raw);
   const std::string domain = from.substr(from.find('@') + 1);
-  std::string body = OneLine(d.text) + "\r\n\r\n" + DetailsText(d.details) + "event: " +
-                     OneLine(d.kind) + "\r\n\r\n-- \r\nbaton\r\n";
+  std::string body = OneLine(d.text) + "\r\n\r\n" + DetailsText(d.details) +
+                     "event: " + OneLine(d.kind) + "\r\n\r\n-- \r\nbaton\r\n";
   const std::string encoded = vault::crypto::ToBase64(vault::crypto::AsBytes(body));
   std::string out;
   out += "Date: " + RfcDate(env.Now()) + "\r\n";
@@ -288,7 +288,8 @@ Status ServerImpl::InitNotifications() {
     auto mode = env_.FileMode(c.smtp_password_file);
     if (!mode) return mode.error().WithContext("smtp_password_file");
     if ((*mode & 077) != 0) {
-      return Status::PermissionDenied("smtp_password_file must not be readable by others (chmod 600)");
+      return Status::PermissionDenied(
+          "smtp_password_file must not be readable by others (chmod 600)");
     }
     auto bytes = env_.ReadFile(c.smtp_password_file);
     if (!bytes) return bytes.error().WithContext("smtp_password_file");
@@ -370,10 +371,9 @@ Status ServerImpl::TickNotifications() {
                 << config_.notify_max_attempts << " failed: " << error
                 << (state == DeliveryState::kFailed ? "; giving up" : "") << "\n";
     }
-    metrics_.CountDelivery(std::string(vault::DeliveryChannelName(d.channel)),
-                           state == DeliveryState::kPending
-                               ? "retry"
-                               : std::string(vault::DeliveryStateName(state)));
+    metrics_.CountDelivery(
+        std::string(vault::DeliveryChannelName(d.channel)),
+        state == DeliveryState::kPending ? "retry" : std::string(vault::DeliveryStateName(state)));
     if (Status s = vault_.Write([&](vault::WriteTxn& t) {
           return t.RecordDeliveryAttempt(d.id, state, error, next_ms);
         });

@@ -35,7 +35,8 @@ void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& r
                                const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/emergency/grants/:id/requests"));
+  auto body =
+      Body::Parse(req.body, vault::api::RequestBody("POST /v1/emergency/grants/:id/requests"));
   if (!body) return SendError(res, body.error());
   const std::string& reason = body->Str("reason");
   if (reason.empty() || reason.size() > em::kMaxReasonBytes) {
@@ -71,15 +72,15 @@ void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& r
         r.release_ms = now + g->wait_s * 1000;
         if (Status s = t.CreateEmergencyRequest(c.actor(), r); !s.ok()) return s;
         const int64_t need = g->confirmations_required;
-        if (Status s = Notify(t, *g, r, "emergency.requested",
-                              [&](const std::string& deputy, const std::string& scope) {
-                                return "Deputy " + deputy + " asked for emergency access to " +
-                                       scope + "; it opens on " + Utc(r.release_ms) +
-                                       (need > 0 ? " once " + std::to_string(need) +
-                                                       " other deputies confirm,"
-                                                 : std::string()) +
-                                       " unless an admin rejects it";
-                              });
+        if (Status s = Notify(
+                t, *g, r, "emergency.requested",
+                [&](const std::string& deputy, const std::string& scope) {
+      return "Deputy " + deputy + " asked for emergency access to " + scope + "; it opens on " +
+             Utc(r.release_ms) +
+             (need > 0 ? " once " + std::to_string(need) + " other deputies confirm,"
+                       : std::string()) +
+             " unless an admin rejects it";
+                });
             !s.ok()) {
           return s;
         }
@@ -169,13 +170,13 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
         if (Status s = t.ConfirmEmergencyRequest(c.actor(), id); !s.ok()) return s;
         auto by = NameOf(t, c.member.id);
         if (!by) return by.error();
-        if (Status s = Notify(t, g, r, "emergency.confirmed",
-                              [&](const std::string& deputy, const std::string& scope) {
-                                return *by + " confirmed Deputy " + deputy +
-                                       "'s request for emergency access to " + scope + " (" +
-                                       std::to_string(step->confirmations) + " of " +
-                                       std::to_string(g.confirmations_required) + ")";
-                              });
+        if (Status s = Notify(
+                t, g, r, "emergency.confirmed",
+                [&](const std::string& deputy, const std::string& scope) {
+      return *by + " confirmed Deputy " + deputy + "'s request for emergency access to " + scope +
+             " (" + std::to_string(step->confirmations) + " of " +
+             std::to_string(g.confirmations_required) + ")";
+                });
             !s.ok()) {
           return s;
         }
@@ -270,10 +271,10 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
                                em::Event event) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  auto body = OptionalBody(req.body, vault::api::RequestBody(
-                                         event == em::Event::kApprove
-                                             ? "POST /v1/emergency/requests/:id/approve"
-                                             : "POST /v1/emergency/requests/:id/reject"));
+  auto body = OptionalBody(req.body,
+                           vault::api::RequestBody(event == em::Event::kApprove
+                                                       ? "POST /v1/emergency/requests/:id/approve"
+                                                       : "POST /v1/emergency/requests/:id/reject"));
   if (!body) return SendError(res, body.error());
   auto reason = Reason(*body);
   if (!reason) return SendError(res, reason.error());
@@ -297,16 +298,15 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
           return Release(t, c.actor(), g, r, *step, "emergency.approve", *reason, true,
                          *deps_.escrow_key);
         }
-        vault::EmergencyTransition tr{
-            id, "emergency.reject", "rejected", now, 0, true, *reason, {}};
+        vault::EmergencyTransition tr{id, "emergency.reject", "rejected", now, 0, true, *reason,
+                                      {}};
         if (Status s = t.TransitionEmergencyRequest(c.actor(), tr); !s.ok()) return s;
         auto by = NameOf(t, c.member.id);
         if (!by) return by.error();
         return Notify(t, g, r, "emergency.rejected",
                       [&](const std::string& deputy, const std::string& scope) {
-                        return *by + " rejected Deputy " + deputy +
-                               "'s request for emergency access to " + scope;
-                      });
+      return *by + " rejected Deputy " + deputy + "'s request for emergency access to " + scope;
+        });
       },
       [&](vault::WriteTxn& t) { return StoredRequest(t, g, id); }, Conflicts::kAsConflict);
 }

@@ -118,8 +118,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
 
 void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
-  auto body = Body::Parse(
-      req.body, vault::api::RequestBody("PUT /v1/items/:id"));
+  auto body = Body::Parse(req.body, vault::api::RequestBody("PUT /v1/items/:id"));
   if (!body) return SendError(res, body.error());
   auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
   if (!ct) return SendError(res, ct.error());
@@ -232,7 +231,7 @@ void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response&
   WriteAndAnswerOk(
       res,
       [&](vault::WriteTxn& t) {
-        return t.ConfirmRotation(c.actor(), id, body->Int("pending_version"));
+    return t.ConfirmRotation(c.actor(), id, body->Int("pending_version"));
       },
       [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
 }

@@ -18,8 +18,8 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
   auto pairs =
       [&](const char* list, const char* id_field, const char* key_field,
           std::vector<std::pair<std::string, std::vector<uint8_t>>>& out) -> ApiResult<void> {
-    const vault::api::BodySchema& schema = vault::api::RequestBody(
-        std::string("POST /v1/collections/:id/rekey ") + list + "[]");
+    const vault::api::BodySchema& schema =
+        vault::api::RequestBody(std::string("POST /v1/collections/:id/rekey ") + list + "[]");
     for (const json& entry : body->Json(list)) {
       auto e = Body::Parse(entry, schema);
       if (!e) return Reject(e.error());

@@ -136,8 +136,9 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   }
   limiter_.Reset(member_key);
   t_member = member_id;
-  SendJson(res, 200,
-           {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberToJson(member)}});
+  SendJson(
+      res, 200,
+      {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberToJson(member)}});
 }
 
 // --- Route registration ----------------------------------------------------------

@@ -172,11 +172,10 @@ Status ServerImpl::Init() {
   });
   http_->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SendError(res, {500, "internal", "internal error"});
-      });
-  http_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    Finish(req, res);
+    SendError(res, {500, "internal", "internal error"});
   });
+  http_->set_logger(
+      [this](const httplib::Request& req, const httplib::Response& res) { Finish(req, res); });
   RegisterRoutes();
   return vault_.Read([this](vault::ReadTxn& t) -> Status {
     auto head = t.AuditHead();
@@ -253,8 +252,8 @@ void ServerImpl::SendFailure(httplib::Response& res, const Status& s, Conflicts 
   SendError(res, e);
 }
 
-bool ServerImpl::WriteOr(httplib::Response& res,
-                         const std::function<Status(vault::WriteTxn&)>& fn, Conflicts conflicts) {
+bool ServerImpl::WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn,
+                         Conflicts conflicts) {
   Status s = vault_.Write([&](vault::WriteTxn& t) -> Status {
     Status inner = fn(t);
     if (inner.ok()) {
@@ -320,7 +319,7 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
   caller.session_hash = crypto::Blake2b256(crypto::AsBytes(auth.substr(kBearer.size())));
   // The scope is part of the key: an item may carry the same id as a
   // collection (clients choose item ids), and the facts differ.
-  const std::string cache_resource = !scoped                        ? std::string()
+  const std::string cache_resource = !scoped                      ? std::string()
                                      : spec.scope == Scope::kItem ? "item:" + *resource
                                                                   : "collection:" + *resource;
   // The epoch is read before the vault is: facts read afterwards are at
@@ -392,9 +391,9 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
     // everyone else gets the same 403 as for an item they may not read.
     const bool sees_items = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
                             vault::Decision::kAllow;
-    return Reject(sees_items
-                      ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
-                      : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
+    return Reject(
+        sees_items ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
+                   : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
     return Reject(FromStatus(allowed));

@@ -12,7 +12,8 @@ ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field
   auto bytes = DecodeBase64Field(b64, field);
   if (!bytes) return Reject(bytes.error());
   if (bytes->size() != crypto::kPublicKeyBytes) {
-    return Reject(BadRequest("bad_key", std::string("field \"") + field + "\" must be a 32-byte key"));
+    return Reject(
+        BadRequest("bad_key", std::string("field \"") + field + "\" must be a 32-byte key"));
   }
   crypto::PublicKey key{};
   std::copy(bytes->begin(), bytes->end(), key.begin());

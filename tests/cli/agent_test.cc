@@ -133,15 +133,15 @@ TEST_F(AgentTest, PingSignOpenLock) {
   EXPECT_FALSE(crypto::Verify(identity_->signing_public_key(), crypto::AsBytes("other"), sig).ok());
 
   const std::string secret = "collection key bytes, 32 of them";
-  ASSERT_OK_AND_ASSIGN(auto sealed, crypto::SealTo(identity_->box_public_key(),
-                                                   crypto::AsBytes(secret)));
+  ASSERT_OK_AND_ASSIGN(auto sealed,
+                       crypto::SealTo(identity_->box_public_key(), crypto::AsBytes(secret)));
   ASSERT_OK_AND_ASSIGN(SecureBuffer plain, keys->OpenSealed(sealed));
   EXPECT_EQ(Text(plain), secret);
 
   // A box sealed to someone else does not open, and the agent says so.
   Identity other = Identity::Generate(vault::Env::Default());
-  ASSERT_OK_AND_ASSIGN(auto foreign, crypto::SealTo(other.box_public_key(),
-                                                    crypto::AsBytes(secret)));
+  ASSERT_OK_AND_ASSIGN(auto foreign,
+                       crypto::SealTo(other.box_public_key(), crypto::AsBytes(secret)));
   EXPECT_STATUS(keys->OpenSealed(foreign), kCorruption);
 
   ASSERT_OK_AND_ASSIGN(json bye, AgentClient(socket_).Call(json{{"op", "lock"}}));
@@ -229,8 +229,8 @@ TEST_F(AgentTest, MalformedRequestsGetAnErrorAndTheAgentKeepsRunning) {
 
 TEST_F(AgentTest, OversizeRequestIsRefused) {
   ASSERT_NO_FATAL_FAILURE(Start(Config()));
-  const std::string huge = R"({"op":"sign","message":")" +
-                           std::string(cli::kAgentMaxRequestBytes + 10, 'A') + "\"}";
+  const std::string huge =
+      R"({"op":"sign","message":")" + std::string(cli::kAgentMaxRequestBytes + 10, 'A') + "\"}";
   json r = RawJson(huge);
   EXPECT_EQ(r.value("error", ""), "request too large");
   EXPECT_TRUE(RawJson(R"({"op":"ping"})").value("ok", false));
@@ -256,8 +256,8 @@ TEST_F(AgentTest, SlowClientIsDroppedAndOthersAreServed) {
 
 TEST_F(AgentTest, TheSeedAndSecretKeysNeverAppearInAnyResponse) {
   ASSERT_NO_FATAL_FAILURE(Start(Config()));
-  ASSERT_OK_AND_ASSIGN(auto sealed, crypto::SealTo(identity_->box_public_key(),
-                                                   crypto::AsBytes("payload")));
+  ASSERT_OK_AND_ASSIGN(auto sealed,
+                       crypto::SealTo(identity_->box_public_key(), crypto::AsBytes("payload")));
   Raw(R"({"op":"ping"})");
   Raw(json{{"op", "sign"}, {"message", crypto::ToBase64(crypto::AsBytes("m"))}}.dump());
   Raw(json{{"op", "open"}, {"sealed", crypto::ToBase64(sealed)}}.dump());
@@ -297,8 +297,8 @@ TEST_F(AgentTest, SignOpenAndSessionRequestsRestartTheIdleTimeButPingsDoNot) {
     return json::parse(Text(server->Handle(request.dump(), &stop)), nullptr, false);
   };
   auto locks_in = [&] { return call(json{{"op", "ping"}}).value("locks_in_seconds", -1); };
-  ASSERT_OK_AND_ASSIGN(auto sealed, crypto::SealTo(identity_->box_public_key(),
-                                                   crypto::AsBytes("payload")));
+  ASSERT_OK_AND_ASSIGN(auto sealed,
+                       crypto::SealTo(identity_->box_public_key(), crypto::AsBytes("payload")));
   const std::string server_name = "https://a.example:8443 fp-a member-1";
 
   EXPECT_EQ(locks_in(), 60);
@@ -408,8 +408,8 @@ TEST(AgentDirTest, CreatedPrivateAndCheckedEveryTime) {
 }
 
 TEST(AgentPathTest, RuntimeDirElseTmpPerUid) {
-  ASSERT_OK_AND_ASSIGN(auto xdg, cli::AgentSocketPaths({{"XDG_RUNTIME_DIR", "/run/user/1000/"}},
-                                                       "work"));
+  ASSERT_OK_AND_ASSIGN(auto xdg,
+                       cli::AgentSocketPaths({{"XDG_RUNTIME_DIR", "/run/user/1000/"}}, "work"));
   EXPECT_EQ(xdg.dir, "/run/user/1000/baton");
   EXPECT_EQ(xdg.socket, "/run/user/1000/baton/work.sock");
   const std::string tmp = "/tmp/baton-" + std::to_string(::geteuid());
@@ -484,7 +484,8 @@ TEST_F(AgentCliTest, UnlockThenNoPassphraseUntilLock) {
   EXPECT_NE(who.out.find("Mari"), std::string::npos) << who.out;
   auto col = Run({"collection", "create", "Sotsiaalmeedia"}, false);
   EXPECT_EQ(col.code, 0) << col.err;
-  auto add = Run({"item", "add", "Sotsiaalmeedia", "Facebook", "--channel", "facebook", "--generate"}, false);
+  auto add = Run(
+      {"item", "add", "Sotsiaalmeedia", "Facebook", "--channel", "facebook", "--generate"}, false);
   EXPECT_EQ(add.code, 0) << add.err;
   auto get = Run({"item", "get", "Facebook", "--field", "password"}, false);
   EXPECT_EQ(get.code, 0) << get.err;

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
 #include "cli/main.h"
-#include "cli/cli_fixture.h"
 #include "vault/rotation.h"
 
 namespace {
@@ -98,7 +98,6 @@ class AuditCliTest : public testing_util::CliFixture {
     config_.port = port_;
     StartServer();
   }
-
 };
 
 TEST_F(AuditCliTest, LogShowsEventsAsTextAndJson) {
@@ -117,7 +116,8 @@ TEST_F(AuditCliTest, LogShowsEventsAsTextAndJson) {
   EXPECT_NE(text.out.find("  Mari  "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("  Tõnu  "), std::string::npos) << text.out;
   EXPECT_EQ(text.out.find("  " + owner.member_id + "  "), std::string::npos)
-      << "actors by name, not id:\n" << text.out;
+      << "actors by name, not id:\n"
+      << text.out;
 
   CliResult js = Baton({"--json", "audit", "log", "--from", "2", "--limit", "3"});
   ASSERT_EQ(js.code, 0) << js.err;
@@ -155,9 +155,9 @@ TEST_F(AuditCliTest, VerifyPassesThenCatchesARewrittenEvent) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const int64_t head = AuditLength();
   EXPECT_EQ(pin["seq"], head);
-  EXPECT_NE(ok.out.find("head seq " + std::to_string(head) + " hash " +
-                        pin["hash"].get<std::string>()),
-            std::string::npos)
+  EXPECT_NE(
+      ok.out.find("head seq " + std::to_string(head) + " hash " + pin["hash"].get<std::string>()),
+      std::string::npos)
       << ok.out;
 
   // Verifying again moves the pin forward (sign-in wrote events).
@@ -221,9 +221,8 @@ TEST_F(AuditCliTest, ExportJsonLinesAndCsvRoundTrip) {
   // An event whose fields need CSV quoting: a comma, a quote, a line break.
   const std::string target = "item:Ads, \"Q1\"";
   const std::string details = R"({"note":"a, \"b\"\nc"})";
-  ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-    return t.Record({"server"}, "test.note", target, details);
-  }));
+  ASSERT_OK(vault_->Write(
+      [&](vault::WriteTxn& t) { return t.Record({"server"}, "test.note", target, details); }));
   ASSERT_NO_FATAL_FAILURE(CliJoin("auditor", "Tõnu"));
 
   const std::string jsonl_path = home_.File("audit.jsonl");
@@ -283,9 +282,8 @@ TEST_F(AuditCliTest, DueSortsFlaggedOverdueDueSoonAndLater) {
   ASSERT_EQ(Login(owner).status, 200);  // the session has expired meanwhile
   ASSERT_EQ(CreateItem(owner, col, "Märgitud", "pw", &flagged_id).status, 201);
   ASSERT_EQ(CreateItem(owner, col, "Uus konto", "pw", &fresh_id).status, 201);
-  const int64_t flagged_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 env_.Now().time_since_epoch())
-                                 .count();
+  const int64_t flagged_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch()).count();
   ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
     return t.FlagItem({"server"}, flagged_id,
                       {"member-removed", "Jüri removed from the team", flagged_ms});

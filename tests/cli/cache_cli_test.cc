@@ -87,11 +87,12 @@ TEST_F(CacheCliTest, SyncIsOneAuditedReadPerCollectionAndIncremental) {
 
   // One item added: only it comes.
   env_.AdvanceTime(std::chrono::seconds(2));
-  ASSERT_EQ(As("owner", {"item", "add", "Sotsiaalmeedia", "TikTok", "--channel", "tiktok",
-                         "--password-stdin"},
-               "tt\n")
-                .code,
-            0);
+  ASSERT_EQ(
+      As("owner",
+         {"item", "add", "Sotsiaalmeedia", "TikTok", "--channel", "tiktok", "--password-stdin"},
+         "tt\n")
+          .code,
+      0);
   r = As("viewer", {"--json", "sync"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["items_fetched"], 1) << r.out;
@@ -152,7 +153,8 @@ TEST_F(CacheCliTest, OfflineWithoutACacheFailsClearly) {
 TEST_F(CacheCliTest, AdminsTurnTheCacheOffAndClientsDropIt) {
   ASSERT_EQ(As("viewer", {"sync"}).code, 0);
   // Members may not change the setting.
-  CliResult denied = As("viewer", {"collection", "set", "Sotsiaalmeedia", "--offline-cache", "off"});
+  CliResult denied =
+      As("viewer", {"collection", "set", "Sotsiaalmeedia", "--offline-cache", "off"});
   EXPECT_EQ(denied.code, cli::kExitDenied) << denied.err;
   CliResult bad = As("owner", {"collection", "set", "Sotsiaalmeedia", "--offline-cache", "maybe"});
   EXPECT_EQ(bad.code, cli::kExitUsage);
@@ -188,9 +190,7 @@ TEST_F(CacheCliTest, ARemovedMembersCacheIsDeletedAtTheirNextContact) {
 
 TEST_F(CacheCliTest, ADamagedCacheIsReportedAndRebuilt) {
   ASSERT_EQ(As("viewer", {"sync"}).code, 0);
-  {
-    std::ofstream(CacheDir("viewer") + "/cache.key", std::ios::trunc) << "garbage";
-  }
+  { std::ofstream(CacheDir("viewer") + "/cache.key", std::ios::trunc) << "garbage"; }
   CliResult r = As("viewer", {"item", "get", kItem, "--field", "password"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(kPassword) + "\n");

@@ -37,7 +37,10 @@ class CacheTest : public ::testing::Test {
   }
 
   static CachedItem Item(const std::string& id, const std::string& name, int64_t version) {
-    return {id, "c0000000000000000000000000000001", version, 1,
+    return {id,
+            "c0000000000000000000000000000001",
+            version,
+            1,
             json{{"id", id}, {"name", name}, {"channel", "facebook"}, {"version", version}},
             {0xde, 0xad, 0xbe, static_cast<uint8_t>(version)}};
   }
@@ -87,10 +90,11 @@ TEST_F(CacheTest, FindsByNameAndIdAcrossReopens) {
   {
     auto c = OpenOrDie(true);
     ASSERT_NE(c, nullptr);
-    ASSERT_OK(c->ApplySync(Collection(1000),
-                           {Item("a0000000000000000000000000000001", "Facebooki leht – Käsitöö", 1),
-                            Item("a0000000000000000000000000000002", "Instagram", 3)},
-                           {"a0000000000000000000000000000001", "a0000000000000000000000000000002"}));
+    ASSERT_OK(
+        c->ApplySync(Collection(1000),
+                     {Item("a0000000000000000000000000000001", "Facebooki leht – Käsitöö", 1),
+                      Item("a0000000000000000000000000000002", "Instagram", 3)},
+                     {"a0000000000000000000000000000001", "a0000000000000000000000000000002"}));
   }
   auto c = OpenOrDie(false);
   ASSERT_NE(c, nullptr);
@@ -123,9 +127,9 @@ TEST_F(CacheTest, TheLookupUsesTheNameIndex) {
   std::string plan;
   ASSERT_OK(db->Each("EXPLAIN QUERY PLAN SELECT id FROM items WHERE name = ?1 OR id = ?1", {},
                      [&](vault::LocalDb::Row& row) {
-                       plan += row.Text(3) + "\n";
-                       return true;
-                     }));
+    plan += row.Text(3) + "\n";
+    return true;
+  }));
   EXPECT_NE(plan.find("items_by_name"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
@@ -133,8 +137,8 @@ TEST_F(CacheTest, TheLookupUsesTheNameIndex) {
 TEST_F(CacheTest, HoldsNoPlaintextOnDisk) {
   auto c = OpenOrDie(true);
   ASSERT_NE(c, nullptr);
-  ASSERT_OK(c->ApplySync(Collection(1), {Item("a0000000000000000000000000000001",
-                                              "Facebooki leht – Käsitöö", 1)},
+  ASSERT_OK(c->ApplySync(Collection(1),
+                         {Item("a0000000000000000000000000000001", "Facebooki leht – Käsitöö", 1)},
                          {"a0000000000000000000000000000001"}));
   c.reset();
   const std::string db = ReadAll(dir() + "/cache.db");
@@ -181,8 +185,7 @@ TEST_F(CacheTest, OfflineReadsStayUntilAcknowledged) {
 TEST_F(CacheTest, DamagedKeyFileIsCorruption) {
   ASSERT_NE(OpenOrDie(true), nullptr);
   const std::string key = ReadAll(dir() + "/cache.key");
-  for (const auto& [label, bytes] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [label, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"truncated", key.substr(0, key.size() - 1)},
            {"bad magic", "X" + key.substr(1)},
            {"flipped box", key.substr(0, 40) + static_cast<char>(key[40] ^ 1) + key.substr(41)},

@@ -73,7 +73,8 @@ class CliFixture : public ServerFixture {
     invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             (env_.Now() + std::chrono::days(7)).time_since_epoch())
                             .count();
-    EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); }));
+    EXPECT_OK(
+        vault_->Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); }));
     return code;
   }
 
@@ -100,16 +101,16 @@ class ProcessCliFixture : public CliFixture {
   void SetUp() override {
     CliFixture::SetUp();
     if (HasFatalFailure()) return;
-    env_.SetTime(std::chrono::time_point_cast<vault::TimePoint::duration>(
-        std::chrono::system_clock::now()));
+    env_.SetTime(
+        std::chrono::time_point_cast<vault::TimePoint::duration>(std::chrono::system_clock::now()));
   }
 
   // Runs `baton --passphrase-file F --profile PROFILE args...` with
   // `stdin_text` on a pipe, expecting exit code `want`.
   CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
                const std::string& stdin_text = "") {
-    std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(),
-                                       "--profile", profile};
+    std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(), "--profile",
+                                       profile};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -165,8 +166,7 @@ class ProcessCliFixture : public CliFixture {
 
   // The owner (profile "owner") invites someone with the CLI; they join
   // with the code into `profile`.
-  void InviteAndJoin(const std::string& role, const std::string& name,
-                     const std::string& profile) {
+  void InviteAndJoin(const std::string& role, const std::string& name, const std::string& profile) {
     CliResult inv = As("owner", {"--json", "member", "invite", role, name});
     ASSERT_EQ(inv.code, 0);
     const std::string code = nlohmann::json::parse(inv.out).at("code");

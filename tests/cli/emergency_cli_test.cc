@@ -8,8 +8,8 @@
 #include <chrono>
 
 #include "cli/cli_fixture.h"
-#include "emergency.h"
 #include "cli/exit_codes.h"
+#include "emergency.h"
 #include "vault/totp.h"
 
 namespace {
@@ -228,8 +228,8 @@ class EmergencyCliTest : public testing_util::CliFixture {
   // `emergency grant` as the owner; returns the grant id.
   std::string GrantTo(const std::string& deputy, std::vector<std::string> extra = {},
                       const std::string& collection = "Social media") {
-    std::vector<std::string> args = {"--json", "emergency", "grant", deputy, "--collection",
-                                     collection};
+    std::vector<std::string> args = {"--json", "emergency",    "grant",
+                                     deputy,   "--collection", collection};
     args.insert(args.end(), extra.begin(), extra.end());
     // 48 hours unless the caller names a wait.
     if (std::find(extra.begin(), extra.end(), "--wait") == extra.end()) {

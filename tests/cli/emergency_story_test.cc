@@ -15,8 +15,8 @@
 #include <set>
 
 #include "cli/cli_fixture.h"
-#include "emergency.h"
 #include "cli/exit_codes.h"
+#include "emergency.h"
 #include "smtp_sink.h"
 #include "vault/totp.h"
 #include "webhook_sink.h"
@@ -231,8 +231,8 @@ TEST_F(EmergencyStoryTest, OwnerAwayDeputyReadsThePageAfterTheWaitAndEveryoneIsT
 
   // A day before and an hour before, a reminder: once each, however often
   // the timer runs.
-  const std::string reminder = "Deputy Jaan's emergency access to " + kCollection +
-                               " opens on " + opens + " unless an admin rejects it";
+  const std::string reminder = "Deputy Jaan's emergency access to " + kCollection + " opens on " +
+                               opens + " unless an admin rejects it";
   ASSERT_NO_FATAL_FAILURE(Pass(hours(24)));
   ASSERT_NO_FATAL_FAILURE(
       ExpectNotice(1, "emergency.reminder", "Reminder, 24 hours left: " + reminder));

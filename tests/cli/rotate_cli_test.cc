@@ -2,8 +2,8 @@
 // to end against a real batond (tests/cli/cli_fixture.h).
 #include <gtest/gtest.h>
 
-#include "cli/exit_codes.h"
 #include "cli/cli_fixture.h"
+#include "cli/exit_codes.h"
 
 namespace {
 
@@ -68,8 +68,7 @@ class RotateCliTest : public testing_util::CliFixture {
 TEST_F(RotateCliTest, RotateConfirmKeepsOldInHistory) {
   CliResult begun = Run({"rotate", kItem});
   // Plain words for what to do next, and no secret without --show.
-  EXPECT_NE(begun.out.find("Change the password on https://facebook.com/login"),
-            std::string::npos)
+  EXPECT_NE(begun.out.find("Change the password on https://facebook.com/login"), std::string::npos)
       << begun.out;
   EXPECT_NE(begun.out.find("baton item get Facebooki leht --pending --field password"),
             std::string::npos)
@@ -160,8 +159,8 @@ TEST_F(RotateCliTest, BadInputExitsNonZeroAndChangesNothing) {
 }
 
 TEST_F(RotateCliTest, EditChangesMetadataAloneOrWithSecrets) {
-  CliResult meta = Run({"item", "edit", kItem, "--name", "FB leht", "--url", "",
-                        "--channel", "instagram", "--period-days", "30"});
+  CliResult meta = Run({"item", "edit", kItem, "--name", "FB leht", "--url", "", "--channel",
+                        "instagram", "--period-days", "30"});
   EXPECT_NE(meta.out.find("Updated the details of FB leht"), std::string::npos) << meta.out;
   CliResult got = Run({"--json", "item", "get", "FB leht"});
   const json g = json::parse(got.out);
@@ -176,8 +175,7 @@ TEST_F(RotateCliTest, EditChangesMetadataAloneOrWithSecrets) {
   EXPECT_EQ(json::parse(both.out)["password"], "Uus-2");
 
   // Bad values are refused before anything is sent.
-  Run({"item", "add", "Sotsiaalmeedia", "Instagram", "--channel", "instagram",
-       "--password-stdin"},
+  Run({"item", "add", "Sotsiaalmeedia", "Instagram", "--channel", "instagram", "--password-stdin"},
       0, "p\n");
   const std::string before = Snapshot();
   Run({"item", "edit", "FB", "--channel", "myspace"}, cli::kExitInvalid);

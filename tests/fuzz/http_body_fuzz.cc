@@ -12,8 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  auto body =
-      server::Body::Parse(text, vault::api::RequestBody("POST /v1/collections/:id/items"));
+  auto body = server::Body::Parse(text, vault::api::RequestBody("POST /v1/collections/:id/items"));
   if (!body) {
     if (body.error().status != 400 || body.error().code.empty()) std::abort();
     return 0;

@@ -45,10 +45,9 @@ TEST_F(ApiTest, OwnerStoresAndAViewerReadsACredential) {
   Reply key = Call("GET", "/v1/collections/" + col + "/key", viewer.token);
   ASSERT_EQ(key.status, 200) << key.raw;
   auto sealed = crypto::FromBase64(key.body["sealed_key"].get<std::string>());
-  ASSERT_OK_AND_ASSIGN(auto ck, vault::envelope::OpenCollectionKey(viewer.identity->box(), *sealed,
-                                                                   col, 1));
-  ASSERT_OK_AND_ASSIGN(auto payload,
-                       vault::envelope::DecryptItem(ck, {item, col, 1, 1}, *ct));
+  ASSERT_OK_AND_ASSIGN(auto ck,
+                       vault::envelope::OpenCollectionKey(viewer.identity->box(), *sealed, col, 1));
+  ASSERT_OK_AND_ASSIGN(auto payload, vault::envelope::DecryptItem(ck, {item, col, 1, 1}, *ct));
   EXPECT_EQ(std::string(payload.password.data(), payload.password.data() + payload.password.size()),
             "Päästa-mind 42!");
 

@@ -63,10 +63,9 @@ class AuthTest : public ServerFixture {
     auto sig = crypto::Sign(signer.identity->signing(),
                             vault::LoginMessage(keys_->audit_public_key(), member_id, nonce));
     EXPECT_TRUE(sig.has_value());
-    return CallFrom(source, "POST", "/v1/auth/login", "",
-                    json{{"member_id", member_id},
-                         {"nonce", nonce},
-                         {"signature", crypto::ToBase64(*sig)}});
+    return CallFrom(
+        source, "POST", "/v1/auth/login", "",
+        json{{"member_id", member_id}, {"nonce", nonce}, {"signature", crypto::ToBase64(*sig)}});
   }
 
   // A full, correct login from `source`; sets the token on success.

@@ -94,8 +94,7 @@ std::string RouteKey(const server::RouteSpec& spec) {
 
 // The pinned answer for `role` with `access`, or nullopt if the route has no
 // row.
-std::optional<bool> PinnedAllows(const std::string& route, TeamRole role,
-                                 CollectionAccess access) {
+std::optional<bool> PinnedAllows(const std::string& route, TeamRole role, CollectionAccess access) {
   for (const Pinned& p : kPinned) {
     if (route != p.route) continue;
     std::string cells;
@@ -165,8 +164,8 @@ class AuthzMatrixTest : public ServerFixture {
           {target_, key.version, vault::KeyHolder::kMember, p.account.member_id, *box});
     }
     ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) -> Status {
-      if (Status s = t.CreateCollection(kSetup, {target_, "Target", key.version, true, false, 0},
-                                        sealed);
+      if (Status s =
+              t.CreateCollection(kSetup, {target_, "Target", key.version, true, false, 0}, sealed);
           !s.ok()) {
         return s;
       }
@@ -212,9 +211,9 @@ class AuthzMatrixTest : public ServerFixture {
     auto box = envelope::SealCollectionKey(TargetKey(), box_keys_.at(member_id));
     ASSERT_TRUE(box.has_value());
     ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-      return t.GrantAccess(kSetup, target_, member_id, access,
-                           {target_, TargetKey().version, vault::KeyHolder::kMember, member_id,
-                            *box});
+      return t.GrantAccess(
+          kSetup, target_, member_id, access,
+          {target_, TargetKey().version, vault::KeyHolder::kMember, member_id, *box});
     }));
   }
 
@@ -302,8 +301,8 @@ class AuthzMatrixTest : public ServerFixture {
     EXPECT_TRUE(box.has_value());
     EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) {
       return t.CreateEmergencyGrant(kSetup, g,
-                                    {{target_, TargetKey().version, vault::KeyHolder::kGrant,
-                                      g.id, box ? *box : std::vector<uint8_t>{}}});
+                                    {{target_, TargetKey().version, vault::KeyHolder::kGrant, g.id,
+                                      box ? *box : std::vector<uint8_t>{}}});
     }));
     return g.id;
   }
@@ -320,16 +319,21 @@ class AuthzMatrixTest : public ServerFixture {
     r.id = crypto::RandomId(env_);
     r.grant_id = grant;
     r.reason = "matrix";
-    r.requested_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         env_.Now().time_since_epoch())
-                         .count();
+    r.requested_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch())
+            .count();
     r.release_ms = r.requested_ms + 48 * 3600 * 1000LL;
     EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) -> Status {
       if (Status s = t.CreateEmergencyRequest(kSetup, r); !s.ok()) return s;
       if (!released) return Status::OK();
-      return t.TransitionEmergencyRequest(
-          kSetup, {r.id, "emergency.approve", "released", r.requested_ms,
-                   r.requested_ms + 72 * 3600 * 1000LL, true, "matrix", {}});
+      return t.TransitionEmergencyRequest(kSetup, {r.id,
+                                                   "emergency.approve",
+                                                   "released",
+                                                   r.requested_ms,
+                                                   r.requested_ms + 72 * 3600 * 1000LL,
+                                                   true,
+                                                   "matrix",
+                                                   {}});
     }));
     return r.id;
   }
@@ -417,12 +421,12 @@ class AuthzMatrixTest : public ServerFixture {
                                                  {"escrow_sealed_key", crypto::ToBase64(*box)}}})}}
                          .dump(),
                      [this, id](bool allowed) {
-                       bool exists = false;
-                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
-                         exists = t.GetEmergencyGrant(id).has_value();
-                         return Status::OK();
-                       }));
-                       EXPECT_EQ(exists, allowed);
+        bool exists = false;
+        EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+          exists = t.GetEmergencyGrant(id).has_value();
+          return Status::OK();
+        }));
+        EXPECT_EQ(exists, allowed);
                      }};
     };
     b["GET /v1/emergency/grants"] = [g](const Principal&) { return Request{g, "", {}}; };
@@ -442,24 +446,24 @@ class AuthzMatrixTest : public ServerFixture {
                      }};
     };
     b["POST /v1/emergency/grants/:id/decline"] = [this, g](const Principal& p) {
-      const std::string id = DirectGrant(principals_.front().account.member_id,
-                                         p.account.member_id, p.account.identity->box_public_key());
+      const std::string id = DirectGrant(principals_.front().account.member_id, p.account.member_id,
+                                         p.account.identity->box_public_key());
       return Request{g + "/" + id + "/decline", "", [this, id](bool allowed) {
                        EXPECT_EQ(GrantRow(id).status, allowed ? "declined" : "active");
                      }};
     };
     b["POST /v1/emergency/grants/:id/requests"] = [this, g](const Principal& p) {
-      const std::string id = DirectGrant(principals_.front().account.member_id,
-                                         p.account.member_id, p.account.identity->box_public_key());
+      const std::string id = DirectGrant(principals_.front().account.member_id, p.account.member_id,
+                                         p.account.identity->box_public_key());
       return Request{g + "/" + id + "/requests", json{{"reason", "help"}}.dump(),
                      [this, id](bool allowed) {
-                       size_t n = 0;
-                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
-                         auto all = t.ListEmergencyRequests(id);
-                         n = all ? all->size() : 99;
-                         return Status::OK();
-                       }));
-                       EXPECT_EQ(n, allowed ? 1u : 0u);
+        size_t n = 0;
+        EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+          auto all = t.ListEmergencyRequests(id);
+          n = all ? all->size() : 99;
+          return Status::OK();
+        }));
+        EXPECT_EQ(n, allowed ? 1u : 0u);
                      }};
     };
     b["GET /v1/emergency/requests"] = [rq](const Principal&) { return Request{rq, "", {}}; };
@@ -468,8 +472,8 @@ class AuthzMatrixTest : public ServerFixture {
     };
     for (const char* verdict : {"approve", "reject"}) {
       const std::string to = verdict == std::string("approve") ? "released" : "rejected";
-      b[std::string("POST /v1/emergency/requests/:id/") + verdict] = [this, rq, verdict,
-                                                                        to](const Principal&) {
+      b[std::string("POST /v1/emergency/requests/:id/") + verdict] =
+          [this, rq, verdict, to](const Principal&) {
         const std::string id = DirectRequest(VictimGrant(), false);
         return Request{rq + "/" + id + "/" + verdict, "{}", [this, id, to](bool allowed) {
                          EXPECT_EQ(RequestRow(id).state, allowed ? to : "waiting");
@@ -503,33 +507,31 @@ class AuthzMatrixTest : public ServerFixture {
       auto box = envelope::SealCollectionKey(next, p.account.identity->box_public_key());
       json members = json::array();
       if (p.access != CollectionAccess::kNone) {
-        members.push_back({{"member_id", p.account.member_id},
-                           {"sealed_key", crypto::ToBase64(*box)}});
+        members.push_back(
+            {{"member_id", p.account.member_id}, {"sealed_key", crypto::ToBase64(*box)}});
       }
-      return Request{"/v1/collections/" + col + "/rekey",
-                     json{{"key_version", 2},
-                          {"member_keys", members},
-                          {"grant_keys", json::array()},
-                          {"items", json::array({{{"id", item},
-                                                  {"expected_version", 1},
-                                                  {"ciphertext", crypto::ToBase64(
-                                                                     crypto::AsBytes("new"))}}})}}
-                         .dump(),
-                     [this, col](bool allowed) {
-                       int64_t version = 0;
-                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
-                         auto c = t.GetCollection(col);
-                         version = c ? c->key_version : 0;
-                         return Status::OK();
-                       }));
-                       EXPECT_EQ(version, allowed ? 2 : 1);
-                     }};
+      return Request{
+          "/v1/collections/" + col + "/rekey",
+          json{{"key_version", 2},
+               {"member_keys", members},
+               {"grant_keys", json::array()},
+               {"items", json::array({{{"id", item},
+                                       {"expected_version", 1},
+                                       {"ciphertext", crypto::ToBase64(crypto::AsBytes("new"))}}})}}
+              .dump(),
+          [this, col](bool allowed) {
+        int64_t version = 0;
+        EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) {
+          auto c = t.GetCollection(col);
+          version = c ? c->key_version : 0;
+          return Status::OK();
+        }));
+        EXPECT_EQ(version, allowed ? 2 : 1);
+          }};
     };
   }
 
-  std::string ReleasedGrantFor(const Principal& p) {
-    return RequestRow(ReleasedFor(p)).grant_id;
-  }
+  std::string ReleasedGrantFor(const Principal& p) { return RequestRow(ReleasedFor(p)).grant_id; }
 
   // How to call each route as `p`, keyed by "METHOD pattern".
   std::map<std::string, std::function<Request(const Principal&)>> Builders() {
@@ -542,16 +544,16 @@ class AuthzMatrixTest : public ServerFixture {
       return Request{"/v1/members/" + principals_.front().account.member_id, "", {}};
     };
     b["POST /v1/invites"] = [this](const Principal&) {
-      return Request{"/v1/invites",
-                     json{{"role", "member"}, {"name", "invitee-" + std::to_string(++counter_)}}
-                         .dump(),
-                     {}};
+      return Request{
+          "/v1/invites",
+          json{{"role", "member"}, {"name", "invitee-" + std::to_string(++counter_)}}.dump(),
+          {}};
     };
     b["PATCH /v1/members/:id"] = [this](const Principal&) {
       const std::string victim = NewMember("member");
       return Request{"/v1/members/" + victim, json{{"role", "admin"}}.dump(),
                      [this, victim](bool allowed) {
-                       EXPECT_EQ(MemberRow(victim).role, allowed ? "admin" : "member");
+        EXPECT_EQ(MemberRow(victim).role, allowed ? "admin" : "member");
                      }};
     };
     b["DELETE /v1/members/:id"] = [this](const Principal&) {
@@ -581,15 +583,14 @@ class AuthzMatrixTest : public ServerFixture {
     };
     b["POST /v1/collections/:id/grants"] = [this, col](const Principal&) {
       const std::string victim = NewMember("member");
-      return Request{col + "/grants",
-                     json{{"member_id", victim},
-                          {"access", "view"},
-                          {"key_version", TargetKey().version},
-                          {"sealed_key", SealedTo(victim)}}
-                         .dump(),
-                     [this, victim](bool allowed) {
-                       EXPECT_EQ(HasAccessRow(target_, victim), allowed);
-                     }};
+      return Request{
+          col + "/grants",
+          json{{"member_id", victim},
+               {"access", "view"},
+               {"key_version", TargetKey().version},
+               {"sealed_key", SealedTo(victim)}}
+              .dump(),
+          [this, victim](bool allowed) { EXPECT_EQ(HasAccessRow(target_, victim), allowed); }};
     };
     b["DELETE /v1/collections/:id/grants/:member"] = [this, col](const Principal&) {
       const std::string victim = NewMember("member");
@@ -622,9 +623,9 @@ class AuthzMatrixTest : public ServerFixture {
                           {"ciphertext", crypto::ToBase64(crypto::AsBytes("opaque v2"))}}
                          .dump(),
                      [this, id](bool allowed) {
-                       auto meta = FindItem(id);
-                       ASSERT_TRUE(meta.has_value());
-                       EXPECT_EQ(meta->version, allowed ? 2 : 1);
+        auto meta = FindItem(id);
+        ASSERT_TRUE(meta.has_value());
+        EXPECT_EQ(meta->version, allowed ? 2 : 1);
                      }};
     };
     b["DELETE /v1/items/:id"] = [this](const Principal&) {
@@ -639,9 +640,9 @@ class AuthzMatrixTest : public ServerFixture {
       const std::string id = NewItem();
       return Request{"/v1/items/" + id, json{{"url", "https://example.com/login"}}.dump(),
                      [this, id](bool allowed) {
-                       auto meta = FindItem(id);
-                       ASSERT_TRUE(meta.has_value());
-                       EXPECT_EQ(meta->url, allowed ? "https://example.com/login" : "");
+        auto meta = FindItem(id);
+        ASSERT_TRUE(meta.has_value());
+        EXPECT_EQ(meta->url, allowed ? "https://example.com/login" : "");
                      }};
     };
     b["POST /v1/items/:id/rotation"] = [this](const Principal&) {
@@ -651,18 +652,18 @@ class AuthzMatrixTest : public ServerFixture {
                           {"ciphertext", crypto::ToBase64(crypto::AsBytes("opaque v2"))}}
                          .dump(),
                      [this, id](bool allowed) {
-                       auto meta = FindItem(id);
-                       ASSERT_TRUE(meta.has_value());
-                       EXPECT_EQ(meta->pending_version.has_value(), allowed);
+        auto meta = FindItem(id);
+        ASSERT_TRUE(meta.has_value());
+        EXPECT_EQ(meta->pending_version.has_value(), allowed);
                      }};
     };
     b["POST /v1/items/:id/rotation/confirm"] = [this](const Principal&) {
       const std::string id = NewPendingItem();
       return Request{"/v1/items/" + id + "/rotation/confirm", json{{"pending_version", 2}}.dump(),
                      [this, id](bool allowed) {
-                       auto meta = FindItem(id);
-                       ASSERT_TRUE(meta.has_value());
-                       EXPECT_EQ(meta->version, allowed ? 2 : 1);
+        auto meta = FindItem(id);
+        ASSERT_TRUE(meta.has_value());
+        EXPECT_EQ(meta->version, allowed ? 2 : 1);
                      }};
     };
     b["DELETE /v1/items/:id/rotation"] = [this](const Principal&) {
@@ -684,7 +685,7 @@ class AuthzMatrixTest : public ServerFixture {
       const std::string id = p.account.member_id;
       return Request{"/v1/me/email", json{{"email", email}}.dump(),
                      [this, id, email](bool allowed) {
-                       EXPECT_EQ(MemberRow(id).email, allowed ? email : "");
+        EXPECT_EQ(MemberRow(id).email, allowed ? email : "");
                      }};
     };
     AddEmergencyBuilders(b);
@@ -700,18 +701,18 @@ class AuthzMatrixTest : public ServerFixture {
       }));
       return Request{"/v1/collections/" + id, json{{"offline_cache", false}}.dump(),
                      [this, id](bool allowed) {
-                       EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
-                         auto c = t.GetCollection(id);
-                         if (!c) return c.error();
-                         EXPECT_EQ(c->offline_cache, !allowed);
-                         return Status::OK();
-                       }));
+        EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
+          auto c = t.GetCollection(id);
+          if (!c) return c.error();
+          EXPECT_EQ(c->offline_cache, !allowed);
+          return Status::OK();
+        }));
                      }};
     };
     b["POST /v1/offline-reads"] = [this](const Principal&) {
-      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 env_.Now().time_since_epoch())
-                                 .count();
+      const int64_t now_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch())
+              .count();
       return Request{"/v1/offline-reads",
                      json{{"reads",
                            {{{"id", crypto::RandomId(env_)},
@@ -749,13 +750,11 @@ TEST_F(AuthzMatrixTest, EveryRouteRoleAndAccess) {
       ++cells;
       const bool session_only = spec.scope == server::Scope::kSession;
       const bool allowed =
-          session_only ||
-          vault::Decide(p.role, p.access, spec.action) == vault::Decision::kAllow;
+          session_only || vault::Decide(p.role, p.access, spec.action) == vault::Decision::kAllow;
       const std::optional<bool> pinned = PinnedAllows(route, p.role, p.access);
       ASSERT_TRUE(pinned.has_value()) << "add a well-formed row for " << route << " to kPinned";
-      EXPECT_EQ(allowed, *pinned)
-          << "the policy cell for action " << vault::ToString(spec.action)
-          << " changed; update kPinned only together with DESIGN.md §4";
+      EXPECT_EQ(allowed, *pinned) << "the policy cell for action " << vault::ToString(spec.action)
+                                  << " changed; update kPinned only together with DESIGN.md §4";
 
       Request req = build->second(p);
       const int64_t before = AuditLength();

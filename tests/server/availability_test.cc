@@ -99,8 +99,8 @@ class AvailabilityTest : public ServerFixture {
   }
 
   std::vector<std::unique_ptr<httplib::SSLClient>> idle_;
-  std::vector<int> raw_;          // every raw socket, closed in TearDown
-  std::vector<SSL*> slow_tls_;    // over some of raw_
+  std::vector<int> raw_;        // every raw socket, closed in TearDown
+  std::vector<SSL*> slow_tls_;  // over some of raw_
   SSL_CTX* ssl_ctx_ = nullptr;
 };
 

@@ -170,9 +170,9 @@ class BadInputTest : public ServerFixture {
     }
     if (route == "PUT /v1/me/email") return {{"email", "mari@example.org"}};
     if (route == "POST /v1/emergency/grants") {
-      auto box = envelope::SealForEscrow(collection_keys_.at(collection_),
-                                         member_.identity->box_public_key(),
-                                         keys_->escrow_public_key());
+      auto box =
+          envelope::SealForEscrow(collection_keys_.at(collection_),
+                                  member_.identity->box_public_key(), keys_->escrow_public_key());
       EXPECT_TRUE(box.has_value());
       return {{"id", new_grant_},
               {"deputy_id", member_.member_id},
@@ -200,9 +200,9 @@ class BadInputTest : public ServerFixture {
               {"member_keys", json::array({{{"member_id", owner_.member_id},
                                             {"sealed_key", crypto::ToBase64(*box)}}})},
               {"grant_keys", json::array()},
-              {"items", json::array({{{"id", item_},
-                                      {"expected_version", 1},
-                                      {"ciphertext", B64("opaque v2")}}})}};
+              {"items",
+               json::array(
+                   {{{"id", item_}, {"expected_version", 1}, {"ciphertext", B64("opaque v2")}}})}};
     }
     if (route == "PATCH /v1/items/:id") return {{"name", "Facebook page (old)"}};
     if (route == "POST /v1/items/:id/rotation") {
@@ -220,9 +220,9 @@ class BadInputTest : public ServerFixture {
     return {{"id", "0123456789abcdef0123456789abcdef"},
             {"item_id", item_},
             {"version", 1},
-            {"read_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                            env_.Now().time_since_epoch())
-                            .count()}};
+            {"read_ms",
+             std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch())
+                 .count()}};
   }
 
   // The route's pattern with real ids.
@@ -255,8 +255,8 @@ class BadInputTest : public ServerFixture {
       auto members = t.ListMembers();
       if (!members) return members.error();
       for (const auto& m : *members) {
-        out += "member " + m.id + " " + m.name + " " + m.role + " " + m.status + " " + m.email +
-               "\n";
+        out +=
+            "member " + m.id + " " + m.name + " " + m.role + " " + m.status + " " + m.email + "\n";
       }
       auto cols = t.ListCollections();
       if (!cols) return cols.error();
@@ -394,9 +394,9 @@ class BadInputTest : public ServerFixture {
     g.confirmations_required = confirmations;
     g.access_window_s = 72 * 3600;
     g.collections = {collection_};
-    auto box = envelope::SealForEscrow(collection_keys_.at(collection_),
-                                       deputy.identity->box_public_key(),
-                                       keys_->escrow_public_key());
+    auto box =
+        envelope::SealForEscrow(collection_keys_.at(collection_), deputy.identity->box_public_key(),
+                                keys_->escrow_public_key());
     EXPECT_TRUE(box.has_value());
     EXPECT_OK(vault_->Write([&](vault::WriteTxn& t) {
       return t.CreateEmergencyGrant({"server"}, g,
@@ -438,18 +438,16 @@ TEST_F(BadInputTest, Join) {
   const json valid = ValidBody("POST /v1/join");
   const std::string short_key = crypto::ToBase64(std::vector<uint8_t>(31, 7));
   const std::string long_key = crypto::ToBase64(std::vector<uint8_t>(33, 7));
-  RunBodyTable("POST /v1/join",
-               {{"signing key not base64", With(valid, "signing_public_key", "%%not base64%%"),
-                 400, "bad_encoding"},
-                {"box key not base64", With(valid, "box_public_key", "%%not base64%%"), 400,
-                 "bad_encoding"},
-                {"31-byte signing key", With(valid, "signing_public_key", short_key), 400,
-                 "bad_key"},
-                {"33-byte signing key", With(valid, "signing_public_key", long_key), 400,
-                 "bad_key"},
-                {"31-byte box key", With(valid, "box_public_key", short_key), 400, "bad_key"},
-                {"33-byte box key", With(valid, "box_public_key", long_key), 400, "bad_key"}},
-               201);
+  RunBodyTable(
+      "POST /v1/join",
+      {{"signing key not base64", With(valid, "signing_public_key", "%%not base64%%"), 400,
+        "bad_encoding"},
+       {"box key not base64", With(valid, "box_public_key", "%%not base64%%"), 400, "bad_encoding"},
+       {"31-byte signing key", With(valid, "signing_public_key", short_key), 400, "bad_key"},
+       {"33-byte signing key", With(valid, "signing_public_key", long_key), 400, "bad_key"},
+       {"31-byte box key", With(valid, "box_public_key", short_key), 400, "bad_key"},
+       {"33-byte box key", With(valid, "box_public_key", long_key), 400, "bad_key"}},
+      201);
 }
 
 TEST_F(BadInputTest, Challenge) {
@@ -465,9 +463,9 @@ TEST_F(BadInputTest, Login) {
   Reply ch = Call("POST", "/v1/auth/challenge", "", json{{"member_id", member_.member_id}});
   ASSERT_EQ(ch.status, 200) << ch.raw;
   nonce_ = ch.body["nonce"];
-  auto sig = crypto::Sign(
-      member_.identity->signing(),
-      vault::LoginMessage(keys_->audit_public_key(), member_.member_id, nonce_));
+  auto sig =
+      crypto::Sign(member_.identity->signing(),
+                   vault::LoginMessage(keys_->audit_public_key(), member_.member_id, nonce_));
   ASSERT_TRUE(sig.has_value());
   signature_ = crypto::ToBase64(*sig);
   const json valid = ValidBody("POST /v1/auth/login");
@@ -506,8 +504,8 @@ TEST_F(BadInputTest, CreateCollection) {
     extra.push_back({"id " + id, With(valid, "id", id), 400, "bad_id"});
   }
   extra.push_back({"empty name", With(valid, "name", ""), 400, "bad_name"});
-  extra.push_back({"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400,
-                   "bad_encoding"});
+  extra.push_back(
+      {"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400, "bad_encoding"});
   extra.push_back({"recovery_sealed_key not base64",
                    With(valid, "recovery_sealed_key", "%%not base64%%"), 400, "bad_encoding"});
   RunBodyTable("POST /v1/collections", extra, 201);
@@ -523,8 +521,8 @@ TEST_F(BadInputTest, Grant) {
     extra.push_back({std::string("access \"") + access + "\"", With(valid, "access", access), 400,
                      "bad_access"});
   }
-  extra.push_back({"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400,
-                   "bad_encoding"});
+  extra.push_back(
+      {"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400, "bad_encoding"});
   RunBodyTable("POST /v1/collections/:id/grants", extra, 200);
 }
 
@@ -540,17 +538,17 @@ TEST_F(BadInputTest, CreateItem) {
     extra.push_back({"rotation_period_days " + std::to_string(days),
                      With(valid, "rotation_period_days", days), 400, "bad_period"});
   }
-  extra.push_back({"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
-                   "bad_encoding"});
+  extra.push_back(
+      {"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400, "bad_encoding"});
   RunBodyTable("POST /v1/collections/:id/items", extra, 201);
 }
 
 TEST_F(BadInputTest, UpdateItem) {
   const json valid = ValidBody("PUT /v1/items/:id");
-  RunBodyTable("PUT /v1/items/:id",
-               {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
-                 "bad_encoding"}},
-               200);
+  RunBodyTable(
+      "PUT /v1/items/:id",
+      {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400, "bad_encoding"}},
+      200);
 }
 
 TEST_F(BadInputTest, MemberEmail) {
@@ -559,10 +557,10 @@ TEST_F(BadInputTest, MemberEmail) {
   for (const std::string& bad :
        {std::string("mari"), std::string("mari@example"), std::string("@example.org"),
         std::string("mari@example.org\r\nBcc: x@example.org"), std::string("Mari <m@example.org>"),
-        std::string("märi@example.org"), std::string(64, 'm') + "@" + std::string(190, 'e') + ".org",
-        std::string(kSecretValue)}) {
-    extra.push_back({"email \"" + bad.substr(0, 40) + "\"", With(valid, "email", bad), 400,
-                     "bad_email"});
+        std::string("märi@example.org"),
+        std::string(64, 'm') + "@" + std::string(190, 'e') + ".org", std::string(kSecretValue)}) {
+    extra.push_back(
+        {"email \"" + bad.substr(0, 40) + "\"", With(valid, "email", bad), 400, "bad_email"});
   }
   RunBodyTable("PUT /v1/me/email", extra, 200);
 }
@@ -576,8 +574,8 @@ TEST_F(BadInputTest, CreateEmergencyGrant) {
   }
   extra.push_back({"mode \"admin\"", With(valid, "mode", "admin"), 400, "bad_mode"});
   for (int64_t h : {int64_t{0}, int64_t{-1}, int64_t{2161}}) {
-    extra.push_back({"wait_hours " + std::to_string(h), With(valid, "wait_hours", h), 400,
-                     "bad_wait"});
+    extra.push_back(
+        {"wait_hours " + std::to_string(h), With(valid, "wait_hours", h), 400, "bad_wait"});
   }
   for (int64_t h : {int64_t{0}, int64_t{721}}) {
     extra.push_back({"access_window_hours " + std::to_string(h),
@@ -603,22 +601,22 @@ TEST_F(BadInputTest, CreateEmergencyGrant) {
   bad = valid["keys"];
   bad[0].erase("key_version");
   extra.push_back({"key without key_version", With(valid, "keys", bad), 400, "missing_field"});
-  extra.push_back({"a key that is a string", With(valid, "keys", json::array({"k"})), 400,
-                   "malformed_json"});
+  extra.push_back(
+      {"a key that is a string", With(valid, "keys", json::array({"k"})), 400, "malformed_json"});
   RunBodyTable("POST /v1/emergency/grants", extra, 201);
 }
 
 TEST_F(BadInputTest, ChangeEmergencyGrant) {
   grant_ = DirectGrant(owner_, member_, 0);
   const json valid = ValidBody("PATCH /v1/emergency/grants/:id");
-  RunBodyTable("PATCH /v1/emergency/grants/:id",
-               {{"nothing to change", "{}", 400, "missing_field"},
-                {"wait_hours 0", With(valid, "wait_hours", 0), 400, "bad_wait"},
-                {"access_window_hours 721", With(valid, "access_window_hours", 721), 400,
-                 "bad_window"},
-                {"confirmations_required 11", With(valid, "confirmations_required", 11), 400,
-                 "bad_confirmations"}},
-               200);
+  RunBodyTable(
+      "PATCH /v1/emergency/grants/:id",
+      {{"nothing to change", "{}", 400, "missing_field"},
+       {"wait_hours 0", With(valid, "wait_hours", 0), 400, "bad_wait"},
+       {"access_window_hours 721", With(valid, "access_window_hours", 721), 400, "bad_window"},
+       {"confirmations_required 11", With(valid, "confirmations_required", 11), 400,
+        "bad_confirmations"}},
+      200);
 }
 
 TEST_F(BadInputTest, DeclineEmergencyGrant) {
@@ -629,11 +627,11 @@ TEST_F(BadInputTest, DeclineEmergencyGrant) {
 TEST_F(BadInputTest, RequestEmergencyAccess) {
   grant_ = DirectGrant(member_, owner_, 0);
   const json valid = ValidBody("POST /v1/emergency/grants/:id/requests");
-  RunBodyTable("POST /v1/emergency/grants/:id/requests",
-               {{"empty reason", With(valid, "reason", ""), 400, "bad_reason"},
-                {"501-byte reason", With(valid, "reason", std::string(501, 'r')), 400,
-                 "bad_reason"}},
-               201);
+  RunBodyTable(
+      "POST /v1/emergency/grants/:id/requests",
+      {{"empty reason", With(valid, "reason", ""), 400, "bad_reason"},
+       {"501-byte reason", With(valid, "reason", std::string(501, 'r')), 400, "bad_reason"}},
+      201);
 }
 
 TEST_F(BadInputTest, ApproveAndRejectEmergencyRequest) {
@@ -641,8 +639,8 @@ TEST_F(BadInputTest, ApproveAndRejectEmergencyRequest) {
     request_ = DirectRequest(DirectGrant(owner_, member_, 0));
     const std::string route = std::string("POST /v1/emergency/requests/:id/") + verdict;
     RunBodyTable(route,
-                 {{"501-byte reason", With(ValidBody(route), "reason", std::string(501, 'r')),
-                   400, "bad_reason"}},
+                 {{"501-byte reason", With(ValidBody(route), "reason", std::string(501, 'r')), 400,
+                   "bad_reason"}},
                  200, /*empty_ok=*/true);
   }
 }
@@ -668,10 +666,10 @@ TEST_F(BadInputTest, RekeyCollection) {
   extra.push_back({"ciphertext not base64", With(valid, "items", bad), 400, "bad_encoding"});
   bad = valid["items"];
   bad[0].erase("expected_version");
-  extra.push_back({"item without expected_version", With(valid, "items", bad), 400,
-                   "missing_field"});
-  extra.push_back({"no member keys", With(valid, "member_keys", json::array()), 400,
-                   "invalid_argument"});
+  extra.push_back(
+      {"item without expected_version", With(valid, "items", bad), 400, "missing_field"});
+  extra.push_back(
+      {"no member keys", With(valid, "member_keys", json::array()), 400, "invalid_argument"});
   extra.push_back({"no items", With(valid, "items", json::array()), 400, "invalid_argument"});
   json twice = valid["items"];
   twice.push_back(twice[0]);
@@ -695,8 +693,7 @@ TEST_F(BadInputTest, UpdateItemMetadata) {
       {"empty name", With(valid, "name", ""), 400, "bad_name"},
       {"name of 201 bytes", With(valid, "name", std::string(201, 'n')), 400, "bad_name"},
       {"unknown channel", With(valid, "channel", "myspace"), 400, "bad_channel"},
-      {"a name taken in the collection", With(valid, "name", "Instagram"), 409,
-       "already_exists"},
+      {"a name taken in the collection", With(valid, "name", "Instagram"), 409, "already_exists"},
       {"the values it has", json{{"name", "Facebook page"}}.dump(), 400, "invalid_argument"},
   };
   for (int64_t days : {int64_t{0}, int64_t{-1}, int64_t{3651}}) {
@@ -708,14 +705,13 @@ TEST_F(BadInputTest, UpdateItemMetadata) {
 
 TEST_F(BadInputTest, BeginRotation) {
   const json valid = ValidBody("POST /v1/items/:id/rotation");
-  RunBodyTable("POST /v1/items/:id/rotation",
-               {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400,
-                 "bad_encoding"},
-                {"stale expected_version", With(valid, "expected_version", 0), 409,
-                 "failed_precondition"},
-                {"pending_version not the next one", With(valid, "pending_version", 5), 409,
-                 "failed_precondition"}},
-               201);
+  RunBodyTable(
+      "POST /v1/items/:id/rotation",
+      {{"ciphertext not base64", With(valid, "ciphertext", "%%not base64%%"), 400, "bad_encoding"},
+       {"stale expected_version", With(valid, "expected_version", 0), 409, "failed_precondition"},
+       {"pending_version not the next one", With(valid, "pending_version", 5), 409,
+        "failed_precondition"}},
+      201);
   // Once begun, a second begin is refused and changes nothing.
   ExpectRejected(*FindRoute("POST /v1/items/:id/rotation"),
                  {"a rotation already pending",
@@ -767,18 +763,18 @@ TEST_F(BadInputTest, OfflineReads) {
   const int64_t now_ms = good["read_ms"];
   json extra_field = good;
   extra_field["password"] = kSecretValue;
-  RunBodyTable("POST /v1/offline-reads",
-               {{"no reads", json{{"reads", json::array()}}.dump(), 400, "bad_reads"},
-                {"a read that is not an object", json{{"reads", {"x"}}}.dump(), 400, "bad_reads"},
-                {"bad item id", with("item_id", "not-hex"), 400, "bad_id"},
-                {"bad report id", with("id", "0123456789ABCDEF0123456789ABCDEF"), 400, "bad_id"},
-                {"read in the future", with("read_ms", now_ms + 3600 * 1000), 400, "bad_time"},
-                {"read long ago", with("read_ms", 0), 400, "bad_time"},
-                {"version 0", with("version", 0), 400, "bad_version"},
-                {"read_ms a string", with("read_ms", "now"), 400, "wrong_type"},
-                {"unknown field in a read", json{{"reads", {extra_field}}}.dump(), 400,
-                 "unknown_field"}},
-               200);
+  RunBodyTable(
+      "POST /v1/offline-reads",
+      {{"no reads", json{{"reads", json::array()}}.dump(), 400, "bad_reads"},
+       {"a read that is not an object", json{{"reads", {"x"}}}.dump(), 400, "bad_reads"},
+       {"bad item id", with("item_id", "not-hex"), 400, "bad_id"},
+       {"bad report id", with("id", "0123456789ABCDEF0123456789ABCDEF"), 400, "bad_id"},
+       {"read in the future", with("read_ms", now_ms + 3600 * 1000), 400, "bad_time"},
+       {"read long ago", with("read_ms", 0), 400, "bad_time"},
+       {"version 0", with("version", 0), 400, "bad_version"},
+       {"read_ms a string", with("read_ms", "now"), 400, "wrong_type"},
+       {"unknown field in a read", json{{"reads", {extra_field}}}.dump(), 400, "unknown_field"}},
+      200);
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.
@@ -818,14 +814,12 @@ TEST_F(BadInputTest, AuditQueryOutOfRange) {
 TEST_F(BadInputTest, UnknownRoutesAreJson404) {
   const int64_t before = AuditLength();
   const std::string item = "/v1/items/" + item_;
-  for (auto [method, path] : {std::pair{"GET", std::string("/v1/nope")},
-                              std::pair{"POST", std::string("/v1/nope")},
-                              std::pair{"GET", std::string("/")},
-                              std::pair{"GET", std::string("/v1")},
-                              std::pair{"GET", std::string("/v2/members")},
-                              std::pair{"GET", item + "/extra"},
-                              std::pair{"DELETE", std::string("/v1/members")},
-                              std::pair{"PUT", std::string("/v1/collections")}}) {
+  for (auto [method, path] :
+       {std::pair{"GET", std::string("/v1/nope")}, std::pair{"POST", std::string("/v1/nope")},
+        std::pair{"GET", std::string("/")}, std::pair{"GET", std::string("/v1")},
+        std::pair{"GET", std::string("/v2/members")}, std::pair{"GET", item + "/extra"},
+        std::pair{"DELETE", std::string("/v1/members")},
+        std::pair{"PUT", std::string("/v1/collections")}}) {
     SCOPED_TRACE(std::string(method) + " " + path);
     for (const std::string& token : {std::string(), owner_.token}) {
       Reply r = Call(method, path, token, std::string("{}"));

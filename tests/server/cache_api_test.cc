@@ -78,9 +78,9 @@ TEST_F(CacheApiTest, FillingTheCacheIsOneAuditedReadAndIncremental) {
   const int64_t as_of = r.body["as_of_ms"];
   env_.AdvanceTime(std::chrono::seconds(5));
   const int64_t after_first = AuditLength();
-  Reply again = Call("GET", "/v1/collections/" + collection_ + "/cache?since_ms=" +
-                                std::to_string(as_of + 1),
-                     viewer_.token);
+  Reply again =
+      Call("GET", "/v1/collections/" + collection_ + "/cache?since_ms=" + std::to_string(as_of + 1),
+           viewer_.token);
   ASSERT_EQ(again.status, 200) << again.raw;
   EXPECT_TRUE(again.body["items"].empty());
   EXPECT_EQ(again.body["current"].size(), 3u);
@@ -96,9 +96,9 @@ TEST_F(CacheApiTest, FillingTheCacheIsOneAuditedReadAndIncremental) {
                  json{{"expected_version", 1}, {"ciphertext", crypto::ToBase64(*ct)}})
                 .status,
             200);
-  Reply delta = Call("GET", "/v1/collections/" + collection_ + "/cache?since_ms=" +
-                                std::to_string(as_of + 1),
-                     viewer_.token);
+  Reply delta =
+      Call("GET", "/v1/collections/" + collection_ + "/cache?since_ms=" + std::to_string(as_of + 1),
+           viewer_.token);
   ASSERT_EQ(delta.status, 200) << delta.raw;
   ASSERT_EQ(delta.body["items"].size(), 1u);
   EXPECT_EQ(delta.body["items"][0]["id"], items_[0]);
@@ -106,8 +106,8 @@ TEST_F(CacheApiTest, FillingTheCacheIsOneAuditedReadAndIncremental) {
 }
 
 TEST_F(CacheApiTest, BadSinceIsRejected) {
-  for (const char* q : {"since_ms=-1", "since_ms=abc", "since_ms=", "since_ms=1.5",
-                        "since_ms=9007199254740993"}) {
+  for (const char* q :
+       {"since_ms=-1", "since_ms=abc", "since_ms=", "since_ms=1.5", "since_ms=9007199254740993"}) {
     const int64_t before = AuditLength();
     Reply r = Call("GET", "/v1/collections/" + collection_ + "/cache?" + q, viewer_.token);
     EXPECT_EQ(r.status, 400) << q << " " << r.raw;
@@ -123,8 +123,8 @@ TEST_F(CacheApiTest, AdminsTurnTheCacheOffPerCollection) {
   EXPECT_EQ(denied.status, 403) << denied.raw;
 
   const int64_t before = AuditLength();
-  Reply off = Call("PATCH", "/v1/collections/" + collection_, owner_.token,
-                   json{{"offline_cache", false}});
+  Reply off =
+      Call("PATCH", "/v1/collections/" + collection_, owner_.token, json{{"offline_cache", false}});
   ASSERT_EQ(off.status, 200) << off.raw;
   EXPECT_EQ(off.body["offline_cache"], false);
   auto events = EventsFrom(before + 1);
@@ -141,10 +141,10 @@ TEST_F(CacheApiTest, AdminsTurnTheCacheOffPerCollection) {
   ASSERT_EQ(cols.status, 200);
   EXPECT_EQ(cols.body["collections"][0]["offline_cache"], false);
 
-  ASSERT_EQ(Call("PATCH", "/v1/collections/" + collection_, owner_.token,
-                 json{{"offline_cache", true}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Call("PATCH", "/v1/collections/" + collection_, owner_.token, json{{"offline_cache", true}})
+          .status,
+      200);
   EXPECT_EQ(Call("GET", "/v1/collections/" + collection_ + "/cache", viewer_.token).status, 200);
 
   // Unknown collection.
@@ -157,11 +157,10 @@ TEST_F(CacheApiTest, OfflineReadsAreRecordedAsReportedByTheClient) {
   const int64_t read_ms = NowMs() - 3600 * 1000;
   const std::string report = crypto::RandomId(env_);
   const int64_t before = AuditLength();
-  Reply r = Call("POST", "/v1/offline-reads", viewer_.token,
-                 json{{"reads", {{{"id", report},
-                                  {"item_id", items_[2]},
-                                  {"version", 1},
-                                  {"read_ms", read_ms}}}}});
+  Reply r = Call(
+      "POST", "/v1/offline-reads", viewer_.token,
+      json{{"reads",
+            {{{"id", report}, {"item_id", items_[2]}, {"version", 1}, {"read_ms", read_ms}}}}});
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(r.body["acknowledged"], json::array({report}));
   auto events = EventsFrom(before + 1);

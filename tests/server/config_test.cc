@@ -122,15 +122,16 @@ TEST(ConfigTest, NoticeRetention) {
 
 TEST(ConfigTest, CommentsBlankLinesAndWhitespace) {
   Config c;
-  ASSERT_OK(ApplyConfigText("# a comment\n"
-                            "\n"
-                            "   # an indented comment\n"
-                            "\tport\t=\t1234\t\r\n"
-                            "listen_host=::1   # trailing comment\n"
-                            "   \r\n"
-                            "min_threads =2\n"
-                            "max_threads= 3",  // no final newline
-                            c));
+  ASSERT_OK(
+      ApplyConfigText("# a comment\n"
+                      "\n"
+                      "   # an indented comment\n"
+                      "\tport\t=\t1234\t\r\n"
+                      "listen_host=::1   # trailing comment\n"
+                      "   \r\n"
+                      "min_threads =2\n"
+                      "max_threads= 3",  // no final newline
+                      c));
   EXPECT_EQ(c.port, 1234);
   EXPECT_EQ(c.listen_host, "::1");
   EXPECT_EQ(c.min_threads, 2u);
@@ -179,9 +180,7 @@ struct BadValue {
   const char* value;
 };
 
-void PrintTo(const BadValue& v, std::ostream* os) {
-  *os << v.key << " = \"" << v.value << "\"";
-}
+void PrintTo(const BadValue& v, std::ostream* os) { *os << v.key << " = \"" << v.value << "\""; }
 
 class ConfigBadValueTest : public ::testing::TestWithParam<BadValue> {};
 
@@ -213,25 +212,24 @@ TEST_P(ConfigBadValueTest, IsInvalidArgumentNamingTheKeyAndChangesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, ConfigBadValueTest,
-    ::testing::Values(BadValue{"data_dir", ""}, BadValue{"listen_host", ""},
-                      BadValue{"port", ""}, BadValue{"port", "-1"}, BadValue{"port", "65536"},
-                      BadValue{"port", "80a"}, BadValue{"port", "0x50"}, BadValue{"port", "+80"},
-                      BadValue{"port", "8 0"}, BadValue{"port", "99999999999999999999"},
-                      BadValue{"max_body_bytes", "1023"}, BadValue{"max_body_bytes", "-1"},
-                      BadValue{"max_body_bytes", "67108865"}, BadValue{"read_timeout_s", "0"},
-                      BadValue{"read_timeout_s", "301"}, BadValue{"read_timeout_s", "1.5"},
-                      BadValue{"write_timeout_s", "0"}, BadValue{"keep_alive_timeout_s", "301"},
+    ::testing::Values(BadValue{"data_dir", ""}, BadValue{"listen_host", ""}, BadValue{"port", ""},
+                      BadValue{"port", "-1"}, BadValue{"port", "65536"}, BadValue{"port", "80a"},
+                      BadValue{"port", "0x50"}, BadValue{"port", "+80"}, BadValue{"port", "8 0"},
+                      BadValue{"port", "99999999999999999999"}, BadValue{"max_body_bytes", "1023"},
+                      BadValue{"max_body_bytes", "-1"}, BadValue{"max_body_bytes", "67108865"},
+                      BadValue{"read_timeout_s", "0"}, BadValue{"read_timeout_s", "301"},
+                      BadValue{"read_timeout_s", "1.5"}, BadValue{"write_timeout_s", "0"},
+                      BadValue{"keep_alive_timeout_s", "301"},
                       BadValue{"keep_alive_max_requests", "0"}, BadValue{"min_threads", "0"},
                       BadValue{"min_threads", "257"}, BadValue{"max_threads", "0"},
                       BadValue{"max_threads", "16385"}, BadValue{"session_ttl_s", "0"},
                       BadValue{"session_ttl_s", "2592001"}, BadValue{"challenge_ttl_s", "3601"},
                       BadValue{"invite_ttl_s", "7776001"}, BadValue{"max_failed_logins", "0"},
                       BadValue{"max_failed_logins", "1001"},
-                      BadValue{"failed_login_window_s", "86401"},
-                      BadValue{"log_requests", "maybe"}, BadValue{"log_requests", ""},
-                      BadValue{"log_requests", "TRUE"}),
+                      BadValue{"failed_login_window_s", "86401"}, BadValue{"log_requests", "maybe"},
+                      BadValue{"log_requests", ""}, BadValue{"log_requests", "TRUE"}),
     [](const ::testing::TestParamInfo<BadValue>& p) {
-      return std::string(p.param.key) + "_" + std::to_string(p.index);
+  return std::string(p.param.key) + "_" + std::to_string(p.index);
     });
 
 TEST(ConfigTest, UnknownSettingIsInvalidArgument) {
@@ -340,7 +338,7 @@ TEST(ConfigTest, EnvironmentOverridesTheFile) {
   Config c;
   ASSERT_OK(ApplyConfigText("port = 1000\nlisten_host = 10.1.1.1\nmin_threads = 2\n", c));
   ASSERT_OK(ApplyEnvironment({{"BATON_PORT", "2000"}, {"BATON_MIN_THREADS", "3"}}, c));
-  EXPECT_EQ(c.port, 2000);                // the environment wins
+  EXPECT_EQ(c.port, 2000);  // the environment wins
   EXPECT_EQ(c.min_threads, 3u);
   EXPECT_EQ(c.listen_host, "10.1.1.1");  // the file's, untouched by the environment
   EXPECT_EQ(c.data_dir, "./var/baton");  // the default, set by neither
@@ -349,27 +347,27 @@ TEST(ConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(c.port, 3000);
 }
 
-
-
 // batond serve's flags come from the same table as the file's keys.
 TEST(ConfigFlagsTest, EverySettingIsAFlagThatRecordsItsKey) {
   CLI::App app;
   std::map<std::string, std::string> values;
   server::AddSettingFlags(app, values);
-  std::vector<std::string> args = {"batond",           "--data",        "/srv/b",
-                                   "--listen-host",    "::1",           "--port",
-                                   "9443",             "--read-timeout-s", "7",
-                                   "--notice-retention-days", "9",      "--smtp-require-starttls",
+  std::vector<std::string> args = {"batond", "--data",
+                                   "/srv/b", "--listen-host",
+                                   "::1",    "--port",
+                                   "9443",   "--read-timeout-s",
+                                   "7",      "--notice-retention-days",
+                                   "9",      "--smtp-require-starttls",
                                    "false"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   app.parse(static_cast<int>(argv.size()), argv.data());
   EXPECT_EQ(values, (std::map<std::string, std::string>{{"data_dir", "/srv/b"},
-                                                         {"listen_host", "::1"},
-                                                         {"port", "9443"},
-                                                         {"read_timeout_s", "7"},
-                                                         {"notice_retention_days", "9"},
-                                                         {"smtp_require_starttls", "false"}}));
+                                                        {"listen_host", "::1"},
+                                                        {"port", "9443"},
+                                                        {"read_timeout_s", "7"},
+                                                        {"notice_retention_days", "9"},
+                                                        {"smtp_require_starttls", "false"}}));
   Config c;
   for (const auto& [k, v] : values) ASSERT_OK(ApplySetting(k, v, c)) << k;
   EXPECT_EQ(c.port, 9443);

@@ -190,8 +190,8 @@ class EmergencyTest : public ServerFixture {
                                                 k["key_version"].get<int64_t>());
       EXPECT_TRUE(opened.has_value()) << opened.error().ToString();
       if (opened) {
-        EXPECT_TRUE(crypto::ConstantTimeEqual(opened->key.bytes(),
-                                              collection_keys_.at(col).key.bytes()));
+        EXPECT_TRUE(
+            crypto::ConstantTimeEqual(opened->key.bytes(), collection_keys_.at(col).key.bytes()));
       }
     }
     return r;
@@ -246,8 +246,8 @@ TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
   EXPECT_TRUE(Audited("emergency.request", deputy_.member_id));
 
   // The deputy gets nothing while waiting.
-  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
-                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
+                req);
   env_.AdvanceTime(hours(47));
   Tick();
   EXPECT_EQ(StateOf(req), "waiting");
@@ -283,8 +283,8 @@ TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
   Tick();
   EXPECT_EQ(StateOf(req), "expired");
   EXPECT_TRUE(Audited("emergency.expire", "server"));
-  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
-                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
+                req);
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items/" + fb_, deputy_, nullptr, 409,
                 "conflict", req);
   ExpectAuditVerifies();
@@ -316,8 +316,8 @@ TEST_F(EmergencyTest, VetoBeforeReleaseLeavesTheDeputyNothing) {
   env_.AdvanceTime(hours(100));
   Tick();
   EXPECT_EQ(StateOf(req), "rejected");
-  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
-                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
+                req);
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items", deputy_, nullptr, 409,
                 "conflict", req);
   // Approving a rejected request, or rejecting it again: refused.
@@ -334,13 +334,13 @@ TEST_F(EmergencyTest, EarlyApprovalReleasesNowAndTheDeputyCannotApproveThemselve
   Reply g = MakeGrant(owner_, admin_, {social_});
   ASSERT_EQ(g.status, 201) << g.raw;
   const std::string admin_req = Ask(admin_, g.body["id"]);
-  ExpectRefused("POST", "/v1/emergency/requests/" + admin_req + "/approve", admin_,
-                json::object(), 403, "permission_denied", admin_req);
+  ExpectRefused("POST", "/v1/emergency/requests/" + admin_req + "/approve", admin_, json::object(),
+                403, "permission_denied", admin_req);
 
   const std::string req = Ask(deputy_, Grant(deputy_, {social_}));
   // A member (not an admin) cannot approve.
-  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", deputy2_, json::object(),
-                403, "permission_denied", req);
+  ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", deputy2_, json::object(), 403,
+                "permission_denied", req);
   env_.AdvanceTime(hours(1));
   Reply r = Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token,
                  json{{"reason", "confirmed by phone"}});
@@ -372,8 +372,8 @@ TEST_F(EmergencyTest, TwoPersonRule) {
   env_.AdvanceTime(hours(60));
   Tick();
   EXPECT_EQ(StateOf(req), "waiting");  // the wait is over, a confirmation is missing
-  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
-                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
+                req);
   // Kati sees the request she may confirm, and confirms it.
   Reply list = Call("GET", "/v1/emergency/requests", deputy2_.token);
   ASSERT_EQ(list.status, 200);
@@ -392,7 +392,8 @@ TEST_F(EmergencyTest, ConfirmedBeforeTheWaitEndsReleasesWhenItEnds) {
   const std::string grant = Grant(deputy_, {social_}, "view", 48, 1);
   Grant(deputy2_, {ads_});
   const std::string req = Ask(deputy_, grant);
-  Reply c = Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token, std::string());
+  Reply c =
+      Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token, std::string());
   ASSERT_EQ(c.status, 200) << c.raw;
   EXPECT_EQ(c.body["state"], "waiting");
   env_.AdvanceTime(hours(48));
@@ -431,8 +432,8 @@ TEST_F(EmergencyTest, TakeoverPromotesTheDeputy) {
   ASSERT_TRUE(box.has_value());
   ASSERT_OK_AND_ASSIGN(auto opened,
                        envelope::OpenCollectionKey(deputy_.identity->box(), *box, social_, 1));
-  EXPECT_TRUE(crypto::ConstantTimeEqual(opened.key.bytes(),
-                                        collection_keys_.at(social_).key.bytes()));
+  EXPECT_TRUE(
+      crypto::ConstantTimeEqual(opened.key.bytes(), collection_keys_.at(social_).key.bytes()));
   bool manage = false;
   EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
     auto a = t.GetAccess(social_, deputy_.member_id);
@@ -458,8 +459,8 @@ TEST_F(EmergencyTest, RevocationCancelsAndEndsEverything) {
   Tick();
   EXPECT_EQ(StateOf(req), "cancelled");
   // Acting after revocation: refused, nothing changes.
-  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409,
-                "conflict", req);
+  ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
+                req);
   ExpectRefused("POST", "/v1/emergency/grants/" + grant + "/requests", deputy_,
                 json{{"reason", "again"}}, 409, "conflict", req);
   ExpectRefused("POST", "/v1/emergency/requests/" + req + "/approve", owner_, json::object(), 409,
@@ -598,8 +599,7 @@ TEST_F(EmergencyTest, ARemovedMembersConfirmationNoLongerCounts) {
   const std::string grant = Grant(deputy_, {social_}, "view", 48, /*confirmations=*/1);
   Grant(deputy2_, {ads_});
   const std::string req = Ask(deputy_, grant);
-  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token).status,
-            200);
+  ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/confirm", deputy2_.token).status, 200);
   const int64_t before = AuditLength();
   ASSERT_EQ(Call("DELETE", "/v1/members/" + deputy2_.member_id, owner_.token).status, 200);
   Reply got = Call("GET", "/v1/emergency/requests/" + req, owner_.token);
@@ -717,7 +717,7 @@ TEST_F(EmergencyTest, GrantCreationRefusals) {
   };
   refused(owner_, auditor_, {social_}, 409, "conflict");            // auditors are never deputies
   refused(owner_, owner_, {social_}, 400, "invalid_argument");      // not your own deputy
-  refused(admin_, deputy_, {social_}, 403, "permission_denied");   // Aino has no access to it
+  refused(admin_, deputy_, {social_}, 403, "permission_denied");    // Aino has no access to it
   refused(deputy2_, deputy_, {social_}, 403, "permission_denied");  // members cannot grant
   refused(auditor_, deputy_, {social_}, 403, "permission_denied");
   // A key for an old key version.
@@ -818,9 +818,8 @@ TEST_F(EmergencyTest, ADatabaseCopyCannotOpenAGrant) {
     EXPECT_STATUS(envelope::OpenCollectionKey(deputy_.identity->box(), outer->sealed, social_, 1),
                   kCorruption);
     // No member key for the deputy either.
-    EXPECT_TRUE(t.GetSealedKey(social_, vault::KeyHolder::kMember, deputy_.member_id)
-                    .error()
-                    .IsNotFound());
+    EXPECT_TRUE(
+        t.GetSealedKey(social_, vault::KeyHolder::kMember, deputy_.member_id).error().IsNotFound());
     // And the escrow key pair is not in the database: the outer box opens
     // only with the server key file's escrow secret.
     auto inner = crypto::OpenSealed(keys_->escrow(), outer->sealed);

@@ -32,7 +32,8 @@ TEST(InviteTest, ExpiresAfterTheTtl) {
   EXPECT_EQ(invite.record.name, "Ann");
   EXPECT_EQ(invite.record.created_by, "m1");
   EXPECT_EQ(invite.code.size(), 32u);
-  EXPECT_EQ(invite.record.code_hash, vault::crypto::Blake2b256(vault::crypto::AsBytes(invite.code)));
+  EXPECT_EQ(invite.record.code_hash,
+            vault::crypto::Blake2b256(vault::crypto::AsBytes(invite.code)));
   EXPECT_NE(NewInvite(env, "admin", "Ann", "m1", seconds(3600)).code, invite.code);
 }
 

@@ -8,9 +8,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,9 +125,8 @@ TEST_F(LifecycleTest, ShutdownUnderLoadLosesNoAcknowledgedWrite) {
     if (!cps) return cps.error();
     EXPECT_FALSE(cps->empty());
     vault::audit::Verifier verifier(keys_->audit_public_key(), *cps);
-    if (vault::Status s = t.ScanAudit(1, [&](const vault::audit::Event& e) {
-          return verifier.Add(e);
-        });
+    if (vault::Status s =
+            t.ScanAudit(1, [&](const vault::audit::Event& e) { return verifier.Add(e); });
         !s.ok()) {
       return s;
     }
@@ -295,8 +294,8 @@ class Batond {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
     std::vector<std::string> argv_s = {BATOND_PATH};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -368,7 +367,7 @@ class Batond {
 };
 
 Output RunBatond(const std::vector<std::string>& args, const std::string& stderr_path,
-           std::chrono::seconds limit = 60s) {
+                 std::chrono::seconds limit = 60s) {
   Batond b(args, stderr_path);
   Output o;
   if (!b.started()) return o;

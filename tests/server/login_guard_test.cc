@@ -1,6 +1,6 @@
 // The server's sign-in guards on their own, on a FakeEnv clock: Challenges
-// (single-use nonces bound to a member, with a lifetime) and LoginLimiter (failed logins per key in a sliding
-// window).
+// (single-use nonces bound to a member, with a lifetime) and LoginLimiter (failed logins per key in
+// a sliding window).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -31,9 +31,9 @@ TEST_F(ChallengesTest, ANonceIsFreshBase64UrlAndOpensOnceForItsMember) {
   for (int i = 0; i < 50; ++i) {
     const std::string nonce = challenges_.Issue("m1");
     EXPECT_EQ(nonce.size(), 43u) << nonce;  // 32 random bytes, unpadded
-    EXPECT_EQ(nonce.find_first_not_of(
-                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos)
+    EXPECT_EQ(
+        nonce.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos)
         << nonce;
     EXPECT_TRUE(seen.insert(nonce).second) << "issued twice: " << nonce;
   }

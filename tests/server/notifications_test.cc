@@ -437,9 +437,9 @@ TEST_F(NotificationsTest, MembersSetShowAndClearTheirAddress) {
 
   for (const std::string& bad : std::vector<std::string>{
            "kati", "kati@", "@example.org", "kati@example", "kati@@example.org",
-        "Kati <kati@example.org>", "kati@example.org\r\nBcc: x@y.z", "kati @example.org",
-        "käti@example.org", "kati@.example.org", "kati@example..org", "kati.@example.org",
-        std::string(250, 'k') + "@x.org"}) {
+           "Kati <kati@example.org>", "kati@example.org\r\nBcc: x@y.z", "kati @example.org",
+           "käti@example.org", "kati@.example.org", "kati@example..org", "kati.@example.org",
+           std::string(250, 'k') + "@x.org"}) {
     SCOPED_TRACE(bad);
     Reply r = Call("PUT", "/v1/me/email", member.token, json{{"email", bad}});
     EXPECT_EQ(r.status, 400) << r.raw;
@@ -460,18 +460,18 @@ TEST(NotifyConfigTest, KeysParseAndBadValuesAreRefused) {
   EXPECT_TRUE(c.webhook_url.empty());
   EXPECT_TRUE(c.smtp_url.empty());
   EXPECT_TRUE(c.smtp_require_starttls);
-  ASSERT_OK(server::ApplyConfigText(
-      "webhook_url = https://hooks.example.org/services/T0/B0/xyz\n"
-      "smtp_url = smtps://mail.example.org:465\n"
-      "smtp_from = baton@example.org\n"
-      "smtp_user = baton\n"
-      "smtp_password_file = /etc/baton/smtp.pw\n"
-      "smtp_require_starttls = false\n"
-      "notify_timeout_s = 7\n"
-      "notify_max_attempts = 5\n"
-      "notify_retry_base_s = 30\n"
-      "notify_retry_max_s = 600\n",
-      c));
+  ASSERT_OK(
+      server::ApplyConfigText("webhook_url = https://hooks.example.org/services/T0/B0/xyz\n"
+                              "smtp_url = smtps://mail.example.org:465\n"
+                              "smtp_from = baton@example.org\n"
+                              "smtp_user = baton\n"
+                              "smtp_password_file = /etc/baton/smtp.pw\n"
+                              "smtp_require_starttls = false\n"
+                              "notify_timeout_s = 7\n"
+                              "notify_max_attempts = 5\n"
+                              "notify_retry_base_s = 30\n"
+                              "notify_retry_max_s = 600\n",
+                              c));
   EXPECT_EQ(c.webhook_url, "https://hooks.example.org/services/T0/B0/xyz");
   EXPECT_EQ(c.smtp_url, "smtps://mail.example.org:465");
   EXPECT_EQ(c.smtp_from, "baton@example.org");

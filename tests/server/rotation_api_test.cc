@@ -51,12 +51,11 @@ class RotationApiTest : public ServerFixture {
                      {"ciphertext", Encrypt(pending, pw)}});
   }
   Reply Confirm(int64_t pending) {
-    return Call("POST", Path("/rotation/confirm"), owner_.token, json{{"pending_version", pending}});
+    return Call("POST", Path("/rotation/confirm"), owner_.token,
+                json{{"pending_version", pending}});
   }
   Reply Abort() { return Call("DELETE", Path("/rotation"), owner_.token); }
-  Reply Get(const std::string& query = "") {
-    return Call("GET", Path("") + query, owner_.token);
-  }
+  Reply Get(const std::string& query = "") { return Call("GET", Path("") + query, owner_.token); }
   std::string Path(const std::string& suffix) { return "/v1/items/" + item_ + suffix; }
 
   // The item row, its versions and flags, and the audit length: what a
@@ -129,9 +128,9 @@ TEST_F(RotationApiTest, BeginKeepsCurrentAndExposesPendingToReaders) {
 
   // A viewer may read the pending secret but not steer the rotation.
   const std::string before = Snapshot();
-  ExpectRefused(Call("POST", Path("/rotation/confirm"), viewer_.token,
-                     json{{"pending_version", 2}}),
-                403, "permission_denied");
+  ExpectRefused(
+      Call("POST", Path("/rotation/confirm"), viewer_.token, json{{"pending_version", 2}}), 403,
+      "permission_denied");
   ExpectRefused(Call("DELETE", Path("/rotation"), viewer_.token), 403, "permission_denied");
   EXPECT_EQ(Snapshot(), before);
 }
@@ -147,9 +146,9 @@ TEST_F(RotationApiTest, ConfirmMakesPendingCurrentKeepsHistoryAndClearsFlags) {
   EXPECT_EQ(confirmed.body["version"], 2);
   EXPECT_FALSE(confirmed.body.contains("pending_version"));
   EXPECT_TRUE(confirmed.body["flags"].empty());
-  EXPECT_EQ(confirmed.body["last_rotated_ms"],
-            std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch())
-                .count());
+  EXPECT_EQ(
+      confirmed.body["last_rotated_ms"],
+      std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch()).count());
 
   Reply current = Get();
   EXPECT_EQ(current.body["version"], 2);
@@ -274,9 +273,9 @@ TEST_F(RotationApiTest, MetadataEditIsAuditedAndChecked) {
   const std::string before = Snapshot();
   ExpectRefused(Call("PATCH", Path(""), viewer_.token, json{{"name", "Mine"}}), 403,
                 "permission_denied");
-  ExpectRefused(Call("PATCH", "/v1/items/" + crypto::RandomId(env_), owner_.token,
-                     json{{"name", "Mine"}}),
-                404, "not_found");
+  ExpectRefused(
+      Call("PATCH", "/v1/items/" + crypto::RandomId(env_), owner_.token, json{{"name", "Mine"}}),
+      404, "not_found");
   EXPECT_EQ(Snapshot(), before);
 }
 

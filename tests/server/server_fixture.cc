@@ -113,10 +113,9 @@ Reply ServerFixture::Login(Account& a) {
   const std::string nonce = ch.body["nonce"];
   auto sig = crypto::Sign(a.identity->signing(),
                           vault::LoginMessage(keys_->audit_public_key(), a.member_id, nonce));
-  Reply r = Call("POST", "/v1/auth/login", "",
-                 json{{"member_id", a.member_id},
-                      {"nonce", nonce},
-                      {"signature", crypto::ToBase64(*sig)}});
+  Reply r = Call(
+      "POST", "/v1/auth/login", "",
+      json{{"member_id", a.member_id}, {"nonce", nonce}, {"signature", crypto::ToBase64(*sig)}});
   if (r.status == 200) a.token = r.body["token"];
   return r;
 }

@@ -21,8 +21,8 @@
 #include "vault/identity.h"
 #include "vault/login.h"
 #include "vault/server_keys.h"
-#include "vault/tls_cert.h"
 #include "vault/store.h"
+#include "vault/tls_cert.h"
 
 namespace testing_util {
 

@@ -56,14 +56,16 @@ TEST_F(SessionCacheTest, ReadsDoNotMoveTheEpochAndAuthChangesDo) {
   EXPECT_EQ(Fetch(owner_), 200);
   EXPECT_EQ(Epoch(), before);
   // A change that is rolled back changes nothing either.
-  EXPECT_FALSE(vault_->Write([&](vault::WriteTxn& t) -> vault::Status {
-                      if (vault::Status s = t.RevokeAccess({owner_.member_id}, collection_,
-                                                           member_.member_id);
-                          !s.ok()) {
-                        return s;
-                      }
-                      return vault::Status::Internal("abandoned");
-                    }).ok());
+  EXPECT_FALSE(vault_
+                   ->Write([&](vault::WriteTxn& t) -> vault::Status {
+                     if (vault::Status s =
+                             t.RevokeAccess({owner_.member_id}, collection_, member_.member_id);
+                         !s.ok()) {
+                       return s;
+                     }
+                     return vault::Status::Internal("abandoned");
+                   })
+                   .ok());
   EXPECT_EQ(Epoch(), before);
   EXPECT_EQ(Fetch(member_), 200);
   // A sign-in adds a session row: the epoch moves.
@@ -75,9 +77,8 @@ TEST_F(SessionCacheTest, AccessRevokeAndGrantApplyToTheNextRequest) {
   EXPECT_EQ(FetchTwice(member_), 403);
   ASSERT_EQ(Grant(owner_, collection_, member_, "view").status, 200);
   EXPECT_EQ(FetchTwice(member_), 200);
-  Reply revoked =
-      Call("DELETE", "/v1/collections/" + collection_ + "/grants/" + member_.member_id,
-           owner_.token);
+  Reply revoked = Call("DELETE", "/v1/collections/" + collection_ + "/grants/" + member_.member_id,
+                       owner_.token);
   ASSERT_EQ(revoked.status, 200) << revoked.raw;
   EXPECT_EQ(Fetch(member_), 403);
   EXPECT_EQ(Call("GET", "/v1/collections/" + collection_ + "/key", member_.token).status, 403);
@@ -110,9 +111,8 @@ TEST_F(SessionCacheTest, ChangesMadeDirectlyInTheVaultApplyToo) {
     return t.RevokeAccess({"server"}, collection_, member_.member_id);
   }));
   EXPECT_EQ(Fetch(member_), 403);
-  ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-    return t.SetMemberRole({"server"}, member_.member_id, "admin");
-  }));
+  ASSERT_OK(vault_->Write(
+      [&](vault::WriteTxn& t) { return t.SetMemberRole({"server"}, member_.member_id, "admin"); }));
   EXPECT_EQ(Fetch(member_), 200);
 }
 

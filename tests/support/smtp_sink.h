@@ -31,10 +31,10 @@ namespace testing_util {
 class SmtpSink {
  public:
   struct Message {
-    std::string mail_from;            // as in MAIL FROM:<...>
+    std::string mail_from;             // as in MAIL FROM:<...>
     std::vector<std::string> rcpt_to;  // as in RCPT TO:<...>
-    std::string data;                 // the message, CRLF line ends, unstuffed
-    std::string auth_plain;           // the decoded AUTH PLAIN response, if any
+    std::string data;                  // the message, CRLF line ends, unstuffed
+    std::string auth_plain;            // the decoded AUTH PLAIN response, if any
   };
 
   // With `auth`, EHLO offers AUTH PLAIN.
@@ -76,8 +76,8 @@ class SmtpSink {
     const std::regex word("=\\?UTF-8\\?B\\?([A-Za-z0-9+/=]+)\\?=");
     if (!std::regex_search(raw, word)) return raw;
     std::string out;
-    for (auto it = std::sregex_iterator(raw.begin(), raw.end(), word);
-         it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(raw.begin(), raw.end(), word); it != std::sregex_iterator();
+         ++it) {
       out += DecodeBase64((*it)[1].str());
     }
     return out;

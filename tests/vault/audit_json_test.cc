@@ -55,8 +55,8 @@ TEST(AuditJsonTest, CheckpointRoundTrips) {
 TEST(AuditJsonTest, MalformedEventsAreRefused) {
   const json good = EventToJson(SampleEvent());
   std::vector<json> bad;
-  for (const char* field : {"seq", "time_ms", "actor", "action", "target", "details", "prev_hash",
-                            "hash"}) {
+  for (const char* field :
+       {"seq", "time_ms", "actor", "action", "target", "details", "prev_hash", "hash"}) {
     json missing = good;
     missing.erase(field);
     bad.push_back(missing);

@@ -33,8 +33,8 @@ constexpr int kWriterThreads = 2;
   if (!vault) _exit(3);
   auto writer = [&](int thread) {
     for (int n = 0; n < 100000; ++n) {
-      const std::string id = "r" + std::to_string(round) + "-t" + std::to_string(thread) + "-" +
-                             std::to_string(n);
+      const std::string id =
+          "r" + std::to_string(round) + "-t" + std::to_string(thread) + "-" + std::to_string(n);
       Status s = (*vault)->Write([&](WriteTxn& t) -> Status {
         ItemMeta m;
         m.id = id;
@@ -113,8 +113,8 @@ TEST(CrashTest, SigkillLosesNoAcknowledgedWriteAndBreaksNoChain) {
     std::fclose(in);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round << ": child exited with "
-                                     << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "round " << round << ": child exited with " << WEXITSTATUS(status);
     ASSERT_GE(seen, 1) << "round " << round;
 
     ASSERT_OK_AND_ASSIGN(

@@ -161,8 +161,8 @@ TEST_F(CryptoTest, BoxKeyPairIsDeterministicFromSeed) {
 
 // RFC 8032 §7.1, TEST 2 (one-byte message 0x72).
 TEST_F(CryptoTest, Ed25519Rfc8032Vector) {
-  ASSERT_OK_AND_ASSIGN(
-      Bytes seed, FromHex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
+  ASSERT_OK_AND_ASSIGN(Bytes seed,
+                       FromHex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
   ASSERT_OK_AND_ASSIGN(SigningKeyPair pair, SigningKeyPairFromSeed(SecureBuffer::CopyOf(seed)));
   EXPECT_EQ(ToHex(pair.public_key),
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");

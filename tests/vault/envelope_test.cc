@@ -138,8 +138,9 @@ TEST_F(EnvelopeTest, PayloadEncodingIsCanonicalJson) {
   ItemPayload p;
   p.password = S("pw");
   ASSERT_OK_AND_ASSIGN(SecureBuffer json, EncodePayload(p));
-  EXPECT_EQ(Str(json),
-            R"({"backup_codes":[],"fields":[],"notes":"","password":"pw","totp":"","username":""})");
+  EXPECT_EQ(
+      Str(json),
+      R"({"backup_codes":[],"fields":[],"notes":"","password":"pw","totp":"","username":""})");
 }
 
 TEST_F(EnvelopeTest, InvalidUtf8IsRejected) {
@@ -158,9 +159,9 @@ TEST_F(EnvelopeTest, RekeyReencryptsEveryVersionAndSealsToRecipients) {
     ASSERT_OK_AND_ASSIGN(auto ct, EncryptItem(env_, key_, b, FacebookLogin()));
     versions.push_back({"item-fb", v, ct});
   }
-  ASSERT_OK_AND_ASSIGN(
-      Rekeyed r, Rekey(env_, key_, versions,
-                       {{"alice", alice.public_key}, {"recovery", recovery.public_key}}));
+  ASSERT_OK_AND_ASSIGN(Rekeyed r,
+                       Rekey(env_, key_, versions,
+                             {{"alice", alice.public_key}, {"recovery", recovery.public_key}}));
   EXPECT_EQ(r.key.version, 2);
   ASSERT_EQ(r.versions.size(), 2u);
   ASSERT_EQ(r.sealed.size(), 2u);
@@ -200,7 +201,8 @@ TEST_F(EnvelopeTest, EscrowedKeyNeedsBothTheServerAndTheDeputy) {
   EXPECT_STATUS(OpenCollectionKey(deputy, outer, "col-social", 1), kCorruption);
   ASSERT_OK_AND_ASSIGN(auto inner, crypto::OpenSealed(escrow, outer));
   EXPECT_STATUS(OpenCollectionKey(escrow, inner.bytes(), "col-social", 1), kCorruption);
-  ASSERT_OK_AND_ASSIGN(CollectionKey back, OpenCollectionKey(deputy, inner.bytes(), "col-social", 1));
+  ASSERT_OK_AND_ASSIGN(CollectionKey back,
+                       OpenCollectionKey(deputy, inner.bytes(), "col-social", 1));
   EXPECT_EQ(0, sodium_memcmp(back.key.data(), key_.key.data(), key_.key.size()));
   // The inner box names its collection and version like any member's copy.
   EXPECT_STATUS(OpenCollectionKey(deputy, inner.bytes(), "col-other", 1), kCorruption);

@@ -205,8 +205,8 @@ TEST_F(IdentityTest, HeaderIsBoundToTheCiphertext) {
     size_t offset;
     const char* what;
   };
-  for (const Edit& e : {Edit{12, "iterations"}, Edit{30, "salt"}, Edit{50, "signing key"},
-                        Edit{80, "box key"}}) {
+  for (const Edit& e :
+       {Edit{12, "iterations"}, Edit{30, "salt"}, Edit{50, "signing key"}, Edit{80, "box key"}}) {
     std::vector<uint8_t> bad = file_;
     bad[e.offset] ^= (e.offset == 12 ? 0x02 : 0x01);
     Reseal(bad);
@@ -261,8 +261,7 @@ TEST_F(IdentityTest, ChangePassphraseWriteFailureKeepsOldFile) {
 }
 
 TEST_F(IdentityTest, ChangePassphraseRejectsEmptyNewPassphrase) {
-  EXPECT_STATUS(ChangeIdentityPassphrase(env_, kPath, AsBytes(kPass), {}, kFast),
-                kInvalidArgument);
+  EXPECT_STATUS(ChangeIdentityPassphrase(env_, kPath, AsBytes(kPass), {}, kFast), kInvalidArgument);
   EXPECT_EQ(env_.files().at(kPath), file_);
 }
 

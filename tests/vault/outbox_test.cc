@@ -41,8 +41,10 @@ class OutboxTest : public ::testing::Test {
   }
 
   static Notice Sample() {
-    return {"emergency.requested", "Jüri asks for emergency access.",
-            R"({"grant_id":"g1","release_ms":5})", {"o1", "a1", "m1", "r1", "o1"}};
+    return {"emergency.requested",
+            "Jüri asks for emergency access.",
+            R"({"grant_id":"g1","release_ms":5})",
+            {"o1", "a1", "m1", "r1", "o1"}};
   }
 
   std::vector<Delivery> All() {
@@ -158,8 +160,8 @@ TEST_F(OutboxTest, AttemptsMoveThroughRetryDeliveredAndGivenUp) {
   const int64_t now = NowMs();
   const int64_t webhook = all[0].id, mail = all[1].id, other = all[2].id;
   ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-    if (Status s = t.RecordDeliveryAttempt(webhook, DeliveryState::kPending, "HTTP 500",
-                                           now + 60'000);
+    if (Status s =
+            t.RecordDeliveryAttempt(webhook, DeliveryState::kPending, "HTTP 500", now + 60'000);
         !s.ok()) {
       return s;
     }
@@ -186,12 +188,12 @@ TEST_F(OutboxTest, AttemptsMoveThroughRetryDeliveredAndGivenUp) {
 
   // Ended deliveries take no more attempts; unknown ids are refused.
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-                  return t.RecordDeliveryAttempt(mail, DeliveryState::kFailed, "x", 0);
-                }),
+    return t.RecordDeliveryAttempt(mail, DeliveryState::kFailed, "x", 0);
+  }),
                 kFailedPrecondition);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-                  return t.RecordDeliveryAttempt(9999, DeliveryState::kDelivered, "", 0);
-                }),
+    return t.RecordDeliveryAttempt(9999, DeliveryState::kDelivered, "", 0);
+  }),
                 kNotFound);
   EXPECT_EQ(All()[1].state, DeliveryState::kDelivered);
 }
@@ -211,15 +213,15 @@ TEST_F(OutboxTest, ErrorIsCutOnACharacterBoundary) {
   const int64_t id = All()[0].id;
   std::string error(199, 'x');
   error += "ä";  // bytes 199 and 200
-  ASSERT_OK(vault_->Write([&](WriteTxn& t) {
-    return t.RecordDeliveryAttempt(id, DeliveryState::kFailed, error, 0);
-  }));
+  ASSERT_OK(vault_->Write(
+      [&](WriteTxn& t) { return t.RecordDeliveryAttempt(id, DeliveryState::kFailed, error, 0); }));
   EXPECT_EQ(All()[0].last_error, std::string(199, 'x'));
 }
 
 TEST_F(OutboxTest, MemberEmailIsStoredAuditedWithoutTheAddressAndClearable) {
   const int64_t before = AuditLength();
-  ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.SetMemberEmail({"m1"}, "m1", "kati@x.ee"); }));
+  ASSERT_OK(
+      vault_->Write([&](WriteTxn& t) { return t.SetMemberEmail({"m1"}, "m1", "kati@x.ee"); }));
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.SetMemberEmail({"m1"}, "m1", ""); }));
   EXPECT_EQ(AuditLength(), before + 2);
   ASSERT_OK(vault_->Read([&](ReadTxn& t) -> Status {
@@ -337,11 +339,11 @@ TEST_F(OutboxTest, PruneRollsBackWithItsTransaction) {
   }));
   const int64_t audit_before = AuditLength();
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) -> Status {
-                  auto n = t.PruneNotices({"server"}, NowMs() + 1);
-                  if (!n) return n.error();
-                  EXPECT_EQ(*n, 1);
-                  return Status::Internal("a later step failed");
-                }),
+    auto n = t.PruneNotices({"server"}, NowMs() + 1);
+    if (!n) return n.error();
+    EXPECT_EQ(*n, 1);
+    return Status::Internal("a later step failed");
+  }),
                 kInternal);
   EXPECT_EQ(All().size(), 3u);
   EXPECT_EQ(AuditLength(), audit_before);

@@ -118,8 +118,8 @@ TEST_P(PolicyTableTest, EveryCellMatches) {
 
 INSTANTIATE_TEST_SUITE_P(AllActions, PolicyTableTest, ::testing::ValuesIn(kExpected),
                          [](const ::testing::TestParamInfo<Row>& p) {
-                           return std::string(ToString(p.param.action));
-                         });
+  return std::string(ToString(p.param.action));
+});
 
 // --- Properties, stated independently of the table ----------------------------
 
@@ -129,12 +129,15 @@ constexpr CollectionAccess kBadAccess = static_cast<CollectionAccess>(4);
 const Action kBadAction = static_cast<Action>(AllActions().size());
 
 TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
-  const std::set<Action> read_only = {Action::kReadServerInfo, Action::kListMembers,
+  const std::set<Action> read_only = {Action::kReadServerInfo,  Action::kListMembers,
                                       Action::kListCollections, Action::kReadAuditLog,
-                                      Action::kExportAuditLog, Action::kReadItemMetadata};
-  const std::vector<CollectionAccess> accesses = {
-      CollectionAccess::kNone, CollectionAccess::kView, CollectionAccess::kEdit,
-      CollectionAccess::kManage, kBadAccess, static_cast<CollectionAccess>(255)};
+                                      Action::kExportAuditLog,  Action::kReadItemMetadata};
+  const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
+                                                  CollectionAccess::kView,
+                                                  CollectionAccess::kEdit,
+                                                  CollectionAccess::kManage,
+                                                  kBadAccess,
+                                                  static_cast<CollectionAccess>(255)};
   for (Action a : AllActions()) {
     for (CollectionAccess access : accesses) {
       const Decision got = Decide(TeamRole::kAuditor, access, a);
@@ -149,8 +152,7 @@ TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
     EXPECT_EQ(Decide(TeamRole::kAuditor, access, Action::kReadItemSecret), Decision::kDeny);
     EXPECT_EQ(Decide(TeamRole::kAuditor, access, Action::kReadSealedCollectionKey),
               Decision::kDeny);
-    EXPECT_EQ(Decide(TeamRole::kAuditor, access, Action::kRequestEmergencyAccess),
-              Decision::kDeny);
+    EXPECT_EQ(Decide(TeamRole::kAuditor, access, Action::kRequestEmergencyAccess), Decision::kDeny);
   }
 }
 
@@ -181,13 +183,17 @@ TEST(PolicyTest, TeamLevelActionsIgnoreAccess) {
 }
 
 TEST(PolicyTest, CollectionActionsAreExactlyTheItemAndKeyOnes) {
-  const std::set<Action> want = {
-      Action::kReadItemMetadata,      Action::kReadItemSecret,
-      Action::kCreateItem,            Action::kUpdateItem,
-      Action::kDeleteItem,            Action::kFlagItem,
-      Action::kRotateItem,            Action::kGrantCollectionAccess,
-      Action::kRevokeCollectionAccess, Action::kRekeyCollection,
-      Action::kReadSealedCollectionKey};
+  const std::set<Action> want = {Action::kReadItemMetadata,
+                                 Action::kReadItemSecret,
+                                 Action::kCreateItem,
+                                 Action::kUpdateItem,
+                                 Action::kDeleteItem,
+                                 Action::kFlagItem,
+                                 Action::kRotateItem,
+                                 Action::kGrantCollectionAccess,
+                                 Action::kRevokeCollectionAccess,
+                                 Action::kRekeyCollection,
+                                 Action::kReadSealedCollectionKey};
   for (Action a : AllActions()) EXPECT_EQ(IsCollectionAction(a), want.count(a) == 1) << ToString(a);
   EXPECT_FALSE(IsCollectionAction(kBadAction));
 }
@@ -234,11 +240,10 @@ TEST(PolicyNamesTest, ActionNamesAreUniqueSnakeCase) {
 }
 
 TEST(PolicyNamesTest, RolesRoundTrip) {
-  const std::vector<std::pair<TeamRole, std::string_view>> want = {
-      {TeamRole::kOwner, "owner"},
-      {TeamRole::kAdmin, "admin"},
-      {TeamRole::kMember, "member"},
-      {TeamRole::kAuditor, "auditor"}};
+  const std::vector<std::pair<TeamRole, std::string_view>> want = {{TeamRole::kOwner, "owner"},
+                                                                   {TeamRole::kAdmin, "admin"},
+                                                                   {TeamRole::kMember, "member"},
+                                                                   {TeamRole::kAuditor, "auditor"}};
   ASSERT_EQ(want.size(), AllTeamRoles().size());
   for (const auto& [role, name] : want) {
     EXPECT_EQ(ToString(role), name);
@@ -266,9 +271,9 @@ TEST(PolicyNamesTest, AccessRoundTrip) {
 }
 
 TEST(PolicyNamesTest, BadNamesRejected) {
-  const std::vector<std::string> bad = {"",       "Owner",   "OWNER",   " owner", "owner ",
-                                        "root",   "unknown", "0",       "owners", "viewer",
-                                        "admin\n", std::string("owner\0", 6)};
+  const std::vector<std::string> bad = {"",       "Owner",  "OWNER",   " owner",
+                                        "owner ", "root",   "unknown", "0",
+                                        "owners", "viewer", "admin\n", std::string("owner\0", 6)};
   for (const std::string& name : bad) {
     EXPECT_STATUS(ParseTeamRole(name), kInvalidArgument) << '"' << name << '"';
     EXPECT_STATUS(ParseCollectionAccess(name), kInvalidArgument) << '"' << name << '"';

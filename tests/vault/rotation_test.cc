@@ -22,8 +22,7 @@ class RotationTest : public ::testing::Test {
   RotationFlag Flag(RotationFlagKind kind, std::string reason = "test") {
     return RotationFlag{kind, std::move(reason), env_.Now()};
   }
-  DueStatus StatusAt(TimePoint last_rotated, days period,
-                     days window = kDefaultDueSoonWindow) {
+  DueStatus StatusAt(TimePoint last_rotated, days period, days window = kDefaultDueSoonWindow) {
     return ComputeDue(env_.Now(), last_rotated, period, RotationFlags{}, window).status;
   }
 
@@ -34,11 +33,16 @@ class RotationTest : public ::testing::Test {
 
 TEST_F(RotationTest, DefaultPeriodsPerChannel) {
   const std::vector<std::pair<ChannelType, int>> want = {
-      {ChannelType::kFacebook, 90},         {ChannelType::kInstagram, 90},
-      {ChannelType::kX, 90},                {ChannelType::kLinkedIn, 90},
-      {ChannelType::kTikTok, 90},           {ChannelType::kYouTube, 90},
-      {ChannelType::kGoogleBusiness, 90},   {ChannelType::kEmail, 180},
-      {ChannelType::kDomainRegistrar, 365}, {ChannelType::kOther, 180},
+      {ChannelType::kFacebook, 90},
+      {ChannelType::kInstagram, 90},
+      {ChannelType::kX, 90},
+      {ChannelType::kLinkedIn, 90},
+      {ChannelType::kTikTok, 90},
+      {ChannelType::kYouTube, 90},
+      {ChannelType::kGoogleBusiness, 90},
+      {ChannelType::kEmail, 180},
+      {ChannelType::kDomainRegistrar, 365},
+      {ChannelType::kOther, 180},
   };
   ASSERT_EQ(want.size(), kAllChannelTypes.size());
   for (const auto& [type, d] : want) {
@@ -223,8 +227,7 @@ TEST_F(RotationTest, BadPeriodsAreClampedAndNothingOverflows) {
   EXPECT_EQ(StatusAt(rotated, days{-100}), DueStatus::kOverdue);
   EXPECT_EQ(ComputeDue(env_.Now(), rotated, days{0}, {}).due_at, rotated + days(1));
   // A huge period is capped at kMaxRotationPeriod, not overflowed.
-  EXPECT_EQ(ComputeDue(env_.Now(), rotated, days::max(), {}).due_at,
-            rotated + kMaxRotationPeriod);
+  EXPECT_EQ(ComputeDue(env_.Now(), rotated, days::max(), {}).due_at, rotated + kMaxRotationPeriod);
   EXPECT_EQ(StatusAt(rotated, days{90}, days::max()), DueStatus::kDueSoon);
   // Times at the very ends of the clock saturate.
   const DueInfo far = ComputeDue(TimePoint::max(), TimePoint::max(), days{90}, {});
@@ -261,8 +264,8 @@ TEST_F(RotationTest, SortByDueGroupsAndOrders) {
     return out;
   };
   EXPECT_EQ(ids(report.overdue),
-            (std::vector<std::string>{"flag-manual", "flag-breach", "overdue-30d", "a-tie",
-                                      "b-tie", "overdue-1d"}));
+            (std::vector<std::string>{"flag-manual", "flag-breach", "overdue-30d", "a-tie", "b-tie",
+                                      "overdue-1d"}));
   EXPECT_EQ(ids(report.due_soon), (std::vector<std::string>{"soon-1d", "soon-5d"}));
   EXPECT_EQ(ids(report.later), (std::vector<std::string>{"later-near", "later-far"}));
   EXPECT_EQ(report.overdue[0].due.status, DueStatus::kFlagged);

@@ -77,8 +77,7 @@ TEST_F(SecretInputTest, ALineOver4096BytesIsRefusedNotCutShort) {
   auto r = ReadSecretFile(env_, too_long, "-");
   EXPECT_STATUS(r, kInvalidArgument);
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().message(),
-            "the secret on standard input is longer than 4096 bytes");
+  EXPECT_EQ(r.error().message(), "the secret on standard input is longer than 4096 bytes");
 }
 
 }  // namespace

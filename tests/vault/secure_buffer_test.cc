@@ -11,7 +11,9 @@ namespace vault {
 namespace {
 
 template <typename T>
-concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept Streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 // The type itself keeps secrets from being copied, printed or turned into a
 // std::string by accident.

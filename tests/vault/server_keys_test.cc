@@ -127,8 +127,8 @@ TEST_F(ServerKeysTest, PlainAndSealedFilesHoldTheSameKeys) {
 TEST_F(ServerKeysTest, SealedFileDoesNotContainTheSecrets) {
   ASSERT_OK_AND_ASSIGN(ServerKeys keys, LoadServerKeys(env_, kPlainPath));
   for (const SecureBuffer* secret : {&keys.db_key(), &keys.audit_seed(), &keys.escrow_seed()}) {
-    auto it = std::search(sealed_.begin(), sealed_.end(), secret->bytes().begin(),
-                          secret->bytes().end());
+    auto it =
+        std::search(sealed_.begin(), sealed_.end(), secret->bytes().begin(), secret->bytes().end());
     EXPECT_EQ(it, sealed_.end());
   }
   // ...while the plain one stores them as is, where the ciphertext would be.
@@ -140,10 +140,10 @@ TEST_F(ServerKeysTest, EachSealingHasFreshSaltAndNonce) {
   ASSERT_OK_AND_ASSIGN(ServerKeys keys, LoadServerKeys(env_, kPlainPath));
   ASSERT_OK_AND_ASSIGN(SecureBuffer a, EncodeServerKeys(env_, keys, Seal()));
   ASSERT_OK_AND_ASSIGN(SecureBuffer b, EncodeServerKeys(env_, keys, Seal()));
-  EXPECT_FALSE(crypto::ConstantTimeEqual(a.bytes().subspan(kOffSalt, 16),
-                                         b.bytes().subspan(kOffSalt, 16)));
-  EXPECT_FALSE(crypto::ConstantTimeEqual(a.bytes().subspan(kOffBox, 24),
-                                         b.bytes().subspan(kOffBox, 24)));
+  EXPECT_FALSE(
+      crypto::ConstantTimeEqual(a.bytes().subspan(kOffSalt, 16), b.bytes().subspan(kOffSalt, 16)));
+  EXPECT_FALSE(
+      crypto::ConstantTimeEqual(a.bytes().subspan(kOffBox, 24), b.bytes().subspan(kOffBox, 24)));
   // The plain encoding is a function of the keys.
   ASSERT_OK_AND_ASSIGN(SecureBuffer p, EncodeServerKeys(env_, keys));
   EXPECT_TRUE(crypto::ConstantTimeEqual(p.bytes(), plain_));
@@ -352,7 +352,8 @@ TEST_F(ServerKeysTest, SealedHeaderIsBoundToTheCiphertext) {
 }
 
 TEST_F(ServerKeysTest, PlainSecretsMustReproduceTheHeaderKeys) {
-  for (size_t offset : {kOffAuditPk + 7, kOffEscrowPk, kOffPlainSecrets + 32, kOffPlainSecrets + 95}) {
+  for (size_t offset :
+       {kOffAuditPk + 7, kOffEscrowPk, kOffPlainSecrets + 32, kOffPlainSecrets + 95}) {
     std::vector<uint8_t> bad = plain_;
     bad[offset] ^= 0x01;
     Reseal(bad);

@@ -60,8 +60,8 @@ PkeyPtr ParseKey(const SecureBuffer& pem) {
 // The SANs as "DNS:name" / "IP:address" (inet_ntop's canonical text).
 std::vector<std::string> SubjectAltNames(X509* cert) {
   std::vector<std::string> out;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* gen = sk_GENERAL_NAME_value(names.get(), i);
@@ -140,9 +140,9 @@ class TlsCertTest : public ::testing::Test {
 TEST_F(TlsCertTest, CertificateIsAV3SelfSignedP256Certificate) {
   EXPECT_EQ(X509_get_version(cert_.get()), X509_VERSION_3);
   char cn[64] = {};
-  ASSERT_GT(X509_NAME_get_text_by_NID(X509_get_subject_name(cert_.get()), NID_commonName, cn,
-                                      sizeof cn),
-            0);
+  ASSERT_GT(
+      X509_NAME_get_text_by_NID(X509_get_subject_name(cert_.get()), NID_commonName, cn, sizeof cn),
+      0);
   EXPECT_STREQ(cn, "baton server");
   EXPECT_EQ(X509_NAME_cmp(X509_get_subject_name(cert_.get()), X509_get_issuer_name(cert_.get())),
             0);
@@ -166,9 +166,9 @@ TEST_F(TlsCertTest, SerialIsRandomPositiveAndAtMost128Bits) {
   ASSERT_OK_AND_ASSIGN(TlsMaterial other, GenerateSelfSignedTls(env_, now_, {}));
   X509Ptr cert2 = ParseCert(other.cert_pem);
   ASSERT_NE(cert2, nullptr);
-  EXPECT_NE(ASN1_INTEGER_cmp(X509_get0_serialNumber(cert_.get()),
-                             X509_get0_serialNumber(cert2.get())),
-            0);
+  EXPECT_NE(
+      ASN1_INTEGER_cmp(X509_get0_serialNumber(cert_.get()), X509_get0_serialNumber(cert2.get())),
+      0);
   EXPECT_NE(other.fingerprint_sha256, tls_.fingerprint_sha256);
 }
 
@@ -222,9 +222,9 @@ TEST_F(TlsCertTest, DefaultSubjectAltNames) {
 }
 
 TEST_F(TlsCertTest, ExtraNamesAreClassifiedAndDeduplicated) {
-  const std::vector<std::string> extra = {"vault.example.com", "192.0.2.7",   "2001:DB8::1",
-                                          "LOCALHOST",         "127.0.0.1",   "Vault.Example.COM",
-                                          "0:0:0:0:0:0:0:1",   "xn--bcher-kva.example", "host-1"};
+  const std::vector<std::string> extra = {
+      "vault.example.com", "192.0.2.7",       "2001:DB8::1",           "LOCALHOST", "127.0.0.1",
+      "Vault.Example.COM", "0:0:0:0:0:0:0:1", "xn--bcher-kva.example", "host-1"};
   ASSERT_OK_AND_ASSIGN(TlsMaterial tls, GenerateSelfSignedTls(env_, now_, extra));
   X509Ptr cert = ParseCert(tls.cert_pem);
   ASSERT_NE(cert, nullptr);
@@ -344,7 +344,8 @@ std::string RunCommand(const std::string& command) {
 
 TEST_F(TlsCertTest, OpenSslCommandLineAgrees) {
   const std::optional<std::string> tool = FindOpenSslTool();
-  ASSERT_TRUE(tool.has_value()) << "the openssl command-line tool is missing (scripts/setup installs it)";
+  ASSERT_TRUE(tool.has_value())
+      << "the openssl command-line tool is missing (scripts/setup installs it)";
   ASSERT_OK_AND_ASSIGN(TlsMaterial tls,
                        GenerateSelfSignedTls(env_, now_, {"vault.example.com", "192.0.2.7"}));
   testing_util::TempDir dir;
@@ -365,9 +366,10 @@ TEST_F(TlsCertTest, OpenSslCommandLineAgrees) {
   const std::string fp = RunCommand(x509 + " -fingerprint -sha256");
   EXPECT_EQ(fp, "sha256 Fingerprint=" + tls.fingerprint_sha256 + "\n");
 
-  const std::string verify = RunCommand("'" + *tool + "' verify -CAfile '" + pem +
-                                 "' -purpose sslserver -verify_hostname vault.example.com " +
-                                 "-attime " + std::to_string(start_ + 60) + " '" + pem + "'");
+  const std::string verify =
+      RunCommand("'" + *tool + "' verify -CAfile '" + pem +
+                 "' -purpose sslserver -verify_hostname vault.example.com " + "-attime " +
+                 std::to_string(start_ + 60) + " '" + pem + "'");
   EXPECT_EQ(verify, pem + ": OK\n");
 }
 

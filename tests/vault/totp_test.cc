@@ -159,8 +159,8 @@ TEST_P(TotpRfc6238Test, EqualsHotpOfTimeStep) {
 
 INSTANTIATE_TEST_SUITE_P(Vectors, TotpRfc6238Test, ::testing::ValuesIn(LoadTotp()),
                          [](const auto& p) {
-                           return p.param.mode + "_" + std::to_string(p.param.unix_time);
-                         });
+  return p.param.mode + "_" + std::to_string(p.param.unix_time);
+});
 
 // --- URI parsing: good URIs ---------------------------------------------------
 

@@ -44,12 +44,11 @@ TEST(UrlTest, SchemesAreCaseInsensitive) {
 }
 
 TEST(UrlTest, RefusesWhatIsNotAPlainUrlOfTheSchemes) {
-  for (const char* bad : {"", "example.org", "ftp://example.org/", "https://", "https:///path",
-                          "https:example.org", "https://user:pw@example.org",
-                          "https://user@example.org", "https://example.org/#frag",
-                          "https://example.org:0", "https://example.org:65536",
-                          "https://example.org:http", "https://exa mple.org",
-                          "https://example.org/\r\nX: y", "https://[::1", "https://[zz]:1"}) {
+  for (const char* bad :
+       {"", "example.org", "ftp://example.org/", "https://", "https:///path", "https:example.org",
+        "https://user:pw@example.org", "https://user@example.org", "https://example.org/#frag",
+        "https://example.org:0", "https://example.org:65536", "https://example.org:http",
+        "https://exa mple.org", "https://example.org/\r\nX: y", "https://[::1", "https://[zz]:1"}) {
     auto u = ParseUrl(bad, {"https"}, "the server URL");
     EXPECT_STATUS(u, kInvalidArgument) << bad;
     if (!u.has_value()) {
@@ -64,7 +63,8 @@ TEST(UrlTest, RefusesWhatIsNotAPlainUrlOfTheSchemes) {
 TEST(UrlTest, NamesEverySchemeItTakes) {
   auto u = ParseUrl("http://mail.example.org", {"smtp", "smtps"}, "smtp_url");
   ASSERT_FALSE(u.has_value());
-  EXPECT_EQ(u.error().message(), "smtp_url must be a smtp:// or smtps:// URL (it has another scheme)");
+  EXPECT_EQ(u.error().message(),
+            "smtp_url must be a smtp:// or smtps:// URL (it has another scheme)");
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sqlcipher/sqlite3.h>
+#include <fstream>
 #include <thread>
 
 #include "fake_env.h"
@@ -162,8 +162,9 @@ TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     std::string spec = "x'" + crypto::ToHex(key_.bytes()) + "'";
-    ASSERT_EQ(sqlite3_exec(db, ("PRAGMA key = \"" + spec + "\";").c_str(), nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, ("PRAGMA key = \"" + spec + "\";").c_str(), nullptr, nullptr, nullptr),
+        SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096; PRAGMA user_version = 99;", nullptr,
                            nullptr, nullptr),
               SQLITE_OK);
@@ -238,8 +239,9 @@ TEST_F(VaultTest, BadReferencesAndDuplicatesAreClearErrors) {
   Populate();
   EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.FetchItem({"o1"}, "nope").error(); }),
                 kNotFound);
-  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, NewMember("o2", "owner")); }),
-                kOk);
+  EXPECT_STATUS(
+      vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, NewMember("o2", "owner")); }),
+      kOk);
   Member dup = NewMember("o3", "owner");
   dup.name = "name-o2";
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, dup); }),
@@ -272,15 +274,14 @@ TEST_F(VaultTest, BadNamesAreRejectedAndChangeNothing) {
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, m, {1}); }),
                 kInvalidArgument);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-                  return t.FlagItem(owner_, "i1", {"hunch", "just because", 0});
-                }),
+    return t.FlagItem(owner_, "i1", {"hunch", "just because", 0});
+  }),
                 kInvalidArgument);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.SetMemberRole(owner_, "o1", "root"); }),
                 kInvalidArgument);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-                  return t.GrantAccess(owner_, "c1", "o1", "all",
-                                       {"c1", 1, KeyHolder::kMember, "o1", {5}});
-                }),
+    return t.GrantAccess(owner_, "c1", "o1", "all", {"c1", 1, KeyHolder::kMember, "o1", {5}});
+  }),
                 kInvalidArgument);
   EXPECT_EQ(AuditLength(), before);
   ASSERT_OK(vault_->Write([&](WriteTxn& t) {
@@ -302,9 +303,8 @@ TEST_F(VaultTest, GrantAndRevokeAccess) {
   }));
   // A key for the wrong member or version is refused.
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-                  return t.GrantAccess(owner_, "c1", "m1", "edit",
-                                       {"c1", 2, KeyHolder::kMember, "m1", {5}});
-                }),
+    return t.GrantAccess(owner_, "c1", "m1", "edit", {"c1", 2, KeyHolder::kMember, "m1", {5}});
+  }),
                 kFailedPrecondition);
   ASSERT_OK(vault_->Write([&](WriteTxn& t) { return t.RevokeAccess(owner_, "c1", "m1"); }));
   ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
@@ -319,7 +319,8 @@ TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
   Populate();
   ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
     if (Status s = t.AddMember(owner_, NewMember("m1", "member")); !s.ok()) return s;
-    if (Status s = t.GrantAccess(owner_, "c1", "m1", "edit", {"c1", 1, KeyHolder::kMember, "m1", {5}});
+    if (Status s =
+            t.GrantAccess(owner_, "c1", "m1", "edit", {"c1", 1, KeyHolder::kMember, "m1", {5}});
         !s.ok()) {
       return s;
     }

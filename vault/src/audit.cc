@@ -147,10 +147,9 @@ Report Verifier::Finish() {
                                    " before (truncated)");
   }
   if (report_.ok && next_checkpoint_ < checkpoints_.size()) {
-    Flag(report_.head.seq + 1, "a signed checkpoint covers seq " +
-                                   std::to_string(checkpoints_[next_checkpoint_].seq) +
-                                   " but the log ends at " + std::to_string(report_.head.seq) +
-                                   " (truncated)");
+    Flag(report_.head.seq + 1,
+         "a signed checkpoint covers seq " + std::to_string(checkpoints_[next_checkpoint_].seq) +
+             " but the log ends at " + std::to_string(report_.head.seq) + " (truncated)");
   }
   return report_;
 }

@@ -158,7 +158,8 @@ Result<Bytes> SealTo(const PublicKey& recipient, ByteView plaintext) {
 }
 
 Status OpenSealedInto(const BoxKeyPair& recipient, ByteView sealed, std::span<uint8_t> out) {
-  if (Status s = CheckSize("box secret key", recipient.secret_key.size(), crypto_box_SECRETKEYBYTES);
+  if (Status s =
+          CheckSize("box secret key", recipient.secret_key.size(), crypto_box_SECRETKEYBYTES);
       !s.ok()) {
     return s;
   }
@@ -176,7 +177,8 @@ Status OpenSealedInto(const BoxKeyPair& recipient, ByteView sealed, std::span<ui
 }
 
 Result<SecureBuffer> OpenSealed(const BoxKeyPair& recipient, ByteView sealed) {
-  if (sealed.size() < kSealOverheadBytes) return Fail(Status::Corruption("sealed box is too short"));
+  if (sealed.size() < kSealOverheadBytes)
+    return Fail(Status::Corruption("sealed box is too short"));
   SecureBuffer plain(sealed.size() - kSealOverheadBytes);
   if (Status s = OpenSealedInto(recipient, sealed, plain.bytes()); !s.ok()) return Fail(s);
   return plain;
@@ -218,7 +220,8 @@ Hash Blake2b256(std::initializer_list<ByteView> parts) {
 }
 
 Result<Hash> Blake2b256Keyed(const SecureBuffer& key, ByteView data) {
-  if (key.size() < crypto_generichash_KEYBYTES_MIN || key.size() > crypto_generichash_KEYBYTES_MAX) {
+  if (key.size() < crypto_generichash_KEYBYTES_MIN ||
+      key.size() > crypto_generichash_KEYBYTES_MAX) {
     return Fail(Status::InvalidArgument("BLAKE2b key must be 16 to 64 bytes"));
   }
   Hash out{};

@@ -153,8 +153,8 @@ auto Db::Rows(std::string_view sql, Read&& read, const Args&... args)
   Status s = Each(
       sql,
       [&](Statement& st) {
-        out.push_back(read(st));
-        return true;
+    out.push_back(read(st));
+    return true;
       },
       args...);
   if (!s.ok()) return Fail(s);
@@ -168,8 +168,8 @@ auto Db::Row(std::string_view sql, Read&& read, const Args&... args)
   Status s = Each(
       sql,
       [&](Statement& st) {
-        out = read(st);
-        return false;
+    out = read(st);
+    return false;
       },
       args...);
   if (!s.ok()) return Fail(s);

@@ -7,8 +7,7 @@ namespace {
 
 Status Refuse(const Facts& f, Event e, std::string_view why) {
   return Status::FailedPrecondition("cannot " + std::string(ToString(e)) + ": the request is " +
-                                    std::string(ToString(f.state)) + " (" + std::string(why) +
-                                    ")");
+                                    std::string(ToString(f.state)) + " (" + std::string(why) + ")");
 }
 
 Step Released(const Facts& f, int64_t at_ms, int64_t confirmations) {

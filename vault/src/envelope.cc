@@ -77,7 +77,8 @@ Result<SecureBuffer> StringField(const SecretJson& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return SecureBuffer();
   if (!it->is_string()) {
-    return Fail(Status::InvalidArgument(std::string("item field \"") + key + "\" must be a string"));
+    return Fail(
+        Status::InvalidArgument(std::string("item field \"") + key + "\" must be a string"));
   }
   return ToBuffer(it->get_ref<const SecretJson::string_t&>());
 }
@@ -113,7 +114,8 @@ Result<CollectionKey> OpenCollectionKey(const crypto::BoxKeyPair& recipient,
                                         std::span<const uint8_t> sealed,
                                         const std::string& collection_id, int64_t version) {
   auto plain = crypto::OpenSealed(recipient, sealed);
-  if (!plain) return Fail(Status::Corruption("the sealed collection key does not open with this key"));
+  if (!plain)
+    return Fail(Status::Corruption("the sealed collection key does not open with this key"));
   return CollectionKeyFromOpened(plain->bytes(), collection_id, version);
 }
 
@@ -248,7 +250,8 @@ Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,
     out.sealed.emplace_back(r.holder_id, std::move(*sealed));
   }
   if (recovery_required && !recovery) {
-    return Fail(Status::InvalidArgument("a re-keyed collection must stay sealed to the recovery key"));
+    return Fail(
+        Status::InvalidArgument("a re-keyed collection must stay sealed to the recovery key"));
   }
   return out;
 }

@@ -65,11 +65,11 @@ class LocalDbImpl final : public LocalDb {
       ++i;
       std::visit(
           [&](const auto& v) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::nullptr_t>) {
-              (*st)->BindNull(i);
-            } else {
-              (*st)->Bind(i, v);
-            }
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::nullptr_t>) {
+          (*st)->BindNull(i);
+        } else {
+          (*st)->Bind(i, v);
+        }
           },
           a);
     }

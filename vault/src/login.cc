@@ -5,8 +5,8 @@
 
 namespace vault {
 
-std::vector<uint8_t> LoginMessage(const crypto::PublicKey& server_key,
-                                  const std::string& member_id, const std::string& nonce) {
+std::vector<uint8_t> LoginMessage(const crypto::PublicKey& server_key, const std::string& member_id,
+                                  const std::string& nonce) {
   // domain || server key || u8 len || member id || u8 len || nonce. Written
   // into a presized buffer: g++ 12 warns spuriously on vector::insert here.
   static constexpr char kDomain[] = "baton.login.v1";  // with its NUL

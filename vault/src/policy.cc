@@ -12,9 +12,7 @@ namespace {
 // in CI). Out-of-range values fall through to a deny after the switch.
 
 bool IsValid(TeamRole r) { return static_cast<size_t>(r) < kAllTeamRoles.size(); }
-bool IsValid(CollectionAccess a) {
-  return static_cast<size_t>(a) < kAllCollectionAccesses.size();
-}
+bool IsValid(CollectionAccess a) { return static_cast<size_t>(a) < kAllCollectionAccesses.size(); }
 bool IsValid(Action a) { return static_cast<size_t>(a) < kAllActions.size(); }
 
 Decision AllowIf(bool allowed) { return allowed ? Decision::kAllow : Decision::kDeny; }
@@ -28,8 +26,7 @@ Decision AdminDecides(Action action) {
     case Action::kManageRecovery:
     case Action::kInviteOwner:
     case Action::kChangeOwnerRole:
-    case Action::kRemoveOwner:
-      return Decision::kDeny;
+    case Action::kRemoveOwner: return Decision::kDeny;
     case Action::kReadServerInfo:
     case Action::kCreateServerBackup:  // encrypted to the recovery key; admins cannot open it
     case Action::kListMembers:
@@ -61,8 +58,7 @@ Decision AdminDecides(Action action) {
     case Action::kGrantCollectionAccess:
     case Action::kRevokeCollectionAccess:
     case Action::kRekeyCollection:
-    case Action::kReadSealedCollectionKey:
-      return Decision::kAllow;
+    case Action::kReadSealedCollectionKey: return Decision::kAllow;
   }
   return Decision::kDeny;
 }
@@ -78,8 +74,7 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kListEmergencyGrants:  // filtered to grants naming them
     // Any member may be a deputy (DESIGN §6), even with no grants at all.
     case Action::kRequestEmergencyAccess:
-    case Action::kConfirmEmergencyRequest:
-      return Decision::kAllow;
+    case Action::kConfirmEmergencyRequest: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
     case Action::kCreateServerBackup:
@@ -98,24 +93,20 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
     case Action::kManageEmergencyGrants:
-    case Action::kDecideEmergencyRequest:
-      return Decision::kDeny;
+    case Action::kDecideEmergencyRequest: return Decision::kDeny;
     case Action::kReadItemMetadata:
     case Action::kReadItemSecret:
     case Action::kReadSealedCollectionKey:
     // Whoever has seen a secret may know it leaked; raising a flag only makes
     // the item due for rotation, and is audited.
-    case Action::kFlagItem:
-      return AllowIf(access >= A::kView);
+    case Action::kFlagItem: return AllowIf(access >= A::kView);
     case Action::kCreateItem:
     case Action::kUpdateItem:
     case Action::kDeleteItem:
-    case Action::kRotateItem:
-      return AllowIf(access >= A::kEdit);
+    case Action::kRotateItem: return AllowIf(access >= A::kEdit);
     case Action::kGrantCollectionAccess:
     case Action::kRevokeCollectionAccess:
-    case Action::kRekeyCollection:
-      return AllowIf(access >= A::kManage);
+    case Action::kRekeyCollection: return AllowIf(access >= A::kManage);
   }
   return Decision::kDeny;
 }
@@ -129,8 +120,7 @@ Decision AuditorDecides(Action action) {
     case Action::kListCollections:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
-    case Action::kReadItemMetadata:
-      return Decision::kAllow;
+    case Action::kReadItemMetadata: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
     case Action::kCreateServerBackup:
@@ -160,8 +150,7 @@ Decision AuditorDecides(Action action) {
     case Action::kGrantCollectionAccess:
     case Action::kRevokeCollectionAccess:
     case Action::kRekeyCollection:
-    case Action::kReadSealedCollectionKey:
-      return Decision::kDeny;
+    case Action::kReadSealedCollectionKey: return Decision::kDeny;
   }
   return Decision::kDeny;
 }
@@ -175,17 +164,13 @@ bool IsCollectionAction(Action action) {
 Decision Decide(TeamRole role, CollectionAccess access, Action action) {
   if (!IsValid(role) || !IsValid(access) || !IsValid(action)) return Decision::kDeny;
   switch (role) {
-    case TeamRole::kOwner:
-      return Decision::kAllow;
-    case TeamRole::kAdmin:
-      return AdminDecides(action);
+    case TeamRole::kOwner: return Decision::kAllow;
+    case TeamRole::kAdmin: return AdminDecides(action);
     case TeamRole::kMember:
       // Team-level actions ignore the access level, so a member's collection
       // grant never widens what they may do to the team.
-      return MemberDecides(IsCollectionAction(action) ? access : CollectionAccess::kNone,
-                           action);
-    case TeamRole::kAuditor:
-      return AuditorDecides(action);
+      return MemberDecides(IsCollectionAction(action) ? access : CollectionAccess::kNone, action);
+    case TeamRole::kAuditor: return AuditorDecides(action);
   }
   return Decision::kDeny;
 }

@@ -79,14 +79,10 @@ days DefaultRotationPeriod(ChannelType type) {
     case ChannelType::kLinkedIn:
     case ChannelType::kTikTok:
     case ChannelType::kYouTube:
-    case ChannelType::kGoogleBusiness:
-      return days{90};
-    case ChannelType::kEmail:
-      return days{180};
-    case ChannelType::kDomainRegistrar:
-      return days{365};
-    case ChannelType::kOther:
-      return days{180};
+    case ChannelType::kGoogleBusiness: return days{90};
+    case ChannelType::kEmail: return days{180};
+    case ChannelType::kDomainRegistrar: return days{365};
+    case ChannelType::kOther: return days{180};
   }
   return days{180};
 }
@@ -95,8 +91,8 @@ Status ValidateRotationPeriod(days period) {
   if (period < kMinRotationPeriod || period > kMaxRotationPeriod) {
     return Status::InvalidArgument("rotation period must be between " +
                                    std::to_string(kMinRotationPeriod.count()) + " and " +
-                                   std::to_string(kMaxRotationPeriod.count()) +
-                                   " days, got " + std::to_string(period.count()));
+                                   std::to_string(kMaxRotationPeriod.count()) + " days, got " +
+                                   std::to_string(period.count()));
   }
   return Status::OK();
 }
@@ -178,8 +174,8 @@ std::string_view ToString(DueStatus status) {
   return "unknown";
 }
 
-DueInfo ComputeDue(TimePoint now, TimePoint last_rotated, days period,
-                   const RotationFlags& flags, days due_soon_window) {
+DueInfo ComputeDue(TimePoint now, TimePoint last_rotated, days period, const RotationFlags& flags,
+                   days due_soon_window) {
   period = std::clamp(period, kMinRotationPeriod, kMaxRotationPeriod);
   due_soon_window = std::clamp(due_soon_window, days{0}, kMaxRotationPeriod);
   const TimePoint due_at = SatAdd(last_rotated, period);
@@ -199,15 +195,9 @@ DueReport SortByDue(std::span<const ItemRotation> items, TimePoint now, days due
     DueEntry entry{item, due};
     switch (due.status) {
       case DueStatus::kFlagged:
-      case DueStatus::kOverdue:
-        report.overdue.push_back(std::move(entry));
-        break;
-      case DueStatus::kDueSoon:
-        report.due_soon.push_back(std::move(entry));
-        break;
-      case DueStatus::kOk:
-        report.later.push_back(std::move(entry));
-        break;
+      case DueStatus::kOverdue: report.overdue.push_back(std::move(entry)); break;
+      case DueStatus::kDueSoon: report.due_soon.push_back(std::move(entry)); break;
+      case DueStatus::kOk: report.later.push_back(std::move(entry)); break;
     }
   }
   auto key = [](const DueEntry& e) {
@@ -247,8 +237,7 @@ Status RotationState::Begin(TimePoint now, uint64_t pending_version) {
   }
   if (pending_version <= highest_version_) {
     return Status::InvalidArgument("new version " + std::to_string(pending_version) +
-                                   " must be greater than " +
-                                   std::to_string(highest_version_) +
+                                   " must be greater than " + std::to_string(highest_version_) +
                                    ", the highest version this item has used");
   }
   if (now < current_since_) {

@@ -54,7 +54,8 @@ Result<SecureBuffer> ReadSecretFromTerminal(std::string_view prompt) {
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
     ::tcsetattr(fd, TCSAFLUSH, &quiet);
   }
-  auto line = ReadLine(1024, [fd](char& c) { return ::read(fd, &c, 1) == 1; }, "the passphrase");
+  auto line = ReadLine(
+      1024, [fd](char& c) { return ::read(fd, &c, 1) == 1; }, "the passphrase");
   if (is_tty) ::tcsetattr(fd, TCSAFLUSH, &old);
   (void)!::write(fd, "\n", 1);
   ::close(fd);
@@ -63,8 +64,9 @@ Result<SecureBuffer> ReadSecretFromTerminal(std::string_view prompt) {
 
 Result<SecureBuffer> ReadSecretFile(Env& env, std::istream& in, const std::string& path) {
   if (path == "-") {
-    return ReadLine(4096, [&in](char& c) { return static_cast<bool>(in.get(c)); },
-                    "the secret on standard input");
+    return ReadLine(
+        4096, [&in](char& c) { return static_cast<bool>(in.get(c)); },
+        "the secret on standard input");
   }
   auto bytes = env.ReadFile(path);
   if (!bytes) return Fail(bytes.error());

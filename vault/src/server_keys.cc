@@ -130,8 +130,7 @@ Result<ServerKeyFileInfo> InspectServerKeyFile(std::span<const uint8_t> file) {
                                     std::to_string(protection) + " is not supported"));
   }
   std::copy_n(file.begin() + kOffAuditPk, crypto::kPublicKeyBytes, info.audit_public_key.begin());
-  std::copy_n(file.begin() + kOffEscrowPk, crypto::kPublicKeyBytes,
-              info.escrow_public_key.begin());
+  std::copy_n(file.begin() + kOffEscrowPk, crypto::kPublicKeyBytes, info.escrow_public_key.begin());
   return info;
 }
 
@@ -156,8 +155,7 @@ Result<SecureBuffer> EncodeServerKeys(Env& env, const ServerKeys& keys,
   // db key || audit seed || escrow seed: straight into the file in plain
   // mode, into locked memory for the AEAD in sealed mode.
   SecureBuffer secrets(seal ? kSecretsBytes : 0);
-  std::span<uint8_t> dest =
-      seal ? secrets.bytes() : out.subspan(kOffPlainSecrets, kSecretsBytes);
+  std::span<uint8_t> dest = seal ? secrets.bytes() : out.subspan(kOffPlainSecrets, kSecretsBytes);
   std::copy(keys.db_key().bytes().begin(), keys.db_key().bytes().end(), dest.begin());
   std::copy(keys.audit_seed().bytes().begin(), keys.audit_seed().bytes().end(),
             dest.begin() + crypto::kKeyBytes);
@@ -174,8 +172,8 @@ Result<SecureBuffer> EncodeServerKeys(Env& env, const ServerKeys& keys,
     StoreLE<uint64_t>(out, kOffMemory, seal->params.memory_bytes);
     StoreLE<uint32_t>(out, kOffParallelism, seal->params.parallelism);
     env.RandomBytes(out.subspan(kOffSalt, kdf::kSaltBytes));
-    auto key = kdf::DeriveKey(seal->passphrase, out.subspan(kOffSalt, kdf::kSaltBytes),
-                              seal->params);
+    auto key =
+        kdf::DeriveKey(seal->passphrase, out.subspan(kOffSalt, kdf::kSaltBytes), seal->params);
     if (!key) return Fail(key.error());
     auto box = crypto::AeadSeal(env, *key, secrets.bytes(), out.first(kOffBox));
     if (!box) return Fail(box.error());

@@ -308,8 +308,11 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
       return s;
     }
   }
-  nlohmann::json details = {
-      {"grant", g->id}, {"from", r->state}, {"to", t.to}, {"at_ms", t.at_ms}, {"reason", t.reason}};
+  nlohmann::json details = {{"grant", g->id},
+                            {"from", r->state},
+                            {"to", t.to},
+                            {"at_ms", t.at_ms},
+                            {"reason", t.reason}};
   if (!release) return Append(actor, t.action, "request:" + t.request_id, details);
   if (t.action != "emergency.release") {
     if (Status s = Append(actor, t.action, "request:" + t.request_id, details); !s.ok()) return s;

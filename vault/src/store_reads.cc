@@ -103,26 +103,25 @@ Result<std::string> TxnImpl::GetAccess(const std::string& collection_id,
 
 Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHolder holder,
                                         const std::string& holder_id) {
-  return Required(
-      db_.Row(
-          "SELECT s.key_version, s.sealed FROM sealed_keys s JOIN collections c "
-          "ON c.id = s.collection_id AND c.key_version = s.key_version "
-          "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?",
-          [&](Statement& st) {
-            return SealedKey{collection_id, st.ColumnInt(0), holder, holder_id, st.ColumnBlob(1)};
-          },
-          collection_id, HolderName(holder), holder_id),
-      [&] {
-        return Status::NotFound("no sealed key of collection " + collection_id + " for " +
-                                std::string(HolderName(holder)) + " " + holder_id);
-      });
+  return Required(db_.Row(
+                      "SELECT s.key_version, s.sealed FROM sealed_keys s JOIN collections c "
+                      "ON c.id = s.collection_id AND c.key_version = s.key_version "
+                      "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?",
+                      [&](Statement& st) {
+    return SealedKey{collection_id, st.ColumnInt(0), holder, holder_id, st.ColumnBlob(1)};
+                      },
+                      collection_id, HolderName(holder), holder_id),
+                  [&] {
+    return Status::NotFound("no sealed key of collection " + collection_id + " for " +
+                            std::string(HolderName(holder)) + " " + holder_id);
+  });
 }
 
 Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_id) {
   return db_.Rows(
       "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
       [](Statement& st) {
-        return RotationFlagRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2)};
+    return RotationFlagRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2)};
       },
       item_id);
 }
@@ -157,14 +156,13 @@ Result<std::optional<std::string>> TxnImpl::GetSetting(const std::string& key) {
 }
 
 Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
-  return Required(
-      db_.Row(
-          "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?",
-          [&](Statement& st) {
-            return Session{token_hash, st.ColumnText(0), st.ColumnInt(1), st.ColumnInt(2)};
-          },
-          token_hash),
-      [] { return Status::NotFound("no such session"); });
+  return Required(db_.Row(
+                      "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?",
+                      [&](Statement& st) {
+    return Session{token_hash, st.ColumnText(0), st.ColumnInt(1), st.ColumnInt(2)};
+                      },
+                      token_hash),
+                  [] { return Status::NotFound("no such session"); });
 }
 
 Result<std::vector<std::string>> TxnImpl::ListAccessibleCollections(const std::string& member_id) {
@@ -189,15 +187,15 @@ Status TxnImpl::ScanAudit(int64_t from_seq, const std::function<bool(const audit
       "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash "
       "FROM audit_events WHERE seq >= ? ORDER BY seq",
       [&](Statement& st) {
-        e.seq = st.ColumnInt(0);
-        e.time_ms = st.ColumnInt(1);
-        e.actor = st.ColumnText(2);
-        e.action = st.ColumnText(3);
-        e.target = st.ColumnText(4);
-        e.details = st.ColumnText(5);
-        e.prev_hash = ToArray<32>(st.ColumnBlob(6));
-        e.hash = ToArray<32>(st.ColumnBlob(7));
-        return fn(e);
+    e.seq = st.ColumnInt(0);
+    e.time_ms = st.ColumnInt(1);
+    e.actor = st.ColumnText(2);
+    e.action = st.ColumnText(3);
+    e.target = st.ColumnText(4);
+    e.details = st.ColumnText(5);
+    e.prev_hash = ToArray<32>(st.ColumnBlob(6));
+    e.hash = ToArray<32>(st.ColumnBlob(7));
+    return fn(e);
       },
       from_seq);
 }

@@ -26,7 +26,7 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
                     " FROM item_versions WHERE item_id = ? AND version = ? AND state = 'pending'",
                 ReadVersionRow, item_id, *meta->pending_version),
         [&] {
-          return Status::Corruption("item " + item_id + " has no row for its pending version");
+      return Status::Corruption("item " + item_id + " has no row for its pending version");
         });
     if (!row) return Fail(row.error());
     pending = std::move(*row);

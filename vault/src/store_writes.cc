@@ -122,8 +122,9 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
                           "IN (SELECT id FROM emergency_requests WHERE state = 'waiting')"}) {
     if (Status s = db_.Run(sql, id); !s.ok()) return s;
   }
-  nlohmann::json details = {
-      {"name", member->name}, {"collections_to_rekey", collections}, {"items_flagged", *flagged}};
+  nlohmann::json details = {{"name", member->name},
+                            {"collections_to_rekey", collections},
+                            {"items_flagged", *flagged}};
   if (!withdrawn->empty()) details["confirmations_withdrawn"] = *withdrawn;
   return Append(actor, "member.remove", "member:" + id, details);
 }
@@ -443,14 +444,14 @@ Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
     int64_t expires_ms;
     bool used;
   };
-  auto invite = Required(
-      db_.Row(
-          "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?",
-          [](Statement& st) {
-            return Stored{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
-          },
-          code_hash),
-      [] { return Status::NotFound("unknown invite code"); });
+  auto invite =
+      Required(db_.Row(
+                   "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?",
+                   [](Statement& st) {
+    return Stored{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
+                   },
+                   code_hash),
+               [] { return Status::NotFound("unknown invite code"); });
   if (!invite) return Fail(invite.error());
   m.role = std::move(invite->role);
   m.name = std::move(invite->name);

@@ -258,15 +258,15 @@ Result<std::string> CertificatePem(X509* cert) {
 
 Result<SecureBuffer> PrivateKeyPem(EVP_PKEY* key) {
   WipedBioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Fail(OpenSslError("writing the private key PEM"));
   }
   BUF_MEM* mem = nullptr;
   if (BIO_get_mem_ptr(bio.get(), &mem) != 1 || mem == nullptr) {
     return Fail(OpenSslError("reading the private key PEM"));
   }
-  return SecureBuffer::CopyOf(
-      std::span(reinterpret_cast<const uint8_t*>(mem->data), mem->length));
+  return SecureBuffer::CopyOf(std::span(reinterpret_cast<const uint8_t*>(mem->data), mem->length));
 }
 
 }  // namespace

@@ -253,12 +253,9 @@ Status CheckPeriod(std::chrono::seconds period) {
 
 const EVP_MD* Digest(Algorithm algorithm) {
   switch (algorithm) {
-    case Algorithm::kSha1:
-      return EVP_sha1();
-    case Algorithm::kSha256:
-      return EVP_sha256();
-    case Algorithm::kSha512:
-      return EVP_sha512();
+    case Algorithm::kSha1: return EVP_sha1();
+    case Algorithm::kSha256: return EVP_sha256();
+    case Algorithm::kSha512: return EVP_sha512();
   }
   return nullptr;
 }
@@ -362,12 +359,9 @@ Result<std::string> HotpFromCounter(std::span<const uint8_t> secret, Algorithm a
 
 std::string_view AlgorithmName(Algorithm algorithm) {
   switch (algorithm) {
-    case Algorithm::kSha1:
-      return "SHA1";
-    case Algorithm::kSha256:
-      return "SHA256";
-    case Algorithm::kSha512:
-      return "SHA512";
+    case Algorithm::kSha1: return "SHA1";
+    case Algorithm::kSha256: return "SHA256";
+    case Algorithm::kSha512: return "SHA512";
   }
   return "unknown";
 }

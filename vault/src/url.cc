@@ -35,7 +35,8 @@ std::string Url::Origin() const {
 Result<Url> ParseUrl(std::string_view text, std::initializer_list<std::string_view> schemes,
                      std::string_view what) {
   std::string names;
-  for (std::string_view s : schemes) names += (names.empty() ? "" : " or ") + std::string(s) + "://";
+  for (std::string_view s : schemes)
+    names += (names.empty() ? "" : " or ") + std::string(s) + "://";
   const auto bad = [&](std::string_view why) {
     return Fail(Status::InvalidArgument(std::string(what) + " must be a " + names + " URL (" +
                                         std::string(why) + ")"));
@@ -43,9 +44,8 @@ Result<Url> ParseUrl(std::string_view text, std::initializer_list<std::string_vi
   if (text.size() > 2048) return bad("it is longer than 2,048 bytes");
   // curl would percent-encode or strip some of these; a URL typed by a
   // person or written in a config file must not carry any.
-  if (std::any_of(text.begin(), text.end(), [](char ch) {
-        return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
-      })) {
+  if (std::any_of(text.begin(), text.end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f; })) {
     return bad("it contains a space or a control character");
   }
   UrlHandle u(curl_url());

@@ -1,8 +1,8 @@
 // join, init, whoami, server info.
 #include <CLI/CLI.hpp>
 
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 #include "vault/kdf.h"
 
 namespace cli {

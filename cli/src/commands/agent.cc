@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "agent.h"
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 
 namespace cli {
 namespace {

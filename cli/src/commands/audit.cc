@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "context.h"
 #include "cli/exit_codes.h"
 #include "commands/subcommands.h"
+#include "context.h"
 #include "vault/audit.h"
 #include "vault/audit_json.h"
 #include "vault/rotation.h"
@@ -23,7 +23,7 @@ using vault::Status;
 namespace audit = vault::audit;
 namespace crypto = vault::crypto;
 
-constexpr int64_t kPageLimit = 1000;            // the server's maximum per page
+constexpr int64_t kPageLimit = 1000;           // the server's maximum per page
 constexpr int64_t kMaxSeq = int64_t{1} << 53;  // the server's bound for `from`
 constexpr char kPinnedHeadFile[] = "audit-head.json";
 
@@ -35,8 +35,8 @@ Status Malformed(const std::string& what) {
 
 // One page of events from `from` on, at most `limit` (1 to 1000).
 Result<std::vector<audit::Event>> FetchPage(ApiClient& c, int64_t from, int64_t limit) {
-  auto reply = c.Call("GET", "/v1/audit?from=" + std::to_string(from) +
-                                 "&limit=" + std::to_string(limit));
+  auto reply =
+      c.Call("GET", "/v1/audit?from=" + std::to_string(from) + "&limit=" + std::to_string(limit));
   if (!reply) return Fail(reply.error());
   if (!reply->contains("events") || !(*reply)["events"].is_array()) {
     return Fail(Malformed("audit page"));
@@ -169,7 +169,8 @@ Result<std::optional<audit::Head>> LoadPinnedHead(vault::Env& env, const Profile
 }
 
 Status SavePinnedHead(vault::Env& env, const Profile& p, const audit::Head& head) {
-  const std::string text = json{{"seq", head.seq}, {"hash", crypto::ToHex(head.hash)}}.dump() + "\n";
+  const std::string text =
+      json{{"seq", head.seq}, {"hash", crypto::ToHex(head.hash)}}.dump() + "\n";
   return env.WriteFileAtomic(PinnedHeadPath(p), crypto::AsBytes(text), 0600);
 }
 

@@ -1,8 +1,8 @@
 // sync: brings the offline cache up to date (cli/src/cache.h).
 #include <CLI/CLI.hpp>
 
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 
 namespace cli {
 namespace {

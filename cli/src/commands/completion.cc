@@ -5,8 +5,8 @@
 #include <functional>
 #include <sstream>
 
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 
 namespace cli {
 namespace {
@@ -59,9 +59,11 @@ std::string BashScript(const CLI::App& root) {
 
 void RegisterCompletionCommand(CLI::App& app, Context& ctx) {
   auto shell = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("completion",
-                                 "Print a shell completion script: eval \"$(baton completion bash)\"");
-  cmd->add_option("shell", *shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  auto* cmd = app.add_subcommand(
+      "completion", "Print a shell completion script: eval \"$(baton completion bash)\"");
+  cmd->add_option("shell", *shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
   cmd->callback([&app, &ctx, shell] {
     if (*shell == "zsh") {
       // zsh runs bash completion functions through bashcompinit.

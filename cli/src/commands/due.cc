@@ -88,7 +88,9 @@ int Due(Context& ctx, const DueOptions& o) {
         {"pending_version", item.meta.value("pending_version", json())}};
   };
   const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
-      {"overdue", &report.overdue}, {"due_soon", &report.due_soon}, {"later", &report.later}};
+      {"overdue", &report.overdue},
+      {"due_soon", &report.due_soon},
+      {"later", &report.later}};
 
   if (ctx.options.json) {
     json out = json::object();

@@ -89,7 +89,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
     if (!value) return ctx.Fail(value.error());
     payload.custom_fields.push_back({field, std::move(*value)});
   }
-  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, payload); !s.ok()) {
+  if (Status s = ReadBackupCodesAndNotes(ctx, o.backup_codes_file, o.notes_file, payload);
+      !s.ok()) {
     return ctx.Fail(s);
   }
 

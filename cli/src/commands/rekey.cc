@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <optional>
 
-#include "context.h"
 #include "cli/exit_codes.h"
+#include "context.h"
 #include "item_ops.h"
 #include "lookup.h"
 #include "vault/envelope.h"
@@ -125,7 +125,8 @@ int Rekey(Context& ctx, const std::string& which) {
     if (!ct) return ctx.Fail(ct.error());
     const int64_t version = item->value("version", int64_t{0});
     // The server stores the re-encrypted copy as the item's next version.
-    versions.push_back({item_id, version, std::move(*ct), item->value("next_version", version + 1)});
+    versions.push_back(
+        {item_id, version, std::move(*ct), item->value("next_version", version + 1)});
   }
 
   auto rekeyed = envelope::Rekey(ctx.env, **old_key, versions, recipients, has_recovery);

@@ -19,32 +19,32 @@ namespace server {
 struct Config {
   std::string data_dir = "./var/baton";
   std::string listen_host = "127.0.0.1";
-  int port = 8443;                     // 0: the OS picks (tests)
-  size_t max_body_bytes = 1 << 20;     // per request
+  int port = 8443;                  // 0: the OS picks (tests)
+  size_t max_body_bytes = 1 << 20;  // per request
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   std::chrono::seconds keep_alive_timeout{5};
   size_t keep_alive_max_requests = 1000;
   size_t min_threads = 8;
-  size_t max_threads = 1024;           // one per open connection at most
+  size_t max_threads = 1024;  // one per open connection at most
   std::chrono::seconds session_ttl{12 * 3600};
   std::chrono::seconds challenge_ttl{60};
   std::chrono::seconds invite_ttl{7 * 24 * 3600};
-  int max_failed_logins = 5;           // per member and per address...
+  int max_failed_logins = 5;                          // per member and per address...
   std::chrono::seconds failed_login_window{15 * 60};  // ...within this window
   bool log_requests = true;
 
   // Notices to people (emergency access, reminders). An empty URL turns its
   // channel off.
-  std::string webhook_url;         // http:// or https://; JSON POST, Slack-compatible
-  std::string smtp_url;            // smtp://host[:port] or smtps://host[:port]
-  std::string smtp_from;           // the From: address of notice e-mails
-  std::string smtp_user;           // empty: no SMTP authentication
-  std::string smtp_password_file;  // 0600 file holding the SMTP password (or
-                                   // BATON_SMTP_PASSWORD in batond's environment)
-  bool smtp_require_starttls = true;  // smtp:// must upgrade to TLS or fail
-  std::chrono::seconds notify_timeout{10};  // per attempt, connect and transfer
-  int notify_max_attempts = 8;              // then a delivery is given up
+  std::string webhook_url;                      // http:// or https://; JSON POST, Slack-compatible
+  std::string smtp_url;                         // smtp://host[:port] or smtps://host[:port]
+  std::string smtp_from;                        // the From: address of notice e-mails
+  std::string smtp_user;                        // empty: no SMTP authentication
+  std::string smtp_password_file;               // 0600 file holding the SMTP password (or
+                                                // BATON_SMTP_PASSWORD in batond's environment)
+  bool smtp_require_starttls = true;            // smtp:// must upgrade to TLS or fail
+  std::chrono::seconds notify_timeout{10};      // per attempt, connect and transfer
+  int notify_max_attempts = 8;                  // then a delivery is given up
   std::chrono::seconds notify_retry_base{60};   // first retry; doubles each time...
   std::chrono::seconds notify_retry_max{3600};  // ...up to this
   // Notices whose deliveries are all over are deleted this long after they
@@ -61,8 +61,7 @@ struct Config {
 // InvalidArgument names the line of an unknown key or a bad value.
 vault::Status ApplyConfigText(const std::string& text, Config& config);
 // Applies BATON_DATA_DIR, BATON_LISTEN_HOST, BATON_PORT, ... from `environ`.
-vault::Status ApplyEnvironment(const std::map<std::string, std::string>& environ,
-                               Config& config);
+vault::Status ApplyEnvironment(const std::map<std::string, std::string>& environ, Config& config);
 // Applies one setting by its config-file key.
 vault::Status ApplySetting(const std::string& key, const std::string& value, Config& config);
 // Adds a flag for every setting to `command` (--port, --read-timeout-s, ...;

@@ -14,8 +14,8 @@
 namespace server {
 
 struct IssuedInvite {
-  std::string code;       // shown once to whoever invites; never stored
-  vault::Invite record;   // holds only the code's hash
+  std::string code;      // shown once to whoever invites; never stored
+  vault::Invite record;  // holds only the code's hash
 };
 
 // A fresh single-use invite for `role`, valid for `ttl` from env.Now().

@@ -8,8 +8,8 @@
 #define BATON_VAULT_CRYPTO_H_
 
 #include <array>
-#include <initializer_list>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,10 +24,10 @@ namespace vault::crypto {
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
 
-inline constexpr size_t kKeyBytes = 32;         // AEAD keys, seeds, subkeys
-inline constexpr size_t kAeadNonceBytes = 24;   // XChaCha20-Poly1305
+inline constexpr size_t kKeyBytes = 32;        // AEAD keys, seeds, subkeys
+inline constexpr size_t kAeadNonceBytes = 24;  // XChaCha20-Poly1305
 inline constexpr size_t kAeadTagBytes = 16;
-inline constexpr size_t kPublicKeyBytes = 32;   // Ed25519 and X25519
+inline constexpr size_t kPublicKeyBytes = 32;  // Ed25519 and X25519
 inline constexpr size_t kSignSecretKeyBytes = 64;
 inline constexpr size_t kSignatureBytes = 64;
 inline constexpr size_t kSealOverheadBytes = 48;  // ephemeral pk + MAC
@@ -113,8 +113,8 @@ Result<Hash> Blake2b256Keyed(const SecureBuffer& key, ByteView data);
 // Derives subkey number `id` of `length` bytes (16..64) from a 32-byte master
 // key with libsodium's crypto_kdf (BLAKE2b). `context` is exactly 8 bytes and
 // names the purpose, so subkeys for different purposes are independent.
-Result<SecureBuffer> DeriveSubkey(const SecureBuffer& master, uint64_t id,
-                                  std::string_view context, size_t length = kKeyBytes);
+Result<SecureBuffer> DeriveSubkey(const SecureBuffer& master, uint64_t id, std::string_view context,
+                                  size_t length = kKeyBytes);
 
 // --- Comparison and codecs --------------------------------------------------
 

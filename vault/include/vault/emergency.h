@@ -67,16 +67,16 @@ Result<GrantStatus> ParseGrantStatus(std::string_view name);
 struct Facts {
   GrantStatus grant = GrantStatus::kActive;
   State state = State::kNone;
-  int64_t release_ms = 0;            // requested_ms + wait
-  int64_t window_ms = 0;             // the access window's length
-  int64_t expires_ms = 0;            // set once released
-  int64_t confirmations = 0;         // distinct confirmers so far
+  int64_t release_ms = 0;     // requested_ms + wait
+  int64_t window_ms = 0;      // the access window's length
+  int64_t expires_ms = 0;     // set once released
+  int64_t confirmations = 0;  // distinct confirmers so far
   int64_t confirmations_required = 0;
 };
 
 // Who triggers a kConfirm, relative to the request.
 struct Confirmer {
-  bool is_requester = false;      // the deputy who asked
+  bool is_requester = false;  // the deputy who asked
   bool already_confirmed = false;
 };
 
@@ -84,9 +84,9 @@ struct Confirmer {
 // changes to released, when the access window ends.
 struct Step {
   State to = State::kNone;
-  int64_t at_ms = 0;                  // when the transition happens
-  int64_t expires_ms = 0;             // set when `to` is kReleased
-  int64_t confirmations = 0;          // after the event
+  int64_t at_ms = 0;          // when the transition happens
+  int64_t expires_ms = 0;     // set when `to` is kReleased
+  int64_t confirmations = 0;  // after the event
 };
 
 // Decides `event` at `now_ms` on `facts`, which must already be brought up

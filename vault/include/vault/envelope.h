@@ -106,8 +106,8 @@ struct Recipient {
   crypto::PublicKey box_public_key{};
 };
 struct Rekeyed {
-  CollectionKey key;                  // the new key
-  std::vector<StoredVersion> versions;  // same order as the input
+  CollectionKey key;                                                 // the new key
+  std::vector<StoredVersion> versions;                               // same order as the input
   std::vector<std::pair<std::string, std::vector<uint8_t>>> sealed;  // holder id, box
 };
 Result<Rekeyed> Rekey(Env& env, const CollectionKey& old_key,

@@ -68,7 +68,8 @@ class Identity {
 // Six words (EFF large list) naming a member's two public keys, for people
 // to compare out of band before sealing a collection key to that member.
 // About 77 bits: BLAKE2b-256 of both keys, read as base-7776 digits.
-std::string FingerprintWords(const crypto::PublicKey& signing_key, const crypto::PublicKey& box_key);
+std::string FingerprintWords(const crypto::PublicKey& signing_key,
+                             const crypto::PublicKey& box_key);
 
 inline constexpr size_t kIdentityFileBytes = 212;
 inline constexpr uint16_t kIdentityFileVersion = 1;

@@ -30,9 +30,9 @@ inline constexpr uint64_t kMaxMemoryBytes = 4096 * kMiB;
 inline constexpr uint32_t kMaxIterations = 64;
 
 struct Params {
-  uint32_t iterations = 3;                // t
+  uint32_t iterations = 3;                  // t
   uint64_t memory_bytes = kMinMemoryBytes;  // m, a whole number of KiB
-  uint32_t parallelism = 1;               // p; libsodium's Argon2id is single-lane
+  uint32_t parallelism = 1;                 // p; libsodium's Argon2id is single-lane
 
   bool operator==(const Params&) const = default;
 };
@@ -44,9 +44,8 @@ Status Validate(const Params& p);
 // Argon2id via libsodium. Output of `out_len` bytes (16..64).
 // REQUIRES: salt is kSaltBytes. Fails with InvalidArgument on bad
 // parameters, ResourceExhausted if the memory cannot be had.
-Result<SecureBuffer> DeriveKey(std::span<const uint8_t> passphrase,
-                               std::span<const uint8_t> salt, const Params& p,
-                               size_t out_len = 32);
+Result<SecureBuffer> DeriveKey(std::span<const uint8_t> passphrase, std::span<const uint8_t> salt,
+                               const Params& p, size_t out_len = 32);
 
 // --- libargon2 (reference implementation) -----------------------------------
 

@@ -53,66 +53,83 @@ enum class Decision : uint8_t { kDeny, kAllow };
 // values are not persisted, the names may be (audit log details).
 enum class Action : uint8_t {
   // --- Team-level: the access argument is ignored. --------------------------
-  kReadServerInfo,             // version, team name, server key fingerprints
-  kManageServerSettings,       // webhooks, reminder schedule, limits, TLS
-  kManageRecovery,             // recovery key and its SLIP-39 share setup
-  kCreateServerBackup,         // snapshot of the server (ciphertext + metadata)
-  kListMembers,                // names, roles and public keys of members
-  kInviteMember,               // issue an invite code for a member or auditor
-  kInviteAdmin,                // issue an invite code for an admin
-  kInviteOwner,                // issue an invite code for an owner
-  kChangeRole,                 // change a non-owner's role among admin/member/auditor
-  kChangeOwnerRole,            // make someone owner, or demote an owner
-  kRemoveMember,               // remove a non-owner from the team
-  kRemoveOwner,                // remove an owner from the team
-  kCreateCollection,           // create a new, empty collection
-  kDeleteCollection,           // delete a collection and all its items
-  kListCollections,            // names and settings of collections
-  kChangeCollectionSettings,   // rename, offline cache on/off, default period
-  kReadAuditLog,               // read audit events and signed checkpoints
-  kExportAuditLog,             // export the audit log (JSON Lines, CSV)
-  kListEmergencyGrants,        // list emergency grants and requests
-  kManageEmergencyGrants,      // create, change or revoke an emergency grant
-  kDecideEmergencyRequest,     // approve or reject a deputy's request
-  kRequestEmergencyAccess,     // as a deputy: request (and collect) access
-  kConfirmEmergencyRequest,    // as a deputy: confirm another deputy's request
+  kReadServerInfo,            // version, team name, server key fingerprints
+  kManageServerSettings,      // webhooks, reminder schedule, limits, TLS
+  kManageRecovery,            // recovery key and its SLIP-39 share setup
+  kCreateServerBackup,        // snapshot of the server (ciphertext + metadata)
+  kListMembers,               // names, roles and public keys of members
+  kInviteMember,              // issue an invite code for a member or auditor
+  kInviteAdmin,               // issue an invite code for an admin
+  kInviteOwner,               // issue an invite code for an owner
+  kChangeRole,                // change a non-owner's role among admin/member/auditor
+  kChangeOwnerRole,           // make someone owner, or demote an owner
+  kRemoveMember,              // remove a non-owner from the team
+  kRemoveOwner,               // remove an owner from the team
+  kCreateCollection,          // create a new, empty collection
+  kDeleteCollection,          // delete a collection and all its items
+  kListCollections,           // names and settings of collections
+  kChangeCollectionSettings,  // rename, offline cache on/off, default period
+  kReadAuditLog,              // read audit events and signed checkpoints
+  kExportAuditLog,            // export the audit log (JSON Lines, CSV)
+  kListEmergencyGrants,       // list emergency grants and requests
+  kManageEmergencyGrants,     // create, change or revoke an emergency grant
+  kDecideEmergencyRequest,    // approve or reject a deputy's request
+  kRequestEmergencyAccess,    // as a deputy: request (and collect) access
+  kConfirmEmergencyRequest,   // as a deputy: confirm another deputy's request
   // --- Collection-level: decided with the caller's access to it. -------------
-  kReadItemMetadata,           // names, channel types, dates, rotation status
-  kReadItemSecret,             // fetch an item's ciphertext or its history
-  kCreateItem,                 // add an item to the collection
-  kUpdateItem,                 // replace an item's ciphertext or metadata
-  kDeleteItem,                 // delete an item
-  kFlagItem,                   // raise a rotation flag (manual, breach)
-  kRotateItem,                 // begin, confirm or abort a two-phase rotation
-  kGrantCollectionAccess,      // give someone access (upload their sealed key)
-  kRevokeCollectionAccess,     // take someone's access away
-  kRekeyCollection,            // replace the collection key, re-encrypt items
-  kReadSealedCollectionKey,    // fetch one's own sealed collection key
+  kReadItemMetadata,         // names, channel types, dates, rotation status
+  kReadItemSecret,           // fetch an item's ciphertext or its history
+  kCreateItem,               // add an item to the collection
+  kUpdateItem,               // replace an item's ciphertext or metadata
+  kDeleteItem,               // delete an item
+  kFlagItem,                 // raise a rotation flag (manual, breach)
+  kRotateItem,               // begin, confirm or abort a two-phase rotation
+  kGrantCollectionAccess,    // give someone access (upload their sealed key)
+  kRevokeCollectionAccess,   // take someone's access away
+  kRekeyCollection,          // replace the collection key, re-encrypt items
+  kReadSealedCollectionKey,  // fetch one's own sealed collection key
 };
 
 // Every Action, in enum order (so AllActions()[i] == Action(i)). For tests
 // that must cover every action, e.g. the server's authorization matrix.
 inline constexpr std::array kAllActions = {
-    Action::kReadServerInfo,       Action::kManageServerSettings,
-    Action::kManageRecovery,       Action::kCreateServerBackup,
-    Action::kListMembers,          Action::kInviteMember,
-    Action::kInviteAdmin,          Action::kInviteOwner,
-    Action::kChangeRole,           Action::kChangeOwnerRole,
-    Action::kRemoveMember,         Action::kRemoveOwner,
-    Action::kCreateCollection,     Action::kDeleteCollection,
-    Action::kListCollections,      Action::kChangeCollectionSettings,
-    Action::kReadAuditLog,         Action::kExportAuditLog,
-    Action::kListEmergencyGrants,  Action::kManageEmergencyGrants,
-    Action::kDecideEmergencyRequest, Action::kRequestEmergencyAccess,
-    Action::kConfirmEmergencyRequest, Action::kReadItemMetadata,
-    Action::kReadItemSecret,       Action::kCreateItem,
-    Action::kUpdateItem,           Action::kDeleteItem,
-    Action::kFlagItem,             Action::kRotateItem,
-    Action::kGrantCollectionAccess, Action::kRevokeCollectionAccess,
-    Action::kRekeyCollection,      Action::kReadSealedCollectionKey,
+    Action::kReadServerInfo,
+    Action::kManageServerSettings,
+    Action::kManageRecovery,
+    Action::kCreateServerBackup,
+    Action::kListMembers,
+    Action::kInviteMember,
+    Action::kInviteAdmin,
+    Action::kInviteOwner,
+    Action::kChangeRole,
+    Action::kChangeOwnerRole,
+    Action::kRemoveMember,
+    Action::kRemoveOwner,
+    Action::kCreateCollection,
+    Action::kDeleteCollection,
+    Action::kListCollections,
+    Action::kChangeCollectionSettings,
+    Action::kReadAuditLog,
+    Action::kExportAuditLog,
+    Action::kListEmergencyGrants,
+    Action::kManageEmergencyGrants,
+    Action::kDecideEmergencyRequest,
+    Action::kRequestEmergencyAccess,
+    Action::kConfirmEmergencyRequest,
+    Action::kReadItemMetadata,
+    Action::kReadItemSecret,
+    Action::kCreateItem,
+    Action::kUpdateItem,
+    Action::kDeleteItem,
+    Action::kFlagItem,
+    Action::kRotateItem,
+    Action::kGrantCollectionAccess,
+    Action::kRevokeCollectionAccess,
+    Action::kRekeyCollection,
+    Action::kReadSealedCollectionKey,
 };
-inline constexpr std::array kAllTeamRoles = {TeamRole::kOwner, TeamRole::kAdmin,
-                                             TeamRole::kMember, TeamRole::kAuditor};
+inline constexpr std::array kAllTeamRoles = {TeamRole::kOwner, TeamRole::kAdmin, TeamRole::kMember,
+                                             TeamRole::kAuditor};
 inline constexpr std::array kAllCollectionAccesses = {
     CollectionAccess::kNone, CollectionAccess::kView, CollectionAccess::kEdit,
     CollectionAccess::kManage};

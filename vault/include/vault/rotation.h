@@ -73,8 +73,8 @@ Status ValidateRotationPeriod(std::chrono::days period);
 enum class RotationFlagKind : uint8_t { kManual, kMemberRemoved, kEmergencyAccess, kBreach };
 
 inline constexpr std::array kAllRotationFlagKinds = {
-    RotationFlagKind::kManual, RotationFlagKind::kMemberRemoved,
-    RotationFlagKind::kEmergencyAccess, RotationFlagKind::kBreach};
+    RotationFlagKind::kManual, RotationFlagKind::kMemberRemoved, RotationFlagKind::kEmergencyAccess,
+    RotationFlagKind::kBreach};
 
 std::string_view ToString(RotationFlagKind kind);
 Result<RotationFlagKind> ParseRotationFlagKind(std::string_view name);

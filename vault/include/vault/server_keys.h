@@ -133,8 +133,7 @@ Result<ServerKeys> DecodeServerKeys(std::span<const uint8_t> file,
 // Writes a server key file atomically with mode 0600. AlreadyExists if
 // `path` exists and !overwrite. On any failure an existing file is unchanged.
 Status SaveServerKeys(Env& env, const std::string& path, const ServerKeys& keys,
-                      const std::optional<ServerKeyPassphrase>& seal = {},
-                      bool overwrite = false);
+                      const std::optional<ServerKeyPassphrase>& seal = {}, bool overwrite = false);
 // Reads and decodes the file at `path` (errors carry the path as context).
 // The bytes read are wiped after decoding.
 Result<ServerKeys> LoadServerKeys(Env& env, const std::string& path,

@@ -17,13 +17,13 @@ class [[nodiscard]] Status {
   enum class Code {
     kOk = 0,
     kNotFound,
-    kCorruption,          // stored data is damaged or was tampered with
-    kInvalidArgument,     // the caller's input is malformed
+    kCorruption,       // stored data is damaged or was tampered with
+    kInvalidArgument,  // the caller's input is malformed
     kIOError,
-    kPermissionDenied,    // the role policy denies the action
-    kWaitPeriodActive,    // an emergency wait period has not ended
-    kWrongPassphrase,     // a passphrase or key does not open the data
-    kUnsupported,         // a format version or algorithm we do not know
+    kPermissionDenied,  // the role policy denies the action
+    kWaitPeriodActive,  // an emergency wait period has not ended
+    kWrongPassphrase,   // a passphrase or key does not open the data
+    kUnsupported,       // a format version or algorithm we do not know
     kAlreadyExists,
     kResourceExhausted,   // limits: sizes, rates, memory
     kUnauthenticated,     // no valid session or signature
@@ -45,7 +45,9 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string_view msg) { return {Code::kAlreadyExists, msg}; }
   static Status ResourceExhausted(std::string_view msg) { return {Code::kResourceExhausted, msg}; }
   static Status Unauthenticated(std::string_view msg) { return {Code::kUnauthenticated, msg}; }
-  static Status FailedPrecondition(std::string_view msg) { return {Code::kFailedPrecondition, msg}; }
+  static Status FailedPrecondition(std::string_view msg) {
+    return {Code::kFailedPrecondition, msg};
+  }
   static Status Internal(std::string_view msg) { return {Code::kInternal, msg}; }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -16,7 +16,7 @@ struct Url {
   std::string host;    // a name, an IPv4 address, or an IPv6 address without brackets
   int port = 0;        // as given, else the scheme's default
   bool explicit_port = false;
-  std::string path;    // "/" when none; with the query, if any
+  std::string path;  // "/" when none; with the query, if any
   // "scheme://host[:port]" (IPv6 in brackets), the port only when given.
   std::string Origin() const;
 };
