@@ -2,6 +2,7 @@
 #ifndef BATON_SERVER_SRC_AUTH_H_
 #define BATON_SERVER_SRC_AUTH_H_
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -69,8 +70,8 @@ class LoginLimiter {
 };
 
 // What authorization learned from the vault for one bearer token and one
-// resource (e.g. "item:ID", "collection:ID", or none), tagged with the vault's
-// AuthEpoch() read before that read began. An entry is used only while the
+// resource (e.g. "item:ID", "collection:ID", or none), tagged with the
+// cache's epoch() read before that read began. An entry is used only while the
 // epoch is unchanged; the session's expiry is the caller's to check against
 // the clock on every use. Only facts from a session that was found, of an
 // active member, are stored; failures are never cached.
@@ -84,6 +85,24 @@ struct AuthFacts {
 class AuthCache {
  public:
   explicit AuthCache(size_t capacity) : capacity_(capacity) {}
+
+  // The authorization epoch: it grows by one each time AuthChanged() is
+  // called, which the server does from the vault's commit observer after
+  // every commit that may have changed who may do what.
+  //
+  // Why an entry never outlives a change: the epoch moves only after the
+  // change's commit is visible to new reads, and before the Write() that
+  // made it returns. A request reads the epoch before its vault read
+  // begins. If it read the new epoch, its read began after the bump, so
+  // after the commit, and its facts include the change. If it read an older
+  // one, its facts are tagged with that older epoch, which no request
+  // reading the new epoch ever asks for, and which Put() drops once a newer
+  // one is stored. So every request that begins after the change's Write()
+  // has returned is answered from facts that include the change. (Bumping
+  // before the commit instead would let a request tag facts of the old
+  // state with the new epoch.)
+  uint64_t epoch() const { return epoch_now_.load(); }
+  void AuthChanged() { epoch_now_.fetch_add(1); }
 
   // The facts for `token_hash` and `resource` if stored under `epoch`.
   std::shared_ptr<const AuthFacts> Get(const vault::crypto::Hash& token_hash,
@@ -100,6 +119,7 @@ class AuthCache {
 
   const size_t capacity_;
   std::mutex mu_;
+  std::atomic<uint64_t> epoch_now_{0};
   uint64_t epoch_ = 0;  // of every entry in map_
   std::unordered_map<std::string, std::shared_ptr<const AuthFacts>> map_;
 };

@@ -323,10 +323,10 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
                                      : spec.scope == Scope::kItem ? "item:" + *resource
                                                                   : "collection:" + *resource;
   // The epoch is read before the vault is: facts read afterwards are at
-  // least as new as it (Store::AuthEpoch).
-  const std::optional<uint64_t> epoch = vault_.AuthEpoch();
-  std::shared_ptr<const AuthFacts> facts;
-  if (epoch) facts = auth_cache_.Get(caller.session_hash, cache_resource, *epoch);
+  // least as new as it (AuthCache::epoch).
+  const uint64_t epoch = auth_cache_.epoch();
+  std::shared_ptr<const AuthFacts> facts =
+      auth_cache_.Get(caller.session_hash, cache_resource, epoch);
   bool item_missing = false;
   if (facts == nullptr) {
     AuthFacts read;
@@ -374,7 +374,7 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
     });
     if (!s.ok()) return Reject(FromStatus(s));
     if (!session_status.ok()) return Reject(FromStatus(session_status));
-    if (epoch && !item_missing) auth_cache_.Put(caller.session_hash, cache_resource, *epoch, read);
+    if (!item_missing) auth_cache_.Put(caller.session_hash, cache_resource, epoch, read);
     facts = std::make_shared<const AuthFacts>(std::move(read));
   }
   // Expiry is checked against the clock on every request, cached or not.

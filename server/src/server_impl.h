@@ -82,7 +82,11 @@ class ServerImpl final : public Server {
         env_(*deps.env),
         vault_(*deps.vault),
         challenges_(env_, config.challenge_ttl),
-        limiter_(env_, config.max_failed_logins, config.failed_login_window) {}
+        limiter_(env_, config.max_failed_logins, config.failed_login_window),
+        commit_observer_(vault_.AddCommitObserver([this](const vault::CommitInfo& commit) {
+          if (commit.auth_changed) auth_cache_.AuthChanged();
+        })) {}
+  ~ServerImpl() override { vault_.RemoveCommitObserver(commit_observer_); }
 
   Status Init();
   Result<int> Bind() override;
@@ -90,6 +94,9 @@ class ServerImpl final : public Server {
   void Shutdown() override;
   Result<vault::audit::Checkpoint> Checkpoint() override;
   Status Tick() override;
+
+  // The authorization cache's epoch, for tests that check what moves it.
+  uint64_t TEST_AuthEpoch() const { return auth_cache_.epoch(); }
 
  private:
   void Register(const RouteSpec& spec, Handler handler);
@@ -230,8 +237,10 @@ class ServerImpl final : public Server {
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};
-  // Authorization facts per bearer token and resource (Authorize).
+  // Authorization facts per bearer token and resource (Authorize), and the
+  // observer of the vault's commits that moves its epoch.
   AuthCache auth_cache_{16384};
+  const uint64_t commit_observer_;
   // httplib's stop() does nothing until listen_after_bind() has started
   // its loop, so a Shutdown() that came earlier (a SIGTERM right after
   // Bind()) would be lost and Serve() would block in accept() for good.

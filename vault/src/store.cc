@@ -1,5 +1,5 @@
 // The store: opening, schema migrations, the group commit of writers, the
-// pool of reader connections and the authorization epoch.
+// pool of reader connections and the commit observers.
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -10,7 +10,7 @@
 namespace vault {
 namespace {
 
-// The tables whose rows decide who may do what (see Store::AuthEpoch), with
+// The tables whose rows decide who may do what (CommitInfo::auth_changed), with
 // the trigger events on each that count as a change.
 constexpr std::pair<std::string_view, std::string_view> kAuthTableEvents[] = {
     {"members", "INSERT"},
@@ -159,22 +159,42 @@ void StoreImpl::RunBatch(const std::vector<Writer*>& batch) {
       return;
     }
   }
-  // If the batch touched the authorization tables, the epoch moves before
-  // the commit (no fact cached from the old state is used once the new one
-  // is visible) and again after it (facts read while the commit was under
-  // way are dropped too). If the count cannot be read, assume a change.
+  // If the count cannot be read, assume a change.
   auto changes = AuthChanges();
   const bool auth_changed = !changes || *changes != auth_changes_;
-  if (auth_changed) ++auth_epoch_;
   Status committed = txn->Commit();
-  if (auth_changed) ++auth_epoch_;
-  if (committed.ok() && changes) auth_changes_ = *changes;
   if (!committed.ok()) {
+    // The transaction's destructor rolls it back: nothing changed.
     head_ = batch_start;
     for (Writer* w : batch) {
       if (w->status.ok()) w->status = committed.WithContext("commit");
     }
+    return;
   }
+  if (changes) auth_changes_ = *changes;
+  // Observers hear of the commit only now that it is visible to new reads,
+  // and before any of its writers returns (the leader wakes them after
+  // RunBatch): a reader that sees what an observer did also sees the commit.
+  if (std::ranges::any_of(batch, [](const Writer* w) { return w->status.ok(); })) {
+    NotifyCommit({.auth_changed = auth_changed});
+  }
+}
+
+void StoreImpl::NotifyCommit(const CommitInfo& info) {
+  std::lock_guard lock(observers_mu_);
+  for (const auto& [id, observer] : observers_) observer(info);
+}
+
+uint64_t StoreImpl::AddCommitObserver(CommitObserver observer) {
+  std::lock_guard lock(observers_mu_);
+  const uint64_t id = next_observer_++;
+  observers_.emplace(id, std::move(observer));
+  return id;
+}
+
+void StoreImpl::RemoveCommitObserver(uint64_t id) {
+  std::lock_guard lock(observers_mu_);
+  observers_.erase(id);
 }
 
 Status StoreImpl::Write(const std::function<Status(WriteTxn&)>& fn) {

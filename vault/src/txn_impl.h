@@ -13,6 +13,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -214,7 +215,8 @@ class StoreImpl final : public Store {
   int schema_version() const override { return schema_version_; }
   Status Write(const std::function<Status(WriteTxn&)>& fn) override;
   Status Read(const std::function<Status(ReadTxn&)>& fn) override;
-  std::optional<uint64_t> AuthEpoch() const override { return auth_epoch_.load(); }
+  uint64_t AddCommitObserver(CommitObserver observer) override;
+  void RemoveCommitObserver(uint64_t id) override;
   Status CheckIntegrity() override;
 
   Env& env() { return env_; }
@@ -262,6 +264,7 @@ class StoreImpl final : public Store {
   static constexpr size_t kMaxBatch = 256;
 
   void RunBatch(const std::vector<Writer*>& batch);
+  void NotifyCommit(const CommitInfo& info);
   Status WatchAuthTables();
   Result<int64_t> AuthChanges();
   Status ExecCached(std::string_view sql);
@@ -280,10 +283,13 @@ class StoreImpl final : public Store {
 
   std::unique_ptr<Db> writer_;  // used only by the current batch leader
   audit::Head head_;            // the chain head as of the writer's state
-  // AuthEpoch(); and the writer's temp.auth_changes count as of the last
-  // commit (used only by the batch leader).
-  std::atomic<uint64_t> auth_epoch_{0};
+  // The writer's temp.auth_changes count as of the last commit (used only
+  // by the batch leader).
   int64_t auth_changes_ = 0;
+  // Held while observers run, so that a removal waits for a running call.
+  std::mutex observers_mu_;
+  std::map<uint64_t, CommitObserver> observers_;
+  uint64_t next_observer_ = 0;
   std::function<Status(std::string_view sql)> savepoint_fault_;
 };
 

@@ -453,6 +453,17 @@ class WriteTxn : public ReadTxn {
                                                                 int64_t since_ms) = 0;
 };
 
+// What a commit changed, as far as only the store can tell.
+struct CommitInfo {
+  // The commit may have changed who may do what: it wrote a row of members,
+  // sessions, collection_access, emergency_grants or
+  // emergency_grant_collections, deleted a collection, or deleted or moved
+  // an item. The store watches the tables, not the ops, so an op added
+  // later is covered without being listed anywhere.
+  bool auth_changed = false;
+};
+using CommitObserver = std::function<void(const CommitInfo&)>;
+
 class Store {
  public:
   // Opens or creates the vault at `path` and applies schema migrations in
@@ -471,16 +482,15 @@ class Store {
   // Runs `fn` on a consistent snapshot, concurrently with writers.
   virtual Status Read(const std::function<Status(ReadTxn&)>& fn) = 0;
 
-  // A counter that grows whenever a commit of this Store object may have
-  // changed who may do what: any row of members, sessions, collection_access,
-  // collections, emergency_grants or emergency_grant_collections, and any
-  // deletion or move of an item. The vault watches the tables, not the ops,
-  // so an op added later is covered without being listed anywhere. It grows
-  // once before such a commit and once after it, before the Write() returns.
-  // A fact derived from a read that began after reading the counter is
-  // current as long as the counter still has that value. Writes by other
-  // processes are not seen. nullopt: not tracked, so cache nothing.
-  virtual std::optional<uint64_t> AuthEpoch() const { return std::nullopt; }
+  // Calls `observer` after each commit of this Store object in which a
+  // Write() succeeded, once the commit is durable and visible to reads that
+  // begin afterwards, and before any Write() of that commit returns. It runs
+  // on the committing thread: it must be quick and must not call the store.
+  // Writes by other processes are not seen. Returns the id that
+  // RemoveCommitObserver takes.
+  virtual uint64_t AddCommitObserver(CommitObserver observer) = 0;
+  // Once this returns the observer is not running and is never called again.
+  virtual void RemoveCommitObserver(uint64_t id) = 0;
 
   // SQLite's PRAGMA integrity_check: OK, or Corruption with its findings.
   virtual Status CheckIntegrity() = 0;
