@@ -14,6 +14,9 @@
 #include <string_view>
 
 #include "vault/crypto.h"
+#include "vault/env.h"
+#include "vault/kdf.h"
+#include "vault/secure_buffer.h"
 #include "vault/status.h"
 
 namespace vault::binary_format {
@@ -86,6 +89,70 @@ inline void StoreChecksum(std::span<uint8_t> out) {
   const size_t body = out.size() - crypto::kHashBytes;
   const crypto::Hash sum = crypto::Blake2b256(out.first(body));
   std::copy(sum.begin(), sum.end(), out.begin() + static_cast<ptrdiff_t>(body));
+}
+
+// The algorithm bytes of a passphrase-sealed file.
+inline constexpr uint8_t kKdfArgon2id13 = 1;
+inline constexpr uint8_t kAeadXChaCha20Poly1305 = 1;
+
+inline Status CheckPassphrase(std::span<const uint8_t> passphrase) {
+  if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
+  return Status::OK();
+}
+
+// Argon2id's parameters as both files store them from `off`: u32
+// iterations, u64 memory bytes, u32 parallelism.
+inline kdf::Params LoadKdfParams(std::span<const uint8_t> in, size_t off) {
+  kdf::Params p;
+  p.iterations = LoadLE<uint32_t>(in, off);
+  p.memory_bytes = LoadLE<uint64_t>(in, off + 4);
+  p.parallelism = LoadLE<uint32_t>(in, off + 12);
+  return p;
+}
+
+inline void StoreKdfParams(std::span<uint8_t> out, size_t off, const kdf::Params& p) {
+  StoreLE<uint32_t>(out, off, p.iterations);
+  StoreLE<uint64_t>(out, off + 4, p.memory_bytes);
+  StoreLE<uint32_t>(out, off + 12, p.parallelism);
+}
+
+// Where a file keeps its passphrase-sealed secret: the salt of the key
+// derivation, then later the AEAD box, whose associated data is everything
+// before it.
+struct PassphraseBox {
+  size_t off_salt = 0;
+  size_t off_box = 0;
+  size_t box_bytes = 0;
+};
+
+// Fills the salt and seals `secret` into the box under the key derived from
+// `passphrase`. Everything before the box must already be written.
+inline Status SealWithPassphrase(Env& env, std::span<uint8_t> out, const PassphraseBox& b,
+                                 std::span<const uint8_t> passphrase, const kdf::Params& params,
+                                 std::span<const uint8_t> secret) {
+  env.RandomBytes(out.subspan(b.off_salt, kdf::kSaltBytes));
+  auto key = kdf::DeriveKey(passphrase, out.subspan(b.off_salt, kdf::kSaltBytes), params);
+  if (!key) return key.error();
+  auto box = crypto::AeadSeal(env, *key, secret, out.first(b.off_box));
+  if (!box) return box.error();
+  if (box->size() != b.box_bytes) return Status::Internal("unexpected AEAD box size");
+  std::copy(box->begin(), box->end(), out.begin() + static_cast<ptrdiff_t>(b.off_box));
+  return Status::OK();
+}
+
+// The secret in the box of a file whose frame checked out; WrongPassphrase
+// if it does not open (the checksum matched, so the file is as written).
+inline Result<SecureBuffer> OpenWithPassphrase(std::span<const uint8_t> file, const Frame& f,
+                                               const PassphraseBox& b,
+                                               std::span<const uint8_t> passphrase,
+                                               const kdf::Params& params) {
+  auto key = kdf::DeriveKey(passphrase, file.subspan(b.off_salt, kdf::kSaltBytes), params);
+  if (!key) return Fail(key.error());
+  auto secret = crypto::AeadOpen(*key, file.subspan(b.off_box, b.box_bytes), file.first(b.off_box));
+  if (!secret) {
+    return Fail(Status::WrongPassphrase("wrong passphrase for this " + std::string(f.name)));
+  }
+  return secret;
 }
 
 }  // namespace vault::binary_format

@@ -10,12 +10,12 @@
 namespace vault {
 namespace {
 
+using binary_format::CheckPassphrase;
+using binary_format::kAeadXChaCha20Poly1305;
+using binary_format::kKdfArgon2id13;
 using binary_format::LoadLE;
-using binary_format::StoreLE;
 
 constexpr std::string_view kMagic = "BATON-ID";
-constexpr uint8_t kKdfArgon2id13 = 1;
-constexpr uint8_t kAeadXChaCha20Poly1305 = 1;
 // The subkey context ("purpose") for deriving the two key pairs from a seed.
 constexpr std::string_view kSeedContext = "baton-id";
 constexpr uint64_t kSigningSubkey = 1;
@@ -26,8 +26,6 @@ constexpr size_t kOffVersion = 8;
 constexpr size_t kOffKdfAlg = 10;
 constexpr size_t kOffAeadAlg = 11;
 constexpr size_t kOffIterations = 12;
-constexpr size_t kOffMemory = 16;
-constexpr size_t kOffParallelism = 24;
 constexpr size_t kOffSalt = 28;
 constexpr size_t kOffSigningPk = kOffSalt + kdf::kSaltBytes;
 constexpr size_t kOffBoxPk = kOffSigningPk + crypto::kPublicKeyBytes;
@@ -38,11 +36,7 @@ static_assert(kOffChecksum + crypto::kHashBytes == kIdentityFileBytes);
 
 constexpr binary_format::Frame kFrame{kMagic, "identity file", "baton identity file",
                                       kIdentityFileVersion, kIdentityFileBytes};
-
-Status CheckPassphrase(std::span<const uint8_t> passphrase) {
-  if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
-  return Status::OK();
-}
+constexpr binary_format::PassphraseBox kBox{kOffSalt, kOffBox, kBoxBytes};
 
 }  // namespace
 
@@ -111,9 +105,7 @@ Result<IdentityFileInfo> InspectIdentityFile(std::span<const uint8_t> file) {
   if (file[kOffKdfAlg] != kKdfArgon2id13 || file[kOffAeadAlg] != kAeadXChaCha20Poly1305) {
     return Fail(Status::Unsupported("identity file uses an unknown KDF or cipher"));
   }
-  info.kdf.iterations = LoadLE<uint32_t>(file, kOffIterations);
-  info.kdf.memory_bytes = LoadLE<uint64_t>(file, kOffMemory);
-  info.kdf.parallelism = LoadLE<uint32_t>(file, kOffParallelism);
+  info.kdf = binary_format::LoadKdfParams(file, kOffIterations);
   if (Status s = kdf::Validate(info.kdf); !s.ok()) {
     return Fail(s.WithContext("identity file KDF parameters are out of bounds"));
   }
@@ -133,19 +125,16 @@ Result<std::vector<uint8_t>> EncodeIdentityFile(Env& env, const Identity& id,
   binary_format::StoreFrameHeader(out, kFrame);
   out[kOffKdfAlg] = kKdfArgon2id13;
   out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
-  StoreLE<uint32_t>(out, kOffIterations, params.iterations);
-  StoreLE<uint64_t>(out, kOffMemory, params.memory_bytes);
-  StoreLE<uint32_t>(out, kOffParallelism, params.parallelism);
-  env.RandomBytes(out.subspan(kOffSalt, kdf::kSaltBytes));
+  binary_format::StoreKdfParams(out, kOffIterations, params);
   std::copy(id.signing_public_key().begin(), id.signing_public_key().end(),
             out.begin() + kOffSigningPk);
   std::copy(id.box_public_key().begin(), id.box_public_key().end(), out.begin() + kOffBoxPk);
 
-  auto key = kdf::DeriveKey(passphrase, out.subspan(kOffSalt, kdf::kSaltBytes), params);
-  if (!key) return Fail(key.error());
-  auto box = crypto::AeadSeal(env, *key, id.seed().bytes(), out.first(kOffBox));
-  if (!box) return Fail(box.error());
-  std::copy(box->begin(), box->end(), out.begin() + kOffBox);
+  if (Status s =
+          binary_format::SealWithPassphrase(env, out, kBox, passphrase, params, id.seed().bytes());
+      !s.ok()) {
+    return Fail(s);
+  }
   binary_format::StoreChecksum(out);
   return file;
 }
@@ -155,12 +144,8 @@ Result<Identity> DecodeIdentityFile(std::span<const uint8_t> file,
   if (Status s = CheckPassphrase(passphrase); !s.ok()) return Fail(s);
   auto info = InspectIdentityFile(file);
   if (!info) return Fail(info.error());
-  auto key = kdf::DeriveKey(passphrase, file.subspan(kOffSalt, kdf::kSaltBytes), info->kdf);
-  if (!key) return Fail(key.error());
-  // The checksum matched, so the file is as written: a box that does not
-  // open means the passphrase is wrong.
-  auto seed = crypto::AeadOpen(*key, file.subspan(kOffBox, kBoxBytes), file.first(kOffBox));
-  if (!seed) return Fail(Status::WrongPassphrase("wrong passphrase for this identity file"));
+  auto seed = binary_format::OpenWithPassphrase(file, kFrame, kBox, passphrase, info->kdf);
+  if (!seed) return Fail(seed.error());
   auto id = Identity::FromSeed(std::move(*seed));
   if (!id) return Fail(id.error());
   if (id->signing_public_key() != info->signing_public_key ||

@@ -11,13 +11,13 @@
 namespace vault {
 namespace {
 
+using binary_format::CheckPassphrase;
+using binary_format::kAeadXChaCha20Poly1305;
+using binary_format::kKdfArgon2id13;
 using binary_format::LoadLE;
-using binary_format::StoreLE;
 
 constexpr std::string_view kMagic = "BATON-SK";
 constexpr uint8_t kNoAlgorithm = 0;
-constexpr uint8_t kKdfArgon2id13 = 1;
-constexpr uint8_t kAeadXChaCha20Poly1305 = 1;
 
 // Field offsets of format version 1 (see server_keys.h).
 constexpr size_t kOffVersion = 8;
@@ -25,8 +25,6 @@ constexpr size_t kOffProtection = 10;
 constexpr size_t kOffKdfAlg = 11;
 constexpr size_t kOffAeadAlg = 12;
 constexpr size_t kOffIterations = 13;
-constexpr size_t kOffMemory = 17;
-constexpr size_t kOffParallelism = 25;
 constexpr size_t kOffSalt = 29;
 constexpr size_t kOffAuditPk = kOffSalt + kdf::kSaltBytes;
 constexpr size_t kOffEscrowPk = kOffAuditPk + crypto::kPublicKeyBytes;
@@ -41,11 +39,7 @@ static_assert(kOffChecksum + crypto::kHashBytes == kServerKeyFileBytes);
 
 constexpr binary_format::Frame kFrame{kMagic, "server key file", "baton server key file",
                                       kServerKeyFileVersion, kServerKeyFileBytes};
-
-Status CheckPassphrase(std::span<const uint8_t> passphrase) {
-  if (passphrase.empty()) return Status::InvalidArgument("the passphrase is empty");
-  return Status::OK();
-}
+constexpr binary_format::PassphraseBox kBox{kOffSalt, kOffBox, kBoxBytes};
 
 bool AllZero(std::span<const uint8_t> bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
@@ -116,10 +110,7 @@ Result<ServerKeyFileInfo> InspectServerKeyFile(std::span<const uint8_t> file) {
     if (kdf_alg != kKdfArgon2id13 || aead_alg != kAeadXChaCha20Poly1305) {
       return Fail(Status::Unsupported("server key file uses an unknown KDF or cipher"));
     }
-    kdf::Params params;
-    params.iterations = LoadLE<uint32_t>(file, kOffIterations);
-    params.memory_bytes = LoadLE<uint64_t>(file, kOffMemory);
-    params.parallelism = LoadLE<uint32_t>(file, kOffParallelism);
+    const kdf::Params params = binary_format::LoadKdfParams(file, kOffIterations);
     if (Status s = kdf::Validate(params); !s.ok()) {
       return Fail(s.WithContext("server key file KDF parameters are out of bounds"));
     }
@@ -168,17 +159,12 @@ Result<SecureBuffer> EncodeServerKeys(Env& env, const ServerKeys& keys,
     out[kOffProtection] = static_cast<uint8_t>(ServerKeyProtection::kPassphrase);
     out[kOffKdfAlg] = kKdfArgon2id13;
     out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
-    StoreLE<uint32_t>(out, kOffIterations, seal->params.iterations);
-    StoreLE<uint64_t>(out, kOffMemory, seal->params.memory_bytes);
-    StoreLE<uint32_t>(out, kOffParallelism, seal->params.parallelism);
-    env.RandomBytes(out.subspan(kOffSalt, kdf::kSaltBytes));
-    auto key =
-        kdf::DeriveKey(seal->passphrase, out.subspan(kOffSalt, kdf::kSaltBytes), seal->params);
-    if (!key) return Fail(key.error());
-    auto box = crypto::AeadSeal(env, *key, secrets.bytes(), out.first(kOffBox));
-    if (!box) return Fail(box.error());
-    if (box->size() != kBoxBytes) return Fail(Status::Internal("unexpected AEAD box size"));
-    std::copy(box->begin(), box->end(), out.begin() + kOffBox);
+    binary_format::StoreKdfParams(out, kOffIterations, seal->params);
+    if (Status s = binary_format::SealWithPassphrase(env, out, kBox, seal->passphrase, seal->params,
+                                                     secrets.bytes());
+        !s.ok()) {
+      return Fail(s);
+    }
   }
   binary_format::StoreChecksum(out);
   return file;
@@ -202,12 +188,8 @@ Result<ServerKeys> DecodeServerKeys(std::span<const uint8_t> file,
         "server key file is sealed by a passphrase; a passphrase is required"));
   }
   if (Status s = CheckPassphrase(*passphrase); !s.ok()) return Fail(s);
-  auto key = kdf::DeriveKey(*passphrase, file.subspan(kOffSalt, kdf::kSaltBytes), *info->kdf);
-  if (!key) return Fail(key.error());
-  // The checksum matched, so the file is as written: a box that does not
-  // open means the passphrase is wrong.
-  auto secrets = crypto::AeadOpen(*key, file.subspan(kOffBox, kBoxBytes), file.first(kOffBox));
-  if (!secrets) return Fail(Status::WrongPassphrase("wrong passphrase for this server key file"));
+  auto secrets = binary_format::OpenWithPassphrase(file, kFrame, kBox, *passphrase, *info->kdf);
+  if (!secrets) return Fail(secrets.error());
   return KeysFromSecrets(secrets->bytes(), *info);
 }
 
