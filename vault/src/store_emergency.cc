@@ -11,6 +11,25 @@
 #include "vault/rotation.h"
 
 namespace vault {
+namespace {
+
+// The rows `sql` selects (binding `arg` unless it is empty), each with the
+// strings `list_sql` selects for the row's id in its member `list`.
+template <typename Row, typename Read>
+Result<std::vector<Row>> RowsWithList(Db& db, const std::string& sql, const Read& read,
+                                      const std::string& arg, const char* list_sql,
+                                      std::vector<std::string> Row::*list) {
+  auto rows = arg.empty() ? db.Rows(sql, read) : db.Rows(sql, read, arg);
+  if (!rows) return Fail(rows.error());
+  for (Row& row : *rows) {
+    auto strings = db.Rows(list_sql, ReadText0, row.id);
+    if (!strings) return Fail(strings.error());
+    row.*list = std::move(*strings);
+  }
+  return std::move(*rows);
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> TxnImpl::Strings(const std::string& sql, const std::string& arg) {
   return db_.Rows(sql, ReadText0, arg);
@@ -36,18 +55,10 @@ Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& whe
     if (!st.ColumnIsNull(9)) g.ended_ms = st.ColumnInt(9);
     return g;
   };
-  auto grants = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
-  if (!grants) return grants;
-  std::vector<EmergencyGrant> out = std::move(*grants);
-  for (EmergencyGrant& g : out) {
-    auto cols = Strings(
-        "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
-        "ORDER BY collection_id",
-        g.id);
-    if (!cols) return Fail(cols.error());
-    g.collections = std::move(*cols);
-  }
-  return out;
+  return RowsWithList(db_, sql, read, arg,
+                      "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
+                      "ORDER BY collection_id",
+                      &EmergencyGrant::collections);
 }
 
 Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string& where,
@@ -73,18 +84,10 @@ Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string&
     r.reminded_1h = !st.ColumnIsNull(11);
     return r;
   };
-  auto requests = arg.empty() ? db_.Rows(sql, read) : db_.Rows(sql, read, arg);
-  if (!requests) return requests;
-  std::vector<EmergencyRequest> out = std::move(*requests);
-  for (EmergencyRequest& r : out) {
-    auto who = Strings(
-        "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "
-        "ORDER BY confirmed_ms, member_id",
-        r.id);
-    if (!who) return Fail(who.error());
-    r.confirmations = std::move(*who);
-  }
-  return out;
+  return RowsWithList(db_, sql, read, arg,
+                      "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "
+                      "ORDER BY confirmed_ms, member_id",
+                      &EmergencyRequest::confirmations);
 }
 
 Result<EmergencyGrant> TxnImpl::GetEmergencyGrant(const std::string& id) {
