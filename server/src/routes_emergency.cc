@@ -188,28 +188,21 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
        body->Int("access_window_hours") > em::kMaxWindowHours)) {
     return SendError(res, BadRequest("bad_window", "access_window_hours must be 1 to 720"));
   }
-  if (!SettleFor(res, NewestRequestOf(id))) return;
-  WriteAndAnswerOk(
-      res,
-      [&](vault::WriteTxn& t) -> Status {
-        auto g = t.GetEmergencyGrant(id);
-        if (!g) return g.error();
-        auto newest = t.NewestEmergencyRequest(id);
-        if (!newest) return newest.error();
-        if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
-          return Status::FailedPrecondition("the grant cannot change while its request is " +
-                                            (*newest)->state);
-        }
-        const int64_t wait_s = body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
-        const int64_t conf = body->Has("confirmations_required")
-                                 ? body->Int("confirmations_required")
-                                 : g->confirmations_required;
-        const int64_t window_s = body->Has("access_window_hours")
-                                     ? body->Int("access_window_hours") * 3600
-                                     : g->access_window_s;
-        return t.ChangeEmergencyGrant(c.actor(), id, wait_s, conf, window_s);
-      },
-      [&](vault::WriteTxn& t) { return StoredGrant(t, id); }, Conflicts::kAsConflict);
+  ChangeGrantAndAnswer(res, id, [&](vault::WriteTxn& t, const vault::EmergencyGrant* g) -> Status {
+    auto newest = t.NewestEmergencyRequest(id);
+    if (!newest) return newest.error();
+    if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+      return Status::FailedPrecondition("the grant cannot change while its request is " +
+                                        (*newest)->state);
+    }
+    const int64_t wait_s = body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
+    const int64_t conf = body->Has("confirmations_required") ? body->Int("confirmations_required")
+                                                             : g->confirmations_required;
+    const int64_t window_s = body->Has("access_window_hours")
+                                 ? body->Int("access_window_hours") * 3600
+                                 : g->access_window_s;
+    return t.ChangeEmergencyGrant(c.actor(), id, wait_s, conf, window_s);
+  });
 }
 
 void ServerImpl::RevokeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c) {
@@ -231,26 +224,34 @@ void ServerImpl::DeclineGrant(const httplib::Request& req, httplib::Response& re
 // Revoking (an admin) and declining (the deputy) end a grant alike.
 void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
                                const std::string& status) {
+  ChangeGrantAndAnswer(res, id, [&](vault::WriteTxn& t, const vault::EmergencyGrant* g) -> Status {
+    if (status == "declined") {
+      auto seen = Sees(t, c, *g);
+      if (!seen) return seen.error();
+      if (!*seen) {
+        return Status::NotFound("emergency grant " + id + " does not exist");
+      }
+      if (g->deputy_id != c.member.id) {
+        return Status::PermissionDenied("only the deputy can decline a grant");
+      }
+    }
+    if (g->status != "active") {
+      return Status::FailedPrecondition("the grant is " + g->status);
+    }
+    return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
+  });
+}
+
+void ServerImpl::ChangeGrantAndAnswer(
+    httplib::Response& res, const std::string& id,
+    const std::function<Status(vault::WriteTxn&, const vault::EmergencyGrant*)>& change) {
   if (!SettleFor(res, NewestRequestOf(id))) return;
   WriteAndAnswerOk(
       res,
       [&](vault::WriteTxn& t) -> Status {
         auto g = t.GetEmergencyGrant(id);
         if (!g) return g.error();
-        if (status == "declined") {
-          auto seen = Sees(t, c, *g);
-          if (!seen) return seen.error();
-          if (!*seen) {
-            return Status::NotFound("emergency grant " + id + " does not exist");
-          }
-          if (g->deputy_id != c.member.id) {
-            return Status::PermissionDenied("only the deputy can decline a grant");
-          }
-        }
-        if (g->status != "active") {
-          return Status::FailedPrecondition("the grant is " + g->status);
-        }
-        return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
+        return change(t, &*g);
       },
       [&](vault::WriteTxn& t) { return StoredGrant(t, id); }, Conflicts::kAsConflict);
 }

@@ -144,13 +144,9 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
   auto body =
       OptionalBody(req.body, vault::api::RequestBody("POST /v1/emergency/requests/:id/confirm"));
   if (!body) return SendError(res, body.error());
-  if (!SettleFor(res, id)) return;
-  EmergencyGrant g;
-  WriteAndAnswerOk(
-      res,
-      [&](vault::WriteTxn& t) -> Status {
-        EmergencyRequest r;
-        if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
+  ChangeRequestAndAnswer(
+      res, c, id,
+      [&](vault::WriteTxn& t, const EmergencyRequest& r, const EmergencyGrant& g) -> Status {
         em::Confirmer who;
         who.is_requester = g.deputy_id == c.member.id;
         who.already_confirmed = std::find(r.confirmations.begin(), r.confirmations.end(),
@@ -185,22 +181,17 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
                          "the last confirmation arrived", false, *deps_.escrow_key);
         }
         return Status::OK();
-      },
-      [&](vault::WriteTxn& t) { return StoredRequest(t, g, id); }, Conflicts::kAsConflict);
+      });
 }
 
 void ServerImpl::ReleasedKeys(const httplib::Request& req, httplib::Response& res,
                               const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  if (!SettleFor(res, id)) return;
   json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            EmergencyRequest r;
-            EmergencyGrant g;
-            if (Status s = AsDeputy(t, c, id, r, g); !s.ok()) return s;
+  if (WriteAsDeputy(
+          res, c, id,
+          [&](vault::WriteTxn& t, const EmergencyRequest& r, const EmergencyGrant& g) -> Status {
             auto inner = InnerKeys(t, g, *deps_.escrow_key);
             if (!inner) return inner.error();
             json keys = json::array();
@@ -212,8 +203,7 @@ void ServerImpl::ReleasedKeys(const httplib::Request& req, httplib::Response& re
             out = {{"keys", keys}, {"expires_ms", r.expires_ms.value_or(0)}};
             return t.Record(c.actor(), "emergency.keys.read", "request:" + id,
                             json{{"grant", g.id}, {"collections", g.collections}}.dump());
-          },
-          Conflicts::kAsConflict)) {
+          })) {
     SendJson(res, 200, out);
   }
 }
@@ -247,21 +237,16 @@ void ServerImpl::ReleasedItem(const httplib::Request& req, httplib::Response& re
   const std::string id = req.matches[1];
   const std::string item = req.matches[2];
   if (!IsId(id) || !IsId(item)) return SendBadId(res);
-  if (!SettleFor(res, id)) return;
   json out;
-  if (WriteOr(
-          res,
-          [&](vault::WriteTxn& t) -> Status {
-            EmergencyRequest r;
-            EmergencyGrant g;
-            if (Status s = AsDeputy(t, c, id, r, g); !s.ok()) return s;
+  if (WriteAsDeputy(
+          res, c, id,
+          [&](vault::WriteTxn& t, const EmergencyRequest&, const EmergencyGrant&) -> Status {
             auto fetched = t.FetchEmergencyItem(c.actor(), id, item);
             if (!fetched) return fetched.error();
             out = ItemMetaToJson(fetched->meta);
             out["ciphertext"] = crypto::ToBase64(fetched->ciphertext);
             return Status::OK();
-          },
-          Conflicts::kAsConflict)) {
+          })) {
     SendJson(res, 200, out);
   }
 }
@@ -278,13 +263,9 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
   if (!body) return SendError(res, body.error());
   auto reason = Reason(*body);
   if (!reason) return SendError(res, reason.error());
-  if (!SettleFor(res, id)) return;
-  EmergencyGrant g;
-  WriteAndAnswerOk(
-      res,
-      [&](vault::WriteTxn& t) -> Status {
-        EmergencyRequest r;
-        if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
+  ChangeRequestAndAnswer(
+      res, c, id,
+      [&](vault::WriteTxn& t, const EmergencyRequest& r, const EmergencyGrant& g) -> Status {
         if (g.deputy_id == c.member.id) {
           // Otherwise an admin-deputy could skip their own wait.
           return Status::PermissionDenied("the deputy cannot decide their own request");
@@ -307,8 +288,38 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
                       [&](const std::string& deputy, const std::string& scope) {
       return *by + " rejected Deputy " + deputy + "'s request for emergency access to " + scope;
         });
+      });
+}
+
+void ServerImpl::ChangeRequestAndAnswer(
+    httplib::Response& res, const Caller& c, const std::string& id,
+    const std::function<Status(vault::WriteTxn&, const EmergencyRequest&, const EmergencyGrant&)>&
+        change) {
+  if (!SettleFor(res, id)) return;
+  EmergencyGrant g;
+  WriteAndAnswerOk(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        EmergencyRequest r;
+        if (Status s = LoadRequest(t, c, id, r, g); !s.ok()) return s;
+        return change(t, r, g);
       },
       [&](vault::WriteTxn& t) { return StoredRequest(t, g, id); }, Conflicts::kAsConflict);
+}
+
+bool ServerImpl::WriteAsDeputy(httplib::Response& res, const Caller& c, const std::string& id,
+                               const std::function<Status(vault::WriteTxn&, const EmergencyRequest&,
+                                                          const EmergencyGrant&)>& fn) {
+  if (!SettleFor(res, id)) return false;
+  return WriteOr(
+      res,
+      [&](vault::WriteTxn& t) -> Status {
+        EmergencyRequest r;
+        EmergencyGrant g;
+        if (Status s = AsDeputy(t, c, id, r, g); !s.ok()) return s;
+        return fn(t, r, g);
+      },
+      Conflicts::kAsConflict);
 }
 
 // The deputy's own routes under a released request. Checks, in order:

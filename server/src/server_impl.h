@@ -188,9 +188,29 @@ class ServerImpl final : public Server {
   // Revoking (an admin) and declining (the deputy) end a grant alike.
   void EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
                      const std::string& status);
+  // The tail of the routes that change grant `id`: settles its newest
+  // request, runs `change` on the stored grant (never null) and answers with
+  // the grant as it is then stored (a missing grant or a refused change: the
+  // error).
+  void ChangeGrantAndAnswer(
+      httplib::Response& res, const std::string& id,
+      const std::function<Status(vault::WriteTxn&, const vault::EmergencyGrant*)>& change);
+  // The tail of the routes that act on request `id`: settles it, loads it
+  // and its grant as `c` may see them, runs `change` and answers with the
+  // request as it is then stored.
+  void ChangeRequestAndAnswer(
+      httplib::Response& res, const Caller& c, const std::string& id,
+      const std::function<Status(vault::WriteTxn&, const vault::EmergencyRequest&,
+                                 const vault::EmergencyGrant&)>& change);
   // Approve and reject: an admin or the grantor, never the deputy.
   void DecideRequest(const httplib::Request& req, httplib::Response& res, const Caller& c,
                      vault::emergency::Event event);
+  // The deputy's audited reads under released request `id`: settles it,
+  // checks AsDeputy and runs `fn` in one write; false (the error sent) if
+  // any of that failed.
+  bool WriteAsDeputy(httplib::Response& res, const Caller& c, const std::string& id,
+                     const std::function<Status(vault::WriteTxn&, const vault::EmergencyRequest&,
+                                                const vault::EmergencyGrant&)>& fn);
   // Checks that `c` is the deputy of released request `id` within its window.
   Status AsDeputy(vault::ReadTxn& t, const Caller& c, const std::string& id,
                   vault::EmergencyRequest& r, vault::EmergencyGrant& g);
