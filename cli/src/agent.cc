@@ -15,15 +15,10 @@
 #include <cstring>
 #include <optional>
 
+#include "short_names.h"
 #include "vault/hardening.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
 
 namespace {
 

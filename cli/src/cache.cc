@@ -5,15 +5,10 @@
 #include <string_view>
 
 #include "api_client.h"
+#include "short_names.h"
 #include "vault/crypto.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
 
 namespace {
 

@@ -4,15 +4,11 @@
 
 #include "agent.h"
 #include "cli/exit_codes.h"
+#include "short_names.h"
 #include "vault/login.h"
 #include "vault/time_format.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
 
 Result<Profile*> Context::profile() {
   if (!profile_) {

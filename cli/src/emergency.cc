@@ -4,15 +4,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "short_names.h"
 #include "vault/time_format.h"
 
 namespace cli {
 namespace emergency {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
 
 Result<int64_t> ParseHours(std::string_view text, std::string_view what, int64_t min_hours,
                            int64_t max_hours) {

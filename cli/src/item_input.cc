@@ -4,19 +4,12 @@
 
 #include "cli/exit_codes.h"
 #include "item_view.h"
+#include "short_names.h"
 #include "vault/generator.h"
 #include "vault/rotation.h"
 #include "vault/totp.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 SecureBuffer FromText(std::string_view s) { return SecureBuffer::CopyOf(crypto::AsBytes(s)); }
 

@@ -5,17 +5,10 @@
 
 #include "item_view.h"
 #include "lookup.h"
+#include "short_names.h"
 #include "vault/crypto.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 Result<json> FindCollection(Context& ctx, const std::string& which) {
   auto c = ctx.client();

@@ -4,19 +4,12 @@
 #include <chrono>
 
 #include "cli/exit_codes.h"
+#include "short_names.h"
 #include "vault/rotation.h"
 #include "vault/time_format.h"
 #include "vault/totp.h"
 
 namespace cli {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 std::string_view View(const SecureBuffer& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "commands/subcommands.h"
 #include "context.h"
+#include "short_names.h"
 #include "vault/audit.h"
 #include "vault/audit_json.h"
 #include "vault/rotation.h"
@@ -16,12 +17,7 @@
 namespace cli {
 namespace {
 
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
 namespace audit = vault::audit;
-namespace crypto = vault::crypto;
 
 constexpr int64_t kPageLimit = 1000;           // the server's maximum per page
 constexpr int64_t kMaxSeq = int64_t{1} << 53;  // the server's bound for `from`

@@ -9,16 +9,12 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "item_view.h"
+#include "short_names.h"
 #include "vault/rotation.h"
 #include "vault/time_format.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
 
 struct DueOptions {
   int64_t window_days = vault::kDefaultDueSoonWindow.count();

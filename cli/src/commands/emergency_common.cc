@@ -1,12 +1,9 @@
 #include "commands/emergency_commands.h"
+#include "short_names.h"
 #include "vault/time_format.h"
 
 namespace cli {
 
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
 namespace em = emergency;
 
 int64_t NowMs(Context& ctx) { return vault::ToUnixMs(ctx.env.Now()); }

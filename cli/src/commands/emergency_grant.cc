@@ -8,17 +8,12 @@
 #include "commands/emergency_commands.h"
 #include "emergency.h"
 #include "lookup.h"
+#include "short_names.h"
 #include "vault/envelope.h"
 
 namespace cli {
 namespace {
 
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 namespace em = emergency;
 
 struct GrantOptions {

@@ -8,18 +8,13 @@
 #include "emergency.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "short_names.h"
 #include "vault/envelope.h"
 #include "vault/totp.h"
 
 namespace cli {
 namespace {
 
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 namespace em = emergency;
 
 struct OpenOptions {

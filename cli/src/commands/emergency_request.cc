@@ -6,16 +6,11 @@
 #include "cli/exit_codes.h"
 #include "commands/emergency_commands.h"
 #include "emergency.h"
+#include "short_names.h"
 
 namespace cli {
 namespace {
 
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 namespace em = emergency;
 
 int List(Context& ctx) {

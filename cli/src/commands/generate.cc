@@ -6,18 +6,11 @@
 #include "cli/exit_codes.h"
 #include "commands/item_commands.h"
 #include "item_view.h"
+#include "short_names.h"
 #include "vault/generator.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 struct GenerateOptions {
   int length = vault::gen::kDefaultLength;

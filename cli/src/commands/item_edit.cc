@@ -7,19 +7,12 @@
 #include "item_input.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "short_names.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 struct EditOptions {
   std::string item;

@@ -8,17 +8,10 @@
 #include "commands/item_commands.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "short_names.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 // Lower case for ASCII and the Latin-1 letters (À..Þ → à..þ), enough for
 // names like "Öö" or "Õun" in the languages baton is used with.

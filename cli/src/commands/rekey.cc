@@ -9,17 +9,11 @@
 #include "context.h"
 #include "item_ops.h"
 #include "lookup.h"
+#include "short_names.h"
 #include "vault/envelope.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 std::string Count(size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);

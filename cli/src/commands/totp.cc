@@ -8,17 +8,10 @@
 #include "commands/item_commands.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "short_names.h"
 
 namespace cli {
 namespace {
-
-using nlohmann::json;
-using vault::Fail;
-using vault::Result;
-using vault::SecureBuffer;
-using vault::Status;
-namespace crypto = vault::crypto;
-namespace envelope = vault::envelope;
 
 int Totp(Context& ctx, const std::string& which) {
   auto item = FetchItem(ctx, which, /*allow_offline=*/true);
