@@ -10,6 +10,7 @@
 #include "vault/api_json.h"
 #include "vault/api_json_cache.h"
 #include "vault/api_json_emergency.h"
+#include "vault/api_json_samples.h"
 #include "vault/audit_json.h"
 
 namespace vault::api {
@@ -35,19 +36,6 @@ void ExpectRefusesNonObjects(Result<T> (*decode)(const json&, std::string_view))
     ASSERT_FALSE(r.has_value()) << j;
     ExpectMalformed(r.error(), "expected a JSON object");
   }
-}
-
-ItemMeta SomeItem() {
-  ItemMeta m;
-  m.id = std::string(32, 'b');
-  m.collection_id = std::string(32, 'c');
-  m.name = "Shop";
-  m.channel = "instagram";
-  m.rotation_period_s = 30 * 86400;
-  m.version = 3;
-  m.next_version = 4;
-  m.key_version = 2;
-  return m;
 }
 
 TEST(ApiAnswersTest, CollectionEntriesRoundTripAndNeedAnAccess) {
@@ -129,11 +117,7 @@ TEST(ApiAnswersTest, ServerInfoChecksKeySizesAndTheOptionalRecoveryKey) {
 }
 
 TEST(ApiAnswersTest, LoginNeedsATokenAndAWellFormedMember) {
-  Member m;
-  m.id = std::string(32, 'a');
-  m.name = "Ann";
-  m.role = "owner";
-  m.status = "active";
+  const Member m = SomeMember();
   const json ok = {{"token", "t"}, {"expires_ms", 5}, {"member", MemberToJson(m)}};
   auto back = LoginAnswerFromJson(ok, kRoute);
   ASSERT_TRUE(back.has_value()) << back.error().ToString();
