@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "vault/api_json.h"
 #include "vault/api_status.h"
 #include "vault/url.h"
 
@@ -55,6 +56,10 @@ Status StatusFromApiError(int http_status, const std::string& code, const std::s
   return vault::api::StatusFromApiError(http_status, code, message);
 }
 
+std::string ApiClient::RouteOf(std::string_view method, std::string_view path) {
+  return std::string(method) + " " + std::string(path.substr(0, path.find('?')));
+}
+
 vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
                                               const std::optional<nlohmann::json>& body) {
   const std::string text = body ? body->dump() : std::string();
@@ -101,14 +106,19 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
   if (r->status >= 200 && r->status < 300) {
     if (j.is_discarded()) {
       if (path == "/healthz" || path == "/metrics") return nlohmann::json(r->body);
-      return Fail(Status::Corruption("the server's answer is not JSON"));
+      return Fail(vault::api::MalformedAnswer(RouteOf(method, path), "not JSON"));
     }
     return j;
   }
   std::string code, message = "HTTP " + std::to_string(r->status);
-  if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
-    code = j["error"].value("code", "");
-    message = j["error"].value("message", message);
+  // An error answer is read as carefully as any other: fields of another
+  // type are ignored, not thrown on.
+  if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const nlohmann::json& e = j["error"];
+    if (e.contains("code") && e["code"].is_string()) code = e["code"].get<std::string>();
+    if (e.contains("message") && e["message"].is_string()) {
+      message = e["message"].get<std::string>();
+    }
   }
   last_error_code_ = code;
   Status s = StatusFromApiError(r->status, code, message);

@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tls_pin.h"
+#include "vault/api_json.h"
 #include "vault/status.h"
 
 namespace httplib {
@@ -48,6 +50,29 @@ class ApiClient {
   //   other            the server's error code, with its message
   vault::Result<nlohmann::json> Call(const std::string& method, const std::string& path,
                                      const std::optional<nlohmann::json>& body = std::nullopt);
+
+  // An answer decoder of vault/api_json.h: never throws, and names `route`
+  // in its error.
+  template <typename T>
+  using Decoder = vault::Result<T> (*)(const nlohmann::json&, std::string_view route);
+
+  // Call, with the answer read by `decode`: an answer that is not what the
+  // API promises is Internal, "the server sent a malformed answer to GET
+  // /v1/..." (the path without its query), never an exception.
+  template <typename T>
+  vault::Result<T> Get(const std::string& path, Decoder<T> decode) {
+    return Send<T>("GET", path, std::nullopt, decode);
+  }
+  template <typename T>
+  vault::Result<T> Send(const std::string& method, const std::string& path,
+                        const std::optional<nlohmann::json>& body, Decoder<T> decode) {
+    auto answer = Call(method, path, body);
+    if (!answer) return vault::Fail(answer.error());
+    return decode(*answer, RouteOf(method, path));
+  }
+
+  // "GET /v1/audit" for ("GET", "/v1/audit?from=1"): what a message names.
+  static std::string RouteOf(std::string_view method, std::string_view path);
 
   // The server's error code ("member_removed", ...) of the last call, if it
   // failed with one.

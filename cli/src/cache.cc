@@ -6,6 +6,7 @@
 
 #include "api_client.h"
 #include "short_names.h"
+#include "vault/api_json_cache.h"
 #include "vault/crypto.h"
 
 namespace cli {
@@ -275,11 +276,11 @@ namespace {
 
 // One collection's sync from `since_ms`; false in *complete if the cache
 // still differs from the server's listing afterwards (then a full sync).
-Status SyncCollection(ApiClient& api, Cache& cache, const json& col, int64_t since_ms,
+Status SyncCollection(ApiClient& api, Cache& cache, const vault::Collection& col, int64_t since_ms,
                       SyncReport& report, bool* complete, bool* dropped, int* held_count) {
-  const std::string id = col.value("id", "");
-  auto reply =
-      api.Call("GET", "/v1/collections/" + id + "/cache?since_ms=" + std::to_string(since_ms));
+  const std::string& id = col.id;
+  auto reply = api.Get("/v1/collections/" + id + "/cache?since_ms=" + std::to_string(since_ms),
+                       &vault::api::CacheAnswerFromJson);
   if (!reply) {
     if (reply.error().IsFailedPrecondition() || reply.error().IsPermissionDenied()) {
       *dropped = true;
@@ -287,31 +288,19 @@ Status SyncCollection(ApiClient& api, Cache& cache, const json& col, int64_t sin
     }
     return reply.error();
   }
-  if (!reply->contains("sealed_key")) {
+  if (!reply->sealed_key) {
     // No key of this member's own: nothing cached would open.
     *dropped = true;
     return cache.DropCollection(id);
   }
-  auto sealed = crypto::FromBase64(reply->value("sealed_key", ""));
-  if (!sealed) return Status::Corruption("the server sent a malformed sealed key");
-  CachedCollection c{id, col.value("name", ""), reply->value("key_version", int64_t{0}),
-                     std::move(*sealed), reply->value("as_of_ms", int64_t{0})};
+  CachedCollection c{id, col.name, reply->key_version, std::move(*reply->sealed_key),
+                     reply->as_of_ms};
   std::vector<CachedItem> changed;
   std::map<std::string, int64_t> want;
-  for (const auto& cur : reply->value("current", json::array())) {
-    want[cur.value("id", "")] = cur.value("version", int64_t{0});
-  }
-  for (auto it : reply->value("items", json::array())) {
-    auto ct = crypto::FromBase64(it.value("ciphertext", ""));
-    if (!ct) return Status::Corruption("the server sent a malformed ciphertext");
-    it.erase("ciphertext");
-    CachedItem item{it.value("id", ""),
-                    id,
-                    it.value("version", int64_t{0}),
-                    it.value("key_version", int64_t{0}),
-                    it,
-                    std::move(*ct)};
-    changed.push_back(std::move(item));
+  for (const auto& cur : reply->current) want[cur.id] = cur.version;
+  for (auto& it : reply->items) {
+    changed.push_back({it.meta.id, id, it.meta.version, it.meta.key_version,
+                       vault::api::ItemMetaToJson(it.meta), std::move(it.ciphertext)});
   }
   std::vector<std::string> ids;
   for (const auto& [item_id, v] : want) ids.push_back(item_id);
@@ -328,20 +317,19 @@ Status SyncCollection(ApiClient& api, Cache& cache, const json& col, int64_t sin
 
 Result<SyncReport> SyncCache(ApiClient& api, Cache& cache) {
   SyncReport report;
-  auto cols = api.Call("GET", "/v1/collections");
+  auto cols = api.Get("/v1/collections", &vault::api::CollectionsFromJson);
   if (!cols) return Fail(cols.error());
   auto held = cache.ListCollections();
   if (!held) return Fail(held.error());
   std::set<std::string> listed;
-  for (const auto& col : (*cols)["collections"]) {
-    const std::string id = col.value("id", "");
-    const std::string access = col.value("access", "none");
+  for (const auto& [col, access] : *cols) {
+    const std::string& id = col.id;
     auto cached = std::find_if(held->begin(), held->end(),
                                [&](const CachedCollection& c) { return c.id == id; });
-    if (access == "none" || !col.value("offline_cache", true)) {
+    if (access == "none" || !col.offline_cache) {
       if (cached != held->end()) {
         if (Status s = cache.DropCollection(id); !s.ok()) return Fail(s);
-        report.dropped.push_back(col.value("name", ""));
+        report.dropped.push_back(col.name);
       }
       continue;
     }
@@ -365,7 +353,7 @@ Result<SyncReport> SyncCache(ApiClient& api, Cache& cache) {
     }
     if (!dropped) report.items_cached += count;
     if (dropped) {
-      if (cached != held->end()) report.dropped.push_back(col.value("name", ""));
+      if (cached != held->end()) report.dropped.push_back(col.name);
     } else {
       ++report.collections;
     }
@@ -393,15 +381,11 @@ Result<size_t> ReportOfflineReads(ApiClient& api, Cache& cache) {
       body["reads"].push_back(
           {{"id", r.id}, {"item_id", r.item_id}, {"version", r.version}, {"read_ms", r.read_ms}});
     }
-    auto reply = api.Call("POST", "/v1/offline-reads", body);
-    if (!reply) return Fail(reply.error());
-    std::vector<std::string> acked;
-    for (const auto& id : reply->value("acknowledged", json::array())) {
-      if (id.is_string()) acked.push_back(id.get<std::string>());
-    }
-    if (Status s = cache.DeleteOfflineReads(acked); !s.ok()) return Fail(s);
-    total += acked.size();
-    if (acked.size() < reads->size()) return total;  // the rest next time
+    auto acked = api.Send("POST", "/v1/offline-reads", body, &vault::api::AcknowledgedFromJson);
+    if (!acked) return Fail(acked.error());
+    if (Status s = cache.DeleteOfflineReads(*acked); !s.ok()) return Fail(s);
+    total += acked->size();
+    if (acked->size() < reads->size()) return total;  // the rest next time
   }
 }
 

@@ -5,10 +5,13 @@
 #include "agent.h"
 #include "cli/exit_codes.h"
 #include "short_names.h"
+#include "vault/api_json.h"
 #include "vault/login.h"
 #include "vault/time_format.h"
 
 namespace cli {
+
+namespace api = vault::api;
 
 Result<Profile*> Context::profile() {
   if (!profile_) {
@@ -107,15 +110,16 @@ Status Context::SignIn(ApiClient& c) {
   auto k = keys();
   if (!k) return k.error();
   (*k)->DropSession(SessionScope(**p));
-  auto challenge = c.Call("POST", "/v1/auth/challenge", json{{"member_id", (*p)->member_id}});
+  auto challenge = c.Send("POST", "/v1/auth/challenge", json{{"member_id", (*p)->member_id}},
+                          &api::ChallengeFromJson);
   if (!challenge) return challenge.error();
-  const std::string nonce = challenge->value("nonce", "");
+  const std::string nonce = challenge->nonce;
   auto sig = (*k)->Sign(vault::LoginMessage((*p)->server_audit_key, (*p)->member_id, nonce));
   if (!sig) return sig.error();
-  auto login = c.Call("POST", "/v1/auth/login",
-                      json{{"member_id", (*p)->member_id},
-                           {"nonce", nonce},
-                           {"signature", crypto::ToBase64(*sig)}});
+  auto login = c.Send(
+      "POST", "/v1/auth/login",
+      json{{"member_id", (*p)->member_id}, {"nonce", nonce}, {"signature", crypto::ToBase64(*sig)}},
+      &api::LoginAnswerFromJson);
   if (!login) {
     if (c.last_error_code() == "member_removed") {
       // The server will not serve this member again: what the cache holds
@@ -135,9 +139,8 @@ Status Context::SignIn(ApiClient& c) {
     }
     return login.error();
   }
-  const std::string token = login->value("token", "");
-  c.set_token(token);
-  (*k)->HoldSession(SessionScope(**p), token);
+  c.set_token(login->token);
+  (*k)->HoldSession(SessionScope(**p), login->token);
   return Status::OK();
 }
 
@@ -159,12 +162,10 @@ Result<const vault::envelope::CollectionKey*> Context::collection_key(const std:
   if (sealed.empty()) {
     auto c = client();
     if (!c) return vault::Fail(c.error());
-    auto reply = (*c)->Call("GET", "/v1/collections/" + id + "/key");
+    auto reply = (*c)->Get("/v1/collections/" + id + "/key", &api::SealedKeyAnswerFromJson);
     if (!reply) return vault::Fail(reply.error());
-    auto decoded = crypto::FromBase64(reply->value("sealed_key", ""));
-    if (!decoded) return vault::Fail(Status::Corruption("the server sent a malformed sealed key"));
-    sealed = std::move(*decoded);
-    version = reply->value("key_version", int64_t{0});
+    sealed = std::move(reply->sealed);
+    version = reply->key_version;
   }
   auto k = keys();
   if (!k) return vault::Fail(k.error());
@@ -251,21 +252,18 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
   if (!ref) return vault::Fail(ref.error());
   auto c = client();
   if (c) {
-    auto reply = (*c)->Call("GET", "/v1/items/" + ref->id);
+    auto reply = (*c)->Get("/v1/items/" + ref->id, &api::ItemWithCiphertextFromJson);
     if (!reply && reply.error().IsNotFound() && ref->id != name_or_id) {
       // Renamed or deleted since the cache saw it: ask the server by name.
       auto fresh = FindItemOnServer(name_or_id);
       if (!fresh) return vault::Fail(fresh.error());
       ref = std::move(fresh);
-      reply = (*c)->Call("GET", "/v1/items/" + ref->id);
+      reply = (*c)->Get("/v1/items/" + ref->id, &api::ItemWithCiphertextFromJson);
     }
     if (!reply) return vault::Fail(reply.error());
     ItemCiphertext out;
-    auto ct = crypto::FromBase64(reply->value("ciphertext", ""));
-    if (!ct) return vault::Fail(Status::Corruption("the server sent a malformed ciphertext"));
-    out.ciphertext = std::move(*ct);
-    reply->erase("ciphertext");
-    out.meta = std::move(*reply);
+    out.ciphertext = std::move(reply->ciphertext);
+    out.meta = api::ItemMetaToJson(reply->meta);
     out.ref = std::move(*ref);
     return out;
   }
@@ -293,19 +291,19 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
 Result<ItemRef> Context::FindItemOnServer(const std::string& name_or_id) {
   auto c = client();
   if (!c) return vault::Fail(c.error());
-  auto cols = (*c)->Call("GET", "/v1/collections");
+  auto cols = (*c)->Get("/v1/collections", &api::CollectionsFromJson);
   if (!cols) return vault::Fail(cols.error());
   std::vector<ItemRef> matches;
-  for (const auto& col : (*cols)["collections"]) {
-    const std::string cid = col.value("id", "");
-    auto items = (*c)->Call("GET", "/v1/collections/" + cid + "/items");
+  for (const auto& col : *cols) {
+    const std::string& cid = col.collection.id;
+    auto items = (*c)->Get("/v1/collections/" + cid + "/items", &api::ItemsFromJson);
     if (!items) {
       if (items.error().IsPermissionDenied()) continue;
       return vault::Fail(items.error());
     }
-    for (const auto& it : (*items)["items"]) {
-      if (it.value("id", "") == name_or_id || it.value("name", "") == name_or_id) {
-        matches.push_back({it.value("id", ""), cid, it});
+    for (const auto& it : *items) {
+      if (it.id == name_or_id || it.name == name_or_id) {
+        matches.push_back({it.id, cid, api::ItemMetaToJson(it)});
       }
     }
   }

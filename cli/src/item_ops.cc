@@ -10,7 +10,9 @@
 
 namespace cli {
 
-Result<json> FindCollection(Context& ctx, const std::string& which) {
+namespace api = vault::api;
+
+Result<vault::api::CollectionEntry> FindCollection(Context& ctx, const std::string& which) {
   auto c = ctx.client();
   if (!c) return Fail(c.error());
   return LookupCollection(**c, which);
@@ -21,26 +23,27 @@ Result<json> FindCollection(Context& ctx, const std::string& which) {
 Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collection) {
   auto c = ctx.client();
   if (!c) return Fail(c.error());
-  std::vector<json> cols;
+  std::vector<api::CollectionEntry> cols;
   if (!collection.empty()) {
     auto col = FindCollection(ctx, collection);
     if (!col) return Fail(col.error());
     cols.push_back(std::move(*col));
   } else {
-    auto all = (*c)->Call("GET", "/v1/collections");
+    auto all = (*c)->Get("/v1/collections", &api::CollectionsFromJson);
     if (!all) return Fail(all.error());
-    for (const auto& col : (*all)["collections"]) cols.push_back(col);
+    cols = std::move(*all);
   }
   std::vector<json> out;
   for (const auto& col : cols) {
-    auto items = (*c)->Call("GET", "/v1/collections/" + col.value("id", "") + "/items");
+    auto items = (*c)->Get("/v1/collections/" + col.collection.id + "/items", &api::ItemsFromJson);
     if (!items) {
       if (collection.empty() && items.error().IsPermissionDenied()) continue;
       return Fail(items.error());
     }
-    for (auto it : (*items)["items"]) {
-      it["collection"] = col.value("name", "");
-      out.push_back(std::move(it));
+    for (const auto& it : *items) {
+      json j = api::ItemMetaToJson(it);
+      j["collection"] = col.collection.name;
+      out.push_back(std::move(j));
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) {
@@ -48,13 +51,6 @@ Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collecti
            std::pair(b.value("collection", ""), b.value("name", ""));
   });
   return out;
-}
-
-Result<std::vector<uint8_t>> TakeCiphertext(json& answer) {
-  auto ct = crypto::FromBase64(answer.value("ciphertext", ""));
-  answer.erase("ciphertext");
-  if (!ct) return Fail(Status::Corruption("the server sent a malformed ciphertext"));
-  return std::move(*ct);
 }
 
 Result<envelope::ItemPayload> Decrypt(Context& ctx, const std::string& item_id,
@@ -115,10 +111,10 @@ Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id, bool a
 std::string CollectionNameOf(Context& ctx, const std::string& id) {
   auto c = ctx.client();
   if (!c) return "";
-  auto cols = (*c)->Call("GET", "/v1/collections");
+  auto cols = (*c)->Get("/v1/collections", &api::CollectionsFromJson);
   if (!cols) return "";
-  for (const auto& col : (*cols)["collections"]) {
-    if (col.value("id", "") == id) return col.value("name", "");
+  for (const auto& col : *cols) {
+    if (col.collection.id == id) return col.collection.name;
   }
   return "";
 }
@@ -128,7 +124,8 @@ Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id)
   if (!ref) return Fail(ref.error());
   auto c = ctx.client();
   if (!c) return Fail(c.error());
-  auto reply = (*c)->Call("GET", "/v1/items/" + ref->id + "?version=pending");
+  auto reply =
+      (*c)->Get("/v1/items/" + ref->id + "?version=pending", &api::ItemWithCiphertextFromJson);
   if (!reply) {
     if (reply.error().IsFailedPrecondition()) {
       return Fail(Status::FailedPrecondition("no rotation of " + ref->meta.value("name", "") +
@@ -137,12 +134,9 @@ Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id)
     return Fail(reply.error());
   }
   OpenedItem item;
-  item.meta = std::move(*reply);
-  auto ciphertext = TakeCiphertext(item.meta);
-  if (!ciphertext) return Fail(ciphertext.error());
-  auto payload = Decrypt(ctx, ref->id, item.meta.value("collection_id", ""),
-                         item.meta.value("version", int64_t{0}),
-                         item.meta.value("key_version", int64_t{0}), *ciphertext);
+  item.meta = api::ItemMetaToJson(reply->meta);
+  auto payload = Decrypt(ctx, ref->id, reply->meta.collection_id, reply->meta.version,
+                         reply->meta.key_version, reply->ciphertext);
   if (!payload) return Fail(payload.error());
   item.payload = std::move(*payload);
   item.meta["id"] = ref->id;

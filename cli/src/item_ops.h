@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "context.h"
+#include "vault/api_json.h"
 #include "vault/envelope.h"
 #include "vault/status.h"
 
@@ -22,16 +23,12 @@ struct OpenedItem {
 };
 
 // A collection by id or exact name (LookupCollection, lookup.h).
-vault::Result<nlohmann::json> FindCollection(Context& ctx, const std::string& which);
+vault::Result<vault::api::CollectionEntry> FindCollection(Context& ctx, const std::string& which);
 
 // Item metadata (never ciphertext) of one collection, or of every collection
 // this member may see; each item gains "collection" (the collection's name).
 vault::Result<std::vector<nlohmann::json>> ListItemMeta(Context& ctx,
                                                         const std::string& collection);
-
-// The "ciphertext" of a server answer, taken out of it and decoded;
-// Corruption if it is malformed.
-vault::Result<std::vector<uint8_t>> TakeCiphertext(nlohmann::json& answer);
 
 // One version's ciphertext opened with the member's collection key;
 // FailedPrecondition if the member holds another key version. The ids bind

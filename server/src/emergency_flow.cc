@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "server_impl.h"
+#include "vault/api_json_emergency.h"
 
 namespace server::internal {
 namespace {
@@ -145,42 +146,26 @@ Status Notify(vault::WriteTxn& t, const EmergencyGrant& g, const EmergencyReques
   return NotifyGrant(t, g, kind, text, {{"request", r.id}, {"release_ms", r.release_ms}});
 }
 
-json RequestJson(vault::ReadTxn& t, const EmergencyGrant& g, const EmergencyRequest& r) {
-  json out = {{"id", r.id},
-              {"grant_id", r.grant_id},
-              {"deputy_id", g.deputy_id},
-              {"state", r.state},
-              {"reason", r.reason},
-              {"requested_ms", r.requested_ms},
-              {"release_ms", r.release_ms},
-              {"confirmations", r.confirmations},
-              {"confirmations_required", g.confirmations_required}};
-  if (r.decided_by) out["decided_by"] = *r.decided_by;
-  if (r.decided_ms) out["decided_ms"] = *r.decided_ms;
-  if (r.released_ms) out["released_ms"] = *r.released_ms;
-  if (r.expires_ms) out["expires_ms"] = *r.expires_ms;
+namespace {
+
+vault::api::RequestAnswer RequestAnswerOf(vault::ReadTxn& t, const EmergencyGrant& g,
+                                          const EmergencyRequest& r) {
   auto to = Recipients(t, g);
-  out["admins_notified"] = to ? to->size() : 0;
-  return out;
+  return {r, g.deputy_id, g.confirmations_required, to ? static_cast<int64_t>(to->size()) : 0};
+}
+
+}  // namespace
+
+json RequestJson(vault::ReadTxn& t, const EmergencyGrant& g, const EmergencyRequest& r) {
+  return vault::api::RequestAnswerToJson(RequestAnswerOf(t, g, r));
 }
 
 Result<json> GrantJson(vault::ReadTxn& t, const EmergencyGrant& g) {
-  json out = {{"id", g.id},
-              {"grantor_id", g.grantor_id},
-              {"deputy_id", g.deputy_id},
-              {"mode", g.mode},
-              {"wait_hours", g.wait_s / 3600},
-              {"confirmations_required", g.confirmations_required},
-              {"access_window_hours", g.access_window_s / 3600},
-              {"status", g.status},
-              {"collections", g.collections},
-              {"created_ms", g.created_ms},
-              {"request", nullptr}};
-  if (g.ended_ms) out["ended_ms"] = *g.ended_ms;
   auto newest = t.NewestEmergencyRequest(g.id);
   if (!newest) return Fail(newest.error());
-  if (*newest) out["request"] = RequestJson(t, g, **newest);
-  return out;
+  vault::api::GrantAnswer out{g, std::nullopt};
+  if (*newest) out.request = RequestAnswerOf(t, g, **newest);
+  return vault::api::GrantAnswerToJson(out);
 }
 
 // The deputy's inner boxes for every collection in scope: the escrow layer

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "server_impl.h"
+#include "vault/api_json_cache.h"
 
 namespace server::internal {
 
@@ -44,36 +45,30 @@ void ServerImpl::CollectionCache(const httplib::Request& req, httplib::Response&
     return SendError(res, {409, "offline_cache_disabled",
                            "an admin turned the offline cache off for this collection"});
   }
-  json out = {{"collection_id", id}, {"as_of_ms", Millis(env_.Now())}};
+  vault::api::CacheAnswer out;
+  out.collection_id = id;
+  out.as_of_ms = Millis(env_.Now());
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
         auto col = t.GetCollection(id);
         if (!col) return col.error();
-        out["key_version"] = col->key_version;
+        out.key_version = col->key_version;
         // Owners and admins may hold no key of their own: nothing to cache
         // then but the listing, and the client skips the collection.
         auto key = t.GetSealedKey(id, vault::KeyHolder::kMember, c.member.id);
         if (key && key->key_version == col->key_version) {
-          out["sealed_key"] = crypto::ToBase64(key->sealed);
+          out.sealed_key = key->sealed;
         } else if (!key && !key.error().IsNotFound()) {
           return key.error();
         }
         auto all = t.ListItems(id);
         if (!all) return all.error();
-        json current = json::array();
-        for (const auto& m : *all) current.push_back({{"id", m.id}, {"version", m.version}});
-        out["current"] = std::move(current);
+        for (const auto& m : *all) out.current.push_back({m.id, m.version});
         auto changed = t.FetchForCache(c.actor(), id, since_ms);
         if (!changed) return changed.error();
-        json items = json::array();
-        for (const auto& it : *changed) {
-          json j = ItemMetaToJson(it.meta);
-          j["ciphertext"] = crypto::ToBase64(it.ciphertext);
-          items.push_back(std::move(j));
-        }
-        out["items"] = std::move(items);
+        out.items = std::move(*changed);
         return Status::OK();
       })) {
-    SendJson(res, 200, out);
+    SendJson(res, 200, vault::api::CacheAnswerToJson(out));
   }
 }
 
@@ -138,7 +133,7 @@ void ServerImpl::ReportOfflineReads(const httplib::Request& req, httplib::Respon
     }
     reports.push_back({one->Str("id"), one->Str("item_id"), read_ms, one->Int("version")});
   }
-  json acknowledged = json::array();
+  std::vector<std::string> acknowledged;
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
         for (const Report& r : reports) {
           // Recorded even if the item is gone since or the access was
@@ -160,7 +155,7 @@ void ServerImpl::ReportOfflineReads(const httplib::Request& req, httplib::Respon
         }
         return Status::OK();
       })) {
-    SendJson(res, 200, {{"acknowledged", acknowledged}});
+    SendJson(res, 200, vault::api::AcknowledgedToJson(acknowledged));
   }
 }
 

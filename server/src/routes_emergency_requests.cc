@@ -196,9 +196,8 @@ void ServerImpl::ReleasedKeys(const httplib::Request& req, httplib::Response& re
             if (!inner) return inner.error();
             json keys = json::array();
             for (const auto& k : *inner) {
-              keys.push_back({{"collection_id", k.collection_id},
-                              {"key_version", k.key_version},
-                              {"sealed_key", crypto::ToBase64(k.sealed)}});
+              keys.push_back(
+                  vault::api::SealedKeyAnswerToJson({k.collection_id, k.key_version, k.sealed}));
             }
             out = {{"keys", keys}, {"expires_ms", r.expires_ms.value_or(0)}};
             return t.Record(c.actor(), "emergency.keys.read", "request:" + id,
@@ -243,8 +242,7 @@ void ServerImpl::ReleasedItem(const httplib::Request& req, httplib::Response& re
           [&](vault::WriteTxn& t, const EmergencyRequest&, const EmergencyGrant&) -> Status {
             auto fetched = t.FetchEmergencyItem(c.actor(), id, item);
             if (!fetched) return fetched.error();
-            out = ItemMetaToJson(fetched->meta);
-            out["ciphertext"] = crypto::ToBase64(fetched->ciphertext);
+            out = vault::api::ItemWithCiphertextToJson(*fetched);
             return Status::OK();
           })) {
     SendJson(res, 200, out);

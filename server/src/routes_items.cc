@@ -110,8 +110,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
         item = std::move(*fetched);
         return Status::OK();
       })) {
-    out = ItemMetaToJson(item->meta);
-    out["ciphertext"] = crypto::ToBase64(item->ciphertext);
+    out = vault::api::ItemWithCiphertextToJson(*item);
     SendJson(res, 200, out);
   }
 }
@@ -150,12 +149,7 @@ void ServerImpl::ItemHistory(const httplib::Request& req, httplib::Response& res
         auto versions = t.FetchHistory(c.actor(), id);
         if (!versions) return versions.error();
         for (const auto& v : *versions) {
-          out.push_back({{"version", v.version},
-                         {"key_version", v.key_version},
-                         {"state", v.state},
-                         {"ciphertext", crypto::ToBase64(v.ciphertext)},
-                         {"created_ms", v.created_ms},
-                         {"created_by", v.created_by}});
+          out.push_back(vault::api::ItemVersionToJson(v));
         }
         return Status::OK();
       })) {

@@ -168,10 +168,8 @@ void ServerImpl::ListCollections(const httplib::Request&, httplib::Response& res
         }
         for (const auto& col : *all) {
           if (sees_all || std::find(mine.begin(), mine.end(), col.id) != mine.end()) {
-            json j = CollectionToJson(col);
             auto access = t.GetAccess(col.id, c.member.id);
-            j["access"] = access ? *access : "none";
-            out.push_back(j);
+            out.push_back(vault::api::CollectionEntryToJson({col, access ? *access : "none"}));
           }
         }
         return Status::OK();
@@ -187,9 +185,7 @@ void ServerImpl::CollectionKey(const httplib::Request& req, httplib::Response& r
   if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto key = t.GetSealedKey(id, vault::KeyHolder::kMember, c.member.id);
         if (!key) return key.error();
-        out = {{"collection_id", id},
-               {"key_version", key->key_version},
-               {"sealed_key", crypto::ToBase64(key->sealed)}};
+        out = vault::api::SealedKeyAnswerToJson({id, key->key_version, key->sealed});
         return Status::OK();
       })) {
     SendJson(res, 200, out);
@@ -210,7 +206,7 @@ void ServerImpl::ListAccess(const httplib::Request& req, httplib::Response& res,
             if (access.error().IsNotFound()) continue;
             return access.error();
           }
-          out.push_back({{"member_id", m.id}, {"access", *access}});
+          out.push_back(vault::api::AccessEntryToJson({m.id, *access}));
         }
         return Status::OK();
       })) {

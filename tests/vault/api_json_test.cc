@@ -7,6 +7,7 @@
 
 #include "test_util.h"
 #include "vault/api.h"
+#include "vault/api_json_samples.h"
 
 namespace vault::api {
 namespace {
@@ -14,38 +15,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kRoute = "GET /v1/members/0123";
-
-Member SomeMember() {
-  Member m;
-  m.id = std::string(32, 'a');
-  m.name = "Ann";
-  m.role = "admin";
-  m.status = "active";
-  m.signing_public_key.fill(1);
-  m.box_public_key.fill(2);
-  m.created_ms = 1234;
-  m.email = "ann@example.org";
-  return m;
-}
-
-ItemMeta SomeItem() {
-  ItemMeta m;
-  m.id = std::string(32, 'b');
-  m.collection_id = std::string(32, 'c');
-  m.name = "Shop";
-  m.channel = "instagram";
-  m.url = "https://example.org";
-  m.rotation_period_s = 90 * 86400;
-  m.last_rotated_ms = 5;
-  m.version = 3;
-  m.pending_version = 4;
-  m.next_version = 5;
-  m.key_version = 2;
-  m.updated_ms = 6;
-  m.updated_by = std::string(32, 'a');
-  m.flags = {{"manual", "why", 7}};
-  return m;
-}
 
 void ExpectMalformed(const Status& s, std::string_view field) {
   EXPECT_TRUE(s.IsInternal()) << s.ToString();

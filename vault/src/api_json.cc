@@ -2,96 +2,17 @@
 
 #include <optional>
 
+#include "api_json_reader.h"
+
+#include "vault/audit_json.h"
 #include "vault/crypto.h"
 
 namespace vault::api {
 
+using internal::Done;
+using internal::ListOf;
+using internal::Reader;
 using nlohmann::json;
-
-namespace {
-
-// Reads the fields of one JSON object without throwing; the first problem
-// is kept and later reads do nothing.
-class Reader {
- public:
-  explicit Reader(const json& j) : j_(j) {
-    if (!j.is_object()) problem_ = "expected a JSON object";
-  }
-
-  void Get(const char* name, std::string& out) {
-    if (const json* v = Find(name, "a string", &json::is_string)) out = v->get<std::string>();
-  }
-  void Get(const char* name, int64_t& out) {
-    if (const json* v = Find(name, "an integer", &json::is_number_integer)) out = v->get<int64_t>();
-  }
-  void Get(const char* name, bool& out) {
-    if (const json* v = Find(name, "true or false", &json::is_boolean)) out = v->get<bool>();
-  }
-  void Get(const char* name, crypto::PublicKey& out) {
-    std::string b64;
-    Get(name, b64);
-    if (!problem_.empty()) return;
-    auto bytes = crypto::FromBase64(b64);
-    if (!bytes || bytes->size() != out.size()) {
-      problem_ = std::string("field \"") + name + "\" must be a base64 32-byte key";
-      return;
-    }
-    std::copy(bytes->begin(), bytes->end(), out.begin());
-  }
-  void GetOptional(const char* name, std::optional<int64_t>& out) {
-    if (!problem_.empty() || !j_.contains(name)) return;
-    int64_t v = 0;
-    Get(name, v);
-    if (problem_.empty()) out = v;
-  }
-  // The array under `name`, or null (and a problem).
-  const json* Array(const char* name) { return Find(name, "a list", &json::is_array); }
-
-  const std::string& problem() const { return problem_; }
-
- private:
-  const json* Find(const char* name, const char* type, bool (json::*is)() const noexcept) {
-    if (!problem_.empty()) return nullptr;
-    auto it = j_.find(name);
-    if (it == j_.end()) {
-      problem_ = std::string("field \"") + name + "\" is missing";
-      return nullptr;
-    }
-    if (!((*it).*is)()) {
-      problem_ = std::string("field \"") + name + "\" must be " + type;
-      return nullptr;
-    }
-    return &*it;
-  }
-
-  const json& j_;
-  std::string problem_;
-};
-
-template <typename T>
-Result<T> Done(const Reader& r, std::string_view route, T value) {
-  if (!r.problem().empty()) return Fail(MalformedAnswer(route, r.problem()));
-  return value;
-}
-
-// A list of `T` under `field`, each decoded with `one`.
-template <typename T>
-Result<std::vector<T>> ListOf(const json& j, const char* field, std::string_view route,
-                              Result<T> (*one)(const json&, std::string_view)) {
-  Reader r(j);
-  const json* list = r.Array(field);
-  if (list == nullptr) return Fail(MalformedAnswer(route, r.problem()));
-  std::vector<T> out;
-  out.reserve(list->size());
-  for (const json& e : *list) {
-    auto v = one(e, route);
-    if (!v) return Fail(v.error());
-    out.push_back(std::move(*v));
-  }
-  return out;
-}
-
-}  // namespace
 
 Status MalformedAnswer(std::string_view route, std::string_view problem) {
   return Status::Internal("the server sent a malformed answer to " + std::string(route) + ": " +
@@ -194,6 +115,10 @@ Result<ItemMeta> ItemMetaFromJson(const json& j, std::string_view route) {
       m.flags.push_back(std::move(flag));
     }
   }
+  // Beyond this the period would overflow as seconds.
+  if (r.problem().empty() && (period_days < 0 || period_days > (int64_t{1} << 40))) {
+    return Fail(MalformedAnswer(route, "field \"rotation_period_days\" is out of range"));
+  }
   m.rotation_period_s = period_days * 86400;
   return Done(r, route, std::move(m));
 }
@@ -218,6 +143,166 @@ Result<std::vector<Member>> MembersFromJson(const json& j, std::string_view rout
 
 Result<std::vector<ItemMeta>> ItemsFromJson(const json& j, std::string_view route) {
   return ListOf<ItemMeta>(j, "items", route, &ItemMetaFromJson);
+}
+
+json CollectionEntryToJson(const CollectionEntry& e) {
+  json j = CollectionToJson(e.collection);
+  j["access"] = e.access;
+  return j;
+}
+
+Result<CollectionEntry> CollectionEntryFromJson(const json& j, std::string_view route) {
+  auto c = CollectionFromJson(j, route);
+  if (!c) return Fail(c.error());
+  Reader r(j);
+  CollectionEntry e{std::move(*c), {}};
+  r.Get("access", e.access);
+  return Done(r, route, std::move(e));
+}
+
+Result<std::vector<CollectionEntry>> CollectionsFromJson(const json& j, std::string_view route) {
+  return ListOf<CollectionEntry>(j, "collections", route, &CollectionEntryFromJson);
+}
+
+json AccessEntryToJson(const AccessEntry& e) {
+  return {{"member_id", e.member_id}, {"access", e.access}};
+}
+
+Result<AccessEntry> AccessEntryFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  AccessEntry e;
+  r.Get("member_id", e.member_id);
+  r.Get("access", e.access);
+  return Done(r, route, std::move(e));
+}
+
+Result<std::vector<AccessEntry>> AccessListFromJson(const json& j, std::string_view route) {
+  return ListOf<AccessEntry>(j, "grants", route, &AccessEntryFromJson);
+}
+
+json SealedKeyAnswerToJson(const SealedKeyAnswer& a) {
+  return {{"collection_id", a.collection_id},
+          {"key_version", a.key_version},
+          {"sealed_key", crypto::ToBase64(a.sealed)}};
+}
+
+Result<SealedKeyAnswer> SealedKeyAnswerFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  SealedKeyAnswer a;
+  r.Get("collection_id", a.collection_id);
+  r.Get("key_version", a.key_version);
+  r.Get("sealed_key", a.sealed);
+  return Done(r, route, std::move(a));
+}
+
+Result<std::vector<SealedKeyAnswer>> SealedKeysFromJson(const json& j, std::string_view route) {
+  return ListOf<SealedKeyAnswer>(j, "keys", route, &SealedKeyAnswerFromJson);
+}
+
+json ItemWithCiphertextToJson(const ItemWithCiphertext& item) {
+  json j = ItemMetaToJson(item.meta);
+  j["ciphertext"] = crypto::ToBase64(item.ciphertext);
+  return j;
+}
+
+Result<ItemWithCiphertext> ItemWithCiphertextFromJson(const json& j, std::string_view route) {
+  auto meta = ItemMetaFromJson(j, route);
+  if (!meta) return Fail(meta.error());
+  Reader r(j);
+  ItemWithCiphertext item{std::move(*meta), {}};
+  r.Get("ciphertext", item.ciphertext);
+  return Done(r, route, std::move(item));
+}
+
+json ItemVersionToJson(const ItemVersion& v) {
+  return {{"version", v.version},       {"key_version", v.key_version},
+          {"state", v.state},           {"ciphertext", crypto::ToBase64(v.ciphertext)},
+          {"created_ms", v.created_ms}, {"created_by", v.created_by}};
+}
+
+Result<ItemVersion> ItemVersionFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  ItemVersion v;
+  r.Get("version", v.version);
+  r.Get("key_version", v.key_version);
+  r.Get("state", v.state);
+  r.Get("ciphertext", v.ciphertext);
+  r.Get("created_ms", v.created_ms);
+  r.Get("created_by", v.created_by);
+  return Done(r, route, std::move(v));
+}
+
+Result<std::vector<ItemVersion>> HistoryFromJson(const json& j, std::string_view route) {
+  return ListOf<ItemVersion>(j, "versions", route, &ItemVersionFromJson);
+}
+
+json ServerInfoToJson(const ServerInfo& info) {
+  json j = {{"version", info.version},
+            {"audit_public_key", crypto::ToBase64(info.audit_public_key)},
+            {"escrow_public_key", crypto::ToBase64(info.escrow_public_key)}};
+  if (info.recovery_public_key) {
+    j["recovery_public_key"] = crypto::ToBase64(*info.recovery_public_key);
+  }
+  return j;
+}
+
+Result<ServerInfo> ServerInfoFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  ServerInfo info;
+  r.Get("version", info.version);
+  r.Get("audit_public_key", info.audit_public_key);
+  r.Get("escrow_public_key", info.escrow_public_key);
+  r.GetOptional("recovery_public_key", info.recovery_public_key);
+  return Done(r, route, std::move(info));
+}
+
+Result<Challenge> ChallengeFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  Challenge c;
+  r.Get("nonce", c.nonce);
+  return Done(r, route, std::move(c));
+}
+
+Result<LoginAnswer> LoginAnswerFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  LoginAnswer a;
+  r.Get("token", a.token);
+  r.Get("expires_ms", a.expires_ms);
+  if (!r.problem().empty()) return Fail(MalformedAnswer(route, r.problem()));
+  if (!j.contains("member")) return Fail(MalformedAnswer(route, "field \"member\" is missing"));
+  auto m = MemberFromJson(j["member"], route);
+  if (!m) return Fail(m.error());
+  a.member = std::move(*m);
+  return a;
+}
+
+Result<std::vector<audit::Event>> AuditPageFromJson(const json& j, std::string_view route) {
+  Reader r(j);
+  const json* list = r.Array("events");
+  if (list == nullptr) return Fail(MalformedAnswer(route, r.problem()));
+  std::vector<audit::Event> out;
+  out.reserve(list->size());
+  for (const json& e : *list) {
+    auto event = audit::EventFromJson(e);
+    if (!event) return Fail(MalformedAnswer(route, event.error().message()));
+    out.push_back(std::move(*event));
+  }
+  return out;
+}
+
+Result<audit::Checkpoint> CheckpointAnswerFromJson(const json& j, std::string_view route) {
+  auto cp = audit::CheckpointFromJson(j);
+  if (!cp) return Fail(MalformedAnswer(route, cp.error().message()));
+  return std::move(*cp);
+}
+
+Result<std::vector<audit::Checkpoint>> CheckpointsFromJson(const json& j, std::string_view route) {
+  return ListOf<audit::Checkpoint>(j, "checkpoints", route, &CheckpointAnswerFromJson);
+}
+
+Result<json> ObjectFromJson(const json& j, std::string_view route) {
+  if (!j.is_object()) return Fail(MalformedAnswer(route, "expected a JSON object"));
+  return j;
 }
 
 }  // namespace vault::api

@@ -42,16 +42,12 @@ int Join(Context& ctx, const JoinOptions& o) {
   auto address = ParseServerUrl(o.url);
   if (!address) return ctx.Fail(address.error());
   ApiClient client(*address, o.fingerprint);
-  auto info = client.Call("GET", "/v1/server");
+  auto info = client.Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
   ctx.console.err << "Server certificate SHA-256 fingerprint:\n  " << client.seen_fingerprint()
                   << "\n";
   if (o.fingerprint.empty()) {
     ctx.console.err << "Compare it with the one batond printed; it is pinned from now on.\n";
-  }
-  auto audit_key = crypto::FromBase64(info->value("audit_public_key", ""));
-  if (!audit_key || audit_key->size() != crypto::kPublicKeyBytes) {
-    return ctx.Fail(Status::Corruption("the server sent a malformed audit key"));
   }
   auto passphrase = NewPassphrase(ctx);
   if (!passphrase) return ctx.Fail(passphrase.error());
@@ -71,15 +67,16 @@ int Join(Context& ctx, const JoinOptions& o) {
   profile.name = ctx.options.profile;
   profile.server_url = o.url;
   profile.fingerprint = client.seen_fingerprint();
-  std::copy(audit_key->begin(), audit_key->end(), profile.server_audit_key.begin());
+  profile.server_audit_key = info->audit_public_key;
   vault::Identity id = vault::Identity::Generate(ctx.env);
-  auto joined = client.Call("POST", "/v1/join",
+  auto joined = client.Send("POST", "/v1/join",
                             json{{"invite_code", o.code},
                                  {"signing_public_key", crypto::ToBase64(id.signing_public_key())},
-                                 {"box_public_key", crypto::ToBase64(id.box_public_key())}});
+                                 {"box_public_key", crypto::ToBase64(id.box_public_key())}},
+                            &vault::api::MemberFromJson);
   if (!joined) return ctx.Fail(joined.error());
-  profile.member_id = joined->value("id", "");
-  profile.member_name = joined->value("name", "");
+  profile.member_id = joined->id;
+  profile.member_name = joined->name;
   // Profile first (it creates the directory), then the identity.
   if (Status s = SaveProfile(ctx.env, ctx.home(), profile); !s.ok()) return ctx.Fail(s);
   if (Status s = vault::SaveIdentity(ctx.env, profile.identity_path(), id, passphrase->bytes(),
@@ -90,13 +87,13 @@ int Join(Context& ctx, const JoinOptions& o) {
   if (ctx.options.json) {
     ctx.console.out << json{{"member_id", profile.member_id},
                             {"name", profile.member_name},
-                            {"role", joined->value("role", "")},
+                            {"role", joined->role},
                             {"fingerprint_words",
                              vault::FingerprintWords(id.signing_public_key(), id.box_public_key())}}
                            .dump()
                     << "\n";
   } else {
-    ctx.console.out << "Joined as " << profile.member_name << " (" << joined->value("role", "")
+    ctx.console.out << "Joined as " << profile.member_name << " (" << joined->role
                     << "), member id " << profile.member_id << "\n"
                     << "Your key fingerprint: "
                     << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
@@ -112,18 +109,17 @@ int Join(Context& ctx, const JoinOptions& o) {
 int WhoAmI(Context& ctx) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto me = (*c)->Call("GET", "/v1/me");
+  auto me = (*c)->Get("/v1/me", &vault::api::MemberFromJson);
   if (!me) return ctx.Fail(me.error());
   auto p = ctx.profile();
   if (ctx.options.json) {
-    json out = *me;
+    json out = vault::api::MemberToJson(*me);
     out["profile"] = (*p)->name;
     out["server_url"] = (*p)->server_url;
     ctx.console.out << out.dump() << "\n";
   } else {
-    ctx.console.out << me->value("name", "") << " (" << me->value("role", "") << ") on "
-                    << (*p)->server_url << " [profile " << (*p)->name << "]\nmember id "
-                    << me->value("id", "") << "\n";
+    ctx.console.out << me->name << " (" << me->role << ") on " << (*p)->server_url << " [profile "
+                    << (*p)->name << "]\nmember id " << me->id << "\n";
   }
   return kExitOk;
 }
@@ -134,18 +130,18 @@ int ServerInfo(Context& ctx) {
   auto address = ParseServerUrl((*p)->server_url);
   if (!address) return ctx.Fail(address.error());
   ApiClient client(*address, (*p)->fingerprint);
-  auto info = client.Call("GET", "/v1/server");
+  auto info = client.Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
   if (ctx.options.json) {
-    json out = *info;
+    json out = vault::api::ServerInfoToJson(*info);
     out["url"] = (*p)->server_url;
     out["fingerprint"] = (*p)->fingerprint;
     ctx.console.out << out.dump() << "\n";
   } else {
     ctx.console.out << "server       " << (*p)->server_url << "\n"
-                    << "version      " << info->value("version", "") << "\n"
+                    << "version      " << info->version << "\n"
                     << "certificate  " << (*p)->fingerprint << " (pinned)\n"
-                    << "audit key    " << info->value("audit_public_key", "") << "\n";
+                    << "audit key    " << crypto::ToBase64(info->audit_public_key) << "\n";
   }
   return kExitOk;
 }

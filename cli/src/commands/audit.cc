@@ -9,6 +9,7 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "short_names.h"
+#include "vault/api_json.h"
 #include "vault/audit.h"
 #include "vault/audit_json.h"
 #include "vault/rotation.h"
@@ -31,19 +32,12 @@ Status Malformed(const std::string& what) {
 
 // One page of events from `from` on, at most `limit` (1 to 1000).
 Result<std::vector<audit::Event>> FetchPage(ApiClient& c, int64_t from, int64_t limit) {
-  auto reply =
-      c.Call("GET", "/v1/audit?from=" + std::to_string(from) + "&limit=" + std::to_string(limit));
-  if (!reply) return Fail(reply.error());
-  if (!reply->contains("events") || !(*reply)["events"].is_array()) {
-    return Fail(Malformed("audit page"));
+  auto out = c.Get("/v1/audit?from=" + std::to_string(from) + "&limit=" + std::to_string(limit),
+                   &vault::api::AuditPageFromJson);
+  if (!out) return Fail(out.error());
+  if (static_cast<int64_t>(out->size()) > limit) {
+    return Fail(vault::api::MalformedAnswer("GET /v1/audit", "more events than the limit"));
   }
-  std::vector<audit::Event> out;
-  for (const auto& j : (*reply)["events"]) {
-    auto e = audit::EventFromJson(j);
-    if (!e) return Fail(e.error());
-    out.push_back(std::move(*e));
-  }
-  if (static_cast<int64_t>(out.size()) > limit) return Fail(Malformed("audit page (too long)"));
   return out;
 }
 
@@ -83,11 +77,9 @@ Result<std::vector<audit::Event>> FetchAll(ApiClient& c) {
 // Member id -> name, when the caller may list members (else empty).
 std::map<std::string, std::string> MemberNames(ApiClient& c) {
   std::map<std::string, std::string> out;
-  auto reply = c.Call("GET", "/v1/members");
-  if (!reply || !reply->contains("members") || !(*reply)["members"].is_array()) return out;
-  for (const auto& m : (*reply)["members"]) {
-    if (m.is_object()) out[m.value("id", "")] = m.value("name", "");
-  }
+  auto members = c.Get("/v1/members", &vault::api::MembersFromJson);
+  if (!members) return out;
+  for (const auto& m : *members) out[m.id] = m.name;
   return out;
 }
 
@@ -171,9 +163,7 @@ Status SavePinnedHead(vault::Env& env, const Profile& p, const audit::Head& head
 }
 
 Result<audit::Checkpoint> FetchHead(ApiClient& c) {
-  auto reply = c.Call("GET", "/v1/audit/head");
-  if (!reply) return Fail(reply.error());
-  return audit::CheckpointFromJson(*reply);
+  return c.Get("/v1/audit/head", &vault::api::CheckpointAnswerFromJson);
 }
 
 int Tampered(Context& ctx, const audit::Report& r) {
@@ -204,19 +194,10 @@ int Verify(Context& ctx) {
   // checkpoint, then the events.
   auto head = FetchHead(**c);
   if (!head) return ctx.Fail(head.error());
-  auto cps_reply = (*c)->Call("GET", "/v1/audit/checkpoints");
-  if (!cps_reply) return ctx.Fail(cps_reply.error());
-  if (!cps_reply->contains("checkpoints") || !(*cps_reply)["checkpoints"].is_array()) {
-    return ctx.Fail(Malformed("checkpoint list"));
-  }
-  std::vector<audit::Checkpoint> checkpoints;
-  for (const auto& j : (*cps_reply)["checkpoints"]) {
-    auto cp = audit::CheckpointFromJson(j);
-    if (!cp) return ctx.Fail(cp.error());
-    checkpoints.push_back(*cp);
-  }
+  auto checkpoints = (*c)->Get("/v1/audit/checkpoints", &vault::api::CheckpointsFromJson);
+  if (!checkpoints) return ctx.Fail(checkpoints.error());
 
-  audit::Verifier verifier((*p)->server_audit_key, std::move(checkpoints), *pinned);
+  audit::Verifier verifier((*p)->server_audit_key, std::move(*checkpoints), *pinned);
   audit::Head last;  // the last event received
   int64_t from = 1;
   bool chain_ok = true;  // false once the verifier found a problem

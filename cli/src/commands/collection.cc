@@ -26,21 +26,17 @@ int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) 
                {"name", name},
                {"sealed_key", crypto::ToBase64(*sealed)},
                {"offline_cache", offline_cache}};
-  auto info = (*c)->Call("GET", "/v1/server");
+  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
-  if (info->contains("recovery_public_key")) {
-    auto rk = crypto::FromBase64((*info)["recovery_public_key"].get<std::string>());
-    if (!rk || rk->size() != 32) return ctx.Fail(Status::Corruption("malformed recovery key"));
-    crypto::PublicKey recovery{};
-    std::copy(rk->begin(), rk->end(), recovery.begin());
-    auto to_recovery = vault::envelope::SealCollectionKey(key, recovery);
+  if (info->recovery_public_key) {
+    auto to_recovery = vault::envelope::SealCollectionKey(key, *info->recovery_public_key);
     if (!to_recovery) return ctx.Fail(to_recovery.error());
     body["recovery_sealed_key"] = crypto::ToBase64(*to_recovery);
   }
-  auto r = (*c)->Call("POST", "/v1/collections", body);
+  auto r = (*c)->Send("POST", "/v1/collections", body, &vault::api::CollectionFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
   } else {
     ctx.console.out << "Created collection " << name << " (" << id << ")\n";
   }
@@ -50,16 +46,17 @@ int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) 
 int CollectionList(Context& ctx) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("GET", "/v1/collections");
+  auto r = (*c)->Get("/v1/collections", &vault::api::CollectionsFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << (*r)["collections"].dump() << "\n";
+    json out = json::array();
+    for (const auto& col : *r) out.push_back(vault::api::CollectionEntryToJson(col));
+    ctx.console.out << out.dump() << "\n";
     return kExitOk;
   }
-  for (const auto& col : (*r)["collections"]) {
-    ctx.console.out << col.value("name", "") << "\t" << col.value("access", "") << "\t"
-                    << (col.value("needs_rekey", false) ? "needs re-key\t" : "")
-                    << col.value("id", "") << "\n";
+  for (const auto& [col, access] : *r) {
+    ctx.console.out << col.name << "\t" << access << "\t"
+                    << (col.needs_rekey ? "needs re-key\t" : "") << col.id << "\n";
   }
   return kExitOk;
 }
@@ -73,27 +70,24 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
   const std::string words = MemberFingerprintWords(*m);
-  ctx.console.err << m->value("name", "") << "'s key fingerprint: " << words << "\n";
+  ctx.console.err << m->name << "'s key fingerprint: " << words << "\n";
   if (!expected_words.empty() && expected_words != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the member's key fingerprint does not match the one given; nothing was shared"));
   }
-  auto box = crypto::FromBase64(m->value("box_public_key", ""));
-  if (!box || box->size() != 32) return ctx.Fail(Status::Corruption("malformed member key"));
-  crypto::PublicKey box_key{};
-  std::copy(box->begin(), box->end(), box_key.begin());
-  auto key = ctx.collection_key(col->value("id", ""));
+  auto key = ctx.collection_key(col->collection.id);
   if (!key) return ctx.Fail(key.error());
-  auto sealed = vault::envelope::SealCollectionKey(**key, box_key);
+  auto sealed = vault::envelope::SealCollectionKey(**key, m->box_public_key);
   if (!sealed) return ctx.Fail(sealed.error());
-  auto r = (*c)->Call("POST", "/v1/collections/" + col->value("id", "") + "/grants",
-                      json{{"member_id", m->value("id", "")},
+  auto r = (*c)->Send("POST", "/v1/collections/" + col->collection.id + "/grants",
+                      json{{"member_id", m->id},
                            {"access", access},
                            {"key_version", (*key)->version},
-                           {"sealed_key", crypto::ToBase64(*sealed)}});
+                           {"sealed_key", crypto::ToBase64(*sealed)}},
+                      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Granted " << access << " on " << col->value("name", "") << " to "
-                  << m->value("name", "") << "\n";
+  ctx.console.out << "Granted " << access << " on " << col->collection.name << " to " << m->name
+                  << "\n";
   return kExitOk;
 }
 
@@ -104,10 +98,10 @@ int CollectionRevoke(Context& ctx, const std::string& which, const std::string& 
   if (!col) return ctx.Fail(col.error());
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Call("DELETE",
-                      "/v1/collections/" + col->value("id", "") + "/grants/" + m->value("id", ""));
+  auto r = (*c)->Send("DELETE", "/v1/collections/" + col->collection.id + "/grants/" + m->id,
+                      std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Revoked " << m->value("name", "") << "'s access to " << col->value("name", "")
+  ctx.console.out << "Revoked " << m->name << "'s access to " << col->collection.name
                   << "; the collection is marked for re-keying.\n";
   return kExitOk;
 }
@@ -117,17 +111,18 @@ int CollectionSet(Context& ctx, const std::string& which, const std::string& off
   if (!c) return ctx.Fail(c.error());
   auto col = LookupCollection(**c, which);
   if (!col) return ctx.Fail(col.error());
-  auto r = (*c)->Call("PATCH", "/v1/collections/" + col->value("id", ""),
-                      json{{"offline_cache", offline_cache == "on"}});
+  auto r =
+      (*c)->Send("PATCH", "/v1/collections/" + col->collection.id,
+                 json{{"offline_cache", offline_cache == "on"}}, &vault::api::CollectionFromJson);
   if (!r) return ctx.Fail(r.error());
   if (offline_cache == "off") {
     // This client forgets it at once; the others when they next sync.
     ctx.SyncCacheQuietly();
   }
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
   } else {
-    ctx.console.out << "Offline cache of " << r->value("name", "") << ": " << offline_cache
+    ctx.console.out << "Offline cache of " << r->name << ": " << offline_cache
                     << (offline_cache == "off"
                             ? " (members' copies are dropped when their client next syncs)"
                             : "")

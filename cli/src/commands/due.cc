@@ -21,40 +21,39 @@ struct DueOptions {
 };
 
 struct DueItem {
-  json meta;
+  vault::ItemMeta meta;
   std::string collection;
 };
 
 int Due(Context& ctx, const DueOptions& o) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto cols = (*c)->Call("GET", "/v1/collections");
+  auto cols = (*c)->Get("/v1/collections", &vault::api::CollectionsFromJson);
   if (!cols) return ctx.Fail(cols.error());
   std::map<std::string, DueItem> by_id;
   std::vector<vault::ItemRotation> rotations;
-  for (const auto& col : (*cols)["collections"]) {
-    const std::string cid = col.value("id", "");
+  for (const auto& col : *cols) {
     // Metadata only: names, periods, flags; never a ciphertext.
-    auto items = (*c)->Call("GET", "/v1/collections/" + cid + "/items");
+    auto items =
+        (*c)->Get("/v1/collections/" + col.collection.id + "/items", &vault::api::ItemsFromJson);
     if (!items) {
       if (items.error().IsPermissionDenied()) continue;
       return ctx.Fail(items.error());
     }
-    for (const auto& it : (*items)["items"]) {
+    for (const auto& it : *items) {
       vault::ItemRotation r;
-      r.item_id = it.value("id", "");
-      r.period = std::chrono::days(it.value("rotation_period_days", int64_t{0}));
-      r.last_rotated = vault::FromUnixMs(it.value("last_rotated_ms", int64_t{0}));
-      for (const auto& f : it.value("flags", json::array())) {
-        auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
+      r.item_id = it.id;
+      r.period = std::chrono::days(it.rotation_period_s / 86400);
+      r.last_rotated = vault::FromUnixMs(it.last_rotated_ms);
+      for (const auto& f : it.flags) {
+        auto kind = vault::ParseRotationFlagKind(f.kind);
         if (!kind) {
           // A kind this baton does not know still means "rotate now".
           kind = vault::RotationFlagKind::kManual;
         }
-        r.flags.Raise(
-            {*kind, f.value("reason", ""), vault::FromUnixMs(f.value("raised_ms", int64_t{0}))});
+        r.flags.Raise({*kind, f.reason, vault::FromUnixMs(f.raised_ms)});
       }
-      by_id[r.item_id] = {it, col.value("name", "")};
+      by_id[r.item_id] = {it, col.collection.name};
       rotations.push_back(std::move(r));
     }
   }
@@ -71,17 +70,17 @@ int Due(Context& ctx, const DueOptions& o) {
     }
     return json{
         {"id", e.item.item_id},
-        {"name", item.meta.value("name", "")},
-        {"collection_id", item.meta.value("collection_id", "")},
+        {"name", item.meta.name},
+        {"collection_id", item.meta.collection_id},
         {"collection", item.collection},
-        {"channel", item.meta.value("channel", "")},
+        {"channel", item.meta.channel},
         {"status", std::string(vault::ToString(e.due.status))},
         {"due_ms", vault::ToUnixMs(e.due.due_at)},
         {"due", vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kIso8601)},
         {"flags", flags},
         // A pending rotation leaves the item as due as before (the
         // old password is in use until confirmed) but says what is next.
-        {"pending_version", item.meta.value("pending_version", json())}};
+        {"pending_version", item.meta.pending_version ? json(*item.meta.pending_version) : json()}};
   };
   const std::pair<const char*, const std::vector<vault::DueEntry>*> groups[] = {
       {"overdue", &report.overdue},
@@ -104,7 +103,7 @@ int Due(Context& ctx, const DueOptions& o) {
   }
   size_t name_w = 4, col_w = 10;
   for (const auto& [id, item] : by_id) {
-    name_w = std::max(name_w, DisplayWidth(item.meta.value("name", "")));
+    name_w = std::max(name_w, DisplayWidth(item.meta.name));
     col_w = std::max(col_w, DisplayWidth(item.collection));
   }
   const char* titles[] = {"Overdue", "Due soon", "Later"};
@@ -126,14 +125,13 @@ int Due(Context& ctx, const DueOptions& o) {
         reasons += std::string(vault::ToString(f.kind));
         if (!f.reason.empty()) reasons += ": " + f.reason;
       }
-      if (item.meta.contains("pending_version")) {
+      if (item.meta.pending_version) {
         if (!reasons.empty()) reasons += "; ";
-        reasons +=
-            "rotation to v" + std::to_string(item.meta.value("pending_version", int64_t{0})) +
-            " pending: confirm with `baton rotate " + item.meta.value("name", "") + " --confirm`";
+        reasons += "rotation to v" + std::to_string(*item.meta.pending_version) +
+                   " pending: confirm with `baton rotate " + item.meta.name + " --confirm`";
       }
-      ctx.console.out << "  " << Pad(item.meta.value("name", ""), name_w) << "  "
-                      << Pad(item.collection, col_w) << "  "
+      ctx.console.out << "  " << Pad(item.meta.name, name_w) << "  " << Pad(item.collection, col_w)
+                      << "  "
                       << vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kDate)
                       << "  "
                       << (reasons.empty() ? std::string(vault::ToString(e.due.status))

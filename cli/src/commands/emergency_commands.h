@@ -12,6 +12,7 @@
 
 #include "context.h"
 #include "emergency.h"
+#include "vault/api_json_emergency.h"
 #include "vault/status.h"
 
 namespace cli {
@@ -47,6 +48,13 @@ vault::Result<nlohmann::json> FindGrant(ApiClient& c, const std::string& given);
 // deputy may only remember the grant's). Fetched on its own so the answer is
 // exact now (the server applies due transitions on the way).
 vault::Result<nlohmann::json> FindRequest(ApiClient& c, const std::string& given);
+// A request to `path` that a grant answers, decoded.
+vault::Result<nlohmann::json> SendForGrant(ApiClient& c, const std::string& method,
+                                           const std::string& path, const nlohmann::json& body);
+// GET /v1/emergency/requests/:id, decoded (vault/api_json_emergency.h).
+vault::Result<nlohmann::json> GetRequest(ApiClient& c, const std::string& id);
+// A request answer of `route` if it decodes; the malformed answer otherwise.
+vault::Result<nlohmann::json> CheckedRequest(const nlohmann::json& answer, std::string_view route);
 // OK unless `given` cannot be an id at all.
 vault::Status CheckGivenId(const std::string& given, std::string_view what);
 void PrintRequest(Context& ctx, const nlohmann::json& request, const Directory& d);

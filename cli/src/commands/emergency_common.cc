@@ -10,21 +10,48 @@ int64_t NowMs(Context& ctx) { return vault::ToUnixMs(ctx.env.Now()); }
 
 Directory LoadDirectory(ApiClient& c) {
   Directory d;
-  if (auto m = c.Call("GET", "/v1/members")) {
-    for (const auto& x : (*m)["members"]) d.members[x.value("id", "")] = x.value("name", "");
+  if (auto m = c.Get("/v1/members", &vault::api::MembersFromJson)) {
+    for (const auto& x : *m) d.members[x.id] = x.name;
   }
-  if (auto cols = c.Call("GET", "/v1/collections")) {
-    for (const auto& x : (*cols)["collections"]) {
-      d.collections[x.value("id", "")] = x.value("name", "");
-    }
+  if (auto cols = c.Get("/v1/collections", &vault::api::CollectionsFromJson)) {
+    for (const auto& x : *cols) d.collections[x.collection.id] = x.collection.name;
   }
   return d;
 }
 
+// The printing below works on the wire form; it gets it only after the
+// answer decoded, so every field it reads is there and of its type.
 Result<json> ListOf(ApiClient& c, const std::string& what) {
-  auto r = c.Call("GET", "/v1/emergency/" + what);
+  json out = json::array();
+  if (what == "grants") {
+    auto grants = c.Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
+    if (!grants) return Fail(grants.error());
+    for (const auto& g : *grants) out.push_back(vault::api::GrantAnswerToJson(g));
+  } else {
+    auto requests = c.Get("/v1/emergency/" + what, &vault::api::RequestsFromJson);
+    if (!requests) return Fail(requests.error());
+    for (const auto& r : *requests) out.push_back(vault::api::RequestAnswerToJson(r));
+  }
+  return out;
+}
+
+Result<json> CheckedRequest(const json& answer, std::string_view route) {
+  auto r = vault::api::RequestAnswerFromJson(answer, route);
   if (!r) return Fail(r.error());
-  return (*r).value(what, json::array());
+  return vault::api::RequestAnswerToJson(*r);
+}
+
+Result<json> SendForGrant(ApiClient& c, const std::string& method, const std::string& path,
+                          const json& body) {
+  auto g = c.Send(method, path, body, &vault::api::GrantAnswerFromJson);
+  if (!g) return Fail(g.error());
+  return vault::api::GrantAnswerToJson(*g);
+}
+
+Result<json> GetRequest(ApiClient& c, const std::string& id) {
+  auto r = c.Get("/v1/emergency/requests/" + id, &vault::api::RequestAnswerFromJson);
+  if (!r) return Fail(r.error());
+  return vault::api::RequestAnswerToJson(*r);
 }
 
 // The one object in `list` whose id `given` names.
@@ -68,7 +95,7 @@ Result<json> FindRequest(ApiClient& c, const std::string& given) {
   } else {
     return Fail(r.error());
   }
-  return c.Call("GET", "/v1/emergency/requests/" + id);
+  return GetRequest(c, id);
 }
 
 Status CheckGivenId(const std::string& given, std::string_view what) {

@@ -39,33 +39,29 @@ int Grant(Context& ctx, const GrantOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto deputy = LookupMember(**c, o.deputy);
   if (!deputy) return ctx.Fail(deputy.error());
-  const std::string name = deputy->value("name", "");
+  const std::string name = deputy->name;
   const std::string words = MemberFingerprintWords(*deputy);
   ctx.console.err << name << "'s key fingerprint: " << words << "\n";
   if (!o.fingerprint.empty() && o.fingerprint != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the deputy's key fingerprint does not match the one given; nothing was shared"));
   }
-  auto box = MemberBoxKey(*deputy);
-  if (!box) return ctx.Fail(box.error());
-  auto info = (*c)->Call("GET", "/v1/server");
+  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
-  auto escrow = PublicKeyField(*info, "escrow_public_key");
-  if (!escrow) return ctx.Fail(escrow.error());
 
   json keys = json::array();
   em::Names names;
   for (const auto& which : o.collections) {
     auto col = LookupCollection(**c, which);
     if (!col) return ctx.Fail(col.error());
-    const std::string id = col->value("id", "");
+    const std::string id = col->collection.id;
     if (names.contains(id)) {
       return ctx.Fail(Status::InvalidArgument("collection " + which + " is named twice"));
     }
-    names[id] = col->value("name", "");
+    names[id] = col->collection.name;
     auto key = ctx.collection_key(id);
     if (!key) return ctx.Fail(key.error());
-    auto sealed = envelope::SealForEscrow(**key, *box, *escrow);
+    auto sealed = envelope::SealForEscrow(**key, deputy->box_public_key, info->escrow_public_key);
     if (!sealed) return ctx.Fail(sealed.error());
     keys.push_back({{"collection_id", id},
                     {"key_version", (*key)->version},
@@ -73,19 +69,19 @@ int Grant(Context& ctx, const GrantOptions& o) {
   }
   const std::string id = crypto::RandomId(ctx.env);
   json body = {{"id", id},
-               {"deputy_id", deputy->value("id", "")},
+               {"deputy_id", deputy->id},
                {"mode", o.mode},
                {"wait_hours", *wait},
                {"confirmations_required", o.confirmations},
                {"keys", keys}};
   if (window) body["access_window_hours"] = *window;
-  auto r = (*c)->Call("POST", "/v1/emergency/grants", body);
+  auto r = SendForGrant(**c, "POST", "/v1/emergency/grants", body);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
     return kExitOk;
   }
-  em::Names members = {{deputy->value("id", ""), name}};
+  em::Names members = {{deputy->id, name}};
   ctx.console.out << "Created emergency grant " << id << ".\n"
                   << em::GrantInWords(*r, members, names) << "\n"
                   << "Tell " << name << " the grant id. If they ever need access they run:\n"
@@ -122,7 +118,7 @@ int Change(Context& ctx, const ChangeOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, o.grant);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Call("PATCH", "/v1/emergency/grants/" + grant->value("id", ""), body);
+  auto r = SendForGrant(**c, "PATCH", "/v1/emergency/grants/" + grant->value("id", ""), body);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
@@ -140,7 +136,8 @@ int Revoke(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Call("DELETE", "/v1/emergency/grants/" + grant->value("id", ""));
+  auto r = (*c)->Send("DELETE", "/v1/emergency/grants/" + grant->value("id", ""), std::nullopt,
+                      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "Revoked emergency grant " << grant->value("id", "") << " for "
@@ -156,8 +153,8 @@ int Decline(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline",
-                      json::object());
+  auto r = (*c)->Send("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline",
+                      json::object(), &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "You declined the emergency grant from "

@@ -27,22 +27,20 @@ struct OpenOptions {
 // The released collection keys: inner boxes, opened with this member's key.
 Result<std::map<std::string, envelope::CollectionKey>> OpenKeys(Context& ctx, ApiClient& c,
                                                                 const std::string& request_id) {
-  auto reply = c.Call("GET", "/v1/emergency/requests/" + request_id + "/keys");
+  auto reply =
+      c.Get("/v1/emergency/requests/" + request_id + "/keys", &vault::api::SealedKeysFromJson);
   if (!reply) return Fail(reply.error());
   auto k = ctx.keys();
   if (!k) return Fail(k.error());
   std::map<std::string, envelope::CollectionKey> out;
-  for (const auto& entry : (*reply)["keys"]) {
-    const std::string cid = entry.value("collection_id", "");
-    auto sealed = crypto::FromBase64(entry.value("sealed_key", ""));
-    if (!sealed) return Fail(Status::Corruption("the server sent a malformed sealed key"));
-    auto opened = (*k)->OpenSealed(*sealed);
+  for (const auto& entry : *reply) {
+    const std::string& cid = entry.collection_id;
+    auto opened = (*k)->OpenSealed(entry.sealed);
     if (!opened) {
       return Fail(Status::Corruption("the released key of collection " + cid +
                                      " does not open with your key"));
     }
-    auto key = envelope::CollectionKeyFromOpened(opened->bytes(), cid,
-                                                 entry.value("key_version", int64_t{0}));
+    auto key = envelope::CollectionKeyFromOpened(opened->bytes(), cid, entry.key_version);
     if (!key) return Fail(key.error());
     out.emplace(cid, std::move(*key));
   }
@@ -62,17 +60,18 @@ int Open(Context& ctx, const OpenOptions& o) {
         "request " + id + " is not open. " + em::RequestInWords(*request, d.members, NowMs(ctx))));
   }
   const std::string footer = em::RequestInWords(*request, d.members, NowMs(ctx));
-  auto items = (*c)->Call("GET", "/v1/emergency/requests/" + id + "/items");
+  auto items = (*c)->Get("/v1/emergency/requests/" + id + "/items", &vault::api::ItemsFromJson);
   if (!items) return ctx.Fail(items.error());
-  const json& list = (*items)["items"];
+  const std::vector<vault::ItemMeta>& list = *items;
   if (o.item.empty()) {
     if (ctx.options.json) {
-      ctx.console.out << list.dump() << "\n";
+      json shown = json::array();
+      for (const auto& it : list) shown.push_back(vault::api::ItemMetaToJson(it));
+      ctx.console.out << shown.dump() << "\n";
     } else {
       for (const auto& it : list) {
-        ctx.console.out << it.value("name", "") << "\t"
-                        << em::NameOf(d.collections, it.value("collection_id", "")) << "\t"
-                        << it.value("channel", "") << "\t" << it.value("id", "") << "\n";
+        ctx.console.out << it.name << "\t" << em::NameOf(d.collections, it.collection_id) << "\t"
+                        << it.channel << "\t" << it.id << "\n";
       }
       ctx.console.out << list.size() << (list.size() == 1 ? " item" : " items")
                       << " in scope; read one with: baton emergency open " << id.substr(0, 8)
@@ -81,9 +80,9 @@ int Open(Context& ctx, const OpenOptions& o) {
     ctx.console.err << footer << "\n";
     return kExitOk;
   }
-  std::vector<const json*> matches;
+  std::vector<const vault::ItemMeta*> matches;
   for (const auto& it : list) {
-    if (it.value("id", "") == o.item || it.value("name", "") == o.item) matches.push_back(&it);
+    if (it.id == o.item || it.name == o.item) matches.push_back(&it);
   }
   if (matches.empty()) {
     return ctx.Fail(Status::NotFound("no item named " + o.item + " in this emergency access"));
@@ -92,21 +91,20 @@ int Open(Context& ctx, const OpenOptions& o) {
     return ctx.Fail(
         Status::FailedPrecondition("several items are named " + o.item + "; use the item id"));
   }
-  const std::string item_id = matches.front()->value("id", "");
+  const std::string item_id = matches.front()->id;
   auto keys = OpenKeys(ctx, **c, id);
   if (!keys) return ctx.Fail(keys.error());
-  auto reply = (*c)->Call("GET", "/v1/emergency/requests/" + id + "/items/" + item_id);
+  auto reply = (*c)->Get("/v1/emergency/requests/" + id + "/items/" + item_id,
+                         &vault::api::ItemWithCiphertextFromJson);
   if (!reply) return ctx.Fail(reply.error());
-  json meta = std::move(*reply);
-  auto ct = TakeCiphertext(meta);
-  if (!ct) return ctx.Fail(ct.error());
-  const std::string cid = meta.value("collection_id", "");
+  json meta = vault::api::ItemMetaToJson(reply->meta);
+  const std::string cid = reply->meta.collection_id;
   auto key = keys->find(cid);
   if (key == keys->end()) {
     return ctx.Fail(Status::Corruption("no released key for the item's collection " + cid));
   }
-  const int64_t version = meta.value("version", int64_t{0});
-  const int64_t key_version = meta.value("key_version", int64_t{0});
+  const int64_t version = reply->meta.version;
+  const int64_t key_version = reply->meta.key_version;
   if (key->second.version != key_version) {
     return ctx.Fail(Status::FailedPrecondition(
         "the item is encrypted under collection key version " + std::to_string(key_version) +
@@ -114,7 +112,8 @@ int Open(Context& ctx, const OpenOptions& o) {
         "; ask an admin to re-issue the grant"));
   }
   // The item id is the one asked for: a ciphertext of another item fails here.
-  auto payload = envelope::DecryptItem(key->second, {item_id, cid, version, key_version}, *ct);
+  auto payload =
+      envelope::DecryptItem(key->second, {item_id, cid, version, key_version}, reply->ciphertext);
   if (!payload) return ctx.Fail(payload.error());
   meta["id"] = item_id;
   meta["collection"] = em::NameOf(d.collections, cid);

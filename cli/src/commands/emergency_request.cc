@@ -131,17 +131,18 @@ int Request(Context& ctx, const std::string& given, const std::string& reason) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Call("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/requests",
-                      json{{"reason", reason}});
-  if (!r) return ctx.Fail(r.error());
+  auto answer = (*c)->Send("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/requests",
+                           json{{"reason", reason}}, &vault::api::RequestAnswerFromJson);
+  if (!answer) return ctx.Fail(answer.error());
+  const json r = vault::api::RequestAnswerToJson(*answer);
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << r.dump() << "\n";
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
-  const std::string id = r->value("id", "");
+  const std::string& id = answer->request.id;
   ctx.console.out << "Requested emergency access (request " << id << ").\n"
-                  << em::RequestInWords(*r, d.members, NowMs(ctx)) << "\n"
+                  << em::RequestInWords(r, d.members, NowMs(ctx)) << "\n"
                   << "Check it with: baton emergency status " << id.substr(0, 8) << "\n";
   return kExitOk;
 }
@@ -159,9 +160,11 @@ int Decide(Context& ctx, const std::string& given, const std::string& verb,
   if (!request) return ctx.Fail(request.error());
   const std::string id = request->value("id", "");
   const json body = reason.empty() ? json::object() : json{{"reason", reason}};
-  auto r = (*c)->Call("POST", "/v1/emergency/requests/" + id + "/" + verb, body);
+  const std::string path = "/v1/emergency/requests/" + id + "/" + verb;
+  auto r = (*c)->Send("POST", path, body, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  auto now = r->contains("state") ? r : (*c)->Call("GET", "/v1/emergency/requests/" + id);
+  auto now = r->contains("state") ? CheckedRequest(*r, ApiClient::RouteOf("POST", path))
+                                  : GetRequest(**c, id);
   if (!now) return ctx.Fail(now.error());
   if (ctx.options.json) {
     ctx.console.out << now->dump() << "\n";

@@ -89,7 +89,7 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
 
   auto col = FindCollection(ctx, o.collection);
   if (!col) return ctx.Fail(col.error());
-  const std::string collection_id = col->value("id", "");
+  const std::string collection_id = col->collection.id;
   auto key = ctx.collection_key(collection_id);
   if (!key) return ctx.Fail(key.error());
   const std::string id = crypto::RandomId(ctx.env);
@@ -104,16 +104,18 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   if (o.period_given) body["rotation_period_days"] = o.period_days;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto created = (*c)->Call("POST", "/v1/collections/" + collection_id + "/items", body);
+  auto created = (*c)->Send("POST", "/v1/collections/" + collection_id + "/items", body,
+                            &vault::api::ItemMetaFromJson);
   if (!created) return ctx.Fail(created.error());
   ctx.SyncCacheQuietly();
-  (*created)["collection"] = col->value("name", "");
+  json shown = vault::api::ItemMetaToJson(*created);
+  shown["collection"] = col->collection.name;
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    WriteJsonWithSecret(ctx.console.out, *created, "password",
+    WriteJsonWithSecret(ctx.console.out, shown, "password",
                         show_password ? &payload.password : nullptr);
   } else {
-    ctx.console.out << "Added " << o.name << " to " << col->value("name", "") << " (item id " << id
+    ctx.console.out << "Added " << o.name << " to " << col->collection.name << " (item id " << id
                     << ", version 1)\n";
     if (show_password) WriteLabelledSecret(ctx.console.out, "password", payload.password);
   }

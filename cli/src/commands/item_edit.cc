@@ -29,7 +29,7 @@ struct EditOptions {
 };
 
 // PATCHes the metadata options; prints nothing.
-Result<json> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m) {
+Result<vault::ItemMeta> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m) {
   json body = json::object();
   if (m.name_given) body["name"] = m.name;
   if (m.url_given) body["url"] = m.url;
@@ -37,7 +37,7 @@ Result<json> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& 
   if (m.period_given) body["rotation_period_days"] = m.period_days;
   auto c = ctx.client();
   if (!c) return Fail(c.error());
-  return (*c)->Call("PATCH", "/v1/items/" + id, body);
+  return (*c)->Send("PATCH", "/v1/items/" + id, body, &vault::api::ItemMetaFromJson);
 }
 
 // The secret edit refuses a pending rotation up front, in words that say
@@ -65,9 +65,9 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     auto updated = UpdateMeta(ctx, ref->id, o.meta);
     if (!updated) return ctx.Fail(updated.error());
     if (ctx.options.json) {
-      ctx.console.out << updated->dump() << "\n";
+      ctx.console.out << vault::api::ItemMetaToJson(*updated).dump() << "\n";
     } else {
-      ctx.console.out << "Updated the details of " << updated->value("name", "") << "\n";
+      ctx.console.out << "Updated the details of " << updated->name << "\n";
     }
     return kExitOk;
   }
@@ -106,8 +106,9 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     if (!meta) return ctx.Fail(meta.error());
   }
   auto updated =
-      (*c)->Call("PUT", "/v1/items/" + id,
-                 json{{"expected_version", version}, {"ciphertext", next->ciphertext_b64}});
+      (*c)->Send("PUT", "/v1/items/" + id,
+                 json{{"expected_version", version}, {"ciphertext", next->ciphertext_b64}},
+                 &vault::api::ItemMetaFromJson);
   if (!updated) {
     if (updated.error().IsFailedPrecondition()) {
       ctx.console.err << "baton: " << item->meta.value("name", "")
@@ -118,11 +119,10 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   }
   const bool show_password = o.generate && o.show;
   if (ctx.options.json) {
-    WriteJsonWithSecret(ctx.console.out, *updated, "password",
+    WriteJsonWithSecret(ctx.console.out, vault::api::ItemMetaToJson(*updated), "password",
                         show_password ? &p.password : nullptr);
   } else {
-    ctx.console.out << "Updated " << updated->value("name", "") << " to version "
-                    << updated->value("version", int64_t{0}) << "\n";
+    ctx.console.out << "Updated " << updated->name << " to version " << updated->version << "\n";
     if (show_password) WriteLabelledSecret(ctx.console.out, "password", p.password);
   }
   return kExitOk;

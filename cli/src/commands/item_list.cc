@@ -35,7 +35,7 @@ int ItemRemove(Context& ctx, const std::string& which) {
   if (!ref) return ctx.Fail(ref.error());
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("DELETE", "/v1/items/" + ref->id);
+  auto r = (*c)->Send("DELETE", "/v1/items/" + ref->id, std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   ctx.SyncCacheQuietly();
   if (ctx.options.json) {
@@ -77,26 +77,27 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
   if (!ref) return ctx.Fail(ref.error());
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("GET", "/v1/items/" + ref->id + "/history");
+  auto r = (*c)->Get("/v1/items/" + ref->id + "/history", &vault::api::HistoryFromJson);
   if (!r) return ctx.Fail(r.error());
   // Names for member ids where the role may list members; ids otherwise.
   std::map<std::string, std::string> names;
-  if (auto members = (*c)->Call("GET", "/v1/members")) {
-    for (const auto& m : (*members)["members"]) names[m.value("id", "")] = m.value("name", "");
+  if (auto members = (*c)->Get("/v1/members", &vault::api::MembersFromJson)) {
+    for (const auto& m : *members) names[m.id] = m.name;
   }
-  json versions = (*r)["versions"];
-  std::sort(versions.begin(), versions.end(), [](const json& a, const json& b) {
-    return a.value("version", int64_t{0}) < b.value("version", int64_t{0});
+  std::sort(r->begin(), r->end(), [](const vault::ItemVersion& a, const vault::ItemVersion& b) {
+    return a.version < b.version;
   });
+  // What is shown of each version: all but its ciphertext.
+  json versions = json::array();
   std::vector<envelope::ItemPayload> payloads;
-  for (auto& v : versions) {
-    auto ct = TakeCiphertext(v);
-    const std::string by = v.value("created_by", "");
-    if (auto it = names.find(by); it != names.end()) v["created_by_name"] = it->second;
+  for (const auto& v : *r) {
+    json shown = vault::api::ItemVersionToJson(v);
+    shown.erase("ciphertext");
+    if (auto it = names.find(v.created_by); it != names.end())
+      shown["created_by_name"] = it->second;
+    versions.push_back(std::move(shown));
     if (!show) continue;
-    if (!ct) return ctx.Fail(ct.error());
-    auto p = Decrypt(ctx, ref->id, ref->collection_id, v.value("version", int64_t{0}),
-                     v.value("key_version", int64_t{0}), *ct);
+    auto p = Decrypt(ctx, ref->id, ref->collection_id, v.version, v.key_version, v.ciphertext);
     if (!p) return ctx.Fail(p.error());
     payloads.push_back(std::move(*p));
   }

@@ -16,12 +16,13 @@ namespace crypto = vault::crypto;
 int MemberInvite(Context& ctx, const std::string& role, const std::string& name) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("POST", "/v1/invites", json{{"role", role}, {"name", name}});
+  auto r = (*c)->Send("POST", "/v1/invites", json{{"role", role}, {"name", name}},
+                      &vault::api::InviteAnswerFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::InviteAnswerToJson(*r).dump() << "\n";
   } else {
-    ctx.console.out << r->value("code", "") << "\n";
+    ctx.console.out << r->code << "\n";
     ctx.console.err << "Invite for " << name << " (" << role
                     << "): single use; give it to them over a channel you trust.\n";
   }
@@ -31,20 +32,20 @@ int MemberInvite(Context& ctx, const std::string& role, const std::string& name)
 int MemberList(Context& ctx) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("GET", "/v1/members");
+  auto r = (*c)->Get("/v1/members", &vault::api::MembersFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
     json out = json::array();
-    for (auto m : (*r)["members"]) {
-      m["fingerprint_words"] = MemberFingerprintWords(m);
-      out.push_back(m);
+    for (const auto& m : *r) {
+      json shown = vault::api::MemberToJson(m);
+      shown["fingerprint_words"] = MemberFingerprintWords(m);
+      out.push_back(std::move(shown));
     }
     ctx.console.out << out.dump() << "\n";
     return kExitOk;
   }
-  for (const auto& m : (*r)["members"]) {
-    ctx.console.out << m.value("name", "") << "\t" << m.value("role", "") << "\t"
-                    << m.value("status", "") << "\t" << m.value("id", "") << "\n";
+  for (const auto& m : *r) {
+    ctx.console.out << m.name << "\t" << m.role << "\t" << m.status << "\t" << m.id << "\n";
   }
   return kExitOk;
 }
@@ -54,9 +55,10 @@ int MemberRole(Context& ctx, const std::string& who, const std::string& role) {
   if (!c) return ctx.Fail(c.error());
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Call("PATCH", "/v1/members/" + m->value("id", ""), json{{"role", role}});
+  auto r = (*c)->Send("PATCH", "/v1/members/" + m->id, json{{"role", role}},
+                      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << m->value("name", "") << " is now " << role << "\n";
+  ctx.console.out << m->name << " is now " << role << "\n";
   return kExitOk;
 }
 
@@ -65,9 +67,9 @@ int MemberRemove(Context& ctx, const std::string& who) {
   if (!c) return ctx.Fail(c.error());
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Call("DELETE", "/v1/members/" + m->value("id", ""));
+  auto r = (*c)->Send("DELETE", "/v1/members/" + m->id, std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Removed " << m->value("name", "")
+  ctx.console.out << "Removed " << m->name
                   << ". Every item they could read is flagged for rotation; run `baton due`.\n";
   return kExitOk;
 }
@@ -80,14 +82,14 @@ int MemberEmail(Context& ctx, const std::string& address, bool clear) {
   }
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto r = (*c)->Call("PUT", "/v1/me/email", json{{"email", address}});
+  auto r = (*c)->Send("PUT", "/v1/me/email", json{{"email", address}}, &vault::api::MemberFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::MemberToJson(*r).dump() << "\n";
   } else if (clear) {
     ctx.console.out << "No e-mail address: notices reach you by the team webhook only.\n";
   } else {
-    ctx.console.out << "Notices for you go to " << r->value("email", "") << "\n";
+    ctx.console.out << "Notices for you go to " << r->email << "\n";
   }
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 #include "item_ops.h"
 #include "lookup.h"
 #include "short_names.h"
+#include "vault/api_json_emergency.h"
 #include "vault/envelope.h"
 
 namespace cli {
@@ -24,103 +25,86 @@ int Rekey(Context& ctx, const std::string& which) {
   if (!c) return ctx.Fail(c.error());
   auto col = LookupCollection(**c, which);
   if (!col) return ctx.Fail(col.error());
-  const std::string id = col->value("id", "");
-  const std::string name = col->value("name", "");
+  const std::string id = col->collection.id;
+  const std::string name = col->collection.name;
   auto old_key = ctx.collection_key(id);
   if (!old_key) return ctx.Fail(old_key.error());
-  if ((*old_key)->version != col->value("key_version", int64_t{0})) {
+  if ((*old_key)->version != col->collection.key_version) {
     return ctx.Fail(Status::FailedPrecondition(
         "you hold key version " + std::to_string((*old_key)->version) + " of " + name +
-        ", but the collection is at version " +
-        std::to_string(col->value("key_version", int64_t{0})) + "; nothing was changed"));
+        ", but the collection is at version " + std::to_string(col->collection.key_version) +
+        "; nothing was changed"));
   }
 
   // Who must get the new key: every member with access, the recovery key if
   // the team has one, every active emergency grant covering the collection.
-  auto members = (*c)->Call("GET", "/v1/members");
+  auto members = (*c)->Get("/v1/members", &vault::api::MembersFromJson);
   if (!members) return ctx.Fail(members.error());
-  auto holders = (*c)->Call("GET", "/v1/collections/" + id + "/grants");
+  auto holders = (*c)->Get("/v1/collections/" + id + "/grants", &vault::api::AccessListFromJson);
   if (!holders) return ctx.Fail(holders.error());
-  auto info = (*c)->Call("GET", "/v1/server");
+  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
-  auto grants = (*c)->Call("GET", "/v1/emergency/grants");
+  auto grants = (*c)->Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
   if (!grants) return ctx.Fail(grants.error());
-  auto member = [&](const std::string& member_id) -> const json* {
-    for (const auto& m : (*members)["members"]) {
-      if (m.value("id", "") == member_id) return &m;
+  auto member = [&](const std::string& member_id) -> const vault::Member* {
+    for (const auto& m : *members) {
+      if (m.id == member_id) return &m;
     }
     return nullptr;
   };
 
   std::vector<envelope::Recipient> recipients;
-  for (const auto& h : (*holders)["grants"]) {
-    const json* m = member(h.value("member_id", ""));
+  for (const auto& h : *holders) {
+    const vault::Member* m = member(h.member_id);
     if (m == nullptr) {
-      return ctx.Fail(Status::Corruption("member " + h.value("member_id", "") +
+      return ctx.Fail(Status::Corruption("member " + h.member_id +
                                          " has access but is not listed; nothing was changed"));
     }
-    auto box = MemberBoxKey(*m);
-    if (!box) return ctx.Fail(box.error());
-    ctx.console.err << m->value("name", "") << "'s key fingerprint: " << MemberFingerprintWords(*m)
-                    << "\n";
-    recipients.push_back({m->value("id", ""), *box});
+    ctx.console.err << m->name << "'s key fingerprint: " << MemberFingerprintWords(*m) << "\n";
+    recipients.push_back({m->id, m->box_public_key});
   }
   const size_t member_count = recipients.size();
-  const bool has_recovery = info->contains("recovery_public_key");
-  if (has_recovery) {
-    auto rk = PublicKeyField(*info, "recovery_public_key");
-    if (!rk) return ctx.Fail(rk.error());
-    recipients.push_back({"recovery", *rk});
-  }
+  const bool has_recovery = info->recovery_public_key.has_value();
+  if (has_recovery) recipients.push_back({"recovery", *info->recovery_public_key});
   struct Escrowed {
     std::string grant_id;
     crypto::PublicKey deputy{};
   };
   std::vector<Escrowed> escrowed;
-  for (const auto& g : (*grants)["grants"]) {
-    const auto& cols = g.value("collections", json::array());
-    if (g.value("status", "") != "active" ||
-        std::find(cols.begin(), cols.end(), id) == cols.end()) {
+  for (const auto& [g, request] : *grants) {
+    const bool active = g.status == "active";
+    if (!active ||
+        std::find(g.collections.begin(), g.collections.end(), id) == g.collections.end()) {
       continue;
     }
-    const json* deputy = member(g.value("deputy_id", ""));
+    const vault::Member* deputy = member(g.deputy_id);
     if (deputy == nullptr) {
-      return ctx.Fail(Status::Corruption("the deputy of grant " + g.value("id", "") +
+      return ctx.Fail(Status::Corruption("the deputy of grant " + g.id +
                                          " is not listed; nothing was changed"));
     }
-    auto box = MemberBoxKey(*deputy);
-    if (!box) return ctx.Fail(box.error());
-    ctx.console.err << deputy->value("name", "")
+    ctx.console.err << deputy->name
                     << "'s key fingerprint (emergency deputy): " << MemberFingerprintWords(*deputy)
                     << "\n";
-    escrowed.push_back({g.value("id", ""), *box});
+    escrowed.push_back({g.id, deputy->box_public_key});
   }
   std::optional<crypto::PublicKey> escrow;
-  if (!escrowed.empty()) {
-    auto e = PublicKeyField(*info, "escrow_public_key");
-    if (!e) return ctx.Fail(e.error());
-    escrow = *e;
-  }
+  if (!escrowed.empty()) escrow = info->escrow_public_key;
 
   // Every item at its current version (each fetch is an audited read).
-  auto listed = (*c)->Call("GET", "/v1/collections/" + id + "/items");
+  auto listed = (*c)->Get("/v1/collections/" + id + "/items", &vault::api::ItemsFromJson);
   if (!listed) return ctx.Fail(listed.error());
   std::vector<envelope::StoredVersion> versions;
-  for (const auto& it : (*listed)["items"]) {
-    const std::string item_id = it.value("id", "");
-    auto item = (*c)->Call("GET", "/v1/items/" + item_id);
+  for (const auto& it : *listed) {
+    auto item = (*c)->Get("/v1/items/" + it.id, &vault::api::ItemWithCiphertextFromJson);
     if (!item) return ctx.Fail(item.error());
-    if (item->value("key_version", int64_t{0}) != (*old_key)->version) {
-      return ctx.Fail(Status::FailedPrecondition("item " + item->value("name", item_id) +
+    const vault::ItemMeta& meta = item->meta;
+    if (meta.key_version != (*old_key)->version) {
+      return ctx.Fail(Status::FailedPrecondition("item " + meta.name +
                                                  " is under another key version than the "
                                                  "collection's; nothing was changed"));
     }
-    auto ct = TakeCiphertext(*item);
-    if (!ct) return ctx.Fail(ct.error());
-    const int64_t version = item->value("version", int64_t{0});
     // The server stores the re-encrypted copy as the item's next version.
-    versions.push_back(
-        {item_id, version, std::move(*ct), item->value("next_version", version + 1)});
+    versions.push_back({it.id, meta.version, std::move(item->ciphertext), meta.next_version});
   }
 
   auto rekeyed = envelope::Rekey(ctx.env, **old_key, versions, recipients, has_recovery);
@@ -148,10 +132,11 @@ int Rekey(Context& ctx, const std::string& which) {
                              {"expected_version", v.version},
                              {"ciphertext", crypto::ToBase64(v.ciphertext)}});
   }
-  auto r = (*c)->Call("POST", "/v1/collections/" + id + "/rekey", body);
+  auto r =
+      (*c)->Send("POST", "/v1/collections/" + id + "/rekey", body, &vault::api::CollectionFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
     return kExitOk;
   }
   ctx.console.out << "Re-keyed " << name << " (key version " << rekeyed->key.version

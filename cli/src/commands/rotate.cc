@@ -16,13 +16,14 @@ namespace {
 
 // The item's metadata as the server has it now (not a cached listing): the
 // pending version must be the server's.
-Result<json> FreshMeta(Context& ctx, const ItemRef& ref) {
+Result<vault::ItemMeta> FreshMeta(Context& ctx, const ItemRef& ref) {
   auto c = ctx.client();
   if (!c) return Fail(c.error());
-  auto items = (*c)->Call("GET", "/v1/collections/" + ref.collection_id + "/items");
+  auto items =
+      (*c)->Get("/v1/collections/" + ref.collection_id + "/items", &vault::api::ItemsFromJson);
   if (!items) return Fail(items.error());
-  for (const auto& it : (*items)["items"]) {
-    if (it.value("id", "") == ref.id) return it;
+  for (auto& it : *items) {
+    if (it.id == ref.id) return std::move(it);
   }
   return Fail(Status::NotFound("item " + ref.id + " does not exist"));
 }
@@ -64,13 +65,15 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
   const int64_t next = encrypted->version;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto begun = (*c)->Call("POST", "/v1/items/" + id + "/rotation",
+  auto begun = (*c)->Send("POST", "/v1/items/" + id + "/rotation",
                           json{{"expected_version", version},
                                {"pending_version", next},
-                               {"ciphertext", encrypted->ciphertext_b64}});
+                               {"ciphertext", encrypted->ciphertext_b64}},
+                          &vault::api::ItemMetaFromJson);
   if (!begun) return ctx.Fail(begun.error());
   if (ctx.options.json) {
-    WriteJsonWithSecret(ctx.console.out, *begun, "password", o.show ? &p.password : nullptr);
+    WriteJsonWithSecret(ctx.console.out, vault::api::ItemMetaToJson(*begun), "password",
+                        o.show ? &p.password : nullptr);
     return kExitOk;
   }
   auto& out = ctx.console.out;
@@ -92,28 +95,28 @@ int RotateFinish(Context& ctx, const RotateOptions& o) {
   if (!ref) return ctx.Fail(ref.error());
   auto meta = FreshMeta(ctx, *ref);
   if (!meta) return ctx.Fail(meta.error());
-  const std::string name = meta->value("name", "");
-  if (!meta->contains("pending_version")) {
+  const std::string name = meta->name;
+  if (!meta->pending_version) {
     return ctx.Fail(Status::FailedPrecondition(
         std::string("nothing to ") + (o.confirm ? "confirm" : "abort") + ": no rotation of " +
         name + " is pending (start one with `baton rotate " + o.item + "`)"));
   }
-  const int64_t pending = meta->value("pending_version", int64_t{0});
+  const int64_t pending = *meta->pending_version;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto done = o.confirm ? (*c)->Call("POST", "/v1/items/" + ref->id + "/rotation/confirm",
-                                     json{{"pending_version", pending}})
-                        : (*c)->Call("DELETE", "/v1/items/" + ref->id + "/rotation");
+  auto done = o.confirm
+                  ? (*c)->Send("POST", "/v1/items/" + ref->id + "/rotation/confirm",
+                               json{{"pending_version", pending}}, &vault::api::ItemMetaFromJson)
+                  : (*c)->Send("DELETE", "/v1/items/" + ref->id + "/rotation", std::nullopt,
+                               &vault::api::ItemMetaFromJson);
   if (!done) return ctx.Fail(done.error());
   if (ctx.options.json) {
-    ctx.console.out << done->dump() << "\n";
+    ctx.console.out << vault::api::ItemMetaToJson(*done).dump() << "\n";
   } else if (o.confirm) {
     ctx.console.out << "Confirmed: version " << pending << " is now the current password of "
-                    << name << "; version " << meta->value("version", int64_t{0})
-                    << " is kept in its history.\n";
+                    << name << "; version " << meta->version << " is kept in its history.\n";
   } else {
-    ctx.console.out << "Aborted the rotation of " << name << "; version "
-                    << meta->value("version", int64_t{0})
+    ctx.console.out << "Aborted the rotation of " << name << "; version " << meta->version
                     << " stays current. The abandoned password stays in `baton item history "
                     << o.item << " --show` in case the site took it after all.\n";
   }
