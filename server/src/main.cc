@@ -150,7 +150,9 @@ int RunInviteOwner(vault::Env& env, const ConfigSources& sources,
   if (Status s = dd->vault->Read([&](vault::ReadTxn& t) -> Status {
         auto members = t.ListMembers();
         if (!members) return members.error();
-        for (const auto& m : *members) has_owner |= m.role == "owner" && m.status == "active";
+        for (const auto& m : *members)
+          has_owner |=
+              m.role == vault::TeamRole::kOwner && m.status == vault::MemberStatus::kActive;
         return Status::OK();
       });
       !s.ok()) {

@@ -255,8 +255,8 @@ class BadInputTest : public ServerFixture {
       auto members = t.ListMembers();
       if (!members) return members.error();
       for (const auto& m : *members) {
-        out +=
-            "member " + m.id + " " + m.name + " " + m.role + " " + m.status + " " + m.email + "\n";
+        out += "member " + m.id + " " + m.name + " " + std::string(vault::ToString(m.role)) + " " +
+               std::string(vault::ToString(m.status)) + " " + m.email + "\n";
       }
       auto cols = t.ListCollections();
       if (!cols) return cols.error();

@@ -38,6 +38,19 @@ class Reader {
     }
     std::copy(bytes->begin(), bytes->end(), out.begin());
   }
+  // A string naming a value of an enum, read with its parser.
+  template <typename Enum>
+  void Get(const char* name, Enum& out, Result<Enum> (*parse)(std::string_view)) {
+    std::string text;
+    Get(name, text);
+    if (!problem_.empty()) return;
+    auto value = parse(text);
+    if (!value) {
+      problem_ = std::string("field \"") + name + "\": " + value.error().message();
+      return;
+    }
+    out = *value;
+  }
   void GetOptional(const char* name, std::optional<int64_t>& out) {
     if (!problem_.empty() || !j_.contains(name)) return;
     int64_t v = 0;
@@ -101,8 +114,8 @@ Status MalformedAnswer(std::string_view route, std::string_view problem) {
 json MemberToJson(const Member& m) {
   return {{"id", m.id},
           {"name", m.name},
-          {"role", m.role},
-          {"status", m.status},
+          {"role", ToString(m.role)},
+          {"status", ToString(m.status)},
           {"signing_public_key", crypto::ToBase64(m.signing_public_key)},
           {"box_public_key", crypto::ToBase64(m.box_public_key)},
           {"created_ms", m.created_ms},
@@ -114,8 +127,8 @@ Result<Member> MemberFromJson(const json& j, std::string_view route) {
   Member m;
   r.Get("id", m.id);
   r.Get("name", m.name);
-  r.Get("role", m.role);
-  r.Get("status", m.status);
+  r.Get("role", m.role, ParseTeamRole);
+  r.Get("status", m.status, ParseMemberStatus);
   r.Get("signing_public_key", m.signing_public_key);
   r.Get("box_public_key", m.box_public_key);
   r.Get("created_ms", m.created_ms);

@@ -37,8 +37,8 @@ inline constexpr int kSchemaVersion = 3;
 struct Member {
   std::string id;
   std::string name;
-  std::string role;    // owner | admin | member | auditor
-  std::string status;  // active | removed
+  TeamRole role = TeamRole::kMember;
+  MemberStatus status = MemberStatus::kActive;
   crypto::PublicKey signing_public_key{};
   crypto::PublicKey box_public_key{};
   int64_t created_ms = 0;
