@@ -186,34 +186,24 @@ TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
 
 TEST_F(VaultTest, UnknownStoredNameIsCorruptionNotADefault) {
   Populate();
-  vault_.reset();
-  RawExec(
-      "PRAGMA ignore_check_constraints = ON; "
-      "UPDATE members SET role = 'superuser' WHERE id = 'o1';");
-  ASSERT_OK_AND_ASSIGN(
-      vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
-  EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
-    auto m = t.GetMember("o1");
-    return m ? Status::OK() : m.error();
-  }),
-                kCorruption);
-  EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
-    auto all = t.ListMembers();
-    return all ? Status::OK() : all.error();
-  }),
-                kCorruption);
-  // The same for a member status.
-  vault_.reset();
-  RawExec(
-      "PRAGMA ignore_check_constraints = ON; "
-      "UPDATE members SET role = 'owner', status = 'Active' WHERE id = 'o1';");
-  ASSERT_OK_AND_ASSIGN(
-      vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
-  EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
-    auto m = t.GetMember("o1");
-    return m ? Status::OK() : m.error();
-  }),
-                kCorruption);
+  for (std::string set : {"role = 'superuser'", "role = 'owner', status = 'Active'"}) {
+    SCOPED_TRACE(set);
+    vault_.reset();
+    RawExec("PRAGMA ignore_check_constraints = ON; UPDATE members SET " + set +
+            " WHERE id = 'o1';");
+    ASSERT_OK_AND_ASSIGN(
+        vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+    EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
+      auto m = t.GetMember("o1");
+      return m ? Status::OK() : m.error();
+    }),
+                  kCorruption);
+    EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
+      auto all = t.ListMembers();
+      return all ? Status::OK() : all.error();
+    }),
+                  kCorruption);
+  }
 }
 
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {
