@@ -57,7 +57,7 @@ std::map<std::string, std::string> Environment() {
 // as a hash).
 Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Store& db, const std::string& name,
                                       std::chrono::seconds ttl) {
-  const IssuedInvite invite = NewInvite(env, "owner", name, "server", ttl);
+  const IssuedInvite invite = NewInvite(env, vault::TeamRole::kOwner, name, "server", ttl);
   if (Status s =
           db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
       !s.ok()) {

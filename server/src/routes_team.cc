@@ -47,12 +47,12 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
   if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
     return SendError(res, FromStatus(s));
   }
-  const IssuedInvite invite =
-      NewInvite(env_, body->Str("role"), name, c.member.id, config_.invite_ttl);
+  const IssuedInvite invite = NewInvite(env_, *role, name, c.member.id, config_.invite_ttl);
   if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
     SendJson(res, 201,
-             vault::api::InviteAnswerToJson(
-                 {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
+             vault::api::InviteAnswerToJson({invite.code,
+                                             std::string(vault::ToString(invite.record.role)),
+                                             invite.record.name, invite.record.expires_ms}));
   }
 }
 

@@ -117,7 +117,7 @@ class BadInputTest : public ServerFixture {
     // An unused invite for the join route.
     vault::Invite invite;
     invite.code_hash = crypto::Blake2b256(crypto::AsBytes(kInviteCode));
-    invite.role = "member";
+    invite.role = vault::TeamRole::kMember;
     invite.name = "Kati";
     invite.created_by = "server";
     invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -424,19 +424,19 @@ Status TxnImpl::PutSetting(const Actor& actor, const std::string& key, const std
 }
 
 Status TxnImpl::CreateInvite(const Actor& actor, const Invite& invite) {
-  if (auto role = ParseTeamRole(invite.role); !role) return role.error();
+  if (Status s = CheckNamed(invite.role, "team role"); !s.ok()) return s;
   if (invite.name.empty()) return Status::InvalidArgument("an invite needs the new member's name");
   if (Status s =
           db_.Run("INSERT INTO invites (code_hash, role, name, created_by, created_ms, expires_ms) "
                   "VALUES (?, ?, ?, ?, ?, ?)",
-                  invite.code_hash, invite.role, invite.name, invite.created_by, NowMs(),
+                  invite.code_hash, ToString(invite.role), invite.name, invite.created_by, NowMs(),
                   invite.expires_ms);
       !s.ok()) {
     return s;
   }
-  return Append(actor, "invite.create",
-                "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
-                {{"role", invite.role}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
+  return Append(
+      actor, "invite.create", "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
+      {{"role", ToString(invite.role)}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
 }
 
 Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {

@@ -105,7 +105,7 @@ struct ItemWithCiphertext {
 
 struct Invite {
   crypto::Hash code_hash{};  // BLAKE2b-256 of the one-time code; the code is never stored
-  std::string role;
+  TeamRole role = TeamRole::kMember;
   std::string name;  // the name the new member will have
   std::string created_by;
   int64_t created_ms = 0;
