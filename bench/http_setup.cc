@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
   vault::Member owner;
   owner.id = crypto::RandomId(env);
   owner.name = "bench-owner";
-  owner.role = "owner";
-  owner.status = "active";
+  owner.role = vault::TeamRole::kOwner;
+  owner.status = vault::MemberStatus::kActive;
   owner.created_ms = now;
   env.RandomBytes(owner.signing_public_key);
   env.RandomBytes(owner.box_public_key);

@@ -92,7 +92,7 @@ void BuildVault() {
       vault::Member m;
       m.id = g->member_ids[i];
       m.name = "member-" + std::to_string(i);
-      m.role = i == 0 ? "owner" : "member";
+      m.role = i == 0 ? vault::TeamRole::kOwner : vault::TeamRole::kMember;
       env.RandomBytes(m.signing_public_key);
       env.RandomBytes(m.box_public_key);
       if (Status s = t.AddMember(owner, m); !s.ok()) return s;

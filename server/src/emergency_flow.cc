@@ -89,7 +89,8 @@ Result<std::vector<std::string>> Recipients(vault::ReadTxn& t, const EmergencyGr
   if (!members) return Fail(members.error());
   std::vector<std::string> out = {g.grantor_id};
   for (const auto& m : *members) {
-    if (m.status == "active" && (m.role == "owner" || m.role == "admin") && m.id != g.grantor_id) {
+    if (m.status == vault::MemberStatus::kActive &&
+        (m.role == TeamRole::kOwner || m.role == TeamRole::kAdmin) && m.id != g.grantor_id) {
       out.push_back(m.id);
     }
   }

@@ -6,7 +6,7 @@
 
 namespace server {
 
-IssuedInvite NewInvite(vault::Env& env, std::string_view role, std::string_view name,
+IssuedInvite NewInvite(vault::Env& env, vault::TeamRole role, std::string_view name,
                        std::string_view created_by, std::chrono::seconds ttl) {
   uint8_t raw[16];
   env.RandomBytes(raw);

@@ -57,7 +57,7 @@ std::map<std::string, std::string> Environment() {
 // as a hash).
 Result<std::string> CreateOwnerInvite(vault::Env& env, vault::Store& db, const std::string& name,
                                       std::chrono::seconds ttl) {
-  const IssuedInvite invite = NewInvite(env, "owner", name, "server", ttl);
+  const IssuedInvite invite = NewInvite(env, vault::TeamRole::kOwner, name, "server", ttl);
   if (Status s =
           db.Write([&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite.record); });
       !s.ok()) {
@@ -150,7 +150,9 @@ int RunInviteOwner(vault::Env& env, const ConfigSources& sources,
   if (Status s = dd->vault->Read([&](vault::ReadTxn& t) -> Status {
         auto members = t.ListMembers();
         if (!members) return members.error();
-        for (const auto& m : *members) has_owner |= m.role == "owner" && m.status == "active";
+        for (const auto& m : *members)
+          has_owner |=
+              m.role == vault::TeamRole::kOwner && m.status == vault::MemberStatus::kActive;
         return Status::OK();
       });
       !s.ok()) {

@@ -100,10 +100,10 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
       [&](vault::WriteTxn& t) -> Status {
         auto deputy = t.GetMember(g.deputy_id);
         if (!deputy) return deputy.error();
-        if (deputy->status != "active") {
+        if (deputy->status != vault::MemberStatus::kActive) {
           return Status::FailedPrecondition("the deputy was removed");
         }
-        if (deputy->role == "auditor") {
+        if (deputy->role == TeamRole::kAuditor) {
           // A deputy ends up holding collection keys; auditors never do.
           return Status::FailedPrecondition("an auditor cannot be a deputy");
         }

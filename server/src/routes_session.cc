@@ -112,7 +112,7 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
            .ok()) {
     return fail("bad signature");
   }
-  if (member.status != "active") {
+  if (member.status != vault::MemberStatus::kActive) {
     // Said only to the holder of the member's key, so that their client
     // deletes its offline cache; anyone else gets the generic failure.
     limiter_.RecordFailure(member_key);

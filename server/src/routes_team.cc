@@ -47,12 +47,12 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
   if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
     return SendError(res, FromStatus(s));
   }
-  const IssuedInvite invite =
-      NewInvite(env_, body->Str("role"), name, c.member.id, config_.invite_ttl);
+  const IssuedInvite invite = NewInvite(env_, *role, name, c.member.id, config_.invite_ttl);
   if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
     SendJson(res, 201,
-             vault::api::InviteAnswerToJson(
-                 {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
+             vault::api::InviteAnswerToJson({invite.code,
+                                             std::string(vault::ToString(invite.record.role)),
+                                             invite.record.name, invite.record.expires_ms}));
   }
 }
 
@@ -67,7 +67,7 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(id);
         if (!target) return target.error();
-        const bool owner_involved = target->role == "owner" || *role == TeamRole::kOwner;
+        const bool owner_involved = target->role == TeamRole::kOwner || *role == TeamRole::kOwner;
         if (Status s =
                 vault::Check(c.role, CollectionAccess::kNone,
                              owner_involved ? Action::kChangeOwnerRole : Action::kChangeRole);
@@ -83,11 +83,12 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
                 "revoke the member's collection access before making them an auditor");
           }
         }
-        if (target->role == "owner" && *role != TeamRole::kOwner) {
+        if (target->role == TeamRole::kOwner && *role != TeamRole::kOwner) {
           auto members = t.ListMembers();
           if (!members) return members.error();
           int owners = 0;
-          for (const auto& m : *members) owners += m.role == "owner" && m.status == "active";
+          for (const auto& m : *members)
+            owners += m.role == TeamRole::kOwner && m.status == vault::MemberStatus::kActive;
           if (owners <= 1) return Status::FailedPrecondition("the last owner cannot be demoted");
         }
         return t.SetMemberRole(c.actor(), id, body->Str("role"));
@@ -105,7 +106,7 @@ void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& re
         if (!target) return target.error();
         if (Status s = vault::Check(
                 c.role, CollectionAccess::kNone,
-                target->role == "owner" ? Action::kRemoveOwner : Action::kRemoveMember);
+                target->role == TeamRole::kOwner ? Action::kRemoveOwner : Action::kRemoveMember);
             !s.ok()) {
           return s;
         }
@@ -229,7 +230,7 @@ void ServerImpl::GrantAccess(const httplib::Request& req, httplib::Response& res
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(member);
         if (!target) return target.error();
-        if (target->role == "auditor") {
+        if (target->role == TeamRole::kAuditor) {
           return Status::FailedPrecondition("auditors never receive a collection key");
         }
         return t.GrantAccess(

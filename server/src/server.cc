@@ -346,13 +346,11 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
       }
       auto member = t.GetMember(session->member_id);
       if (!member) return member.error();
-      if (member->status != "active") {
+      if (member->status != vault::MemberStatus::kActive) {
         session_status = Status::Unauthenticated("the member was removed");
         return Status::OK();
       }
-      auto role = vault::ParseTeamRole(member->role);
-      if (!role) return Status::Internal("member " + member->id + " has an unknown role");
-      read.role = *role;
+      read.role = member->role;
       read.member = std::move(*member);
       if (!scoped) return Status::OK();
       std::string collection = *resource;

@@ -67,7 +67,9 @@ class CliFixture : public ServerFixture {
     const std::string code = "cli-invite-" + std::to_string(++invite_counter_) + "-" + name;
     vault::Invite invite;
     invite.code_hash = vault::crypto::Blake2b256(vault::crypto::AsBytes(code));
-    invite.role = role;
+    auto parsed = vault::ParseTeamRole(role);
+    EXPECT_TRUE(parsed.has_value()) << role;
+    invite.role = parsed.value_or(vault::TeamRole::kMember);
     invite.name = name;
     invite.created_by = "server";
     invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -72,7 +72,7 @@ class ItemsCliTest : public ::testing::Test {
     const std::string code = "cli-items-invite";
     vault::Invite invite;
     invite.code_hash = crypto::Blake2b256(crypto::AsBytes(code));
-    invite.role = "member";
+    invite.role = vault::TeamRole::kMember;
     invite.name = "Ädä Õunapuu";
     invite.created_by = "server";
     invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

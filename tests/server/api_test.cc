@@ -1,6 +1,10 @@
 // End-to-end API behaviour against a real batond over TLS.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <utility>
+
 #include "server_fixture.h"
 
 namespace {
@@ -65,6 +69,24 @@ TEST_F(ApiTest, OwnerStoresAndAViewerReadsACredential) {
     seen = seen || (e["action"] == "item.read" && e["actor"] == viewer.member_id);
   }
   EXPECT_TRUE(seen);
+}
+
+TEST_F(ApiTest, MemberListCarriesRoleAndStatusNames) {
+  Account owner = Join("owner", "Mari");
+  Account auditor = Join("auditor", "Tiina");
+  Account gone = Join("member", "Kalle");
+  ASSERT_EQ(Call("DELETE", "/v1/members/" + gone.member_id, owner.token).status, 200);
+  Reply list = Call("GET", "/v1/members", owner.token);
+  ASSERT_EQ(list.status, 200) << list.raw;
+  std::map<std::string, std::pair<std::string, std::string>> seen;  // id: role, status
+  for (const auto& m : list.body["members"]) {
+    seen[m["id"].get<std::string>()] = {m["role"].get<std::string>(),
+                                        m["status"].get<std::string>()};
+  }
+  using Names = std::pair<std::string, std::string>;
+  EXPECT_EQ(seen[owner.member_id], Names("owner", "active"));
+  EXPECT_EQ(seen[auditor.member_id], Names("auditor", "active"));
+  EXPECT_EQ(seen[gone.member_id], Names("member", "removed"));
 }
 
 }  // namespace

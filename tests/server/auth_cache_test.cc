@@ -24,7 +24,7 @@ AuthFacts Facts(const std::string& member_id,
                 vault::CollectionAccess access = vault::CollectionAccess::kNone) {
   AuthFacts f;
   f.member.id = member_id;
-  f.member.status = "active";
+  f.member.status = vault::MemberStatus::kActive;
   f.role = vault::TeamRole::kMember;
   f.session_expires_ms = 1'000;
   f.access = access;

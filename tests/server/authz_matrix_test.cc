@@ -188,7 +188,7 @@ class AuthzMatrixTest : public ServerFixture {
 
   // A member added directly to the vault (the victim of a PATCH, DELETE or
   // grant); returns its id.
-  std::string NewMember(const std::string& role) {
+  std::string NewMember(vault::TeamRole role) {
     vault::Identity id = vault::Identity::Generate(env_);
     vault::Member m;
     m.id = crypto::RandomId(env_);
@@ -309,7 +309,7 @@ class AuthzMatrixTest : public ServerFixture {
 
   // A grant to a fresh victim member from the first owner.
   std::string VictimGrant(int64_t confirmations = 0) {
-    const std::string victim = NewMember("member");
+    const std::string victim = NewMember(vault::TeamRole::kMember);
     return DirectGrant(principals_.front().account.member_id, victim, box_keys_.at(victim),
                        confirmations);
   }
@@ -408,7 +408,7 @@ class AuthzMatrixTest : public ServerFixture {
       envelope::CollectionKey key;
       std::string item;
       const std::string col = OwnCollection(p, CollectionAccess::kManage, key, item);
-      const std::string victim = NewMember("member");
+      const std::string victim = NewMember(vault::TeamRole::kMember);
       auto box = envelope::SealForEscrow(key, box_keys_.at(victim), keys_->escrow_public_key());
       const std::string id = crypto::RandomId(env_);
       return Request{g,
@@ -550,16 +550,18 @@ class AuthzMatrixTest : public ServerFixture {
           {}};
     };
     b["PATCH /v1/members/:id"] = [this](const Principal&) {
-      const std::string victim = NewMember("member");
+      const std::string victim = NewMember(vault::TeamRole::kMember);
       return Request{"/v1/members/" + victim, json{{"role", "admin"}}.dump(),
                      [this, victim](bool allowed) {
-        EXPECT_EQ(MemberRow(victim).role, allowed ? "admin" : "member");
+        EXPECT_EQ(MemberRow(victim).role,
+                  allowed ? vault::TeamRole::kAdmin : vault::TeamRole::kMember);
                      }};
     };
     b["DELETE /v1/members/:id"] = [this](const Principal&) {
-      const std::string victim = NewMember("member");
+      const std::string victim = NewMember(vault::TeamRole::kMember);
       return Request{"/v1/members/" + victim, "", [this, victim](bool allowed) {
-                       EXPECT_EQ(MemberRow(victim).status, allowed ? "removed" : "active");
+                       EXPECT_EQ(MemberRow(victim).status, allowed ? vault::MemberStatus::kRemoved
+                                                                   : vault::MemberStatus::kActive);
                      }};
     };
     b["POST /v1/collections"] = [this](const Principal& p) {
@@ -582,7 +584,7 @@ class AuthzMatrixTest : public ServerFixture {
       return Request{col + "/grants", "", {}};
     };
     b["POST /v1/collections/:id/grants"] = [this, col](const Principal&) {
-      const std::string victim = NewMember("member");
+      const std::string victim = NewMember(vault::TeamRole::kMember);
       return Request{
           col + "/grants",
           json{{"member_id", victim},
@@ -593,7 +595,7 @@ class AuthzMatrixTest : public ServerFixture {
           [this, victim](bool allowed) { EXPECT_EQ(HasAccessRow(target_, victim), allowed); }};
     };
     b["DELETE /v1/collections/:id/grants/:member"] = [this, col](const Principal&) {
-      const std::string victim = NewMember("member");
+      const std::string victim = NewMember(vault::TeamRole::kMember);
       GrantDirect(victim, "view");
       return Request{col + "/grants/" + victim, "", [this, victim](bool allowed) {
                        EXPECT_EQ(HasAccessRow(target_, victim), !allowed);

@@ -117,7 +117,7 @@ class BadInputTest : public ServerFixture {
     // An unused invite for the join route.
     vault::Invite invite;
     invite.code_hash = crypto::Blake2b256(crypto::AsBytes(kInviteCode));
-    invite.role = "member";
+    invite.role = vault::TeamRole::kMember;
     invite.name = "Kati";
     invite.created_by = "server";
     invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -255,8 +255,8 @@ class BadInputTest : public ServerFixture {
       auto members = t.ListMembers();
       if (!members) return members.error();
       for (const auto& m : *members) {
-        out +=
-            "member " + m.id + " " + m.name + " " + m.role + " " + m.status + " " + m.email + "\n";
+        out += "member " + m.id + " " + m.name + " " + std::string(vault::ToString(m.role)) + " " +
+               std::string(vault::ToString(m.status)) + " " + m.email + "\n";
       }
       auto cols = t.ListCollections();
       if (!cols) return cols.error();

@@ -24,17 +24,17 @@ using std::chrono::seconds;
 
 TEST(InviteTest, ExpiresAfterTheTtl) {
   testing_util::FakeEnv env;
-  const IssuedInvite invite = NewInvite(env, "admin", "Ann", "m1", seconds(3600));
+  const IssuedInvite invite = NewInvite(env, vault::TeamRole::kAdmin, "Ann", "m1", seconds(3600));
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(env.Now().time_since_epoch()).count();
   EXPECT_EQ(invite.record.expires_ms, now_ms + 3600 * 1000);
-  EXPECT_EQ(invite.record.role, "admin");
+  EXPECT_EQ(invite.record.role, vault::TeamRole::kAdmin);
   EXPECT_EQ(invite.record.name, "Ann");
   EXPECT_EQ(invite.record.created_by, "m1");
   EXPECT_EQ(invite.code.size(), 32u);
   EXPECT_EQ(invite.record.code_hash,
             vault::crypto::Blake2b256(vault::crypto::AsBytes(invite.code)));
-  EXPECT_NE(NewInvite(env, "admin", "Ann", "m1", seconds(3600)).code, invite.code);
+  EXPECT_NE(NewInvite(env, vault::TeamRole::kAdmin, "Ann", "m1", seconds(3600)).code, invite.code);
 }
 
 // The real environment with its clock moved forward.

@@ -89,7 +89,9 @@ Account ServerFixture::Join(const std::string& role, const std::string& name) {
   const std::string code = "invite-" + std::to_string(++invite_counter_) + "-" + name;
   vault::Invite invite;
   invite.code_hash = crypto::Blake2b256(crypto::AsBytes(code));
-  invite.role = role;
+  auto parsed = vault::ParseTeamRole(role);
+  EXPECT_TRUE(parsed.has_value()) << role;
+  invite.role = parsed.value_or(vault::TeamRole::kMember);
   invite.name = name;
   invite.created_by = "server";
   invite.expires_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -12,8 +12,8 @@ inline Member SomeMember() {
   Member m;
   m.id = std::string(32, 'a');
   m.name = "Ann";
-  m.role = "admin";
-  m.status = "active";
+  m.role = TeamRole::kAdmin;
+  m.status = MemberStatus::kActive;
   m.signing_public_key.fill(1);
   m.box_public_key.fill(2);
   m.created_ms = 1234;

@@ -38,6 +38,36 @@ TEST(ApiJsonTest, MemberRoundTrips) {
   EXPECT_EQ(back->email, m.email);
 }
 
+TEST(ApiJsonTest, MemberAnswerCarriesTheSameNames) {
+  // The record holds enums; the wire keeps the names it always had.
+  Member m = SomeMember();
+  for (auto [role, name] :
+       {std::pair{TeamRole::kOwner, "owner"}, std::pair{TeamRole::kAdmin, "admin"},
+        std::pair{TeamRole::kMember, "member"}, std::pair{TeamRole::kAuditor, "auditor"}}) {
+    m.role = role;
+    EXPECT_EQ(MemberToJson(m)["role"], name);
+  }
+  m.status = MemberStatus::kRemoved;
+  EXPECT_EQ(MemberToJson(m)["status"], "removed");
+  const json j = MemberToJson(SomeMember());
+  EXPECT_EQ(j.dump(),
+            R"({"box_public_key":"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=","created_ms":1234,)"
+            R"("email":"ann@example.org","id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","name":"Ann",)"
+            R"("role":"admin","signing_public_key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",)"
+            R"("status":"active"})");
+
+  json bad_role = j;
+  bad_role["role"] = "Owner";
+  auto r = MemberFromJson(bad_role, kRoute);
+  ASSERT_FALSE(r.has_value());
+  ExpectMalformed(r.error(), "role");
+  json bad_status = j;
+  bad_status["status"] = "gone";
+  auto s = MemberFromJson(bad_status, kRoute);
+  ASSERT_FALSE(s.has_value());
+  ExpectMalformed(s.error(), "status");
+}
+
 TEST(ApiJsonTest, ItemMetaRoundTrips) {
   const ItemMeta m = SomeItem();
   auto back = ItemMetaFromJson(ItemMetaToJson(m), kRoute);

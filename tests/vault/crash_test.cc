@@ -69,7 +69,7 @@ TEST(CrashTest, SigkillLosesNoAcknowledgedWriteAndBreaksNoChain) {
     ASSERT_OK_AND_ASSIGN(
         auto vault, Store::Open({.env = &env, .key = &key, .mode = OpenMode::kCreateNew}, path));
     ASSERT_OK(vault->Write([](WriteTxn& t) -> Status {
-      Member m{"o1", "owner", "owner", "active", {}, {}, 0, ""};
+      Member m{"o1", "owner", TeamRole::kOwner, MemberStatus::kActive, {}, {}, 0, ""};
       m.signing_public_key[0] = 1;
       if (Status s = t.AddMember({"o1"}, m); !s.ok()) return s;
       return t.CreateCollection({"o1"}, {"c1", "Social", 1, true, false, 0}, {});

@@ -23,8 +23,9 @@ class OutboxTest : public ::testing::Test {
                          Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew},
                                      dir_.File("vault.db")));
     ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-      for (auto [id, role] : {std::pair{"o1", "owner"}, std::pair{"a1", "admin"},
-                              std::pair{"m1", "member"}, std::pair{"r1", "member"}}) {
+      for (auto [id, role] :
+           {std::pair{"o1", TeamRole::kOwner}, std::pair{"a1", TeamRole::kAdmin},
+            std::pair{"m1", TeamRole::kMember}, std::pair{"r1", TeamRole::kMember}}) {
         Member m;
         m.id = id;
         m.name = std::string("name-") + id;

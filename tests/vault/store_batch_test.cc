@@ -36,7 +36,7 @@ class StoreBatchTest : public ::testing::Test {
     Member m;
     m.id = id;
     m.name = "name-" + id;
-    m.role = "member";
+    m.role = TeamRole::kMember;
     env_.RandomBytes(m.signing_public_key);
     env_.RandomBytes(m.box_public_key);
     return m;

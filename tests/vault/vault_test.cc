@@ -31,7 +31,7 @@ class VaultTest : public ::testing::Test {
         vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kCreateNew}, path_));
   }
 
-  Member NewMember(const std::string& id, const std::string& role) {
+  Member NewMember(const std::string& id, TeamRole role) {
     Member m;
     m.id = id;
     m.name = "name-" + id;
@@ -41,10 +41,25 @@ class VaultTest : public ::testing::Test {
     return m;
   }
 
+  // Runs `sql` on the closed vault file through SQLCipher directly, past
+  // the store's checks.
+  void RawExec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    std::string spec = "x'" + crypto::ToHex(key_.bytes()) + "'";
+    ASSERT_EQ(
+        sqlite3_exec(db, ("PRAGMA key = \"" + spec + "\";").c_str(), nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, ("PRAGMA cipher_page_size = 4096; " + sql).c_str(), nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+
   // Owner "o1", collection "c1" with a sealed key for o1 and recovery, item "i1".
   void Populate() {
     ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-      if (Status s = t.AddMember(owner_, NewMember("o1", "owner")); !s.ok()) return s;
+      if (Status s = t.AddMember(owner_, NewMember("o1", TeamRole::kOwner)); !s.ok()) return s;
       Collection c{"c1", "Social", 1, true, false, 0};
       std::vector<SealedKey> keys = {{"c1", 1, KeyHolder::kMember, "o1", {1, 2, 3}},
                                      {"c1", 1, KeyHolder::kRecovery, "recovery", {4, 5, 6}}};
@@ -159,16 +174,7 @@ TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
   vault_.reset();
   {
     // Stamp a future schema version through SQLCipher directly.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    std::string spec = "x'" + crypto::ToHex(key_.bytes()) + "'";
-    ASSERT_EQ(
-        sqlite3_exec(db, ("PRAGMA key = \"" + spec + "\";").c_str(), nullptr, nullptr, nullptr),
-        SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA cipher_page_size = 4096; PRAGMA user_version = 99;", nullptr,
-                           nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    RawExec("PRAGMA user_version = 99;");
   }
   const auto before = FileBytes(path_);
   auto r = Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_);
@@ -176,6 +182,28 @@ TEST_F(VaultTest, NewerSchemaIsRefusedAndLeftUntouched) {
   EXPECT_TRUE(r.error().IsUnsupported()) << r.error().ToString();
   EXPECT_NE(r.error().message().find("99"), std::string::npos);
   EXPECT_EQ(FileBytes(path_), before);
+}
+
+TEST_F(VaultTest, UnknownStoredNameIsCorruptionNotADefault) {
+  Populate();
+  for (std::string set : {"role = 'superuser'", "role = 'owner', status = 'Active'"}) {
+    SCOPED_TRACE(set);
+    vault_.reset();
+    RawExec("PRAGMA ignore_check_constraints = ON; UPDATE members SET " + set +
+            " WHERE id = 'o1';");
+    ASSERT_OK_AND_ASSIGN(
+        vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+    EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
+      auto m = t.GetMember("o1");
+      return m ? Status::OK() : m.error();
+    }),
+                  kCorruption);
+    EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
+      auto all = t.ListMembers();
+      return all ? Status::OK() : all.error();
+    }),
+                  kCorruption);
+  }
 }
 
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {
@@ -239,14 +267,15 @@ TEST_F(VaultTest, BadReferencesAndDuplicatesAreClearErrors) {
   Populate();
   EXPECT_STATUS(vault_->Write([](WriteTxn& t) { return t.FetchItem({"o1"}, "nope").error(); }),
                 kNotFound);
-  EXPECT_STATUS(
-      vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, NewMember("o2", "owner")); }),
-      kOk);
-  Member dup = NewMember("o3", "owner");
+  EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
+    return t.AddMember(owner_, NewMember("o2", TeamRole::kOwner));
+  }),
+                kOk);
+  Member dup = NewMember("o3", TeamRole::kOwner);
   dup.name = "name-o2";
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, dup); }),
                 kAlreadyExists);
-  Member bad_role = NewMember("o4", "superuser");
+  Member bad_role = NewMember("o4", static_cast<TeamRole>(42));
   EXPECT_FALSE(vault_->Write([&](WriteTxn& t) { return t.AddMember(owner_, bad_role); }).ok());
   ItemMeta orphan;
   orphan.id = "i9";
@@ -292,7 +321,7 @@ TEST_F(VaultTest, BadNamesAreRejectedAndChangeNothing) {
 TEST_F(VaultTest, GrantAndRevokeAccess) {
   Populate();
   ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-    if (Status s = t.AddMember(owner_, NewMember("m1", "member")); !s.ok()) return s;
+    if (Status s = t.AddMember(owner_, NewMember("m1", TeamRole::kMember)); !s.ok()) return s;
     return t.GrantAccess(owner_, "c1", "m1", "view", {"c1", 1, KeyHolder::kMember, "m1", {5}});
   }));
   ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
@@ -318,7 +347,7 @@ TEST_F(VaultTest, GrantAndRevokeAccess) {
 TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
   Populate();
   ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-    if (Status s = t.AddMember(owner_, NewMember("m1", "member")); !s.ok()) return s;
+    if (Status s = t.AddMember(owner_, NewMember("m1", TeamRole::kMember)); !s.ok()) return s;
     if (Status s =
             t.GrantAccess(owner_, "c1", "m1", "edit", {"c1", 1, KeyHolder::kMember, "m1", {5}});
         !s.ok()) {
@@ -332,7 +361,7 @@ TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
     EXPECT_EQ(item->flags.size(), 1u);
     EXPECT_EQ(item->flags.at(0).kind, "member-removed");
     EXPECT_TRUE(t.GetCollection("c1")->needs_rekey);
-    EXPECT_EQ(t.GetMember("m1")->status, "removed");
+    EXPECT_EQ(t.GetMember("m1")->status, MemberStatus::kRemoved);
     EXPECT_STATUS(t.GetSealedKey("c1", KeyHolder::kMember, "m1"), kNotFound);
     return Status::OK();
   }));

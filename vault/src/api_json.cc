@@ -22,8 +22,8 @@ Status MalformedAnswer(std::string_view route, std::string_view problem) {
 json MemberToJson(const Member& m) {
   return {{"id", m.id},
           {"name", m.name},
-          {"role", m.role},
-          {"status", m.status},
+          {"role", ToString(m.role)},
+          {"status", ToString(m.status)},
           {"signing_public_key", crypto::ToBase64(m.signing_public_key)},
           {"box_public_key", crypto::ToBase64(m.box_public_key)},
           {"created_ms", m.created_ms},
@@ -35,8 +35,8 @@ Result<Member> MemberFromJson(const json& j, std::string_view route) {
   Member m;
   r.Get("id", m.id);
   r.Get("name", m.name);
-  r.Get("role", m.role);
-  r.Get("status", m.status);
+  r.Get("role", m.role, ParseTeamRole);
+  r.Get("status", m.status, ParseMemberStatus);
   r.Get("signing_public_key", m.signing_public_key);
   r.Get("box_public_key", m.box_public_key);
   r.Get("created_ms", m.created_ms);

@@ -48,6 +48,19 @@ class Reader {
     }
     std::copy(bytes->begin(), bytes->end(), out.begin());
   }
+  // A string naming a value of an enum, read with its parser.
+  template <typename Enum>
+  void Get(const char* name, Enum& out, Result<Enum> (*parse)(std::string_view)) {
+    std::string text;
+    Get(name, text);
+    if (!problem_.empty()) return;
+    auto value = parse(text);
+    if (!value) {
+      problem_ = std::string("field \"") + name + "\": " + value.error().message();
+      return;
+    }
+    out = *value;
+  }
   void Get(const char* name, std::vector<uint8_t>& out) {
     std::string b64;
     Get(name, b64);

@@ -29,6 +29,18 @@ namespace vault {
 
 class Statement;
 
+// What a row reader makes: T for a reader returning T or Result<T>.
+template <typename T>
+struct RowValue {
+  using type = T;
+};
+template <typename T>
+struct RowValue<Result<T>> {
+  using type = T;
+};
+template <typename Read>
+using RowOf = typename RowValue<std::invoke_result_t<Read&, Statement&>>::type;
+
 class Db {
  public:
   // Opens (or creates) an encrypted database at `path`. Errors:
@@ -59,14 +71,16 @@ class Db {
   // Calls fn(Statement&) for each row, in order, until it returns false.
   template <typename Fn, typename... Args>
   Status Each(std::string_view sql, Fn&& fn, const Args&... args);
-  // Every row, as read(Statement&) makes it.
+  // Every row, as read(Statement&) makes it. `read` returns a T, or a
+  // Result<T> when it may refuse a row (a stored name this build does not
+  // know); the first refusal is then the answer.
   template <typename Read, typename... Args>
   auto Rows(std::string_view sql, Read&& read, const Args&... args)
-      -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>>;
+      -> Result<std::vector<RowOf<Read>>>;
   // The first row, if there is one.
   template <typename Read, typename... Args>
   auto Row(std::string_view sql, Read&& read, const Args&... args)
-      -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>>;
+      -> Result<std::optional<RowOf<Read>>>;
 
   int64_t LastInsertRowId() const;
   int Changes() const;
@@ -148,32 +162,41 @@ Status Db::Each(std::string_view sql, Fn&& fn, const Args&... args) {
 
 template <typename Read, typename... Args>
 auto Db::Rows(std::string_view sql, Read&& read, const Args&... args)
-    -> Result<std::vector<std::invoke_result_t<Read&, Statement&>>> {
-  std::vector<std::invoke_result_t<Read&, Statement&>> out;
+    -> Result<std::vector<RowOf<Read>>> {
+  std::vector<RowOf<Read>> out;
+  Status refused = Status::OK();
   Status s = Each(
       sql,
       [&](Statement& st) {
-    out.push_back(read(st));
+    Result<RowOf<Read>> row = read(st);
+    if (!row) {
+      refused = row.error();
+      return false;
+    }
+    out.push_back(std::move(*row));
     return true;
       },
       args...);
   if (!s.ok()) return Fail(s);
+  if (!refused.ok()) return Fail(refused);
   return out;
 }
 
 template <typename Read, typename... Args>
 auto Db::Row(std::string_view sql, Read&& read, const Args&... args)
-    -> Result<std::optional<std::invoke_result_t<Read&, Statement&>>> {
-  std::optional<std::invoke_result_t<Read&, Statement&>> out;
+    -> Result<std::optional<RowOf<Read>>> {
+  std::optional<Result<RowOf<Read>>> row;
   Status s = Each(
       sql,
       [&](Statement& st) {
-    out = read(st);
+    row = read(st);
     return false;
       },
       args...);
   if (!s.ok()) return Fail(s);
-  return out;
+  if (!row) return std::optional<RowOf<Read>>();
+  if (!*row) return Fail(row->error());
+  return std::optional<RowOf<Read>>(std::move(**row));
 }
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless Commit()

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "parse_name.h"
+
 namespace vault::emergency {
 namespace {
 
@@ -37,6 +39,14 @@ std::string_view ToString(GrantStatus s) {
   return "unknown";
 }
 
+std::string_view ToString(GrantMode m) {
+  switch (m) {
+    case GrantMode::kView: return "view";
+    case GrantMode::kTakeover: return "takeover";
+  }
+  return "unknown";
+}
+
 std::string_view ToString(Event e) {
   switch (e) {
     case Event::kRequest: return "request";
@@ -50,17 +60,15 @@ std::string_view ToString(Event e) {
 }
 
 Result<State> ParseState(std::string_view name) {
-  for (State s : kAllStates) {
-    if (name == ToString(s) && s != State::kNone) return s;
-  }
-  return Fail(Status::InvalidArgument("unknown emergency request state"));
+  return ParseName("emergency request state", name, kRequestStates);
 }
 
 Result<GrantStatus> ParseGrantStatus(std::string_view name) {
-  for (GrantStatus s : {GrantStatus::kActive, GrantStatus::kDeclined, GrantStatus::kRevoked}) {
-    if (name == ToString(s)) return s;
-  }
-  return Fail(Status::InvalidArgument("unknown emergency grant status"));
+  return ParseName("emergency grant status", name, kAllGrantStatuses);
+}
+
+Result<GrantMode> ParseGrantMode(std::string_view name) {
+  return ParseName("emergency grant mode", name, kAllGrantModes);
 }
 
 Result<Step> Decide(const Facts& f, Event event, int64_t now_ms, const Confirmer& who) {

@@ -199,6 +199,14 @@ std::string_view ToString(TeamRole role) {
   return "unknown";
 }
 
+std::string_view ToString(MemberStatus status) {
+  switch (status) {
+    case MemberStatus::kActive: return "active";
+    case MemberStatus::kRemoved: return "removed";
+  }
+  return "unknown";
+}
+
 std::string_view ToString(CollectionAccess access) {
   switch (access) {
     case CollectionAccess::kNone: return "none";
@@ -259,6 +267,10 @@ std::string_view ToString(Action action) {
 
 Result<TeamRole> ParseTeamRole(std::string_view name) {
   return ParseName("team role", name, kAllTeamRoles);
+}
+
+Result<MemberStatus> ParseMemberStatus(std::string_view name) {
+  return ParseName("member status", name, kAllMemberStatuses);
 }
 
 Result<CollectionAccess> ParseCollectionAccess(std::string_view name) {

@@ -97,6 +97,22 @@ Status ValidateRotationPeriod(days period) {
   return Status::OK();
 }
 
+// --- Item versions -----------------------------------------------------------
+
+std::string_view ToString(ItemVersionState state) {
+  switch (state) {
+    case ItemVersionState::kCurrent: return "current";
+    case ItemVersionState::kPending: return "pending";
+    case ItemVersionState::kPrevious: return "previous";
+    case ItemVersionState::kAborted: return "aborted";
+  }
+  return "unknown";
+}
+
+Result<ItemVersionState> ParseItemVersionState(std::string_view name) {
+  return ParseName("item version state", name, kAllItemVersionStates);
+}
+
 // --- Flags -------------------------------------------------------------------
 
 std::string_view ToString(RotationFlagKind kind) {

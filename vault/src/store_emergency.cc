@@ -340,7 +340,7 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
   if (t.takeover_keys.size() != g->collections.size()) {
     return Status::InvalidArgument("a takeover needs the deputy's key for every collection");
   }
-  if (deputy->role == "member") {
+  if (deputy->role == TeamRole::kMember) {
     if (Status s = SetMemberRole(actor, deputy->id, "admin"); !s.ok()) return s;
   }
   for (const SealedKey& k : t.takeover_keys) {

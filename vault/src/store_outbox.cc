@@ -85,7 +85,7 @@ Status TxnImpl::EnqueueNotice(const Notice& notice) {
     }
     auto m = GetMember(id);
     if (!m) return m.error();
-    if (m->status == "active" && !m->email.empty()) mail.emplace_back(id, m->email);
+    if (m->status == MemberStatus::kActive && !m->email.empty()) mail.emplace_back(id, m->email);
   }
   const int64_t now = NowMs();
   {
@@ -115,7 +115,7 @@ Status TxnImpl::SetMemberEmail(const Actor& actor, const std::string& member_id,
                                const std::string& email) {
   auto m = GetMember(member_id);
   if (!m) return m.error();
-  if (m->status != "active") {
+  if (m->status != MemberStatus::kActive) {
     return Status::FailedPrecondition("member " + member_id + " was removed");
   }
   if (Status s = db_.Run("UPDATE members SET email = ? WHERE id = ?", email, member_id); !s.ok()) {

@@ -8,12 +8,16 @@
 namespace vault {
 namespace {
 
-Member ReadMemberRow(Statement& st) {
+Result<Member> ReadMemberRow(Statement& st) {
   Member m;
   m.id = st.ColumnText(0);
   m.name = st.ColumnText(1);
-  m.role = st.ColumnText(2);
-  m.status = st.ColumnText(3);
+  auto role = ColumnEnum(st, 2, ParseTeamRole);
+  if (!role) return Fail(role.error());
+  m.role = *role;
+  auto status = ColumnEnum(st, 3, ParseMemberStatus);
+  if (!status) return Fail(status.error());
+  m.status = *status;
   m.signing_public_key = ToArray<32>(st.ColumnBlob(4));
   m.box_public_key = ToArray<32>(st.ColumnBlob(5));
   m.created_ms = st.ColumnInt(6);

@@ -56,15 +56,16 @@ Status TxnImpl::Append(const Actor& actor, std::string_view action, std::string_
 }
 
 Status TxnImpl::AddMember(const Actor& actor, const Member& m) {
-  if (auto role = ParseTeamRole(m.role); !role) return role.error();
+  if (Status s = CheckNamed(m.role, "team role"); !s.ok()) return s;
   if (Status s =
           db_.Run("INSERT INTO members (id, name, role, status, sign_pk, box_pk, created_ms) "
                   "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-                  m.id, m.name, m.role, m.signing_public_key, m.box_public_key, NowMs());
+                  m.id, m.name, ToString(m.role), m.signing_public_key, m.box_public_key, NowMs());
       !s.ok()) {
     return s.IsAlreadyExists() ? Status::AlreadyExists("a member named " + m.name + " exists") : s;
   }
-  return Append(actor, "member.add", "member:" + m.id, {{"name", m.name}, {"role", m.role}});
+  return Append(actor, "member.add", "member:" + m.id,
+                {{"name", m.name}, {"role", ToString(m.role)}});
 }
 
 Status TxnImpl::SetMemberRole(const Actor& actor, const std::string& id, const std::string& role) {
@@ -77,13 +78,14 @@ Status TxnImpl::SetMemberRole(const Actor& actor, const std::string& id, const s
     return s;
   }
   if (db_.Changes() != 1) return Status::FailedPrecondition("member " + id + " was removed");
-  return Append(actor, "member.role", "member:" + id, {{"from", before->role}, {"to", role}});
+  return Append(actor, "member.role", "member:" + id,
+                {{"from", ToString(before->role)}, {"to", role}});
 }
 
 Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
   auto member = GetMember(id);
   if (!member) return member.error();
-  if (member->status != "active") {
+  if (member->status != MemberStatus::kActive) {
     return Status::FailedPrecondition("member " + id + " was removed");
   }
   const int64_t now = NowMs();
@@ -168,7 +170,7 @@ Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id
   if (!c) return c.error();
   auto m = GetMember(member_id);
   if (!m) return m.error();
-  if (m->status != "active") {
+  if (m->status != MemberStatus::kActive) {
     return Status::FailedPrecondition("member " + member_id + " was removed");
   }
   if (key.collection_id != collection_id || key.holder != KeyHolder::kMember ||
@@ -422,24 +424,24 @@ Status TxnImpl::PutSetting(const Actor& actor, const std::string& key, const std
 }
 
 Status TxnImpl::CreateInvite(const Actor& actor, const Invite& invite) {
-  if (auto role = ParseTeamRole(invite.role); !role) return role.error();
+  if (Status s = CheckNamed(invite.role, "team role"); !s.ok()) return s;
   if (invite.name.empty()) return Status::InvalidArgument("an invite needs the new member's name");
   if (Status s =
           db_.Run("INSERT INTO invites (code_hash, role, name, created_by, created_ms, expires_ms) "
                   "VALUES (?, ?, ?, ?, ?, ?)",
-                  invite.code_hash, invite.role, invite.name, invite.created_by, NowMs(),
+                  invite.code_hash, ToString(invite.role), invite.name, invite.created_by, NowMs(),
                   invite.expires_ms);
       !s.ok()) {
     return s;
   }
-  return Append(actor, "invite.create",
-                "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
-                {{"role", invite.role}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
+  return Append(
+      actor, "invite.create", "invite:" + crypto::ToHex(std::span(invite.code_hash).first(8)),
+      {{"role", ToString(invite.role)}, {"name", invite.name}, {"expires_ms", invite.expires_ms}});
 }
 
 Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
   struct Stored {
-    std::string role;
+    TeamRole role;
     std::string name;
     int64_t expires_ms;
     bool used;
@@ -447,13 +449,15 @@ Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
   auto invite =
       Required(db_.Row(
                    "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?",
-                   [](Statement& st) {
-    return Stored{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
+                   [](Statement& st) -> Result<Stored> {
+                     auto role = ColumnEnum(st, 0, ParseTeamRole);
+                     if (!role) return Fail(role.error());
+                     return Stored{*role, st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
                    },
                    code_hash),
                [] { return Status::NotFound("unknown invite code"); });
   if (!invite) return Fail(invite.error());
-  m.role = std::move(invite->role);
+  m.role = invite->role;
   m.name = std::move(invite->name);
   const int64_t now = NowMs();
   if (invite->used) return Fail(Status::FailedPrecondition("this invite code was already used"));
@@ -467,7 +471,7 @@ Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
       !s.ok()) {
     return Fail(s);
   }
-  m.status = "active";
+  m.status = MemberStatus::kActive;
   m.created_ms = now;
   return m;
 }

@@ -60,6 +60,23 @@ Result<T> Required(Result<std::optional<T>> row, MissingFn missing) {
   return std::move(**row);
 }
 
+// The enum a text column names. A name this build does not know was not
+// written by it (a newer baton, or tampering): Corruption, not a default.
+template <typename Enum>
+Result<Enum> ColumnEnum(Statement& st, int i, Result<Enum> (*parse)(std::string_view)) {
+  auto value = parse(st.ColumnText(i));
+  if (!value) return Fail(Status::Corruption("stored data: " + value.error().message()));
+  return *value;
+}
+
+// OK if `value` has a name (a record's enum is stored as its name);
+// InvalidArgument for a value cast from out of range.
+template <typename Enum>
+Status CheckNamed(Enum value, std::string_view what) {
+  if (ToString(value) != "unknown") return Status::OK();
+  return Status::InvalidArgument("no such " + std::string(what));
+}
+
 inline std::string ReadText0(Statement& st) { return st.ColumnText(0); }
 
 inline constexpr char kVersionColumns[] =

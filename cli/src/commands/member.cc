@@ -45,7 +45,8 @@ int MemberList(Context& ctx) {
     return kExitOk;
   }
   for (const auto& m : *r) {
-    ctx.console.out << m.name << "\t" << m.role << "\t" << m.status << "\t" << m.id << "\n";
+    ctx.console.out << m.name << "\t" << vault::ToString(m.role) << "\t"
+                    << vault::ToString(m.status) << "\t" << m.id << "\n";
   }
   return kExitOk;
 }

@@ -19,7 +19,7 @@ struct IssuedInvite {
 };
 
 // A fresh single-use invite for `role`, valid for `ttl` from env.Now().
-IssuedInvite NewInvite(vault::Env& env, std::string_view role, std::string_view name,
+IssuedInvite NewInvite(vault::Env& env, vault::TeamRole role, std::string_view name,
                        std::string_view created_by, std::chrono::seconds ttl);
 
 }  // namespace server

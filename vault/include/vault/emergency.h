@@ -16,6 +16,7 @@
 #ifndef BATON_VAULT_EMERGENCY_H_
 #define BATON_VAULT_EMERGENCY_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -35,7 +36,15 @@ inline constexpr int64_t kMaxConfirmations = 10;
 inline constexpr size_t kMaxReasonBytes = 500;
 inline constexpr int64_t kHourMs = 3600 * 1000;
 
+// What a released request gives the deputy: the grantor's collections to
+// read, or those and the grantor's place (the deputy becomes an admin with
+// manage access). Names: "view", "takeover".
+enum class GrantMode : uint8_t { kView, kTakeover };
+inline constexpr std::array kAllGrantModes = {GrantMode::kView, GrantMode::kTakeover};
+
 enum class GrantStatus : uint8_t { kActive, kDeclined, kRevoked };
+inline constexpr std::array kAllGrantStatuses = {GrantStatus::kActive, GrantStatus::kDeclined,
+                                                 GrantStatus::kRevoked};
 
 // kNone: the grant has no request yet (only kRequest applies).
 enum class State : uint8_t { kNone, kWaiting, kRejected, kReleased, kExpired, kCancelled };
@@ -51,6 +60,9 @@ enum class Event : uint8_t {
 
 inline constexpr State kAllStates[] = {State::kNone,     State::kRejected, State::kWaiting,
                                        State::kReleased, State::kExpired,  State::kCancelled};
+// The states a stored request can be in (every one but kNone).
+inline constexpr std::array kRequestStates = {State::kWaiting, State::kRejected, State::kReleased,
+                                              State::kExpired, State::kCancelled};
 inline constexpr Event kAllEvents[] = {Event::kRequest, Event::kApprove, Event::kReject,
                                        Event::kConfirm, Event::kRevoke,  Event::kAccess};
 
@@ -58,10 +70,12 @@ inline constexpr Event kAllEvents[] = {Event::kRequest, Event::kApprove, Event::
 // "cancelled"; "active", "declined", "revoked"; "request", "approve", ...
 std::string_view ToString(State s);
 std::string_view ToString(GrantStatus s);
+std::string_view ToString(GrantMode m);
 std::string_view ToString(Event e);
 // InvalidArgument for anything else (a stored value this build does not know).
 Result<State> ParseState(std::string_view name);
 Result<GrantStatus> ParseGrantStatus(std::string_view name);
+Result<GrantMode> ParseGrantMode(std::string_view name);
 
 // What is stored about a grant and its newest request.
 struct Facts {

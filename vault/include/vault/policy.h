@@ -41,6 +41,10 @@ namespace vault {
 // Names on the wire (HTTP API, CLI): "owner", "admin", "member", "auditor".
 enum class TeamRole : uint8_t { kOwner, kAdmin, kMember, kAuditor };
 
+// Whether someone is still on the team. A removed member keeps their row
+// (the audit log names them) but may do nothing. Names: "active", "removed".
+enum class MemberStatus : uint8_t { kActive, kRemoved };
+
 // Per-collection access of one member, ordered: each level includes the ones
 // before it. Names: "none", "view", "edit", "manage".
 enum class CollectionAccess : uint8_t { kNone, kView, kEdit, kManage };
@@ -130,6 +134,7 @@ inline constexpr std::array kAllActions = {
 };
 inline constexpr std::array kAllTeamRoles = {TeamRole::kOwner, TeamRole::kAdmin, TeamRole::kMember,
                                              TeamRole::kAuditor};
+inline constexpr std::array kAllMemberStatuses = {MemberStatus::kActive, MemberStatus::kRemoved};
 inline constexpr std::array kAllCollectionAccesses = {
     CollectionAccess::kNone, CollectionAccess::kView, CollectionAccess::kEdit,
     CollectionAccess::kManage};
@@ -166,6 +171,7 @@ Status Check(TeamRole role, CollectionAccess access, Action action);
 
 // Stable lower-case names; "unknown" for out-of-range values.
 std::string_view ToString(TeamRole role);
+std::string_view ToString(MemberStatus status);
 std::string_view ToString(CollectionAccess access);
 std::string_view ToString(Action action);
 std::string_view ToString(Decision decision);  // "allow" / "deny"
@@ -174,6 +180,7 @@ std::string_view ToString(Decision decision);  // "allow" / "deny"
 // CLI normalizes user input before calling). InvalidArgument otherwise,
 // listing the valid names.
 Result<TeamRole> ParseTeamRole(std::string_view name);
+Result<MemberStatus> ParseMemberStatus(std::string_view name);
 Result<CollectionAccess> ParseCollectionAccess(std::string_view name);
 
 }  // namespace vault

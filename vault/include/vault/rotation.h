@@ -66,6 +66,21 @@ inline constexpr std::chrono::days kMaxRotationPeriod{3650};
 // otherwise. The API and CLI call this before storing a period.
 Status ValidateRotationPeriod(std::chrono::days period);
 
+// --- Item versions -----------------------------------------------------------
+
+// Where one stored version of an item is in a two-phase rotation: the one in
+// use, the one being rotated to, the one it replaced, or a rotation given up
+// (its number is never used again). Names: "current", "pending", "previous",
+// "aborted".
+enum class ItemVersionState : uint8_t { kCurrent, kPending, kPrevious, kAborted };
+
+inline constexpr std::array kAllItemVersionStates = {
+    ItemVersionState::kCurrent, ItemVersionState::kPending, ItemVersionState::kPrevious,
+    ItemVersionState::kAborted};
+
+std::string_view ToString(ItemVersionState state);
+Result<ItemVersionState> ParseItemVersionState(std::string_view name);
+
 // --- Flags -------------------------------------------------------------------
 
 // Why an item must be rotated now, regardless of its period. Names:

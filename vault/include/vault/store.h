@@ -37,8 +37,8 @@ inline constexpr int kSchemaVersion = 3;
 struct Member {
   std::string id;
   std::string name;
-  std::string role;    // owner | admin | member | auditor
-  std::string status;  // active | removed
+  TeamRole role = TeamRole::kMember;
+  MemberStatus status = MemberStatus::kActive;
   crypto::PublicKey signing_public_key{};
   crypto::PublicKey box_public_key{};
   int64_t created_ms = 0;
@@ -105,7 +105,7 @@ struct ItemWithCiphertext {
 
 struct Invite {
   crypto::Hash code_hash{};  // BLAKE2b-256 of the one-time code; the code is never stored
-  std::string role;
+  TeamRole role = TeamRole::kMember;
   std::string name;  // the name the new member will have
   std::string created_by;
   int64_t created_ms = 0;
