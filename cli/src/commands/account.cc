@@ -87,13 +87,13 @@ int Join(Context& ctx, const JoinOptions& o) {
   if (ctx.options.json) {
     ctx.console.out << json{{"member_id", profile.member_id},
                             {"name", profile.member_name},
-                            {"role", joined->role},
+                            {"role", std::string(vault::ToString(joined->role))},
                             {"fingerprint_words",
                              vault::FingerprintWords(id.signing_public_key(), id.box_public_key())}}
                            .dump()
                     << "\n";
   } else {
-    ctx.console.out << "Joined as " << profile.member_name << " (" << joined->role
+    ctx.console.out << "Joined as " << profile.member_name << " (" << vault::ToString(joined->role)
                     << "), member id " << profile.member_id << "\n"
                     << "Your key fingerprint: "
                     << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
@@ -118,8 +118,8 @@ int WhoAmI(Context& ctx) {
     out["server_url"] = (*p)->server_url;
     ctx.console.out << out.dump() << "\n";
   } else {
-    ctx.console.out << me->name << " (" << me->role << ") on " << (*p)->server_url << " [profile "
-                    << (*p)->name << "]\nmember id " << me->id << "\n";
+    ctx.console.out << me->name << " (" << vault::ToString(me->role) << ") on " << (*p)->server_url
+                    << " [profile " << (*p)->name << "]\nmember id " << me->id << "\n";
   }
   return kExitOk;
 }
