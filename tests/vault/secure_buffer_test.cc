@@ -68,13 +68,12 @@ TEST(SecureBufferTest, TruncateZeroesTheTail) {
   EXPECT_EQ(b.data()[2], 0xff);
 }
 
+// AddressSanitizer reports the overread itself before the guard page is
+// reached, so its builds do not compile this test (they do not skip it).
+#if !defined(__SANITIZE_ADDRESS__)
 TEST(SecureBufferDeathTest, GuardPageCatchesOverflow) {
   // sodium_malloc puts the buffer right before a PROT_NONE guard page, so
   // reading past its end faults instead of leaking a neighbour's bytes.
-  // (AddressSanitizer builds intercept the fault first; the test is skipped.)
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "guard pages are shadowed by AddressSanitizer";
-#else
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -84,8 +83,8 @@ TEST(SecureBufferDeathTest, GuardPageCatchesOverflow) {
         for (size_t i = 0; i < 8192; ++i) sink = sink + p[i];
       },
       "");
-#endif
 }
+#endif
 
 }  // namespace
 }  // namespace vault
