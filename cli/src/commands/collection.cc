@@ -61,47 +61,64 @@ int CollectionList(Context& ctx) {
   return kExitOk;
 }
 
+// A collection and a member, both looked up on the server, with the client
+// that found them.
+struct CollectionAndMember {
+  ApiClient* client;
+  vault::api::CollectionEntry collection;
+  vault::Member member;
+};
+
+vault::Result<CollectionAndMember> FindCollectionAndMember(Context& ctx, const std::string& which,
+                                                           const std::string& who) {
+  auto c = ctx.client();
+  if (!c) return vault::Fail(c.error());
+  auto col = LookupCollection(**c, which);
+  if (!col) return vault::Fail(col.error());
+  auto m = LookupMember(**c, who);
+  if (!m) return vault::Fail(m.error());
+  return CollectionAndMember{*c, std::move(*col), std::move(*m)};
+}
+
 int CollectionGrant(Context& ctx, const std::string& which, const std::string& who,
                     const std::string& access, const std::string& expected_words) {
-  auto c = ctx.client();
-  if (!c) return ctx.Fail(c.error());
-  auto col = LookupCollection(**c, which);
-  if (!col) return ctx.Fail(col.error());
-  auto m = LookupMember(**c, who);
-  if (!m) return ctx.Fail(m.error());
-  const std::string words = MemberFingerprintWords(*m);
-  ctx.console.err << m->name << "'s key fingerprint: " << words << "\n";
+  auto found = FindCollectionAndMember(ctx, which, who);
+  if (!found) return ctx.Fail(found.error());
+  ApiClient& client = *found->client;
+  const vault::api::CollectionEntry& col = found->collection;
+  const vault::Member& m = found->member;
+  const std::string words = MemberFingerprintWords(m);
+  ctx.console.err << m.name << "'s key fingerprint: " << words << "\n";
   if (!expected_words.empty() && expected_words != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the member's key fingerprint does not match the one given; nothing was shared"));
   }
-  auto key = ctx.collection_key(col->collection.id);
+  auto key = ctx.collection_key(col.collection.id);
   if (!key) return ctx.Fail(key.error());
-  auto sealed = vault::envelope::SealCollectionKey(**key, m->box_public_key);
+  auto sealed = vault::envelope::SealCollectionKey(**key, m.box_public_key);
   if (!sealed) return ctx.Fail(sealed.error());
-  auto r = (*c)->Send("POST", "/v1/collections/" + col->collection.id + "/grants",
-                      json{{"member_id", m->id},
-                           {"access", access},
-                           {"key_version", (*key)->version},
-                           {"sealed_key", crypto::ToBase64(*sealed)}},
-                      &vault::api::ObjectFromJson);
+  auto r = client.Send("POST", "/v1/collections/" + col.collection.id + "/grants",
+                       json{{"member_id", m.id},
+                            {"access", access},
+                            {"key_version", (*key)->version},
+                            {"sealed_key", crypto::ToBase64(*sealed)}},
+                       &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Granted " << access << " on " << col->collection.name << " to " << m->name
+  ctx.console.out << "Granted " << access << " on " << col.collection.name << " to " << m.name
                   << "\n";
   return kExitOk;
 }
 
 int CollectionRevoke(Context& ctx, const std::string& which, const std::string& who) {
-  auto c = ctx.client();
-  if (!c) return ctx.Fail(c.error());
-  auto col = LookupCollection(**c, which);
-  if (!col) return ctx.Fail(col.error());
-  auto m = LookupMember(**c, who);
-  if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Send("DELETE", "/v1/collections/" + col->collection.id + "/grants/" + m->id,
-                      std::nullopt, &vault::api::ObjectFromJson);
+  auto found = FindCollectionAndMember(ctx, which, who);
+  if (!found) return ctx.Fail(found.error());
+  ApiClient& client = *found->client;
+  const vault::api::CollectionEntry& col = found->collection;
+  const vault::Member& m = found->member;
+  auto r = client.Send("DELETE", "/v1/collections/" + col.collection.id + "/grants/" + m.id,
+                       std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Revoked " << m->name << "'s access to " << col->collection.name
+  ctx.console.out << "Revoked " << m.name << "'s access to " << col.collection.name
                   << "; the collection is marked for re-keying.\n";
   return kExitOk;
 }
