@@ -39,8 +39,7 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
   auto raise = [&](bool before_begin) {
     for (const RotationFlagRecord& f : meta->flags) {
       if ((f.raised_ms < begun_ms) != before_begin) continue;
-      auto kind = ParseRotationFlagKind(f.kind);
-      state.RaiseFlag({kind ? *kind : RotationFlagKind::kManual, f.reason, TimeOfMs(f.raised_ms)});
+      state.RaiseFlag({f.kind, f.reason, TimeOfMs(f.raised_ms)});
     }
   };
   raise(true);
@@ -123,14 +122,14 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
   // follow it, and the event keeps why each cleared flag was raised.
   nlohmann::json cleared = nlohmann::json::array();
   for (const RotationFlagRecord& f : r->meta.flags) {
-    auto kind = ParseRotationFlagKind(f.kind);
-    if (kind && r->state.flags().Has(*kind)) continue;
-    if (Status s =
-            db_.Run("DELETE FROM item_flags WHERE item_id = ? AND kind = ?", item_id, f.kind);
+    if (r->state.flags().Has(f.kind)) continue;
+    if (Status s = db_.Run("DELETE FROM item_flags WHERE item_id = ? AND kind = ?", item_id,
+                           ToString(f.kind));
         !s.ok()) {
       return s;
     }
-    cleared.push_back({{"kind", f.kind}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
+    cleared.push_back(
+        {{"kind", ToString(f.kind)}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
   }
   return Append(actor, "item.rotate.confirm", "item:" + item_id,
                 {{"version", pending_version}, {"previous", old_version}, {"cleared", cleared}});

@@ -65,7 +65,7 @@ struct SealedKey {
 };
 
 struct RotationFlagRecord {
-  std::string kind;  // manual | member-removed | emergency-access | breach
+  RotationFlagKind kind = RotationFlagKind::kManual;
   std::string reason;
   int64_t raised_ms = 0;
 };
