@@ -221,6 +221,21 @@ TEST_F(VaultTest, UnknownStoredFlagKindIsCorruption) {
                 kCorruption);
 }
 
+TEST_F(VaultTest, UnknownStoredVersionStateIsCorruption) {
+  Populate();
+  vault_.reset();
+  RawExec(
+      "PRAGMA ignore_check_constraints = ON; UPDATE item_versions SET state = 'stale' "
+      "WHERE item_id = 'i1';");
+  ASSERT_OK_AND_ASSIGN(
+      vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) -> Status {
+    auto history = t.FetchHistory({"o1"}, "i1");
+    return history ? Status::OK() : history.error();
+  }),
+                kCorruption);
+}
+
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {
   Populate();
   const int64_t after_populate = AuditLength();
@@ -272,8 +287,8 @@ TEST_F(VaultTest, LostUpdateIsRefused) {
     auto history = t.FetchHistory({"o1"}, "i1");
     if (!history) return history.error();
     EXPECT_EQ(history->size(), 2u);
-    EXPECT_EQ(history->at(0).state, "previous");
-    EXPECT_EQ(history->at(1).state, "current");
+    EXPECT_EQ(history->at(0).state, ItemVersionState::kPrevious);
+    EXPECT_EQ(history->at(1).state, ItemVersionState::kCurrent);
     return Status::OK();
   }));
 }

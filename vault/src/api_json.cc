@@ -221,7 +221,7 @@ Result<ItemWithCiphertext> ItemWithCiphertextFromJson(const json& j, std::string
 
 json ItemVersionToJson(const ItemVersion& v) {
   return {{"version", v.version},       {"key_version", v.key_version},
-          {"state", v.state},           {"ciphertext", crypto::ToBase64(v.ciphertext)},
+          {"state", ToString(v.state)}, {"ciphertext", crypto::ToBase64(v.ciphertext)},
           {"created_ms", v.created_ms}, {"created_by", v.created_by}};
 }
 
@@ -230,7 +230,7 @@ Result<ItemVersion> ItemVersionFromJson(const json& j, std::string_view route) {
   ItemVersion v;
   r.Get("version", v.version);
   r.Get("key_version", v.key_version);
-  r.Get("state", v.state);
+  r.Get("state", v.state, ParseItemVersionState);
   r.Get("ciphertext", v.ciphertext);
   r.Get("created_ms", v.created_ms);
   r.Get("created_by", v.created_by);

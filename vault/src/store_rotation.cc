@@ -54,9 +54,9 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
 }
 
 Status TxnImpl::SetVersionState(const std::string& item_id, int64_t version,
-                                std::string_view state) {
-  return db_.Run("UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?", state,
-                 item_id, version);
+                                ItemVersionState state) {
+  return db_.Run("UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?",
+                 ToString(state), item_id, version);
 }
 
 Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& item_id,
@@ -107,8 +107,10 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
                                       std::to_string(r->pending->version) + ", not " +
                                       std::to_string(pending_version));
   }
-  if (Status s = SetVersionState(item_id, old_version, "previous"); !s.ok()) return s;
-  if (Status s = SetVersionState(item_id, pending_version, "current"); !s.ok()) return s;
+  if (Status s = SetVersionState(item_id, old_version, ItemVersionState::kPrevious); !s.ok())
+    return s;
+  if (Status s = SetVersionState(item_id, pending_version, ItemVersionState::kCurrent); !s.ok())
+    return s;
   {
     if (Status s =
             db_.Run("UPDATE items SET version = ?, pending_version = NULL, last_rotated_ms = ?, "
@@ -140,7 +142,7 @@ Status TxnImpl::AbortRotation(const Actor& actor, const std::string& item_id) {
   if (!r) return r.error();
   if (Status s = r->state.Abort(TimeOfMs(NowMs())); !s.ok()) return s;
   const int64_t version = r->pending->version;
-  if (Status s = SetVersionState(item_id, version, "aborted"); !s.ok()) return s;
+  if (Status s = SetVersionState(item_id, version, ItemVersionState::kAborted); !s.ok()) return s;
   if (Status s = db_.Run("UPDATE items SET pending_version = NULL WHERE id = ?", item_id);
       !s.ok()) {
     return s;

@@ -92,7 +92,7 @@ struct ItemMeta {
 struct ItemVersion {
   int64_t version = 0;
   int64_t key_version = 0;
-  std::string state;  // current | pending | previous | aborted
+  ItemVersionState state = ItemVersionState::kCurrent;
   std::vector<uint8_t> ciphertext;
   int64_t created_ms = 0;
   std::string created_by;
