@@ -93,7 +93,7 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
           out = ItemMetaToJson(*meta);
           out["version"] = v->version;
           out["key_version"] = v->key_version;
-          out["state"] = v->state;
+          out["state"] = ToString(v->state);
           out["ciphertext"] = crypto::ToBase64(v->ciphertext);
           return Status::OK();
         })) {

@@ -285,8 +285,9 @@ TEST_F(AuditCliTest, DueSortsFlaggedOverdueDueSoonAndLater) {
   const int64_t flagged_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch()).count();
   ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-    return t.FlagItem({"server"}, flagged_id,
-                      {"member-removed", "Jüri removed from the team", flagged_ms});
+    return t.FlagItem(
+        {"server"}, flagged_id,
+        {vault::RotationFlagKind::kMemberRemoved, "Jüri removed from the team", flagged_ms});
   }));
   // Now the first item is 10 days overdue, the fresh one is due in 20 days.
   env_.AdvanceTime(std::chrono::days(70));

@@ -261,7 +261,7 @@ TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
   for (const std::string& item : {fb_, ig_}) {
     auto flags = Item(item).flags;
     ASSERT_EQ(flags.size(), 1u);
-    EXPECT_EQ(flags[0].kind, "emergency-access");
+    EXPECT_EQ(flags[0].kind, vault::RotationFlagKind::kEmergencyAccess);
     EXPECT_EQ(flags[0].reason, "rotate: exposed via emergency access");
   }
   EXPECT_TRUE(Col(social_).needs_rekey);

@@ -137,7 +137,8 @@ TEST_F(RotationApiTest, BeginKeepsCurrentAndExposesPendingToReaders) {
 
 TEST_F(RotationApiTest, ConfirmMakesPendingCurrentKeepsHistoryAndClearsFlags) {
   ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-    return t.FlagItem({"server"}, item_, {"breach", "password found in a leak", 1});
+    return t.FlagItem({"server"}, item_,
+                      {vault::RotationFlagKind::kBreach, "password found in a leak", 1});
   }));
   ASSERT_EQ(Begin(owner_, 1, 2, "new-password").status, 201);
   env_.AdvanceTime(std::chrono::hours(2));
@@ -177,7 +178,8 @@ TEST_F(RotationApiTest, FlagRaisedWhilePendingSurvivesConfirm) {
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch()).count();
   ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-    return t.FlagItem({"server"}, item_, {"member-removed", "Tiit left", now_ms});
+    return t.FlagItem({"server"}, item_,
+                      {vault::RotationFlagKind::kMemberRemoved, "Tiit left", now_ms});
   }));
   Reply confirmed = Confirm(2);
   ASSERT_EQ(confirmed.status, 200) << confirmed.raw;

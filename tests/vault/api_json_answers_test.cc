@@ -137,11 +137,11 @@ TEST(ApiAnswersTest, LoginNeedsATokenAndAWellFormedMember) {
 }
 
 TEST(ApiAnswersTest, HistoryAndAccessListsRoundTrip) {
-  ItemVersion v{2, 1, "current", {4, 5}, 10, std::string(32, 'a')};
+  ItemVersion v{2, 1, ItemVersionState::kCurrent, {4, 5}, 10, std::string(32, 'a')};
   auto history = HistoryFromJson({{"versions", {ItemVersionToJson(v)}}}, kRoute);
   ASSERT_TRUE(history.has_value()) << history.error().ToString();
   EXPECT_EQ((*history)[0].ciphertext, v.ciphertext);
-  EXPECT_EQ((*history)[0].state, "current");
+  EXPECT_EQ((*history)[0].state, ItemVersionState::kCurrent);
   ExpectMalformed(HistoryFromJson({{"versions", {{{"version", "2"}}}}}, kRoute).error(),
                   "\"version\" must be an integer");
   auto access = AccessListFromJson({{"grants", {AccessEntryToJson({"m", "view"})}}}, kRoute);

@@ -36,7 +36,7 @@ inline ItemMeta SomeItem() {
   m.key_version = 2;
   m.updated_ms = 6;
   m.updated_by = std::string(32, 'a');
-  m.flags = {{"manual", "why", 7}};
+  m.flags = {{RotationFlagKind::kManual, "why", 7}};
   return m;
 }
 

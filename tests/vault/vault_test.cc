@@ -206,6 +206,36 @@ TEST_F(VaultTest, UnknownStoredNameIsCorruptionNotADefault) {
   }
 }
 
+TEST_F(VaultTest, UnknownStoredFlagKindIsCorruption) {
+  Populate();
+  vault_.reset();
+  RawExec(
+      "PRAGMA ignore_check_constraints = ON; INSERT INTO item_flags (item_id, kind, reason, "
+      "raised_ms) VALUES ('i1', 'hunch', 'r', 1);");
+  ASSERT_OK_AND_ASSIGN(
+      vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+  EXPECT_STATUS(vault_->Read([](ReadTxn& t) -> Status {
+    auto item = t.GetItemMeta("i1");
+    return item ? Status::OK() : item.error();
+  }),
+                kCorruption);
+}
+
+TEST_F(VaultTest, UnknownStoredVersionStateIsCorruption) {
+  Populate();
+  vault_.reset();
+  RawExec(
+      "PRAGMA ignore_check_constraints = ON; UPDATE item_versions SET state = 'stale' "
+      "WHERE item_id = 'i1';");
+  ASSERT_OK_AND_ASSIGN(
+      vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+  EXPECT_STATUS(vault_->Write([](WriteTxn& t) -> Status {
+    auto history = t.FetchHistory({"o1"}, "i1");
+    return history ? Status::OK() : history.error();
+  }),
+                kCorruption);
+}
+
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {
   Populate();
   const int64_t after_populate = AuditLength();
@@ -257,8 +287,8 @@ TEST_F(VaultTest, LostUpdateIsRefused) {
     auto history = t.FetchHistory({"o1"}, "i1");
     if (!history) return history.error();
     EXPECT_EQ(history->size(), 2u);
-    EXPECT_EQ(history->at(0).state, "previous");
-    EXPECT_EQ(history->at(1).state, "current");
+    EXPECT_EQ(history->at(0).state, ItemVersionState::kPrevious);
+    EXPECT_EQ(history->at(1).state, ItemVersionState::kCurrent);
     return Status::OK();
   }));
 }
@@ -303,7 +333,7 @@ TEST_F(VaultTest, BadNamesAreRejectedAndChangeNothing) {
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.CreateItem(owner_, m, {1}); }),
                 kInvalidArgument);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) {
-    return t.FlagItem(owner_, "i1", {"hunch", "just because", 0});
+    return t.FlagItem(owner_, "i1", {static_cast<RotationFlagKind>(99), "just because", 0});
   }),
                 kInvalidArgument);
   EXPECT_STATUS(vault_->Write([&](WriteTxn& t) { return t.SetMemberRole(owner_, "o1", "root"); }),
@@ -314,7 +344,7 @@ TEST_F(VaultTest, BadNamesAreRejectedAndChangeNothing) {
                 kInvalidArgument);
   EXPECT_EQ(AuditLength(), before);
   ASSERT_OK(vault_->Write([&](WriteTxn& t) {
-    return t.FlagItem(owner_, "i1", {"breach", "password reuse found", 0});
+    return t.FlagItem(owner_, "i1", {RotationFlagKind::kBreach, "password reuse found", 0});
   }));
 }
 
@@ -359,7 +389,7 @@ TEST_F(VaultTest, RemovingAMemberFlagsWhatTheyCouldRead) {
     auto item = t.GetItemMeta("i1");
     if (!item) return item.error();
     EXPECT_EQ(item->flags.size(), 1u);
-    EXPECT_EQ(item->flags.at(0).kind, "member-removed");
+    EXPECT_EQ(item->flags.at(0).kind, RotationFlagKind::kMemberRemoved);
     EXPECT_TRUE(t.GetCollection("c1")->needs_rekey);
     EXPECT_EQ(t.GetMember("m1")->status, MemberStatus::kRemoved);
     EXPECT_STATUS(t.GetSealedKey("c1", KeyHolder::kMember, "m1"), kNotFound);

@@ -68,7 +68,7 @@ Result<Collection> CollectionFromJson(const json& j, std::string_view route) {
 json ItemMetaToJson(const ItemMeta& m) {
   json flags = json::array();
   for (const auto& f : m.flags) {
-    flags.push_back({{"kind", f.kind}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
+    flags.push_back({{"kind", ToString(f.kind)}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
   }
   json out = {{"id", m.id},
               {"collection_id", m.collection_id},
@@ -108,7 +108,12 @@ Result<ItemMeta> ItemMetaFromJson(const json& j, std::string_view route) {
     for (const json& f : *flags) {
       Reader fr(f);
       RotationFlagRecord flag;
-      fr.Get("kind", flag.kind);
+      std::string kind;
+      fr.Get("kind", kind);
+      // A kind this baton does not know (a newer server's) still means
+      // "rotate now", so it reads as a manual flag rather than a bad answer.
+      auto known = ParseRotationFlagKind(kind);
+      flag.kind = known ? *known : RotationFlagKind::kManual;
       fr.Get("reason", flag.reason);
       fr.Get("raised_ms", flag.raised_ms);
       if (!fr.problem().empty()) return Fail(MalformedAnswer(route, "flags: " + fr.problem()));
@@ -216,7 +221,7 @@ Result<ItemWithCiphertext> ItemWithCiphertextFromJson(const json& j, std::string
 
 json ItemVersionToJson(const ItemVersion& v) {
   return {{"version", v.version},       {"key_version", v.key_version},
-          {"state", v.state},           {"ciphertext", crypto::ToBase64(v.ciphertext)},
+          {"state", ToString(v.state)}, {"ciphertext", crypto::ToBase64(v.ciphertext)},
           {"created_ms", v.created_ms}, {"created_by", v.created_by}};
 }
 
@@ -225,7 +230,7 @@ Result<ItemVersion> ItemVersionFromJson(const json& j, std::string_view route) {
   ItemVersion v;
   r.Get("version", v.version);
   r.Get("key_version", v.key_version);
-  r.Get("state", v.state);
+  r.Get("state", v.state, ParseItemVersionState);
   r.Get("ciphertext", v.ciphertext);
   r.Get("created_ms", v.created_ms);
   r.Get("created_by", v.created_by);

@@ -322,7 +322,7 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
   }
 
   // Whatever the deputy can now read is exposed: rotate it, re-key it.
-  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kEmergencyAccess)),
+  const RotationFlagRecord flag{RotationFlagKind::kEmergencyAccess,
                                 "rotate: exposed via emergency access", t.at_ms};
   auto flagged = FlagExposed(g->collections, flag);
   if (!flagged) return flagged.error();

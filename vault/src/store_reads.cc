@@ -124,8 +124,10 @@ Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHol
 Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_id) {
   return db_.Rows(
       "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
-      [](Statement& st) {
-    return RotationFlagRecord{st.ColumnText(0), st.ColumnText(1), st.ColumnInt(2)};
+      [](Statement& st) -> Result<RotationFlagRecord> {
+        auto kind = ColumnEnum(st, 0, ParseRotationFlagKind);
+        if (!kind) return Fail(kind.error());
+        return RotationFlagRecord{*kind, st.ColumnText(1), st.ColumnInt(2)};
       },
       item_id);
 }

@@ -39,8 +39,7 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
   auto raise = [&](bool before_begin) {
     for (const RotationFlagRecord& f : meta->flags) {
       if ((f.raised_ms < begun_ms) != before_begin) continue;
-      auto kind = ParseRotationFlagKind(f.kind);
-      state.RaiseFlag({kind ? *kind : RotationFlagKind::kManual, f.reason, TimeOfMs(f.raised_ms)});
+      state.RaiseFlag({f.kind, f.reason, TimeOfMs(f.raised_ms)});
     }
   };
   raise(true);
@@ -55,9 +54,9 @@ Result<TxnImpl::StoredRotation> TxnImpl::LoadRotation(const std::string& item_id
 }
 
 Status TxnImpl::SetVersionState(const std::string& item_id, int64_t version,
-                                std::string_view state) {
-  return db_.Run("UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?", state,
-                 item_id, version);
+                                ItemVersionState state) {
+  return db_.Run("UPDATE item_versions SET state = ? WHERE item_id = ? AND version = ?",
+                 ToString(state), item_id, version);
 }
 
 Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& item_id,
@@ -108,8 +107,10 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
                                       std::to_string(r->pending->version) + ", not " +
                                       std::to_string(pending_version));
   }
-  if (Status s = SetVersionState(item_id, old_version, "previous"); !s.ok()) return s;
-  if (Status s = SetVersionState(item_id, pending_version, "current"); !s.ok()) return s;
+  if (Status s = SetVersionState(item_id, old_version, ItemVersionState::kPrevious); !s.ok())
+    return s;
+  if (Status s = SetVersionState(item_id, pending_version, ItemVersionState::kCurrent); !s.ok())
+    return s;
   {
     if (Status s =
             db_.Run("UPDATE items SET version = ?, pending_version = NULL, last_rotated_ms = ?, "
@@ -123,14 +124,14 @@ Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
   // follow it, and the event keeps why each cleared flag was raised.
   nlohmann::json cleared = nlohmann::json::array();
   for (const RotationFlagRecord& f : r->meta.flags) {
-    auto kind = ParseRotationFlagKind(f.kind);
-    if (kind && r->state.flags().Has(*kind)) continue;
-    if (Status s =
-            db_.Run("DELETE FROM item_flags WHERE item_id = ? AND kind = ?", item_id, f.kind);
+    if (r->state.flags().Has(f.kind)) continue;
+    if (Status s = db_.Run("DELETE FROM item_flags WHERE item_id = ? AND kind = ?", item_id,
+                           ToString(f.kind));
         !s.ok()) {
       return s;
     }
-    cleared.push_back({{"kind", f.kind}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
+    cleared.push_back(
+        {{"kind", ToString(f.kind)}, {"reason", f.reason}, {"raised_ms", f.raised_ms}});
   }
   return Append(actor, "item.rotate.confirm", "item:" + item_id,
                 {{"version", pending_version}, {"previous", old_version}, {"cleared", cleared}});
@@ -141,7 +142,7 @@ Status TxnImpl::AbortRotation(const Actor& actor, const std::string& item_id) {
   if (!r) return r.error();
   if (Status s = r->state.Abort(TimeOfMs(NowMs())); !s.ok()) return s;
   const int64_t version = r->pending->version;
-  if (Status s = SetVersionState(item_id, version, "aborted"); !s.ok()) return s;
+  if (Status s = SetVersionState(item_id, version, ItemVersionState::kAborted); !s.ok()) return s;
   if (Status s = db_.Run("UPDATE items SET pending_version = NULL WHERE id = ?", item_id);
       !s.ok()) {
     return s;

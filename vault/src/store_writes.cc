@@ -106,7 +106,7 @@ Status TxnImpl::RemoveMember(const Actor& actor, const std::string& id) {
     if (!held) return held.error();
     collections = std::move(*held);
   }
-  const RotationFlagRecord flag{std::string(ToString(RotationFlagKind::kMemberRemoved)),
+  const RotationFlagRecord flag{RotationFlagKind::kMemberRemoved,
                                 "member " + member->name + " was removed", now};
   auto flagged = FlagExposed(collections, flag);
   if (!flagged) return flagged.error();
@@ -382,11 +382,11 @@ Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& acto
 }
 
 Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord& f) {
-  if (auto kind = ParseRotationFlagKind(f.kind); !kind) return kind.error();
+  if (Status s = CheckNamed(f.kind, "rotation flag"); !s.ok()) return s;
   return db_.Run(
       "INSERT OR REPLACE INTO item_flags (item_id, kind, reason, raised_ms) "
       "VALUES (?, ?, ?, ?)",
-      item_id, f.kind, f.reason, f.raised_ms);
+      item_id, ToString(f.kind), f.reason, f.raised_ms);
 }
 
 Result<int64_t> TxnImpl::FlagExposed(const std::vector<std::string>& collections,
@@ -412,7 +412,7 @@ Status TxnImpl::FlagItem(const Actor& actor, const std::string& item_id,
   if (!meta) return meta.error();
   if (Status s = InsertFlag(item_id, flag); !s.ok()) return s;
   return Append(actor, "item.flag", "item:" + item_id,
-                {{"kind", flag.kind}, {"reason", flag.reason}});
+                {{"kind", ToString(flag.kind)}, {"reason", flag.reason}});
 }
 
 Status TxnImpl::PutSetting(const Actor& actor, const std::string& key, const std::string& value) {

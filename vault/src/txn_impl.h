@@ -82,9 +82,11 @@ inline std::string ReadText0(Statement& st) { return st.ColumnText(0); }
 inline constexpr char kVersionColumns[] =
     "version, key_version, state, ciphertext, created_ms, created_by";
 
-inline ItemVersion ReadVersionRow(Statement& st) {
-  return {st.ColumnInt(0),  st.ColumnInt(1), st.ColumnText(2),
-          st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
+inline Result<ItemVersion> ReadVersionRow(Statement& st) {
+  auto state = ColumnEnum(st, 2, ParseItemVersionState);
+  if (!state) return Fail(state.error());
+  return ItemVersion{st.ColumnInt(0),  st.ColumnInt(1), *state,
+                     st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
 }
 
 class StoreImpl;
@@ -216,7 +218,7 @@ class TxnImpl final : public WriteTxn {
     RotationState state;
   };
   Result<StoredRotation> LoadRotation(const std::string& item_id);
-  Status SetVersionState(const std::string& item_id, int64_t version, std::string_view state);
+  Status SetVersionState(const std::string& item_id, int64_t version, ItemVersionState state);
 
   StoreImpl& vault_;
   Db& db_;

@@ -46,12 +46,7 @@ int Due(Context& ctx, const DueOptions& o) {
       r.period = std::chrono::days(it.rotation_period_s / 86400);
       r.last_rotated = vault::FromUnixMs(it.last_rotated_ms);
       for (const auto& f : it.flags) {
-        auto kind = vault::ParseRotationFlagKind(f.kind);
-        if (!kind) {
-          // A kind this baton does not know still means "rotate now".
-          kind = vault::RotationFlagKind::kManual;
-        }
-        r.flags.Raise({*kind, f.reason, vault::FromUnixMs(f.raised_ms)});
+        r.flags.Raise({f.kind, f.reason, vault::FromUnixMs(f.raised_ms)});
       }
       by_id[r.item_id] = {it, col.collection.name};
       rotations.push_back(std::move(r));

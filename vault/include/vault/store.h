@@ -65,7 +65,7 @@ struct SealedKey {
 };
 
 struct RotationFlagRecord {
-  std::string kind;  // manual | member-removed | emergency-access | breach
+  RotationFlagKind kind = RotationFlagKind::kManual;
   std::string reason;
   int64_t raised_ms = 0;
 };
@@ -92,7 +92,7 @@ struct ItemMeta {
 struct ItemVersion {
   int64_t version = 0;
   int64_t key_version = 0;
-  std::string state;  // current | pending | previous | aborted
+  ItemVersionState state = ItemVersionState::kCurrent;
   std::vector<uint8_t> ciphertext;
   int64_t created_ms = 0;
   std::string created_by;
