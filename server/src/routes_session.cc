@@ -30,7 +30,7 @@ void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, con
         // The setting is the server's own: damaged, it is the server's fault
         // (500), not an answer for clients to refuse as malformed.
         if (!key || key->size() != crypto::kPublicKeyBytes) {
-          return Status::Corruption("the recovery_public_key setting is not a base64 32-byte key");
+          return Status::Internal("the recovery_public_key setting is not a base64 32-byte key");
         }
         std::copy(key->begin(), key->end(), info.recovery_public_key.emplace().begin());
         return Status::OK();
