@@ -22,9 +22,8 @@ namespace crypto = vault::crypto;
 class SessionAnswersTest : public ServerFixture {
  protected:
   void PutRecoverySetting(const std::string& value) {
-    ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) {
-      return t.PutSetting({"setup"}, "recovery_public_key", value);
-    }));
+    ASSERT_OK(vault_->Write(
+        [&](vault::WriteTxn& t) { return t.PutSetting({"setup"}, "recovery_public_key", value); }));
   }
 };
 
@@ -49,7 +48,8 @@ TEST_F(SessionAnswersTest, ServerInfoDecodesWithAndWithoutARecoveryKey) {
 }
 
 TEST_F(SessionAnswersTest, ADamagedRecoveryKeySettingIsAServerError) {
-  for (const std::string& bad : {std::string("not base64 %%"), crypto::ToBase64(std::vector<uint8_t>(31, 1))}) {
+  for (const std::string& bad :
+       {std::string("not base64 %%"), crypto::ToBase64(std::vector<uint8_t>(31, 1))}) {
     SCOPED_TRACE(bad);
     PutRecoverySetting(bad);
     Reply r = Call("GET", "/v1/server");
@@ -67,9 +67,10 @@ TEST_F(SessionAnswersTest, ChallengeAndLoginDecodeAsTheClientReadsThem) {
                        api::ChallengeFromJson(ch.body, "POST /v1/auth/challenge"));
   const int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(env_.Now().time_since_epoch()).count();
-  EXPECT_EQ(challenge.expires_ms,
-            now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl)
-                         .count());
+  EXPECT_EQ(
+      challenge.expires_ms,
+      now_ms +
+          std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count());
   EXPECT_EQ(ch.body.size(), 2u) << ch.raw;
 
   Reply login = Login(a);
