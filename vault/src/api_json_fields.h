@@ -183,11 +183,11 @@ struct InUnits {
 
 // One field of a record `R`: its wire name, the path of member pointers
 // from `R` to its value, and its codec.
-template <typename Codec, typename... Path>
+template <typename C, typename... Path>
 struct FieldOf {
   const char* name;
   std::tuple<Path...> path;
-  Codec codec;
+  C codec;
 
   template <typename R>
   auto& In(R& record) const {
@@ -214,6 +214,11 @@ struct FieldOf {
   }
 };
 
+// What may follow a field's member pointer: a codec or an enum's parser,
+// never a second member pointer (that is a nested field).
+template <typename C>
+concept Codec = !std::is_member_object_pointer_v<C>;
+
 template <typename C>
 constexpr auto CodecOf(C c) {
   return c;
@@ -227,9 +232,8 @@ constexpr auto CodecOf(Result<Enum> (*parse)(std::string_view)) {
 // Field("name", &R::outer, &Outer::member [, codec]). A codec is an enum's
 // parser (Field("role", &Member::role, ParseTeamRole)), InUnits{…} or
 // Records(table).
-template <typename R, typename T, typename C = Plain>
-requires(!std::is_member_object_pointer_v<C>) constexpr auto Field(const char* name, T R::*member,
-                                                                   C codec = {}) {
+template <typename R, typename T, Codec C = Plain>
+constexpr auto Field(const char* name, T R::*member, C codec = {}) {
   auto c = CodecOf(codec);
   return FieldOf<decltype(c), T R::*>{name, {member}, c};
 }
@@ -241,11 +245,7 @@ constexpr auto Field(const char* name, M R::*outer, T M::*member, C codec = {}) 
 
 template <typename R, typename M, typename C, typename... Path>
 constexpr auto Prepend(M R::*outer, const FieldOf<C, Path...>& f) {
-  return std::apply(
-      [&](auto... p) {
-    return FieldOf<C, M R::*, Path...>{f.name, {outer, p...}, f.codec};
-      },
-      f.path);
+  return FieldOf<C, M R::*, Path...>{f.name, std::tuple_cat(std::tuple{outer}, f.path), f.codec};
 }
 
 // The fields of `table` (of a record M) as fields of a record R that holds
