@@ -1,5 +1,6 @@
 // Public and session routes: server facts, health, metrics, joining,
 // signing in and out, and the caller's own record.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "notifier.h"
@@ -17,16 +18,26 @@ void ServerImpl::MetricsPage(const httplib::Request&, httplib::Response& res, co
 }
 
 void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, const Caller&) {
-  json info = {{"version", BATON_VERSION},
-               {"audit_public_key", crypto::ToBase64(deps_.audit_key->public_key)},
-               {"escrow_public_key", crypto::ToBase64(deps_.escrow_public_key)}};
-  ReadOr(res, [&](vault::ReadTxn& t) -> Status {
-    auto recovery = t.GetSetting("recovery_public_key");
-    if (!recovery) return recovery.error();
-    if (*recovery) info["recovery_public_key"] = **recovery;
-    return Status::OK();
-  });
-  if (res.status == -1 || res.body.empty()) SendJson(res, 200, info);
+  vault::api::ServerInfo info;
+  info.version = BATON_VERSION;
+  info.audit_public_key = deps_.audit_key->public_key;
+  info.escrow_public_key = deps_.escrow_public_key;
+  if (!ReadOr(res, [&](vault::ReadTxn& t) -> Status {
+        auto recovery = t.GetSetting("recovery_public_key");
+        if (!recovery) return recovery.error();
+        if (!*recovery) return Status::OK();
+        auto key = crypto::FromBase64(**recovery);
+        // The setting is the server's own: damaged, it is the server's fault
+        // (500), not an answer for clients to refuse as malformed.
+        if (!key || key->size() != crypto::kPublicKeyBytes) {
+          return Status::Internal("the recovery_public_key setting is not a base64 32-byte key");
+        }
+        std::copy(key->begin(), key->end(), info.recovery_public_key.emplace().begin());
+        return Status::OK();
+      })) {
+    return;
+  }
+  SendJson(res, 200, vault::api::ServerInfoToJson(info));
 }
 
 void ServerImpl::Join(const httplib::Request& req, httplib::Response& res, const Caller&) {
@@ -60,13 +71,11 @@ void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, 
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
   // Issued for any well-formed id, known or not: the answer reveals nothing.
-  const std::string nonce = challenges_.Issue(body->Str("member_id"));
-  SendJson(
-      res, 200,
-      {{"nonce", nonce},
-       {"expires_ms",
-        Millis(env_.Now()) +
-            std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count()}});
+  const vault::api::Challenge challenge{
+      challenges_.Issue(body->Str("member_id")),
+      Millis(env_.Now()) +
+          std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count()};
+  SendJson(res, 200, vault::api::ChallengeToJson(challenge));
 }
 
 void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
@@ -136,9 +145,7 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   }
   limiter_.Reset(member_key);
   t_member = member_id;
-  SendJson(
-      res, 200,
-      {{"token", token}, {"expires_ms", session.expires_ms}, {"member", MemberToJson(member)}});
+  SendJson(res, 200, vault::api::LoginAnswerToJson({token, session.expires_ms, std::move(member)}));
 }
 
 // --- Route registration ----------------------------------------------------------

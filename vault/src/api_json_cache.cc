@@ -1,53 +1,49 @@
 #include "vault/api_json_cache.h"
 
-#include "api_json_reader.h"
+#include "api_json_fields.h"
 
 namespace vault::api {
 
+using internal::Field;
+using internal::FromJson;
+using internal::ListOf;
 using internal::Reader;
+using internal::Records;
 using nlohmann::json;
 
+namespace {
+
+constexpr auto kCurrentFields = std::tuple{
+    Field("id", &CacheAnswer::Current::id),
+    Field("version", &CacheAnswer::Current::version),
+};
+
+// The changed items travel as ItemWithCiphertextToJson writes them.
+constexpr auto kCacheAnswerFields = std::tuple{
+    Field("collection_id", &CacheAnswer::collection_id),
+    Field("as_of_ms", &CacheAnswer::as_of_ms),
+    Field("key_version", &CacheAnswer::key_version),
+    Field("sealed_key", &CacheAnswer::sealed_key),
+    Field("current", &CacheAnswer::current, Records(kCurrentFields)),
+};
+
+}  // namespace
+
 json CacheAnswerToJson(const CacheAnswer& a) {
-  json current = json::array();
-  for (const auto& c : a.current) current.push_back({{"id", c.id}, {"version", c.version}});
+  internal::Writer w;
+  WriteFields(kCacheAnswerFields, w, a);
   json items = json::array();
   for (const auto& it : a.items) items.push_back(ItemWithCiphertextToJson(it));
-  json out = {{"collection_id", a.collection_id},
-              {"as_of_ms", a.as_of_ms},
-              {"key_version", a.key_version},
-              {"current", std::move(current)},
-              {"items", std::move(items)}};
-  if (a.sealed_key) out["sealed_key"] = crypto::ToBase64(*a.sealed_key);
-  return out;
+  w.PutJson("items", std::move(items));
+  return std::move(w).Take();
 }
 
 Result<CacheAnswer> CacheAnswerFromJson(const json& j, std::string_view route) {
-  Reader r(j);
-  CacheAnswer a;
-  r.Get("collection_id", a.collection_id);
-  r.Get("as_of_ms", a.as_of_ms);
-  r.Get("key_version", a.key_version);
-  if (r.problem().empty() && j.contains("sealed_key")) {
-    std::vector<uint8_t> sealed;
-    r.Get("sealed_key", sealed);
-    a.sealed_key = std::move(sealed);
-  }
-  const json* current = r.Array("current");
-  const json* items = r.Array("items");
-  if (!r.problem().empty()) return Fail(MalformedAnswer(route, r.problem()));
-  for (const json& c : *current) {
-    Reader cr(c);
-    CacheAnswer::Current entry;
-    cr.Get("id", entry.id);
-    cr.Get("version", entry.version);
-    if (!cr.problem().empty()) return Fail(MalformedAnswer(route, "current: " + cr.problem()));
-    a.current.push_back(std::move(entry));
-  }
-  for (const json& it : *items) {
-    auto item = ItemWithCiphertextFromJson(it, route);
-    if (!item) return Fail(item.error());
-    a.items.push_back(std::move(*item));
-  }
+  auto a = FromJson<CacheAnswer>(kCacheAnswerFields, j, route);
+  if (!a) return a;
+  auto items = ListOf<ItemWithCiphertext>(j, "items", route, &ItemWithCiphertextFromJson);
+  if (!items) return Fail(items.error());
+  a->items = std::move(*items);
   return a;
 }
 

@@ -59,6 +59,7 @@ struct ServerInfo {
 // POST /v1/auth/challenge and POST /v1/auth/login.
 struct Challenge {
   std::string nonce;
+  int64_t expires_ms = 0;  // when the nonce stops being accepted
 };
 struct LoginAnswer {
   std::string token;
@@ -77,6 +78,8 @@ nlohmann::json SealedKeyAnswerToJson(const SealedKeyAnswer& a);
 // GET /v1/items/:id: the metadata and "ciphertext" in base64.
 nlohmann::json ItemWithCiphertextToJson(const ItemWithCiphertext& item);
 nlohmann::json ServerInfoToJson(const ServerInfo& info);
+nlohmann::json ChallengeToJson(const Challenge& c);
+nlohmann::json LoginAnswerToJson(const LoginAnswer& a);
 // One version in GET /v1/items/:id/history, its ciphertext in base64.
 nlohmann::json ItemVersionToJson(const ItemVersion& v);
 
