@@ -20,7 +20,7 @@ json RequestAnswerToJson(const RequestAnswer& a) {
   json out = {{"id", r.id},
               {"grant_id", r.grant_id},
               {"deputy_id", a.deputy_id},
-              {"state", r.state},
+              {"state", emergency::ToString(r.state)},
               {"reason", r.reason},
               {"requested_ms", r.requested_ms},
               {"release_ms", r.release_ms},
@@ -41,7 +41,7 @@ Result<RequestAnswer> RequestAnswerFromJson(const json& j, std::string_view rout
   r.Get("id", q.id);
   r.Get("grant_id", q.grant_id);
   r.Get("deputy_id", a.deputy_id);
-  r.Get("state", q.state);
+  r.Get("state", q.state, emergency::ParseState);
   r.Get("reason", q.reason);
   r.Get("requested_ms", q.requested_ms);
   r.Get("release_ms", q.release_ms);
@@ -60,11 +60,11 @@ json GrantAnswerToJson(const GrantAnswer& a) {
   json out = {{"id", g.id},
               {"grantor_id", g.grantor_id},
               {"deputy_id", g.deputy_id},
-              {"mode", g.mode},
+              {"mode", emergency::ToString(g.mode)},
               {"wait_hours", g.wait_s / kHour},
               {"confirmations_required", g.confirmations_required},
               {"access_window_hours", g.access_window_s / kHour},
-              {"status", g.status},
+              {"status", emergency::ToString(g.status)},
               {"collections", g.collections},
               {"created_ms", g.created_ms},
               {"request", nullptr}};
@@ -81,11 +81,11 @@ Result<GrantAnswer> GrantAnswerFromJson(const json& j, std::string_view route) {
   r.Get("id", g.id);
   r.Get("grantor_id", g.grantor_id);
   r.Get("deputy_id", g.deputy_id);
-  r.Get("mode", g.mode);
+  r.Get("mode", g.mode, emergency::ParseGrantMode);
   r.Get("wait_hours", wait_hours);
   r.Get("confirmations_required", g.confirmations_required);
   r.Get("access_window_hours", window_hours);
-  r.Get("status", g.status);
+  r.Get("status", g.status, emergency::ParseGrantStatus);
   r.Get("collections", g.collections);
   r.Get("created_ms", g.created_ms);
   r.GetOptional("ended_ms", g.ended_ms);
