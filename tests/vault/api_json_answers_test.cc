@@ -223,7 +223,7 @@ TEST(ApiAnswersTest, GrantsAndRequestsRoundTrip) {
 // The records carry enums; the answers still name them as strings (an enum
 // put into JSON as is would become a number), and a name this build does
 // not know is a malformed answer.
-TEST(ApiAnswersTest, EmergencyNamesOnTheWire) {
+TEST(ApiAnswersTest, EmergencyAndInviteNamesOnTheWire) {
   using emergency::GrantMode;
   using emergency::GrantStatus;
   using emergency::State;
@@ -276,6 +276,14 @@ TEST(ApiAnswersTest, EmergencyNamesOnTheWire) {
   json bad_request = RequestAnswerToJson(r);
   bad_request["state"] = "paused";
   ExpectMalformed(RequestAnswerFromJson(bad_request, kRoute).error(), "\"state\"");
+
+  const InviteAnswer invite{"code", TeamRole::kAdmin, "Bob", 7};
+  json j = InviteAnswerToJson(invite);
+  EXPECT_EQ(j["role"], "admin");
+  ASSERT_OK_AND_ASSIGN(InviteAnswer back, InviteAnswerFromJson(j, kRoute));
+  EXPECT_EQ(back.role, TeamRole::kAdmin);
+  j["role"] = "viewer";
+  ExpectMalformed(InviteAnswerFromJson(j, kRoute).error(), "\"role\"");
 }
 
 TEST(ApiAnswersTest, CacheAnswersRoundTripWithAndWithoutAKey) {

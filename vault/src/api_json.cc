@@ -129,14 +129,17 @@ Result<ItemMeta> ItemMetaFromJson(const json& j, std::string_view route) {
 }
 
 json InviteAnswerToJson(const InviteAnswer& a) {
-  return {{"code", a.code}, {"role", a.role}, {"name", a.name}, {"expires_ms", a.expires_ms}};
+  return {{"code", a.code},
+          {"role", ToString(a.role)},
+          {"name", a.name},
+          {"expires_ms", a.expires_ms}};
 }
 
 Result<InviteAnswer> InviteAnswerFromJson(const json& j, std::string_view route) {
   Reader r(j);
   InviteAnswer a;
   r.Get("code", a.code);
-  r.Get("role", a.role);
+  r.Get("role", a.role, ParseTeamRole);
   r.Get("name", a.name);
   r.Get("expires_ms", a.expires_ms);
   return Done(r, route, std::move(a));
