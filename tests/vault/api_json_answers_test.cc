@@ -6,6 +6,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "test_util.h"
 #include "vault/api_json.h"
@@ -220,6 +221,23 @@ TEST(ApiAnswersTest, GrantsAndRequestsRoundTrip) {
   ExpectRefusesNonObjects(&RequestAnswerFromJson);
 }
 
+// Each value of the grant's `field` goes out under `key` as its name and
+// comes back as itself.
+template <typename Enum>
+void ExpectGrantNames(const char* key, Enum EmergencyGrant::*field,
+                      const std::vector<std::pair<Enum, std::string>>& names) {
+  GrantAnswer g;
+  g.grant.wait_s = 3600;
+  g.grant.access_window_s = 3600;
+  for (const auto& [value, name] : names) {
+    g.grant.*field = value;
+    const json j = GrantAnswerToJson(g);
+    EXPECT_EQ(j[key], name);
+    ASSERT_OK_AND_ASSIGN(GrantAnswer back, GrantAnswerFromJson(j, kRoute));
+    EXPECT_EQ(back.grant.*field, value);
+  }
+}
+
 // The records carry enums; the answers still name them as strings (an enum
 // put into JSON as is would become a number), and a name this build does
 // not know is a malformed answer.
@@ -227,26 +245,15 @@ TEST(ApiAnswersTest, EmergencyAndInviteNamesOnTheWire) {
   using emergency::GrantMode;
   using emergency::GrantStatus;
   using emergency::State;
+  ExpectGrantNames("mode", &EmergencyGrant::mode,
+                   {{GrantMode::kView, "view"}, {GrantMode::kTakeover, "takeover"}});
+  ExpectGrantNames("status", &EmergencyGrant::status,
+                   {{GrantStatus::kActive, "active"},
+                    {GrantStatus::kDeclined, "declined"},
+                    {GrantStatus::kRevoked, "revoked"}});
   GrantAnswer g;
   g.grant.wait_s = 3600;
   g.grant.access_window_s = 3600;
-  for (const auto& [mode, name] :
-       {std::pair{GrantMode::kView, "view"}, std::pair{GrantMode::kTakeover, "takeover"}}) {
-    g.grant.mode = mode;
-    const json j = GrantAnswerToJson(g);
-    EXPECT_EQ(j["mode"], name);
-    ASSERT_OK_AND_ASSIGN(GrantAnswer back, GrantAnswerFromJson(j, kRoute));
-    EXPECT_EQ(back.grant.mode, mode);
-  }
-  for (const auto& [status, name] :
-       {std::pair{GrantStatus::kActive, "active"}, std::pair{GrantStatus::kDeclined, "declined"},
-        std::pair{GrantStatus::kRevoked, "revoked"}}) {
-    g.grant.status = status;
-    const json j = GrantAnswerToJson(g);
-    EXPECT_EQ(j["status"], name);
-    ASSERT_OK_AND_ASSIGN(GrantAnswer back, GrantAnswerFromJson(j, kRoute));
-    EXPECT_EQ(back.grant.status, status);
-  }
   RequestAnswer r;
   for (const auto& [state, name] :
        {std::pair{State::kWaiting, "waiting"}, std::pair{State::kRejected, "rejected"},
