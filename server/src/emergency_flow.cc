@@ -186,8 +186,8 @@ Result<std::vector<vault::SealedKey>> InnerKeys(vault::ReadTxn& t, const Emergen
 Status Release(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
                const EmergencyRequest& r, const em::Step& step, const std::string& action,
                const std::string& reason, bool decided, const crypto::BoxKeyPair& escrow) {
-  vault::EmergencyTransition tr{r.id,    action, "released", step.at_ms, step.expires_ms,
-                                decided, reason, {}};
+  vault::EmergencyTransition tr{
+      r.id, action, em::State::kReleased, step.at_ms, step.expires_ms, decided, reason, {}};
   if (g.mode == em::GrantMode::kTakeover) {
     auto keys = InnerKeys(t, g, escrow);
     if (!keys) return keys.error();
@@ -223,9 +223,14 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
       }
       continue;
     }
-    vault::EmergencyTransition tr{
-        r.id,  "emergency.expire",        "expired", step.at_ms, step.expires_ms,
-        false, "the access window ended", {}};
+    vault::EmergencyTransition tr{r.id,
+                                  "emergency.expire",
+                                  em::State::kExpired,
+                                  step.at_ms,
+                                  step.expires_ms,
+                                  false,
+                                  "the access window ended",
+                                  {}};
     if (Status s = t.TransitionEmergencyRequest(kServer, tr); !s.ok()) return s;
     if (Status s = Notify(
             t, *g, r, "emergency.expired",
@@ -276,7 +281,7 @@ Result<bool> CancelOpen(vault::WriteTxn& t, const vault::Actor& actor, const Eme
   if (!step) return Fail(step.error());
   if (step->to == facts.state) return false;
   vault::EmergencyTransition tr{
-      (*newest)->id, "emergency.cancel", "cancelled", now, 0, false, reason, {}};
+      (*newest)->id, "emergency.cancel", em::State::kCancelled, now, 0, false, reason, {}};
   if (Status s = t.TransitionEmergencyRequest(actor, tr); !s.ok()) return Fail(s);
   if (Status s = Notify(
           t, g, **newest, "emergency.cancelled",

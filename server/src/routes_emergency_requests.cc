@@ -274,8 +274,8 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
           return Release(t, c.actor(), g, r, *step, "emergency.approve", *reason, true,
                          *deps_.escrow_key);
         }
-        vault::EmergencyTransition tr{id, "emergency.reject", "rejected", now, 0, true, *reason,
-                                      {}};
+        vault::EmergencyTransition tr{
+            id, "emergency.reject", em::State::kRejected, now, 0, true, *reason, {}};
         if (Status s = t.TransitionEmergencyRequest(c.actor(), tr); !s.ok()) return s;
         auto by = NameOf(t, c.member.id);
         if (!by) return by.error();

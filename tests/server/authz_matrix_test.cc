@@ -330,7 +330,7 @@ class AuthzMatrixTest : public ServerFixture {
       if (!released) return Status::OK();
       return t.TransitionEmergencyRequest(kSetup, {r.id,
                                                    "emergency.approve",
-                                                   "released",
+                                                   State::kReleased,
                                                    r.requested_ms,
                                                    r.requested_ms + 72 * 3600 * 1000LL,
                                                    true,

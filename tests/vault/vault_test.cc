@@ -75,6 +75,32 @@ class VaultTest : public ::testing::Test {
     }));
   }
 
+  // After Populate(): member "d1", the deputy of grant "g1" over c1, and
+  // their waiting request "r1".
+  void AddGrantAndRequest() {
+    ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+      if (Status s = t.AddMember(owner_, NewMember("d1", TeamRole::kMember)); !s.ok()) return s;
+      EmergencyGrant g;
+      g.id = "g1";
+      g.grantor_id = "o1";
+      g.deputy_id = "d1";
+      g.mode = emergency::GrantMode::kTakeover;
+      g.wait_s = 48 * 3600;
+      g.access_window_s = 72 * 3600;
+      if (Status s = t.CreateEmergencyGrant(owner_, g, {{"c1", 1, KeyHolder::kGrant, "g1", {7}}});
+          !s.ok()) {
+        return s;
+      }
+      EmergencyRequest r;
+      r.id = "r1";
+      r.grant_id = "g1";
+      r.reason = "away";
+      r.requested_ms = 1;
+      r.release_ms = 2;
+      return t.CreateEmergencyRequest(Actor{"d1"}, r);
+    }));
+  }
+
   int64_t AuditLength() {
     int64_t n = -1;
     EXPECT_OK(vault_->Read([&](ReadTxn& t) -> Status {
@@ -241,27 +267,7 @@ TEST_F(VaultTest, UnknownStoredVersionStateIsCorruption) {
 // then each of its stored names in turn becomes one this build does not know.
 TEST_F(VaultTest, UnknownStoredGrantOrRequestNameIsCorruption) {
   Populate();
-  ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
-    if (Status s = t.AddMember(owner_, NewMember("d1", TeamRole::kMember)); !s.ok()) return s;
-    EmergencyGrant g;
-    g.id = "g1";
-    g.grantor_id = "o1";
-    g.deputy_id = "d1";
-    g.mode = emergency::GrantMode::kTakeover;
-    g.wait_s = 48 * 3600;
-    g.access_window_s = 72 * 3600;
-    if (Status s = t.CreateEmergencyGrant(owner_, g, {{"c1", 1, KeyHolder::kGrant, "g1", {7}}});
-        !s.ok()) {
-      return s;
-    }
-    EmergencyRequest r;
-    r.id = "r1";
-    r.grant_id = "g1";
-    r.reason = "away";
-    r.requested_ms = 1;
-    r.release_ms = 2;
-    return t.CreateEmergencyRequest(Actor{"d1"}, r);
-  }));
+  AddGrantAndRequest();
   ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
     auto g = t.GetEmergencyGrant("g1");
     if (!g) return g.error();
@@ -297,6 +303,28 @@ TEST_F(VaultTest, UnknownStoredGrantOrRequestNameIsCorruption) {
   EXPECT_STATUS(vault_->Read(read_grant), kCorruption);
   reopen_after("UPDATE emergency_grants SET status = 'active', mode = 'edit';");
   EXPECT_STATUS(vault_->Read(read_grant), kCorruption);
+}
+
+TEST_F(VaultTest, RequestChangesOnlyToAStateARequestCanBeIn) {
+  Populate();
+  AddGrantAndRequest();
+  const int64_t before = AuditLength();
+  for (const auto to : {emergency::State::kNone, static_cast<emergency::State>(42)}) {
+    EmergencyTransition t;
+    t.request_id = "r1";
+    t.action = "emergency.reject";
+    t.to = to;
+    EXPECT_STATUS(
+        vault_->Write([&](WriteTxn& w) { return w.TransitionEmergencyRequest(owner_, t); }),
+        kInvalidArgument);
+  }
+  EXPECT_EQ(AuditLength(), before);
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto r = t.GetEmergencyRequest("r1");
+    if (!r) return r.error();
+    EXPECT_EQ(r->state, emergency::State::kWaiting);
+    return Status::OK();
+  }));
 }
 
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {

@@ -305,30 +305,32 @@ Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& r
 }
 
 Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) {
-  auto to = emergency::ParseState(t.to);
-  if (!to) return to.error();
+  // kNone names a grant without a request; no request changes to it.
+  if (t.to == emergency::State::kNone) return Status::InvalidArgument("no such request state");
+  if (Status s = CheckNamed(t.to, "request state"); !s.ok()) return s;
   auto r = GetEmergencyRequest(t.request_id);
   if (!r) return r.error();
   if (!IsOpen(r->state)) return RequestIs(r->state);
   auto g = GetEmergencyGrant(r->grant_id);
   if (!g) return g.error();
-  const bool release = *to == emergency::State::kReleased;
+  const bool release = t.to == emergency::State::kReleased;
   if (release && r->state != emergency::State::kWaiting) return RequestIs(r->state);
   {
-    if (Status s = db_.Run("UPDATE emergency_requests SET state = ?, "
-                           "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
-                           "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
-                           "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
-                           "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
-                           t.to, int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
-                           int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
+    if (Status s =
+            db_.Run("UPDATE emergency_requests SET state = ?, "
+                    "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
+                    "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
+                    "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
+                    "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
+                    ToString(t.to), int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
+                    int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
         !s.ok()) {
       return s;
     }
   }
   nlohmann::json details = {{"grant", g->id},
                             {"from", ToString(r->state)},
-                            {"to", t.to},
+                            {"to", ToString(t.to)},
                             {"at_ms", t.at_ms},
                             {"reason", t.reason}};
   if (!release) return Append(actor, t.action, "request:" + t.request_id, details);

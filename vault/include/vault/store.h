@@ -201,9 +201,9 @@ struct EmergencyRequest {
 struct EmergencyTransition {
   std::string request_id;
   std::string action;
-  std::string to;  // the new state
+  emergency::State to = emergency::State::kNone;  // the new state
   int64_t at_ms = 0;
-  int64_t expires_ms = 0;  // when `to` is "released"
+  int64_t expires_ms = 0;  // when `to` is kReleased
   bool decided = false;    // approve/reject: records the actor as decided_by
   std::string reason;      // for the audit details; never a secret
   // For a takeover release: the deputy's inner boxes (escrow layer removed),
