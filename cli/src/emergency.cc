@@ -109,14 +109,15 @@ Result<std::string> MatchId(const std::vector<std::string>& ids, std::string_vie
   return hits.front();
 }
 
-std::string RequestInWords(const json& request, const Names& names, int64_t now_ms) {
-  const std::string state = request.value("state", "");
-  const int64_t notified = request.value("admins_notified", int64_t{0});
-  const std::string admins = "admins notified: " + std::to_string(notified);
-  if (state == "waiting") {
-    const int64_t release = request.value("release_ms", int64_t{0});
-    const int64_t required = request.value("confirmations_required", int64_t{0});
-    const int64_t have = static_cast<int64_t>(request.value("confirmations", json::array()).size());
+std::string RequestInWords(const vault::api::RequestAnswer& answer, const Names& names,
+                           int64_t now_ms) {
+  using vault::emergency::State;
+  const vault::EmergencyRequest& request = answer.request;
+  const std::string admins = "admins notified: " + std::to_string(answer.admins_notified);
+  if (request.state == State::kWaiting) {
+    const int64_t release = request.release_ms;
+    const int64_t required = answer.confirmations_required;
+    const int64_t have = static_cast<int64_t>(request.confirmations.size());
     const int64_t missing = std::max<int64_t>(0, required - have);
     if (missing == 0) {
       return "Access will open on " + UtcTime(release) + " unless an admin rejects it; " + admins +
@@ -132,48 +133,51 @@ std::string RequestInWords(const json& request, const Names& names, int64_t now_
     return "The wait ended on " + UtcTime(release) + "; access opens as soon as " + confirmations +
            " arrive, unless an admin rejects it; " + admins + ".";
   }
-  const std::string by = NameOf(names, request.value("decided_by", ""));
-  const std::string at = request.contains("decided_ms")
-                             ? " at " + UtcTime(request.value("decided_ms", int64_t{0}))
-                             : "";
-  if (state == "rejected") return "Rejected by " + by + at + ": nothing was released.";
-  if (state == "released") {
-    std::string out;
-    if (request.contains("decided_by")) out = "Approved early by " + by + at + ". ";
-    return out + "Open until " + UtcTime(request.value("expires_ms", int64_t{0})) +
-           ". Every item you read is in the access log and will be flagged for rotation.";
+  const std::string by = NameOf(names, request.decided_by.value_or(""));
+  const std::string at = request.decided_ms ? " at " + UtcTime(*request.decided_ms) : "";
+  const int64_t expires_ms = request.expires_ms.value_or(0);
+  switch (request.state) {
+    case State::kRejected: return "Rejected by " + by + at + ": nothing was released.";
+    case State::kReleased:
+      return (request.decided_by ? "Approved early by " + by + at + ". " : std::string()) +
+             "Open until " + UtcTime(expires_ms) +
+             ". Every item you read is in the access log and will be flagged for rotation.";
+    case State::kExpired:
+      return "Access ended on " + UtcTime(expires_ms) +
+             " (the access window closed); nothing more can be read. Request again if you still "
+             "need it.";
+    case State::kCancelled:
+      return "Cancelled" + at + ": the grant was revoked; nothing more will be released.";
+    case State::kNone:
+    case State::kWaiting: break;
   }
-  if (state == "expired") {
-    return "Access ended on " + UtcTime(request.value("expires_ms", int64_t{0})) +
-           " (the access window closed); nothing more can be read. Request again if you still "
-           "need it.";
-  }
-  if (state == "cancelled") {
-    return "Cancelled" + at + ": the grant was revoked; nothing more will be released.";
-  }
-  return "State: " + state + ".";
+  return "State: " + std::string(vault::emergency::ToString(request.state)) + ".";
 }
 
-std::string GrantInWords(const json& grant, const Names& names, const Names& collection_names) {
+std::string GrantInWords(const vault::api::GrantAnswer& answer, const Names& names,
+                         const Names& collection_names) {
+  const vault::EmergencyGrant& grant = answer.grant;
   std::string cols;
-  for (const auto& id : grant.value("collections", json::array())) {
+  for (const auto& id : grant.collections) {
     if (!cols.empty()) cols += ", ";
-    cols += NameOf(collection_names, id.get<std::string>());
+    cols += NameOf(collection_names, id);
   }
-  const std::string mode = grant.value("mode", "view");
-  const int64_t required = grant.value("confirmations_required", int64_t{0});
-  std::string out =
-      NameOf(names, grant.value("deputy_id", "")) + " may ask for " +
-      (mode == "takeover" ? "takeover access (they become an admin)" : "view access") + " to " +
-      cols + ". Access opens " + HoursInWords(grant.value("wait_hours", int64_t{0})) +
-      " after they ask unless an admin rejects it";
+  constexpr int64_t kHourS = 3600;
+  const int64_t required = grant.confirmations_required;
+  std::string out = NameOf(names, grant.deputy_id) + " may ask for " +
+                    (grant.mode == vault::emergency::GrantMode::kTakeover
+                         ? "takeover access (they become an admin)"
+                         : "view access") +
+                    " to " + cols + ". Access opens " + HoursInWords(grant.wait_s / kHourS) +
+                    " after they ask unless an admin rejects it";
   if (required > 0) {
     out += ", and only once " + Plural(required, "other deputy confirms", "other deputies confirm");
   }
-  out +=
-      "; it stays open for " + HoursInWords(grant.value("access_window_hours", int64_t{0})) + ".";
-  const std::string status = grant.value("status", "active");
-  if (status != "active") out += " This grant is " + status + ": it can no longer be used.";
+  out += "; it stays open for " + HoursInWords(grant.access_window_s / kHourS) + ".";
+  if (grant.status != vault::emergency::GrantStatus::kActive) {
+    out += " This grant is " + std::string(vault::emergency::ToString(grant.status)) +
+           ": it can no longer be used.";
+  }
   return out;
 }
 

@@ -6,11 +6,11 @@
 
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "vault/api_json_emergency.h"
 #include "vault/emergency.h"
 #include "vault/status.h"
 
@@ -49,10 +49,11 @@ std::string NameOf(const Names& names, const std::string& id);
 
 // What a request means for the deputy and the admins right now, and what
 // happens next and when (UTC): one or two sentences.
-std::string RequestInWords(const nlohmann::json& request, const Names& names, int64_t now_ms);
+std::string RequestInWords(const vault::api::RequestAnswer& answer, const Names& names,
+                           int64_t now_ms);
 
 // A grant in one sentence: who, what, how long the wait, the two-person rule.
-std::string GrantInWords(const nlohmann::json& grant, const Names& names,
+std::string GrantInWords(const vault::api::GrantAnswer& answer, const Names& names,
                          const Names& collection_names);
 
 }  // namespace cli::emergency

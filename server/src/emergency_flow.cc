@@ -43,17 +43,13 @@ ApiResult<std::string> Reason(const Body& body) {
   return r;
 }
 
-Result<em::Facts> FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>& r) {
+em::Facts FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>& r) {
   em::Facts f;
-  auto status = em::ParseGrantStatus(g.status);
-  if (!status) return Fail(status.error());
-  f.grant = *status;
+  f.grant = g.status;
   f.window_ms = g.access_window_s * 1000;
   f.confirmations_required = g.confirmations_required;
   if (r) {
-    auto state = em::ParseState(r->state);
-    if (!state) return Fail(state.error());
-    f.state = *state;
+    f.state = r->state;
     f.release_ms = r->release_ms;
     f.expires_ms = r->expires_ms.value_or(0);
     f.confirmations = static_cast<int64_t>(r->confirmations.size());
@@ -69,7 +65,8 @@ Result<bool> IsFellowDeputy(vault::ReadTxn& t, const Caller& c, const std::strin
   auto all = t.ListEmergencyGrants();
   if (!all) return Fail(all.error());
   return std::any_of(all->begin(), all->end(), [&](const EmergencyGrant& g) {
-    return g.grantor_id == grantor_id && g.deputy_id == c.member.id && g.status == "active";
+    return g.grantor_id == grantor_id && g.deputy_id == c.member.id &&
+           g.status == em::GrantStatus::kActive;
   });
 }
 
@@ -189,9 +186,9 @@ Result<std::vector<vault::SealedKey>> InnerKeys(vault::ReadTxn& t, const Emergen
 Status Release(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
                const EmergencyRequest& r, const em::Step& step, const std::string& action,
                const std::string& reason, bool decided, const crypto::BoxKeyPair& escrow) {
-  vault::EmergencyTransition tr{r.id,    action, "released", step.at_ms, step.expires_ms,
-                                decided, reason, {}};
-  if (g.mode == "takeover") {
+  vault::EmergencyTransition tr{
+      r.id, action, em::State::kReleased, step.at_ms, step.expires_ms, decided, reason, {}};
+  if (g.mode == em::GrantMode::kTakeover) {
     auto keys = InnerKeys(t, g, escrow);
     if (!keys) return keys.error();
     tr.takeover_keys = std::move(*keys);
@@ -215,9 +212,8 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
                  const crypto::BoxKeyPair& escrow) {
   auto g = t.GetEmergencyGrant(r.grant_id);
   if (!g) return g.error();
-  auto facts = FactsOf(*g, r);
-  if (!facts) return facts.error();
-  const std::vector<em::Step> due = em::Due(*facts, now);
+  const em::Facts facts = FactsOf(*g, r);
+  const std::vector<em::Step> due = em::Due(facts, now);
   for (const em::Step& step : due) {
     if (step.to == em::State::kReleased) {
       if (Status s = Release(t, kServer, *g, r, step, "emergency.release", "the wait ended", false,
@@ -227,9 +223,14 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
       }
       continue;
     }
-    vault::EmergencyTransition tr{
-        r.id,  "emergency.expire",        "expired", step.at_ms, step.expires_ms,
-        false, "the access window ended", {}};
+    vault::EmergencyTransition tr{r.id,
+                                  "emergency.expire",
+                                  em::State::kExpired,
+                                  step.at_ms,
+                                  step.expires_ms,
+                                  false,
+                                  "the access window ended",
+                                  {}};
     if (Status s = t.TransitionEmergencyRequest(kServer, tr); !s.ok()) return s;
     if (Status s = Notify(
             t, *g, r, "emergency.expired",
@@ -243,7 +244,7 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
   }
   if (!due.empty()) return Status::OK();
   const auto reminders =
-      em::DueReminders(*facts, {r.requested_ms, r.reminded_24h, r.reminded_1h}, now);
+      em::DueReminders(facts, {r.requested_ms, r.reminded_24h, r.reminded_1h}, now);
   if (reminders.empty()) return Status::OK();
   for (em::Reminder k : reminders) {
     if (Status s =
@@ -252,8 +253,7 @@ Status SettleOne(vault::WriteTxn& t, const EmergencyRequest& r, int64_t now,
       return s;
     }
   }
-  const int64_t missing =
-      std::max<int64_t>(0, facts->confirmations_required - facts->confirmations);
+  const int64_t missing = std::max<int64_t>(0, facts.confirmations_required - facts.confirmations);
   // Two reminders due at once (the timer did not run for a day) make one
   // notice, about the nearer one.
   const bool last_hour =
@@ -276,13 +276,12 @@ Result<bool> CancelOpen(vault::WriteTxn& t, const vault::Actor& actor, const Eme
   auto newest = t.NewestEmergencyRequest(g.id);
   if (!newest) return Fail(newest.error());
   if (!*newest) return false;
-  auto facts = FactsOf(g, *newest);
-  if (!facts) return Fail(facts.error());
-  auto step = em::Decide(*facts, em::Event::kRevoke, now);
+  const em::Facts facts = FactsOf(g, *newest);
+  auto step = em::Decide(facts, em::Event::kRevoke, now);
   if (!step) return Fail(step.error());
-  if (step->to == facts->state) return false;
+  if (step->to == facts.state) return false;
   vault::EmergencyTransition tr{
-      (*newest)->id, "emergency.cancel", "cancelled", now, 0, false, reason, {}};
+      (*newest)->id, "emergency.cancel", em::State::kCancelled, now, 0, false, reason, {}};
   if (Status s = t.TransitionEmergencyRequest(actor, tr); !s.ok()) return Fail(s);
   if (Status s = Notify(
           t, g, **newest, "emergency.cancelled",
@@ -320,7 +319,7 @@ Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
   auto all = t.ListEmergencyGrants();
   if (!all) return all.error();
   for (const EmergencyGrant& g : *all) {
-    if (g.deputy_id != member_id || g.status != "active") continue;
+    if (g.deputy_id != member_id || g.status != em::GrantStatus::kActive) continue;
     if (Status s = EndGrant(t, actor, g, now_ms, "revoked", kDeputyRemoved); !s.ok()) return s;
   }
   return Status::OK();

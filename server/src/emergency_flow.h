@@ -28,7 +28,7 @@ ApiResult<Body> OptionalBody(const std::string& text, const vault::api::BodySche
 ApiResult<std::string> Reason(const Body& body);
 
 // What the state machine needs to know of a grant and its newest request.
-Result<em::Facts> FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>& r);
+em::Facts FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>& r);
 
 // Owners, admins and auditors see every grant and request.
 bool SeesAll(const Caller& c);

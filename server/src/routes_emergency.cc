@@ -53,10 +53,9 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
   if (!IsId(g.id) || !IsId(g.deputy_id)) {
     return SendError(res, BadRequest("bad_id", "id and deputy_id are 32 lower-case hex digits"));
   }
-  g.mode = body->Str("mode");
-  if (g.mode != "view" && g.mode != "takeover") {
-    return SendError(res, BadRequest("bad_mode", "mode must be view or takeover"));
-  }
+  auto mode = em::ParseGrantMode(body->Str("mode"));
+  if (!mode) return SendError(res, BadRequest("bad_mode", "mode must be view or takeover"));
+  g.mode = *mode;
   const int64_t wait = body->Int("wait_hours");
   if (wait < 1 || wait > em::kMaxWaitHours) {
     return SendError(res, BadRequest("bad_wait", "wait_hours must be 1 to 2160"));
@@ -191,9 +190,10 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
   ChangeGrantAndAnswer(res, id, [&](vault::WriteTxn& t, const vault::EmergencyGrant* g) -> Status {
     auto newest = t.NewestEmergencyRequest(id);
     if (!newest) return newest.error();
-    if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+    if (*newest &&
+        ((*newest)->state == em::State::kWaiting || (*newest)->state == em::State::kReleased)) {
       return Status::FailedPrecondition("the grant cannot change while its request is " +
-                                        (*newest)->state);
+                                        std::string(em::ToString((*newest)->state)));
     }
     const int64_t wait_s = body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
     const int64_t conf = body->Has("confirmations_required") ? body->Int("confirmations_required")
@@ -235,8 +235,8 @@ void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, co
         return Status::PermissionDenied("only the deputy can decline a grant");
       }
     }
-    if (g->status != "active") {
-      return Status::FailedPrecondition("the grant is " + g->status);
+    if (g->status != em::GrantStatus::kActive) {
+      return Status::FailedPrecondition("the grant is " + std::string(em::ToString(g->status)));
     }
     return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
   });

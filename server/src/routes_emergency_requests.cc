@@ -58,15 +58,14 @@ void ServerImpl::RequestAccess(const httplib::Request& req, httplib::Response& r
         }
         auto newest = t.NewestEmergencyRequest(id);
         if (!newest) return newest.error();
-        auto facts = FactsOf(*g, *newest);
-        if (!facts) return facts.error();
+        const em::Facts facts = FactsOf(*g, *newest);
         const int64_t now = Millis(env_.Now());
-        auto step = em::Decide(*facts, em::Event::kRequest, now);
+        auto step = em::Decide(facts, em::Event::kRequest, now);
         if (!step) return step.error();
         vault::EmergencyRequest r;
         r.id = crypto::RandomId(env_);
         r.grant_id = id;
-        r.state = "waiting";
+        r.state = em::State::kWaiting;
         r.reason = reason;
         r.requested_ms = now;
         r.release_ms = now + g->wait_s * 1000;
@@ -158,10 +157,9 @@ void ServerImpl::ConfirmRequest(const httplib::Request& req, httplib::Response& 
             return Status::PermissionDenied("only another deputy of the same grantor can confirm");
           }
         }
-        auto facts = FactsOf(g, r);
-        if (!facts) return facts.error();
+        const em::Facts facts = FactsOf(g, r);
         const int64_t now = Millis(env_.Now());
-        auto step = em::Decide(*facts, em::Event::kConfirm, now, who);
+        auto step = em::Decide(facts, em::Event::kConfirm, now, who);
         if (!step) return step.error();
         if (Status s = t.ConfirmEmergencyRequest(c.actor(), id); !s.ok()) return s;
         auto by = NameOf(t, c.member.id);
@@ -268,17 +266,16 @@ void ServerImpl::DecideRequest(const httplib::Request& req, httplib::Response& r
           // Otherwise an admin-deputy could skip their own wait.
           return Status::PermissionDenied("the deputy cannot decide their own request");
         }
-        auto facts = FactsOf(g, r);
-        if (!facts) return facts.error();
+        const em::Facts facts = FactsOf(g, r);
         const int64_t now = Millis(env_.Now());
-        auto step = em::Decide(*facts, event, now);
+        auto step = em::Decide(facts, event, now);
         if (!step) return step.error();
         if (event == em::Event::kApprove) {
           return Release(t, c.actor(), g, r, *step, "emergency.approve", *reason, true,
                          *deps_.escrow_key);
         }
-        vault::EmergencyTransition tr{id, "emergency.reject", "rejected", now, 0, true, *reason,
-                                      {}};
+        vault::EmergencyTransition tr{
+            id, "emergency.reject", em::State::kRejected, now, 0, true, *reason, {}};
         if (Status s = t.TransitionEmergencyRequest(c.actor(), tr); !s.ok()) return s;
         auto by = NameOf(t, c.member.id);
         if (!by) return by.error();
@@ -329,9 +326,8 @@ Status ServerImpl::AsDeputy(vault::ReadTxn& t, const Caller& c, const std::strin
   if (g.deputy_id != c.member.id) {
     return Status::PermissionDenied("only the deputy can use a released request");
   }
-  auto facts = FactsOf(g, r);
-  if (!facts) return facts.error();
-  auto step = em::Decide(*facts, em::Event::kAccess, Millis(env_.Now()));
+  const em::Facts facts = FactsOf(g, r);
+  auto step = em::Decide(facts, em::Event::kAccess, Millis(env_.Now()));
   return step ? Status::OK() : step.error();
 }
 

@@ -50,9 +50,8 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
   const IssuedInvite invite = NewInvite(env_, *role, name, c.member.id, config_.invite_ttl);
   if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
     SendJson(res, 201,
-             vault::api::InviteAnswerToJson({invite.code,
-                                             std::string(vault::ToString(invite.record.role)),
-                                             invite.record.name, invite.record.expires_ms}));
+             vault::api::InviteAnswerToJson(
+                 {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
   }
 }
 

@@ -18,6 +18,7 @@ using nlohmann::json;
 using testing_util::CliResult;
 namespace em = cli::emergency;
 using std::chrono::hours;
+using vault::emergency::State;
 
 constexpr char kPassword[] = "Lehe-Parool-Sõna-2026!";
 constexpr char kTotpUri[] =
@@ -98,16 +99,19 @@ class RequestWordsTest : public ::testing::Test {
       Ms(std::chrono::sys_days{std::chrono::year(2026) / 11 / 29}, hours(14));
   const int64_t release_ = requested_ + 48 * 3600 * 1000LL;
   const em::Names names_ = {{"anna-id", "Anna"}, {"jaan-id", "Jaan"}};
-  json request_ = {{"id", "r1"},
-                   {"grant_id", "g1"},
-                   {"deputy_id", "jaan-id"},
-                   {"state", "waiting"},
-                   {"reason", "Mari is in hospital"},
-                   {"requested_ms", requested_},
-                   {"release_ms", release_},
-                   {"confirmations", json::array()},
-                   {"confirmations_required", 0},
-                   {"admins_notified", 2}};
+  vault::api::RequestAnswer request_ = [this] {
+    vault::api::RequestAnswer a;
+    a.request.id = "r1";
+    a.request.grant_id = "g1";
+    a.request.state = State::kWaiting;
+    a.request.reason = "Mari is in hospital";
+    a.request.requested_ms = requested_;
+    a.request.release_ms = release_;
+    a.deputy_id = "jaan-id";
+    a.confirmations_required = 0;
+    a.admins_notified = 2;
+    return a;
+  }();
 };
 
 TEST_F(RequestWordsTest, WaitingSaysWhenAccessOpens) {
@@ -117,8 +121,8 @@ TEST_F(RequestWordsTest, WaitingSaysWhenAccessOpens) {
 }
 
 TEST_F(RequestWordsTest, WaitingForConfirmations) {
-  request_["confirmations_required"] = 2;
-  request_["confirmations"] = {"kati-id"};
+  request_.confirmations_required = 2;
+  request_.request.confirmations = {"kati-id"};
   EXPECT_EQ(em::RequestInWords(request_, names_, requested_),
             "Access will open on 2026-12-01 14:00 UTC at the earliest, once 1 more confirmation "
             "from another deputy (have 1 of 2) arrive, unless an admin rejects it; admins "
@@ -127,64 +131,65 @@ TEST_F(RequestWordsTest, WaitingForConfirmations) {
             "The wait ended on 2026-12-01 14:00 UTC; access opens as soon as 1 more confirmation "
             "from another deputy (have 1 of 2) arrive, unless an admin rejects it; admins "
             "notified: 2.");
-  request_["confirmations"] = {"kati-id", "peeter-id"};
+  request_.request.confirmations = {"kati-id", "peeter-id"};
   EXPECT_EQ(em::RequestInWords(request_, names_, requested_).rfind("Access will open on", 0), 0u);
 }
 
 TEST_F(RequestWordsTest, RejectedReleasedExpiredCancelled) {
-  request_["state"] = "rejected";
-  request_["decided_by"] = "anna-id";
-  request_["decided_ms"] = requested_ + 3600 * 1000LL;
+  request_.request.state = State::kRejected;
+  request_.request.decided_by = "anna-id";
+  request_.request.decided_ms = requested_ + 3600 * 1000LL;
   EXPECT_EQ(em::RequestInWords(request_, names_, requested_),
             "Rejected by Anna at 2026-11-29 15:00 UTC: nothing was released.");
 
-  request_["state"] = "released";
-  request_["expires_ms"] = requested_ + 3600 * 1000LL * 73;
+  request_.request.state = State::kReleased;
+  request_.request.expires_ms = requested_ + 3600 * 1000LL * 73;
   EXPECT_EQ(em::RequestInWords(request_, names_, requested_),
             "Approved early by Anna at 2026-11-29 15:00 UTC. Open until 2026-12-02 15:00 UTC. "
             "Every item you read is in the access log and will be flagged for rotation.");
-  request_.erase("decided_by");
-  request_.erase("decided_ms");
-  request_["expires_ms"] = release_ + 72 * 3600 * 1000LL;
+  request_.request.decided_by.reset();
+  request_.request.decided_ms.reset();
+  request_.request.expires_ms = release_ + 72 * 3600 * 1000LL;
   EXPECT_EQ(em::RequestInWords(request_, names_, release_),
             "Open until 2026-12-04 14:00 UTC. Every item you read is in the access log and will "
             "be flagged for rotation.");
 
-  request_["state"] = "expired";
+  request_.request.state = State::kExpired;
   EXPECT_EQ(em::RequestInWords(request_, names_, release_)
                 .rfind("Access ended on 2026-12-04 14:00 UTC", 0),
             0u);
 
-  request_["state"] = "cancelled";
-  request_["decided_ms"] = requested_;
+  request_.request.state = State::kCancelled;
+  request_.request.decided_ms = requested_;
   EXPECT_EQ(em::RequestInWords(request_, names_, requested_),
             "Cancelled at 2026-11-29 14:00 UTC: the grant was revoked; nothing more will be "
             "released.");
   // An unknown decider shows as its id, never as nothing.
-  request_["state"] = "rejected";
-  request_["decided_by"] = "0123456789abcdef0123456789abcdef";
+  request_.request.state = State::kRejected;
+  request_.request.decided_by = "0123456789abcdef0123456789abcdef";
   EXPECT_NE(em::RequestInWords(request_, names_, requested_).find("0123456789abcdef"),
             std::string::npos);
 }
 
 TEST(EmergencyWordsTest, GrantInOneSentence) {
-  const json grant = {{"id", "g1"},
-                      {"grantor_id", "mari-id"},
-                      {"deputy_id", "jaan-id"},
-                      {"mode", "view"},
-                      {"wait_hours", 48},
-                      {"confirmations_required", 1},
-                      {"access_window_hours", 72},
-                      {"status", "active"},
-                      {"collections", {"c1", "c2"}}};
+  vault::api::GrantAnswer grant;
+  grant.grant.id = "g1";
+  grant.grant.grantor_id = "mari-id";
+  grant.grant.deputy_id = "jaan-id";
+  grant.grant.mode = vault::emergency::GrantMode::kView;
+  grant.grant.wait_s = 48 * 3600;
+  grant.grant.confirmations_required = 1;
+  grant.grant.access_window_s = 72 * 3600;
+  grant.grant.status = vault::emergency::GrantStatus::kActive;
+  grant.grant.collections = {"c1", "c2"};
   EXPECT_EQ(
       em::GrantInWords(grant, {{"jaan-id", "Jaan"}}, {{"c1", "Social media"}, {"c2", "Bank"}}),
       "Jaan may ask for view access to Social media, Bank. Access opens 2 days after they "
       "ask unless an admin rejects it, and only once 1 other deputy confirms; it stays open "
       "for 3 days.");
-  json revoked = grant;
-  revoked["status"] = "revoked";
-  revoked["mode"] = "takeover";
+  vault::api::GrantAnswer revoked = grant;
+  revoked.grant.status = vault::emergency::GrantStatus::kRevoked;
+  revoked.grant.mode = vault::emergency::GrantMode::kTakeover;
   const std::string words = em::GrantInWords(revoked, {}, {});
   EXPECT_NE(words.find("takeover access (they become an admin)"), std::string::npos) << words;
   EXPECT_NE(words.find("This grant is revoked"), std::string::npos) << words;

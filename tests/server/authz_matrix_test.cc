@@ -28,6 +28,8 @@ using testing_util::ServerFixture;
 using vault::CollectionAccess;
 using vault::Status;
 using vault::TeamRole;
+using vault::emergency::GrantStatus;
+using vault::emergency::State;
 namespace crypto = vault::crypto;
 namespace envelope = vault::envelope;
 
@@ -292,7 +294,7 @@ class AuthzMatrixTest : public ServerFixture {
     g.id = crypto::RandomId(env_);
     g.grantor_id = grantor;
     g.deputy_id = deputy;
-    g.mode = "view";
+    g.mode = vault::emergency::GrantMode::kView;
     g.wait_s = 48 * 3600;
     g.confirmations_required = confirmations;
     g.access_window_s = 72 * 3600;
@@ -328,7 +330,7 @@ class AuthzMatrixTest : public ServerFixture {
       if (!released) return Status::OK();
       return t.TransitionEmergencyRequest(kSetup, {r.id,
                                                    "emergency.approve",
-                                                   "released",
+                                                   State::kReleased,
                                                    r.requested_ms,
                                                    r.requested_ms + 72 * 3600 * 1000LL,
                                                    true,
@@ -441,15 +443,17 @@ class AuthzMatrixTest : public ServerFixture {
     };
     b["DELETE /v1/emergency/grants/:id"] = [this, g](const Principal&) {
       const std::string id = VictimGrant();
-      return Request{g + "/" + id, "", [this, id](bool allowed) {
-                       EXPECT_EQ(GrantRow(id).status, allowed ? "revoked" : "active");
+      return Request{g + "/" + id, "",
+                     [this, id](bool allowed) {
+        EXPECT_EQ(GrantRow(id).status, allowed ? GrantStatus::kRevoked : GrantStatus::kActive);
                      }};
     };
     b["POST /v1/emergency/grants/:id/decline"] = [this, g](const Principal& p) {
       const std::string id = DirectGrant(principals_.front().account.member_id, p.account.member_id,
                                          p.account.identity->box_public_key());
-      return Request{g + "/" + id + "/decline", "", [this, id](bool allowed) {
-                       EXPECT_EQ(GrantRow(id).status, allowed ? "declined" : "active");
+      return Request{g + "/" + id + "/decline", "",
+                     [this, id](bool allowed) {
+        EXPECT_EQ(GrantRow(id).status, allowed ? GrantStatus::kDeclined : GrantStatus::kActive);
                      }};
     };
     b["POST /v1/emergency/grants/:id/requests"] = [this, g](const Principal& p) {
@@ -471,12 +475,12 @@ class AuthzMatrixTest : public ServerFixture {
       return Request{rq + "/" + ReleasedFor(p), "", {}};
     };
     for (const char* verdict : {"approve", "reject"}) {
-      const std::string to = verdict == std::string("approve") ? "released" : "rejected";
+      const State to = verdict == std::string("approve") ? State::kReleased : State::kRejected;
       b[std::string("POST /v1/emergency/requests/:id/") + verdict] =
           [this, rq, verdict, to](const Principal&) {
         const std::string id = DirectRequest(VictimGrant(), false);
         return Request{rq + "/" + id + "/" + verdict, "{}", [this, id, to](bool allowed) {
-                         EXPECT_EQ(RequestRow(id).state, allowed ? to : "waiting");
+                         EXPECT_EQ(RequestRow(id).state, allowed ? to : State::kWaiting);
                        }};
       };
     }

@@ -389,7 +389,7 @@ class BadInputTest : public ServerFixture {
     g.id = crypto::RandomId(env_);
     g.grantor_id = grantor.member_id;
     g.deputy_id = deputy.member_id;
-    g.mode = "view";
+    g.mode = vault::emergency::GrantMode::kView;
     g.wait_s = 48 * 3600;
     g.confirmations_required = confirmations;
     g.access_window_s = 72 * 3600;

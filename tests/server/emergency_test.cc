@@ -23,6 +23,7 @@ using testing_util::ServerFixture;
 using vault::Status;
 namespace crypto = vault::crypto;
 namespace envelope = vault::envelope;
+namespace em = vault::emergency;
 
 std::string Code(const Reply& r) {
   return r.body.is_object() && r.body.contains("error") ? r.body["error"].value("code", "")
@@ -90,8 +91,8 @@ class EmergencyTest : public ServerFixture {
     return r.status == 201 ? r.body["id"].get<std::string>() : "";
   }
 
-  std::string StateOf(const std::string& request) {
-    std::string out;
+  em::State StateOf(const std::string& request) {
+    em::State out = em::State::kNone;
     EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
       auto r = t.GetEmergencyRequest(request);
       if (!r) return r.error();
@@ -110,7 +111,7 @@ class EmergencyTest : public ServerFixture {
                      const std::string& request = "") {
     SCOPED_TRACE(method + " " + path);
     const int64_t before = AuditLength();
-    const std::string state = request.empty() ? "" : StateOf(request);
+    const em::State state = request.empty() ? em::State::kNone : StateOf(request);
     Reply r = Call(method, path, who.token, body.is_null() ? std::string() : body.dump());
     EXPECT_EQ(r.status, status) << r.raw;
     EXPECT_EQ(Code(r), code);
@@ -197,8 +198,8 @@ class EmergencyTest : public ServerFixture {
     return r;
   }
 
-  std::string GrantStatus(const std::string& grant) {
-    std::string out;
+  em::GrantStatus GrantStatus(const std::string& grant) {
+    em::GrantStatus out = em::GrantStatus::kActive;
     EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
       auto g = t.GetEmergencyGrant(grant);
       if (!g) return g.error();
@@ -250,12 +251,12 @@ TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
                 req);
   env_.AdvanceTime(hours(47));
   Tick();
-  EXPECT_EQ(StateOf(req), "waiting");
+  EXPECT_EQ(StateOf(req), em::State::kWaiting);
   EXPECT_TRUE(Item(fb_).flags.empty());
 
   env_.AdvanceTime(hours(1));
   Tick();
-  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_EQ(StateOf(req), em::State::kReleased);
   EXPECT_TRUE(Audited("emergency.release", "server"));
   // Everything in scope is flagged and due for re-keying; nothing outside.
   for (const std::string& item : {fb_, ig_}) {
@@ -281,7 +282,7 @@ TEST_F(EmergencyTest, WaitEndsReleaseThenWindowEndsExpiry) {
 
   env_.AdvanceTime(hours(72));
   Tick();
-  EXPECT_EQ(StateOf(req), "expired");
+  EXPECT_EQ(StateOf(req), em::State::kExpired);
   EXPECT_TRUE(Audited("emergency.expire", "server"));
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
                 req);
@@ -300,7 +301,7 @@ TEST_F(EmergencyTest, ARouteAppliesDueTransitionsWithoutATick) {
   env_.AdvanceTime(hours(72));
   Reply late = Call("GET", "/v1/emergency/requests/" + req + "/keys", deputy_.token);
   EXPECT_EQ(late.status, 409) << late.raw;
-  EXPECT_EQ(StateOf(req), "expired");
+  EXPECT_EQ(StateOf(req), em::State::kExpired);
 }
 
 TEST_F(EmergencyTest, VetoBeforeReleaseLeavesTheDeputyNothing) {
@@ -315,7 +316,7 @@ TEST_F(EmergencyTest, VetoBeforeReleaseLeavesTheDeputyNothing) {
   EXPECT_TRUE(Audited("emergency.reject", admin_.member_id));
   env_.AdvanceTime(hours(100));
   Tick();
-  EXPECT_EQ(StateOf(req), "rejected");
+  EXPECT_EQ(StateOf(req), em::State::kRejected);
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
                 req);
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/items", deputy_, nullptr, 409,
@@ -371,7 +372,7 @@ TEST_F(EmergencyTest, TwoPersonRule) {
                 "not_found", req);
   env_.AdvanceTime(hours(60));
   Tick();
-  EXPECT_EQ(StateOf(req), "waiting");  // the wait is over, a confirmation is missing
+  EXPECT_EQ(StateOf(req), em::State::kWaiting);  // the wait is over, a confirmation is missing
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
                 req);
   // Kati sees the request she may confirm, and confirms it.
@@ -398,7 +399,7 @@ TEST_F(EmergencyTest, ConfirmedBeforeTheWaitEndsReleasesWhenItEnds) {
   EXPECT_EQ(c.body["state"], "waiting");
   env_.AdvanceTime(hours(48));
   Tick();
-  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_EQ(StateOf(req), em::State::kReleased);
 }
 
 TEST_F(EmergencyTest, ADeputyOfOneCollectionCannotReachAnother) {
@@ -457,7 +458,7 @@ TEST_F(EmergencyTest, RevocationCancelsAndEndsEverything) {
   EXPECT_TRUE(Audited("emergency.grant.revoke", admin_.member_id));
   env_.AdvanceTime(hours(100));
   Tick();
-  EXPECT_EQ(StateOf(req), "cancelled");
+  EXPECT_EQ(StateOf(req), em::State::kCancelled);
   // Acting after revocation: refused, nothing changes.
   ExpectRefused("GET", "/v1/emergency/requests/" + req + "/keys", deputy_, nullptr, 409, "conflict",
                 req);
@@ -480,7 +481,7 @@ TEST_F(EmergencyTest, RevokingAReleasedGrantEndsAccess) {
   const std::string req = Ask(deputy_, grant);
   ASSERT_EQ(Call("POST", "/v1/emergency/requests/" + req + "/approve", owner_.token).status, 200);
   ASSERT_EQ(Call("DELETE", "/v1/emergency/grants/" + grant, owner_.token).status, 200);
-  EXPECT_EQ(StateOf(req), "cancelled");
+  EXPECT_EQ(StateOf(req), em::State::kCancelled);
   EXPECT_EQ(Call("GET", "/v1/emergency/requests/" + req + "/keys", deputy_.token).status, 409);
 }
 
@@ -513,9 +514,9 @@ TEST_F(EmergencyTest, RemovingADeputyRevokesEachOfTheirGrants) {
     EXPECT_EQ(got.body["status"], "revoked") << g;
     EXPECT_TRUE(got.body.contains("ended_ms"));
   }
-  EXPECT_EQ(StateOf(wait_req), "cancelled");
-  EXPECT_EQ(StateOf(open_req), "cancelled");
-  EXPECT_EQ(GrantStatus(other), "active");
+  EXPECT_EQ(StateOf(wait_req), em::State::kCancelled);
+  EXPECT_EQ(StateOf(open_req), em::State::kCancelled);
+  EXPECT_EQ(GrantStatus(other), em::GrantStatus::kActive);
   // The escrowed keys rows are gone; Kati's are not.
   EXPECT_FALSE(Escrowed(social_, idle));
   EXPECT_FALSE(Escrowed(ads_, waiting));
@@ -569,8 +570,8 @@ TEST_F(EmergencyTest, RemovingADeputyRevokesEachOfTheirGrants) {
   // Time passes: nothing is released, nothing more is flagged.
   env_.AdvanceTime(hours(200));
   Tick();
-  EXPECT_EQ(StateOf(wait_req), "cancelled");
-  EXPECT_EQ(StateOf(open_req), "cancelled");
+  EXPECT_EQ(StateOf(wait_req), em::State::kCancelled);
+  EXPECT_EQ(StateOf(open_req), em::State::kCancelled);
   EXPECT_TRUE(Item(ads_item_).flags.empty());
   EXPECT_FALSE(Col(ads_).needs_rekey);
   EXPECT_EQ(Events("emergency.release", before + 1).size(), 0u);
@@ -584,14 +585,14 @@ TEST_F(EmergencyTest, RemovingAGrantorLeavesTheirGrantsInForce) {
   const std::string grant = g.body["id"];
   const int64_t before = AuditLength();
   ASSERT_EQ(Call("DELETE", "/v1/members/" + admin_.member_id, owner_.token).status, 200);
-  EXPECT_EQ(GrantStatus(grant), "active");
+  EXPECT_EQ(GrantStatus(grant), em::GrantStatus::kActive);
   EXPECT_TRUE(Escrowed(social_, grant));
   EXPECT_TRUE(Events("emergency.grant.revoke", before + 1).empty());
   // The deputy can still ask and is released when the wait ends.
   const std::string req = Ask(deputy_, grant);
   env_.AdvanceTime(hours(48));
   Tick();
-  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_EQ(StateOf(req), em::State::kReleased);
   EXPECT_EQ(KeysAs(deputy_, req).status, 200);
 }
 
@@ -610,8 +611,8 @@ TEST_F(EmergencyTest, ARemovedMembersConfirmationNoLongerCounts) {
   // The wait ends, and the request waits for a confirmation that counts.
   env_.AdvanceTime(hours(48));
   Tick();
-  EXPECT_EQ(StateOf(req), "waiting");
-  EXPECT_EQ(GrantStatus(grant), "active");
+  EXPECT_EQ(StateOf(req), em::State::kWaiting);
+  EXPECT_EQ(GrantStatus(grant), em::GrantStatus::kActive);
   // Another deputy of Mari's still can.
   Grant(outsider_, {ads_});
   Reply c = Call("POST", "/v1/emergency/requests/" + req + "/confirm", outsider_.token);
@@ -631,9 +632,9 @@ TEST_F(EmergencyTest, ARefusedRemovalLeavesTheDeputysGrantsAlone) {
 
   auto unchanged = [&](const char* what) {
     SCOPED_TRACE(what);
-    EXPECT_EQ(GrantStatus(owner_grant), "active");
-    EXPECT_EQ(GrantStatus(grant), "active");
-    EXPECT_EQ(StateOf(owner_req), "waiting");
+    EXPECT_EQ(GrantStatus(owner_grant), em::GrantStatus::kActive);
+    EXPECT_EQ(GrantStatus(grant), em::GrantStatus::kActive);
+    EXPECT_EQ(StateOf(owner_req), em::State::kWaiting);
     EXPECT_TRUE(Escrowed(ads_, owner_grant));
     EXPECT_TRUE(Escrowed(social_, grant));
   };
@@ -649,12 +650,12 @@ TEST_F(EmergencyTest, ARefusedRemovalLeavesTheDeputysGrantsAlone) {
   ExpectRefused("DELETE", "/v1/members/" + crypto::RandomId(env_), owner_, nullptr, 404,
                 "not_found", req);
   unchanged("refused removals");
-  EXPECT_EQ(StateOf(req), "waiting");
+  EXPECT_EQ(StateOf(req), em::State::kWaiting);
   EXPECT_EQ(Deliveries().size(), deliveries);
 
   // Removing a member who is already gone changes nothing either.
   ASSERT_EQ(Call("DELETE", "/v1/members/" + deputy_.member_id, owner_.token).status, 200);
-  ASSERT_EQ(GrantStatus(grant), "revoked");
+  ASSERT_EQ(GrantStatus(grant), em::GrantStatus::kRevoked);
   const size_t after_removal = Deliveries().size();
   ExpectRefused("DELETE", "/v1/members/" + deputy_.member_id, owner_, nullptr, 409,
                 "failed_precondition", req);
@@ -662,8 +663,8 @@ TEST_F(EmergencyTest, ARefusedRemovalLeavesTheDeputysGrantsAlone) {
   EXPECT_EQ(Events("emergency.grant.revoke").size(), 1u);
   env_.AdvanceTime(hours(48));
   Tick();
-  EXPECT_EQ(StateOf(req), "cancelled");
-  EXPECT_EQ(StateOf(owner_req), "released") << "Mari's own grant was never touched";
+  EXPECT_EQ(StateOf(req), em::State::kCancelled);
+  EXPECT_EQ(StateOf(owner_req), em::State::kReleased) << "Mari's own grant was never touched";
 }
 
 TEST_F(EmergencyTest, OneRequestAtATimeAndChangesOnlyWhileIdle) {
@@ -686,10 +687,10 @@ TEST_F(EmergencyTest, OneRequestAtATimeAndChangesOnlyWhileIdle) {
   const std::string again = Ask(deputy_, grant);
   env_.AdvanceTime(hours(1));
   Tick();
-  EXPECT_EQ(StateOf(again), "released");
+  EXPECT_EQ(StateOf(again), em::State::kReleased);
   env_.AdvanceTime(hours(2));
   Tick();
-  EXPECT_EQ(StateOf(again), "expired");
+  EXPECT_EQ(StateOf(again), em::State::kExpired);
 }
 
 TEST_F(EmergencyTest, DeputyDeclines) {
@@ -788,7 +789,7 @@ TEST_F(EmergencyTest, RemindersGoOutOnceEach) {
   env_.AdvanceTime(hours(1));
   Tick();
   EXPECT_EQ(reminders(), 2);
-  EXPECT_EQ(StateOf(req), "released");
+  EXPECT_EQ(StateOf(req), em::State::kReleased);
 }
 
 // The escrow property: a copy of the database holds nothing that opens a

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "test_util.h"
 #include "vault/api_json.h"
@@ -174,11 +176,11 @@ TEST(ApiAnswersTest, GrantsAndRequestsRoundTrip) {
   g.grant.id = "g";
   g.grant.grantor_id = "o";
   g.grant.deputy_id = "d";
-  g.grant.mode = "view";
+  g.grant.mode = emergency::GrantMode::kView;
   g.grant.wait_s = 48 * 3600;
   g.grant.access_window_s = 72 * 3600;
   g.grant.confirmations_required = 1;
-  g.grant.status = "active";
+  g.grant.status = emergency::GrantStatus::kActive;
   g.grant.collections = {"c1", "c2"};
   g.grant.created_ms = 3;
   auto back = GrantsFromJson({{"grants", {GrantAnswerToJson(g)}}}, kRoute);
@@ -190,7 +192,7 @@ TEST(ApiAnswersTest, GrantsAndRequestsRoundTrip) {
   RequestAnswer r;
   r.request.id = "r";
   r.request.grant_id = "g";
-  r.request.state = "waiting";
+  r.request.state = emergency::State::kWaiting;
   r.request.reason = "away";
   r.request.confirmations = {"o"};
   r.request.decided_by = "o";
@@ -217,6 +219,78 @@ TEST(ApiAnswersTest, GrantsAndRequestsRoundTrip) {
   ExpectMalformed(RequestsFromJson({{"requests", {{{"id", "r"}}}}}, kRoute).error(), "missing");
   ExpectRefusesNonObjects(&GrantAnswerFromJson);
   ExpectRefusesNonObjects(&RequestAnswerFromJson);
+}
+
+// Each value of the grant's `field` goes out under `key` as its name and
+// comes back as itself.
+template <typename Enum>
+void ExpectGrantNames(const char* key, Enum EmergencyGrant::*field,
+                      const std::vector<std::pair<Enum, std::string>>& names) {
+  GrantAnswer g;
+  g.grant.wait_s = 3600;
+  g.grant.access_window_s = 3600;
+  for (const auto& [value, name] : names) {
+    g.grant.*field = value;
+    const json j = GrantAnswerToJson(g);
+    EXPECT_EQ(j[key], name);
+    ASSERT_OK_AND_ASSIGN(GrantAnswer back, GrantAnswerFromJson(j, kRoute));
+    EXPECT_EQ(back.grant.*field, value);
+  }
+}
+
+// The records carry enums; the answers still name them as strings (an enum
+// put into JSON as is would become a number), and a name this build does
+// not know is a malformed answer.
+TEST(ApiAnswersTest, EmergencyAndInviteNamesOnTheWire) {
+  using emergency::GrantMode;
+  using emergency::GrantStatus;
+  using emergency::State;
+  ExpectGrantNames("mode", &EmergencyGrant::mode,
+                   {{GrantMode::kView, "view"}, {GrantMode::kTakeover, "takeover"}});
+  ExpectGrantNames("status", &EmergencyGrant::status,
+                   {{GrantStatus::kActive, "active"},
+                    {GrantStatus::kDeclined, "declined"},
+                    {GrantStatus::kRevoked, "revoked"}});
+  GrantAnswer g;
+  g.grant.wait_s = 3600;
+  g.grant.access_window_s = 3600;
+  RequestAnswer r;
+  for (const auto& [state, name] :
+       {std::pair{State::kWaiting, "waiting"}, std::pair{State::kRejected, "rejected"},
+        std::pair{State::kReleased, "released"}, std::pair{State::kExpired, "expired"},
+        std::pair{State::kCancelled, "cancelled"}}) {
+    r.request.state = state;
+    const json j = RequestAnswerToJson(r);
+    EXPECT_EQ(j["state"], name);
+    ASSERT_OK_AND_ASSIGN(RequestAnswer back, RequestAnswerFromJson(j, kRoute));
+    EXPECT_EQ(back.request.state, state);
+    g.request = r;
+    EXPECT_EQ(GrantAnswerToJson(g)["request"]["state"], name);
+  }
+
+  json bad = GrantAnswerToJson(g);
+  bad["mode"] = "edit";
+  ExpectMalformed(GrantAnswerFromJson(bad, kRoute).error(), "\"mode\"");
+  bad = GrantAnswerToJson(g);
+  bad["mode"] = 0;
+  ExpectMalformed(GrantAnswerFromJson(bad, kRoute).error(), "\"mode\" must be a string");
+  bad = GrantAnswerToJson(g);
+  bad["status"] = "suspended";
+  ExpectMalformed(GrantAnswerFromJson(bad, kRoute).error(), "\"status\"");
+  bad = GrantAnswerToJson(g);
+  bad["request"]["state"] = "none";
+  ExpectMalformed(GrantAnswerFromJson(bad, kRoute).error(), "\"state\"");
+  json bad_request = RequestAnswerToJson(r);
+  bad_request["state"] = "paused";
+  ExpectMalformed(RequestAnswerFromJson(bad_request, kRoute).error(), "\"state\"");
+
+  const InviteAnswer invite{"code", TeamRole::kAdmin, "Bob", 7};
+  json j = InviteAnswerToJson(invite);
+  EXPECT_EQ(j["role"], "admin");
+  ASSERT_OK_AND_ASSIGN(InviteAnswer back, InviteAnswerFromJson(j, kRoute));
+  EXPECT_EQ(back.role, TeamRole::kAdmin);
+  j["role"] = "viewer";
+  ExpectMalformed(InviteAnswerFromJson(j, kRoute).error(), "\"role\"");
 }
 
 TEST(ApiAnswersTest, CacheAnswersRoundTripWithAndWithoutAKey) {

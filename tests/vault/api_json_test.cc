@@ -86,7 +86,7 @@ TEST(ApiJsonTest, CollectionAndInviteRoundTrip) {
   auto col = CollectionFromJson(CollectionToJson(c), kRoute);
   ASSERT_TRUE(col.has_value());
   EXPECT_EQ(CollectionToJson(*col), CollectionToJson(c));
-  const InviteAnswer a{"code", "member", "Bob", 77};
+  const InviteAnswer a{"code", TeamRole::kMember, "Bob", 77};
   auto inv = InviteAnswerFromJson(InviteAnswerToJson(a), kRoute);
   ASSERT_TRUE(inv.has_value());
   EXPECT_EQ(InviteAnswerToJson(*inv), InviteAnswerToJson(a));

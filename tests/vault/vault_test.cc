@@ -9,6 +9,7 @@
 #include "fake_env.h"
 #include "temp_dir.h"
 #include "test_util.h"
+#include "vault/emergency.h"
 
 namespace vault {
 namespace {
@@ -71,6 +72,32 @@ class VaultTest : public ::testing::Test {
       m.channel = "facebook";
       m.rotation_period_s = 90 * 86400;
       return t.CreateItem(owner_, m, {9, 9, 9});
+    }));
+  }
+
+  // After Populate(): member "d1", the deputy of grant "g1" over c1, and
+  // their waiting request "r1".
+  void AddGrantAndRequest() {
+    ASSERT_OK(vault_->Write([&](WriteTxn& t) -> Status {
+      if (Status s = t.AddMember(owner_, NewMember("d1", TeamRole::kMember)); !s.ok()) return s;
+      EmergencyGrant g;
+      g.id = "g1";
+      g.grantor_id = "o1";
+      g.deputy_id = "d1";
+      g.mode = emergency::GrantMode::kTakeover;
+      g.wait_s = 48 * 3600;
+      g.access_window_s = 72 * 3600;
+      if (Status s = t.CreateEmergencyGrant(owner_, g, {{"c1", 1, KeyHolder::kGrant, "g1", {7}}});
+          !s.ok()) {
+        return s;
+      }
+      EmergencyRequest r;
+      r.id = "r1";
+      r.grant_id = "g1";
+      r.reason = "away";
+      r.requested_ms = 1;
+      r.release_ms = 2;
+      return t.CreateEmergencyRequest(Actor{"d1"}, r);
     }));
   }
 
@@ -234,6 +261,70 @@ TEST_F(VaultTest, UnknownStoredVersionStateIsCorruption) {
     return history ? Status::OK() : history.error();
   }),
                 kCorruption);
+}
+
+// A grant "g1" from o1 to deputy "d1" over c1, with a waiting request "r1";
+// then each of its stored names in turn becomes one this build does not know.
+TEST_F(VaultTest, UnknownStoredGrantOrRequestNameIsCorruption) {
+  Populate();
+  AddGrantAndRequest();
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto g = t.GetEmergencyGrant("g1");
+    if (!g) return g.error();
+    EXPECT_EQ(g->mode, emergency::GrantMode::kTakeover);
+    EXPECT_EQ(g->status, emergency::GrantStatus::kActive);
+    auto r = t.GetEmergencyRequest("r1");
+    if (!r) return r.error();
+    EXPECT_EQ(r->state, emergency::State::kWaiting);
+    return Status::OK();
+  }));
+  const auto reopen_after = [&](const std::string& sql) {
+    vault_.reset();
+    RawExec("PRAGMA ignore_check_constraints = ON; " + sql);
+    ASSERT_OK_AND_ASSIGN(
+        vault_, Store::Open({.env = &env_, .key = &key_, .mode = OpenMode::kOpenExisting}, path_));
+  };
+  const auto read_grant = [](ReadTxn& t) -> Status {
+    auto g = t.ListEmergencyGrants();
+    return g ? Status::OK() : g.error();
+  };
+  const auto read_request = [](ReadTxn& t) -> Status {
+    auto r = t.GetEmergencyRequest("r1");
+    return r ? Status::OK() : r.error();
+  };
+
+  reopen_after("UPDATE emergency_requests SET state = 'paused' WHERE id = 'r1';");
+  EXPECT_STATUS(vault_->Read(read_request), kCorruption);
+  EXPECT_OK(vault_->Read(read_grant));
+  reopen_after(
+      "UPDATE emergency_requests SET state = 'waiting'; "
+      "UPDATE emergency_grants SET status = 'suspended' WHERE id = 'g1';");
+  EXPECT_OK(vault_->Read(read_request));
+  EXPECT_STATUS(vault_->Read(read_grant), kCorruption);
+  reopen_after("UPDATE emergency_grants SET status = 'active', mode = 'edit';");
+  EXPECT_STATUS(vault_->Read(read_grant), kCorruption);
+}
+
+TEST_F(VaultTest, RequestChangesOnlyToAStateARequestCanBeIn) {
+  Populate();
+  AddGrantAndRequest();
+  const int64_t before = AuditLength();
+  for (const auto to : {emergency::State::kNone, static_cast<emergency::State>(42)}) {
+    EmergencyTransition t;
+    t.request_id = "r1";
+    t.action = "emergency.reject";
+    t.to = to;
+    EXPECT_STATUS(
+        vault_->Write([&](WriteTxn& w) { return w.TransitionEmergencyRequest(owner_, t); }),
+        kInvalidArgument);
+  }
+  EXPECT_EQ(AuditLength(), before);
+  ASSERT_OK(vault_->Read([](ReadTxn& t) -> Status {
+    auto r = t.GetEmergencyRequest("r1");
+    if (!r) return r.error();
+    EXPECT_EQ(r->state, emergency::State::kWaiting);
+    return Status::OK();
+  }));
 }
 
 TEST_F(VaultTest, EveryMutationAndFetchIsAudited) {

@@ -85,7 +85,7 @@ constexpr auto kItemWithCiphertextFields =
 
 constexpr auto kInviteAnswerFields = std::tuple{
     Field("code", &InviteAnswer::code),
-    Field("role", &InviteAnswer::role),
+    Field("role", &InviteAnswer::role, ParseTeamRole),
     Field("name", &InviteAnswer::name),
     Field("expires_ms", &InviteAnswer::expires_ms),
 };

@@ -41,16 +41,20 @@ Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& whe
       "SELECT id, grantor_id, deputy_id, mode, wait_s, confirmations_required, "
       "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
       where + " ORDER BY created_ms, id";
-  const auto read = [](Statement& st) {
+  const auto read = [](Statement& st) -> Result<EmergencyGrant> {
+    auto mode = ColumnEnum(st, 3, emergency::ParseGrantMode);
+    if (!mode) return Fail(mode.error());
+    auto status = ColumnEnum(st, 7, emergency::ParseGrantStatus);
+    if (!status) return Fail(status.error());
     EmergencyGrant g;
     g.id = st.ColumnText(0);
     g.grantor_id = st.ColumnText(1);
     g.deputy_id = st.ColumnText(2);
-    g.mode = st.ColumnText(3);
+    g.mode = *mode;
     g.wait_s = st.ColumnInt(4);
     g.confirmations_required = st.ColumnInt(5);
     g.access_window_s = st.ColumnInt(6);
-    g.status = st.ColumnText(7);
+    g.status = *status;
     g.created_ms = st.ColumnInt(8);
     if (!st.ColumnIsNull(9)) g.ended_ms = st.ColumnInt(9);
     return g;
@@ -68,11 +72,13 @@ Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string&
       "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
       "FROM emergency_requests " +
       where + " ORDER BY requested_ms, rowid";
-  const auto read = [](Statement& st) {
+  const auto read = [](Statement& st) -> Result<EmergencyRequest> {
+    auto state = ColumnEnum(st, 2, emergency::ParseState);
+    if (!state) return Fail(state.error());
     EmergencyRequest r;
     r.id = st.ColumnText(0);
     r.grant_id = st.ColumnText(1);
-    r.state = st.ColumnText(2);
+    r.state = *state;
     r.reason = st.ColumnText(3);
     r.requested_ms = st.ColumnInt(4);
     r.release_ms = st.ColumnInt(5);
@@ -140,13 +146,25 @@ Status CheckGrantNumbers(int64_t wait_s, int64_t confirmations, int64_t window_s
   return Status::OK();
 }
 
+Status CheckActive(const EmergencyGrant& g) {
+  if (g.status == emergency::GrantStatus::kActive) return Status::OK();
+  return Status::FailedPrecondition("the grant is " + std::string(ToString(g.status)));
+}
+
+// Waiting and released requests are open: time or a decision still moves them.
+bool IsOpen(emergency::State s) {
+  return s == emergency::State::kWaiting || s == emergency::State::kReleased;
+}
+
+Status RequestIs(emergency::State s) {
+  return Status::FailedPrecondition("the request is " + std::string(ToString(s)));
+}
+
 }  // namespace
 
 Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g,
                                      const std::vector<SealedKey>& keys) {
-  if (g.mode != "view" && g.mode != "takeover") {
-    return Status::InvalidArgument("mode must be view or takeover");
-  }
+  if (Status s = CheckNamed(g.mode, "grant mode"); !s.ok()) return s;
   if (Status s = CheckGrantNumbers(g.wait_s, g.confirmations_required, g.access_window_s);
       !s.ok()) {
     return s;
@@ -174,7 +192,7 @@ Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g
     if (Status s = db_.Run("INSERT INTO emergency_grants (id, grantor_id, deputy_id, mode, wait_s, "
                            "confirmations_required, access_window_s, status, created_ms) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
-                           g.id, g.grantor_id, g.deputy_id, g.mode, g.wait_s,
+                           g.id, g.grantor_id, g.deputy_id, ToString(g.mode), g.wait_s,
                            g.confirmations_required, g.access_window_s, NowMs());
         !s.ok()) {
       return s.IsAlreadyExists() ? Status::AlreadyExists("emergency grant " + g.id + " exists") : s;
@@ -192,7 +210,7 @@ Status TxnImpl::CreateEmergencyGrant(const Actor& actor, const EmergencyGrant& g
   return Append(actor, "emergency.grant.create", "grant:" + g.id,
                 {{"grantor", g.grantor_id},
                  {"deputy", g.deputy_id},
-                 {"mode", g.mode},
+                 {"mode", ToString(g.mode)},
                  {"wait_s", g.wait_s},
                  {"confirmations_required", g.confirmations_required},
                  {"access_window_s", g.access_window_s},
@@ -206,7 +224,7 @@ Status TxnImpl::ChangeEmergencyGrant(const Actor& actor, const std::string& id, 
   }
   auto g = GetEmergencyGrant(id);
   if (!g) return g.error();
-  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (Status s = CheckActive(*g); !s.ok()) return s;
   if (Status s = db_.Run("UPDATE emergency_grants SET wait_s = ?, confirmations_required = ?, "
                          "access_window_s = ? WHERE id = ?",
                          wait_s, confirmations_required, access_window_s, id);
@@ -226,10 +244,10 @@ Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
   }
   auto g = GetEmergencyGrant(id);
   if (!g) return g.error();
-  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (Status s = CheckActive(*g); !s.ok()) return s;
   auto newest = NewestEmergencyRequest(id);
   if (!newest) return newest.error();
-  if (*newest && ((*newest)->state == "waiting" || (*newest)->state == "released")) {
+  if (*newest && IsOpen((*newest)->state)) {
     return Status::FailedPrecondition("cancel the grant's open request first");
   }
   {
@@ -252,7 +270,7 @@ Status TxnImpl::EndEmergencyGrant(const Actor& actor, const std::string& id,
 Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyRequest& r) {
   auto g = GetEmergencyGrant(r.grant_id);
   if (!g) return g.error();
-  if (g->status != "active") return Status::FailedPrecondition("the grant is " + g->status);
+  if (Status s = CheckActive(*g); !s.ok()) return s;
   if (r.reason.empty() || r.reason.size() > emergency::kMaxReasonBytes) {
     return Status::InvalidArgument("the reason must be 1 to 500 bytes");
   }
@@ -270,8 +288,9 @@ Status TxnImpl::CreateEmergencyRequest(const Actor& actor, const EmergencyReques
 Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& request_id) {
   auto r = GetEmergencyRequest(request_id);
   if (!r) return r.error();
-  if (r->state != "waiting") {
-    return Status::FailedPrecondition("cannot confirm: the request is " + r->state);
+  if (r->state != emergency::State::kWaiting) {
+    return Status::FailedPrecondition("cannot confirm: the request is " +
+                                      std::string(ToString(r->state)));
   }
   if (Status s =
           db_.Run("INSERT INTO emergency_confirmations (request_id, member_id, confirmed_ms) "
@@ -286,34 +305,32 @@ Status TxnImpl::ConfirmEmergencyRequest(const Actor& actor, const std::string& r
 }
 
 Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTransition& t) {
-  auto to = emergency::ParseState(t.to);
-  if (!to) return to.error();
+  // kNone names a grant without a request; no request changes to it.
+  if (t.to == emergency::State::kNone) return Status::InvalidArgument("no such request state");
+  if (Status s = CheckNamed(t.to, "request state"); !s.ok()) return s;
   auto r = GetEmergencyRequest(t.request_id);
   if (!r) return r.error();
-  if (r->state != "waiting" && r->state != "released") {
-    return Status::FailedPrecondition("the request is " + r->state);
-  }
+  if (!IsOpen(r->state)) return RequestIs(r->state);
   auto g = GetEmergencyGrant(r->grant_id);
   if (!g) return g.error();
-  const bool release = *to == emergency::State::kReleased;
-  if (release && r->state != "waiting") {
-    return Status::FailedPrecondition("the request is " + r->state);
-  }
+  const bool release = t.to == emergency::State::kReleased;
+  if (release && r->state != emergency::State::kWaiting) return RequestIs(r->state);
   {
-    if (Status s = db_.Run("UPDATE emergency_requests SET state = ?, "
-                           "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
-                           "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
-                           "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
-                           "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
-                           t.to, int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
-                           int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
+    if (Status s =
+            db_.Run("UPDATE emergency_requests SET state = ?, "
+                    "decided_by = CASE WHEN ? THEN ? ELSE decided_by END, "
+                    "decided_ms = CASE WHEN ? THEN ? ELSE decided_ms END, "
+                    "released_ms = CASE WHEN ? THEN ? ELSE released_ms END, "
+                    "expires_ms = CASE WHEN ? THEN ? ELSE expires_ms END WHERE id = ?",
+                    ToString(t.to), int64_t{t.decided}, actor.id, int64_t{t.decided}, t.at_ms,
+                    int64_t{release}, t.at_ms, int64_t{release}, t.expires_ms, t.request_id);
         !s.ok()) {
       return s;
     }
   }
   nlohmann::json details = {{"grant", g->id},
-                            {"from", r->state},
-                            {"to", t.to},
+                            {"from", ToString(r->state)},
+                            {"to", ToString(t.to)},
                             {"at_ms", t.at_ms},
                             {"reason", t.reason}};
   if (!release) return Append(actor, t.action, "request:" + t.request_id, details);
@@ -326,7 +343,7 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
                                 "rotate: exposed via emergency access", t.at_ms};
   auto flagged = FlagExposed(g->collections, flag);
   if (!flagged) return flagged.error();
-  details["mode"] = g->mode;
+  details["mode"] = ToString(g->mode);
   details["deputy"] = g->deputy_id;
   details["expires_ms"] = t.expires_ms;
   details["items_flagged"] = *flagged;
@@ -334,7 +351,7 @@ Status TxnImpl::TransitionEmergencyRequest(const Actor& actor, const EmergencyTr
   if (Status s = Append(actor, "emergency.release", "request:" + t.request_id, details); !s.ok()) {
     return s;
   }
-  if (g->mode != "takeover") return Status::OK();
+  if (g->mode != emergency::GrantMode::kTakeover) return Status::OK();
   auto deputy = GetMember(g->deputy_id);
   if (!deputy) return deputy.error();
   if (t.takeover_keys.size() != g->collections.size()) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "context.h"
 #include "emergency.h"
@@ -38,26 +39,33 @@ struct Directory {
 };
 Directory LoadDirectory(ApiClient& c);
 
-// GET /v1/emergency/<what> ("grants" or "requests"): the list.
-vault::Result<nlohmann::json> ListOf(ApiClient& c, const std::string& what);
-// The one object in `list` whose id `given` names.
-vault::Result<nlohmann::json> Pick(const nlohmann::json& list, const std::string& given,
-                                   std::string_view what);
-vault::Result<nlohmann::json> FindGrant(ApiClient& c, const std::string& given);
+using vault::api::GrantAnswer;
+using vault::api::RequestAnswer;
+
+// GET /v1/emergency/grants and GET /v1/emergency/requests, decoded.
+vault::Result<std::vector<GrantAnswer>> ListGrants(ApiClient& c);
+vault::Result<std::vector<RequestAnswer>> ListRequests(ApiClient& c);
+vault::Result<GrantAnswer> FindGrant(ApiClient& c, const std::string& given);
 // A request by its id, or the newest request of a grant given by its id (the
 // deputy may only remember the grant's). Fetched on its own so the answer is
 // exact now (the server applies due transitions on the way).
-vault::Result<nlohmann::json> FindRequest(ApiClient& c, const std::string& given);
+vault::Result<RequestAnswer> FindRequest(ApiClient& c, const std::string& given);
 // A request to `path` that a grant answers, decoded.
-vault::Result<nlohmann::json> SendForGrant(ApiClient& c, const std::string& method,
-                                           const std::string& path, const nlohmann::json& body);
+vault::Result<GrantAnswer> SendForGrant(ApiClient& c, const std::string& method,
+                                        const std::string& path, const nlohmann::json& body);
 // GET /v1/emergency/requests/:id, decoded (vault/api_json_emergency.h).
-vault::Result<nlohmann::json> GetRequest(ApiClient& c, const std::string& id);
-// A request answer of `route` if it decodes; the malformed answer otherwise.
-vault::Result<nlohmann::json> CheckedRequest(const nlohmann::json& answer, std::string_view route);
+vault::Result<RequestAnswer> GetRequest(ApiClient& c, const std::string& id);
+// A list of answers as --json prints it: each encoded as the server sent it.
+template <typename Answer>
+nlohmann::json JsonList(const std::vector<Answer>& answers,
+                        nlohmann::json (*encode)(const Answer&)) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Answer& a : answers) out.push_back(encode(a));
+  return out;
+}
 // OK unless `given` cannot be an id at all.
 vault::Status CheckGivenId(const std::string& given, std::string_view what);
-void PrintRequest(Context& ctx, const nlohmann::json& request, const Directory& d);
+void PrintRequest(Context& ctx, const RequestAnswer& answer, const Directory& d);
 
 }  // namespace cli
 

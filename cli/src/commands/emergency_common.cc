@@ -19,79 +19,64 @@ Directory LoadDirectory(ApiClient& c) {
   return d;
 }
 
-// The printing below works on the wire form; it gets it only after the
-// answer decoded, so every field it reads is there and of its type.
-Result<json> ListOf(ApiClient& c, const std::string& what) {
-  json out = json::array();
-  if (what == "grants") {
-    auto grants = c.Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
-    if (!grants) return Fail(grants.error());
-    for (const auto& g : *grants) out.push_back(vault::api::GrantAnswerToJson(g));
-  } else {
-    auto requests = c.Get("/v1/emergency/" + what, &vault::api::RequestsFromJson);
-    if (!requests) return Fail(requests.error());
-    for (const auto& r : *requests) out.push_back(vault::api::RequestAnswerToJson(r));
-  }
-  return out;
+Result<std::vector<GrantAnswer>> ListGrants(ApiClient& c) {
+  return c.Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
 }
 
-Result<json> CheckedRequest(const json& answer, std::string_view route) {
-  auto r = vault::api::RequestAnswerFromJson(answer, route);
-  if (!r) return Fail(r.error());
-  return vault::api::RequestAnswerToJson(*r);
+Result<std::vector<RequestAnswer>> ListRequests(ApiClient& c) {
+  return c.Get("/v1/emergency/requests", &vault::api::RequestsFromJson);
 }
 
-Result<json> SendForGrant(ApiClient& c, const std::string& method, const std::string& path,
-                          const json& body) {
-  auto g = c.Send(method, path, body, &vault::api::GrantAnswerFromJson);
-  if (!g) return Fail(g.error());
-  return vault::api::GrantAnswerToJson(*g);
+Result<GrantAnswer> SendForGrant(ApiClient& c, const std::string& method, const std::string& path,
+                                 const json& body) {
+  return c.Send(method, path, body, &vault::api::GrantAnswerFromJson);
 }
 
-Result<json> GetRequest(ApiClient& c, const std::string& id) {
-  auto r = c.Get("/v1/emergency/requests/" + id, &vault::api::RequestAnswerFromJson);
-  if (!r) return Fail(r.error());
-  return vault::api::RequestAnswerToJson(*r);
+Result<RequestAnswer> GetRequest(ApiClient& c, const std::string& id) {
+  return c.Get("/v1/emergency/requests/" + id, &vault::api::RequestAnswerFromJson);
 }
 
-// The one object in `list` whose id `given` names.
-Result<json> Pick(const json& list, const std::string& given, std::string_view what) {
+namespace {
+
+// The one answer in `list` whose id `given` names; `id_of` reads an answer's id.
+template <typename Answer, typename IdOf>
+Result<Answer> Pick(const std::vector<Answer>& list, const std::string& given,
+                    std::string_view what, const IdOf& id_of) {
   std::vector<std::string> ids;
-  for (const auto& x : list) ids.push_back(x.value("id", ""));
+  for (const Answer& x : list) ids.push_back(id_of(x));
   auto id = em::MatchId(ids, given, what);
   if (!id) return Fail(id.error());
-  for (const auto& x : list) {
-    if (x.value("id", "") == *id) return x;
+  for (const Answer& x : list) {
+    if (id_of(x) == *id) return x;
   }
   return Fail(Status::NotFound(std::string(what) + " " + *id));
 }
 
-Result<json> FindGrant(ApiClient& c, const std::string& given) {
-  auto grants = ListOf(c, "grants");
+}  // namespace
+
+Result<GrantAnswer> FindGrant(ApiClient& c, const std::string& given) {
+  auto grants = ListGrants(c);
   if (!grants) return Fail(grants.error());
-  return Pick(*grants, given, "grant");
+  return Pick(*grants, given, "grant", [](const GrantAnswer& g) { return g.grant.id; });
 }
 
-// A request by its id, or the newest request of a grant given by its id (the
-// deputy may only remember the grant's). Fetched on its own so the answer is
-// exact now (the server applies due transitions on the way).
-Result<json> FindRequest(ApiClient& c, const std::string& given) {
-  auto requests = ListOf(c, "requests");
+Result<RequestAnswer> FindRequest(ApiClient& c, const std::string& given) {
+  auto requests = ListRequests(c);
   if (!requests) return Fail(requests.error());
-  auto r = Pick(*requests, given, "request");
+  auto r = Pick(*requests, given, "request", [](const RequestAnswer& x) { return x.request.id; });
   std::string id;
   if (r) {
-    id = r->value("id", "");
+    id = r->request.id;
   } else if (r.error().IsNotFound()) {
     auto grant = FindGrant(c, given);
     if (!grant) return Fail(r.error());
-    if (!(*grant)["request"].is_object()) {
-      return Fail(Status::NotFound("grant " + grant->value("id", "") +
+    if (!grant->request) {
+      return Fail(Status::NotFound("grant " + grant->grant.id +
                                    " has no request yet; the deputy asks with `baton emergency "
                                    "request " +
-                                   grant->value("id", "") + " --reason ...`"));
+                                   grant->grant.id + " --reason ...`"));
     }
-    id = (*grant)["request"].value("id", "");
+    id = grant->request->request.id;
   } else {
     return Fail(r.error());
   }
@@ -103,15 +88,16 @@ Status CheckGivenId(const std::string& given, std::string_view what) {
   return r || r.error().IsNotFound() ? Status::OK() : r.error();
 }
 
-void PrintRequest(Context& ctx, const json& request, const Directory& d) {
+void PrintRequest(Context& ctx, const RequestAnswer& answer, const Directory& d) {
+  const vault::EmergencyRequest& request = answer.request;
   auto& out = ctx.console.out;
-  out << "request      " << request.value("id", "") << "\n"
-      << "grant        " << request.value("grant_id", "") << "\n"
-      << "deputy       " << em::NameOf(d.members, request.value("deputy_id", "")) << "\n"
-      << "state        " << request.value("state", "") << "\n"
-      << "reason       " << request.value("reason", "") << "\n"
-      << "requested    " << em::UtcTime(request.value("requested_ms", int64_t{0})) << "\n";
-  out << em::RequestInWords(request, d.members, NowMs(ctx)) << "\n";
+  out << "request      " << request.id << "\n"
+      << "grant        " << request.grant_id << "\n"
+      << "deputy       " << em::NameOf(d.members, answer.deputy_id) << "\n"
+      << "state        " << vault::emergency::ToString(request.state) << "\n"
+      << "reason       " << request.reason << "\n"
+      << "requested    " << em::UtcTime(request.requested_ms) << "\n";
+  out << em::RequestInWords(answer, d.members, NowMs(ctx)) << "\n";
 }
 
 }  // namespace cli

@@ -78,7 +78,7 @@ int Grant(Context& ctx, const GrantOptions& o) {
   auto r = SendForGrant(**c, "POST", "/v1/emergency/grants", body);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::GrantAnswerToJson(*r).dump() << "\n";
     return kExitOk;
   }
   em::Names members = {{deputy->id, name}};
@@ -118,14 +118,14 @@ int Change(Context& ctx, const ChangeOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, o.grant);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = SendForGrant(**c, "PATCH", "/v1/emergency/grants/" + grant->value("id", ""), body);
+  auto r = SendForGrant(**c, "PATCH", "/v1/emergency/grants/" + grant->grant.id, body);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
-    ctx.console.out << r->dump() << "\n";
+    ctx.console.out << vault::api::GrantAnswerToJson(*r).dump() << "\n";
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
-  ctx.console.out << "Changed emergency grant " << grant->value("id", "") << ".\n"
+  ctx.console.out << "Changed emergency grant " << grant->grant.id << ".\n"
                   << em::GrantInWords(*r, d.members, d.collections) << "\n";
   return kExitOk;
 }
@@ -136,12 +136,12 @@ int Revoke(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Send("DELETE", "/v1/emergency/grants/" + grant->value("id", ""), std::nullopt,
+  auto r = (*c)->Send("DELETE", "/v1/emergency/grants/" + grant->grant.id, std::nullopt,
                       &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
-  ctx.console.out << "Revoked emergency grant " << grant->value("id", "") << " for "
-                  << em::NameOf(d.members, grant->value("deputy_id", ""))
+  ctx.console.out << "Revoked emergency grant " << grant->grant.id << " for "
+                  << em::NameOf(d.members, grant->grant.deputy_id)
                   << ". A waiting request is cancelled and open access has ended; nothing more "
                      "will be released. Items already read stay flagged for rotation.\n";
   return kExitOk;
@@ -153,12 +153,12 @@ int Decline(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Send("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/decline",
+  auto r = (*c)->Send("POST", "/v1/emergency/grants/" + grant->grant.id + "/decline",
                       json::object(), &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "You declined the emergency grant from "
-                  << em::NameOf(d.members, grant->value("grantor_id", ""))
+                  << em::NameOf(d.members, grant->grant.grantor_id)
                   << ". It can no longer be used; the admins see that you declined.\n";
   return kExitOk;
 }

@@ -53,9 +53,9 @@ int Open(Context& ctx, const OpenOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto request = FindRequest(**c, o.request);
   if (!request) return ctx.Fail(request.error());
-  const std::string id = request->value("id", "");
+  const std::string id = request->request.id;
   const Directory d = LoadDirectory(**c);
-  if (request->value("state", "") != "released") {
+  if (request->request.state != vault::emergency::State::kReleased) {
     return ctx.Fail(Status::FailedPrecondition(
         "request " + id + " is not open. " + em::RequestInWords(*request, d.members, NowMs(ctx))));
   }

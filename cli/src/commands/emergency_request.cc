@@ -16,10 +16,10 @@ namespace em = emergency;
 int List(Context& ctx) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  auto grants = ListOf(**c, "grants");
+  auto grants = ListGrants(**c);
   if (!grants) return ctx.Fail(grants.error());
   if (ctx.options.json) {
-    ctx.console.out << grants->dump() << "\n";
+    ctx.console.out << JsonList(*grants, &vault::api::GrantAnswerToJson).dump() << "\n";
     return kExitOk;
   }
   if (grants->empty()) {
@@ -27,21 +27,23 @@ int List(Context& ctx) {
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
-  for (const auto& g : *grants) {
+  for (const GrantAnswer& answer : *grants) {
+    const vault::EmergencyGrant& g = answer.grant;
     std::string cols;
-    for (const auto& id : g.value("collections", json::array())) {
+    for (const auto& id : g.collections) {
       if (!cols.empty()) cols += ",";
-      cols += em::NameOf(d.collections, id.get<std::string>());
+      cols += em::NameOf(d.collections, id);
     }
-    ctx.console.out << g.value("id", "") << "  " << em::NameOf(d.members, g.value("deputy_id", ""))
-                    << "  " << g.value("mode", "") << "  " << cols << "  wait "
-                    << em::HoursInWords(g.value("wait_hours", int64_t{0})) << "  "
-                    << g.value("status", "");
-    const bool requested = g.contains("request") && g["request"].is_object();
-    if (requested) ctx.console.out << "  request " << g["request"].value("state", "");
+    ctx.console.out << g.id << "  " << em::NameOf(d.members, g.deputy_id) << "  "
+                    << vault::emergency::ToString(g.mode) << "  " << cols << "  wait "
+                    << em::HoursInWords(g.wait_s / 3600) << "  "
+                    << vault::emergency::ToString(g.status);
+    if (answer.request) {
+      ctx.console.out << "  request " << vault::emergency::ToString(answer.request->request.state);
+    }
     ctx.console.out << "\n";
-    if (requested) {
-      ctx.console.out << "  " << em::RequestInWords(g["request"], d.members, NowMs(ctx)) << "\n";
+    if (answer.request) {
+      ctx.console.out << "  " << em::RequestInWords(*answer.request, d.members, NowMs(ctx)) << "\n";
     }
   }
   return kExitOk;
@@ -53,7 +55,7 @@ int Show(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant && !grant.error().IsNotFound()) return ctx.Fail(grant.error());
-  Result<json> request = grant ? Result<json>(json(nullptr)) : FindRequest(**c, given);
+  Result<RequestAnswer> request = grant ? RequestAnswer() : FindRequest(**c, given);
   if (!grant && !request) {
     if (request.error().IsNotFound()) {
       return ctx.Fail(
@@ -62,7 +64,10 @@ int Show(Context& ctx, const std::string& given) {
     return ctx.Fail(request.error());
   }
   if (ctx.options.json) {
-    ctx.console.out << (grant ? *grant : *request).dump() << "\n";
+    ctx.console.out << (grant ? vault::api::GrantAnswerToJson(*grant)
+                              : vault::api::RequestAnswerToJson(*request))
+                           .dump()
+                    << "\n";
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
@@ -70,16 +75,17 @@ int Show(Context& ctx, const std::string& given) {
     PrintRequest(ctx, *request, d);
     return kExitOk;
   }
+  const vault::EmergencyGrant& g = grant->grant;
   auto& out = ctx.console.out;
-  out << "grant        " << grant->value("id", "") << "\n"
-      << "grantor      " << em::NameOf(d.members, grant->value("grantor_id", "")) << "\n"
-      << "deputy       " << em::NameOf(d.members, grant->value("deputy_id", "")) << "\n"
-      << "status       " << grant->value("status", "") << "\n"
-      << "created      " << em::UtcTime(grant->value("created_ms", int64_t{0})) << "\n"
+  out << "grant        " << g.id << "\n"
+      << "grantor      " << em::NameOf(d.members, g.grantor_id) << "\n"
+      << "deputy       " << em::NameOf(d.members, g.deputy_id) << "\n"
+      << "status       " << vault::emergency::ToString(g.status) << "\n"
+      << "created      " << em::UtcTime(g.created_ms) << "\n"
       << em::GrantInWords(*grant, d.members, d.collections) << "\n";
-  if ((*grant)["request"].is_object()) {
+  if (grant->request) {
     out << "\nLatest request:\n";
-    PrintRequest(ctx, (*grant)["request"], d);
+    PrintRequest(ctx, *grant->request, d);
   }
   return kExitOk;
 }
@@ -94,16 +100,16 @@ int StatusCmd(Context& ctx, const std::string& given) {
     auto r = FindRequest(**c, given);
     if (!r) return ctx.Fail(r.error());
     if (ctx.options.json) {
-      ctx.console.out << r->dump() << "\n";
+      ctx.console.out << vault::api::RequestAnswerToJson(*r).dump() << "\n";
     } else {
       PrintRequest(ctx, *r, LoadDirectory(**c));
     }
     return kExitOk;
   }
-  auto requests = ListOf(**c, "requests");
+  auto requests = ListRequests(**c);
   if (!requests) return ctx.Fail(requests.error());
   if (ctx.options.json) {
-    ctx.console.out << requests->dump() << "\n";
+    ctx.console.out << JsonList(*requests, &vault::api::RequestAnswerToJson).dump() << "\n";
     return kExitOk;
   }
   if (requests->empty()) {
@@ -111,9 +117,9 @@ int StatusCmd(Context& ctx, const std::string& given) {
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
-  for (const auto& r : *requests) {
-    ctx.console.out << r.value("id", "") << "  " << em::NameOf(d.members, r.value("deputy_id", ""))
-                    << "  " << r.value("state", "") << "\n  "
+  for (const RequestAnswer& r : *requests) {
+    ctx.console.out << r.request.id << "  " << em::NameOf(d.members, r.deputy_id) << "  "
+                    << vault::emergency::ToString(r.request.state) << "\n  "
                     << em::RequestInWords(r, d.members, NowMs(ctx)) << "\n";
   }
   return kExitOk;
@@ -131,18 +137,17 @@ int Request(Context& ctx, const std::string& given, const std::string& reason) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto answer = (*c)->Send("POST", "/v1/emergency/grants/" + grant->value("id", "") + "/requests",
+  auto answer = (*c)->Send("POST", "/v1/emergency/grants/" + grant->grant.id + "/requests",
                            json{{"reason", reason}}, &vault::api::RequestAnswerFromJson);
   if (!answer) return ctx.Fail(answer.error());
-  const json r = vault::api::RequestAnswerToJson(*answer);
   if (ctx.options.json) {
-    ctx.console.out << r.dump() << "\n";
+    ctx.console.out << vault::api::RequestAnswerToJson(*answer).dump() << "\n";
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
   const std::string& id = answer->request.id;
   ctx.console.out << "Requested emergency access (request " << id << ").\n"
-                  << em::RequestInWords(r, d.members, NowMs(ctx)) << "\n"
+                  << em::RequestInWords(*answer, d.members, NowMs(ctx)) << "\n"
                   << "Check it with: baton emergency status " << id.substr(0, 8) << "\n";
   return kExitOk;
 }
@@ -158,24 +163,25 @@ int Decide(Context& ctx, const std::string& given, const std::string& verb,
   if (!c) return ctx.Fail(c.error());
   auto request = FindRequest(**c, given);
   if (!request) return ctx.Fail(request.error());
-  const std::string id = request->value("id", "");
+  const std::string id = request->request.id;
   const json body = reason.empty() ? json::object() : json{{"reason", reason}};
   const std::string path = "/v1/emergency/requests/" + id + "/" + verb;
   auto r = (*c)->Send("POST", path, body, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  auto now = r->contains("state") ? CheckedRequest(*r, ApiClient::RouteOf("POST", path))
-                                  : GetRequest(**c, id);
+  auto now = r->contains("state")
+                 ? vault::api::RequestAnswerFromJson(*r, ApiClient::RouteOf("POST", path))
+                 : GetRequest(**c, id);
   if (!now) return ctx.Fail(now.error());
   if (ctx.options.json) {
-    ctx.console.out << now->dump() << "\n";
+    ctx.console.out << vault::api::RequestAnswerToJson(*now).dump() << "\n";
     return kExitOk;
   }
   const Directory d = LoadDirectory(**c);
   const std::string done = verb == "approve"  ? "Approved"
                            : verb == "reject" ? "Rejected"
                                               : "Confirmed";
-  ctx.console.out << done << " request " << id << " of "
-                  << em::NameOf(d.members, now->value("deputy_id", "")) << ".\n"
+  ctx.console.out << done << " request " << id << " of " << em::NameOf(d.members, now->deputy_id)
+                  << ".\n"
                   << em::RequestInWords(*now, d.members, NowMs(ctx)) << "\n";
   return kExitOk;
 }

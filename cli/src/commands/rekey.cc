@@ -11,6 +11,7 @@
 #include "lookup.h"
 #include "short_names.h"
 #include "vault/api_json_emergency.h"
+#include "vault/emergency.h"
 #include "vault/envelope.h"
 
 namespace cli {
@@ -72,7 +73,7 @@ int Rekey(Context& ctx, const std::string& which) {
   };
   std::vector<Escrowed> escrowed;
   for (const auto& [g, request] : *grants) {
-    const bool active = g.status == "active";
+    const bool active = g.status == vault::emergency::GrantStatus::kActive;
     if (!active ||
         std::find(g.collections.begin(), g.collections.end(), id) == g.collections.end()) {
       continue;

@@ -23,7 +23,7 @@ namespace vault::api {
 // The answer to POST /v1/invites. `code` is shown once and never stored.
 struct InviteAnswer {
   std::string code;
-  std::string role;
+  TeamRole role = TeamRole::kMember;
   std::string name;
   int64_t expires_ms = 0;
 };

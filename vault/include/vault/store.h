@@ -23,6 +23,7 @@
 
 #include "vault/audit.h"
 #include "vault/crypto.h"
+#include "vault/emergency.h"
 #include "vault/env.h"
 #include "vault/options.h"
 #include "vault/policy.h"
@@ -168,11 +169,11 @@ struct EmergencyGrant {
   std::string id;
   std::string grantor_id;
   std::string deputy_id;
-  std::string mode;  // view | takeover
+  emergency::GrantMode mode = emergency::GrantMode::kView;
   int64_t wait_s = 0;
   int64_t confirmations_required = 0;
   int64_t access_window_s = 0;
-  std::string status;                    // active | declined | revoked
+  emergency::GrantStatus status = emergency::GrantStatus::kActive;
   std::vector<std::string> collections;  // in scope, sorted
   int64_t created_ms = 0;
   std::optional<int64_t> ended_ms;
@@ -181,7 +182,7 @@ struct EmergencyGrant {
 struct EmergencyRequest {
   std::string id;
   std::string grant_id;
-  std::string state;  // waiting | rejected | released | expired | cancelled
+  emergency::State state = emergency::State::kWaiting;
   std::string reason;
   int64_t requested_ms = 0;
   int64_t release_ms = 0;
@@ -200,9 +201,9 @@ struct EmergencyRequest {
 struct EmergencyTransition {
   std::string request_id;
   std::string action;
-  std::string to;  // the new state
+  emergency::State to = emergency::State::kNone;  // the new state
   int64_t at_ms = 0;
-  int64_t expires_ms = 0;  // when `to` is "released"
+  int64_t expires_ms = 0;  // when `to` is kReleased
   bool decided = false;    // approve/reject: records the actor as decided_by
   std::string reason;      // for the audit details; never a secret
   // For a takeover release: the deputy's inner boxes (escrow layer removed),
