@@ -110,10 +110,8 @@ Result<ItemMeta> ItemMetaFromJson(const json& j, std::string_view route) {
       RotationFlagRecord flag;
       std::string kind;
       fr.Get("kind", kind);
-      // A kind this baton does not know (a newer server's) still means
-      // "rotate now", so it reads as a manual flag rather than a bad answer.
-      auto known = ParseRotationFlagKind(kind);
-      flag.kind = known ? *known : RotationFlagKind::kManual;
+      // An unknown kind is not a bad answer: it still means "rotate now".
+      flag.kind = ReportedFlagKind(kind);
       fr.Get("reason", flag.reason);
       fr.Get("raised_ms", flag.raised_ms);
       if (!fr.problem().empty()) return Fail(MalformedAnswer(route, "flags: " + fr.problem()));
