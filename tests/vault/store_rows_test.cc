@@ -178,7 +178,7 @@ TEST_F(StoreRowsTest, RowReadersGiveTheValueOrTheFirstRefusal) {
 
   const auto read_role = [](Statement& st) {
     TeamRole role = TeamRole::kMember;
-    return Filled(st.Columns(Named(role, ParseTeamRole)), role);
+    return OnceOk(st.Columns(Named(role, ParseTeamRole)), role);
   };
   auto roles = db_->Rows("SELECT role FROM t ORDER BY n", read_role);
   ASSERT_FALSE(roles.has_value());

@@ -219,19 +219,20 @@ class Statement {
   int bind_error_ = 0;
 };
 
-// `row` once `read` (the Status of filling it) is OK; the refusal otherwise.
-// For a row reader: `return Filled(st.Columns(m.id, m.name), m);`.
+// `value` (moved out unless const) once `s`, the step that made it or must
+// precede handing it out, is OK; `s` otherwise. A row reader:
+// `return OnceOk(st.Columns(m.id, m.name), m);`.
 template <typename T>
-Result<T> Filled(Status read, T& row) {
-  if (!read.ok()) return Fail(std::move(read));
-  return std::move(row);
+Result<std::remove_const_t<T>> OnceOk(Status s, T& value) {
+  if (!s.ok()) return Fail(std::move(s));
+  return std::move(value);
 }
 
 // Column 0 of a row, as a T: a row reader for a one-column SELECT.
 template <typename T>
 Result<T> ReadFirst(Statement& st) {
   T value{};
-  return Filled(st.Columns(value), value);
+  return OnceOk(st.Columns(value), value);
 }
 
 template <typename... Args>

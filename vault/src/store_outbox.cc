@@ -33,7 +33,7 @@ Result<DeliveryState> ParseDeliveryState(std::string_view name) {
 
 Result<Delivery> ReadDeliveryRow(Statement& st) {
   Delivery d;
-  return Filled(
+  return OnceOk(
       st.Columns(d.id, d.notice_id, Named(d.channel, ParseDeliveryChannel), d.member_id, d.address,
                  Named(d.state, ParseDeliveryState), d.attempts, d.next_attempt_ms, d.last_error,
                  d.delivered_ms, d.ended_ms, d.kind, d.text, d.details, d.created_ms),
@@ -157,12 +157,9 @@ Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before
   }
   const int64_t pruned = db_.Changes();
   if (pruned == 0) return pruned;
-  if (Status s = Append(actor, "notices.prune", "notices",
-                        {{"created_before_ms", created_before_ms}, {"notices", pruned}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return pruned;
+  return OnceOk(Append(actor, "notices.prune", "notices",
+                       {{"created_before_ms", created_before_ms}, {"notices", pruned}}),
+                pruned);
 }
 
 std::string_view DeliveryChannelName(DeliveryChannel c) {

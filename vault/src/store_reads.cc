@@ -12,7 +12,7 @@ namespace {
 
 Result<Member> ReadMemberRow(Statement& st) {
   Member m;
-  return Filled(
+  return OnceOk(
       st.Columns(m.id, m.name, Named(m.role, ParseTeamRole), Named(m.status, ParseMemberStatus),
                  m.signing_public_key, m.box_public_key, m.created_ms, m.email),
       m);
@@ -22,7 +22,7 @@ constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, crea
 
 Result<Collection> ReadCollectionRow(Statement& st) {
   Collection c;
-  return Filled(
+  return OnceOk(
       st.Columns(c.id, c.name, c.key_version, c.offline_cache, c.needs_rekey, c.created_ms), c);
 }
 
@@ -48,7 +48,7 @@ Result<ItemMeta> ReadItemRow(Statement& st) {
 
 Result<audit::Checkpoint> ReadCheckpointRow(Statement& st) {
   audit::Checkpoint cp;
-  return Filled(st.Columns(cp.seq, cp.hash, cp.time_ms, cp.signature), cp);
+  return OnceOk(st.Columns(cp.seq, cp.hash, cp.time_ms, cp.signature), cp);
 }
 
 }  // namespace
@@ -97,7 +97,7 @@ Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHol
     k.collection_id = collection_id;
     k.holder = holder;
     k.holder_id = holder_id;
-    return Filled(st.Columns(k.key_version, k.sealed), k);
+    return OnceOk(st.Columns(k.key_version, k.sealed), k);
                       },
                       collection_id, HolderName(holder), holder_id),
                   [&] {
@@ -111,7 +111,7 @@ Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_i
       "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
       [](Statement& st) {
     RotationFlagRecord f;
-    return Filled(st.Columns(Named(f.kind, ParseRotationFlagKind), f.reason, f.raised_ms), f);
+    return OnceOk(st.Columns(Named(f.kind, ParseRotationFlagKind), f.reason, f.raised_ms), f);
       },
       item_id);
 }
@@ -151,7 +151,7 @@ Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
                       [&](Statement& st) {
     Session s;
     s.token_hash = token_hash;
-    return Filled(st.Columns(s.member_id, s.created_ms, s.expires_ms), s);
+    return OnceOk(st.Columns(s.member_id, s.created_ms, s.expires_ms), s);
                       },
                       token_hash),
                   [] { return Status::NotFound("no such session"); });
@@ -168,7 +168,7 @@ Result<audit::Head> TxnImpl::AuditHead() {
   auto head =
       db_.Row("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [](Statement& st) {
         audit::Head h;
-        return Filled(st.Columns(h.seq, h.hash), h);
+        return OnceOk(st.Columns(h.seq, h.hash), h);
       });
   if (!head) return Fail(head.error());
   return head->value_or(audit::Head{});

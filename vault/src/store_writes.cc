@@ -314,11 +314,8 @@ Result<ItemWithCiphertext> TxnImpl::FetchItem(const Actor& actor, const std::str
   auto ct = CurrentCiphertext(meta->id, meta->version);
   if (!ct) return Fail(ct.error());
   ItemWithCiphertext out{std::move(*meta), std::move(*ct)};
-  if (Status s = Append(actor, "item.read", "item:" + item_id, {{"version", out.meta.version}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "item.read", "item:" + item_id, {{"version", out.meta.version}}),
+                out);
 }
 
 Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
@@ -330,11 +327,7 @@ Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
                            ReadVersionRow, item_id);
   if (!versions) return versions;
   std::vector<ItemVersion> out = std::move(*versions);
-  if (Status s = Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}}), out);
 }
 
 Status TxnImpl::SetCollectionOfflineCache(const Actor& actor, const std::string& collection_id,
@@ -372,12 +365,9 @@ Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& acto
   }
   // Nothing changed since the last sync: no ciphertext left the server.
   if (out.empty()) return out;
-  if (Status s = Append(actor, "collection.cache", "collection:" + collection_id,
-                        {{"count", out.size()}, {"since_ms", since_ms}, {"versions", versions}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "collection.cache", "collection:" + collection_id,
+                       {{"count", out.size()}, {"since_ms", since_ms}, {"versions", versions}}),
+                out);
 }
 
 Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord& f) {
@@ -450,7 +440,7 @@ Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
           "SELECT role, name, expires_ms, used_ms IS NOT NULL FROM invites WHERE code_hash = ?",
           [](Statement& st) {
     Stored i;
-    return Filled(st.Columns(Named(i.role, ParseTeamRole), i.name, i.expires_ms, i.used), i);
+    return OnceOk(st.Columns(Named(i.role, ParseTeamRole), i.name, i.expires_ms, i.used), i);
           },
           code_hash),
       [] { return Status::NotFound("unknown invite code"); });

@@ -75,7 +75,7 @@ inline constexpr char kVersionColumns[] =
 
 inline Result<ItemVersion> ReadVersionRow(Statement& st) {
   ItemVersion v;
-  return Filled(st.Columns(v.version, v.key_version, Named(v.state, ParseItemVersionState),
+  return OnceOk(st.Columns(v.version, v.key_version, Named(v.state, ParseItemVersionState),
                            v.ciphertext, v.created_ms, v.created_by),
                 v);
 }
