@@ -110,8 +110,10 @@ Result<ItemMeta> ItemMetaFromJson(const json& j, std::string_view route) {
       RotationFlagRecord flag;
       std::string kind;
       fr.Get("kind", kind);
-      // An unknown kind is not a bad answer: it still means "rotate now".
-      flag.kind = ReportedFlagKind(kind);
+      // A kind this baton does not know (a newer server's) still means
+      // "rotate now", so it reads as a manual flag rather than a bad answer.
+      auto known = ParseRotationFlagKind(kind);
+      flag.kind = known ? *known : RotationFlagKind::kManual;
       fr.Get("reason", flag.reason);
       fr.Get("raised_ms", flag.raised_ms);
       if (!fr.problem().empty()) return Fail(MalformedAnswer(route, "flags: " + fr.problem()));
