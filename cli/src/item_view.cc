@@ -66,9 +66,7 @@ std::string Pad(const std::string& s, size_t width) {
 vault::DueInfo DueOf(Context& ctx, const json& meta) {
   vault::RotationFlags flags;
   for (const auto& f : meta.value("flags", json::array())) {
-    // A flag kind this version does not know still means "rotate now".
-    auto kind = vault::ParseRotationFlagKind(f.value("kind", ""));
-    flags.Raise({kind ? *kind : vault::RotationFlagKind::kManual, f.value("reason", ""),
+    flags.Raise({vault::ReportedFlagKind(f.value("kind", "")), f.value("reason", ""),
                  vault::FromUnixMs(f.value("raised_ms", int64_t{0}))});
   }
   return vault::ComputeDue(

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace vault::api {
 namespace {
@@ -101,6 +103,26 @@ TEST(ApiStatusTest, ExitCodesFollowTheCliDocs) {
   EXPECT_EQ(ExitCodeFor(Status::InvalidArgument("x")), 8);
   EXPECT_EQ(ExitCodeFor(Status::Unsupported("x")), 8);
   EXPECT_EQ(ExitCodeFor(Status::Corruption("x")), 8);
+}
+
+// The table under "## Exit codes" in docs/cli.md has a row for each code,
+// in order, and for no other.
+TEST(ApiStatusTest, CliDocsListEveryExitCode) {
+  std::ifstream doc(std::string(BATON_DOCS_DIR) + "/cli.md");
+  ASSERT_TRUE(doc.is_open());
+  std::vector<int> documented;
+  bool in_section = false;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.starts_with("## ")) in_section = line == "## Exit codes";
+    if (in_section && line.size() > 2 && line.starts_with("| ") && line[2] >= '0' &&
+        line[2] <= '9') {
+      documented.push_back(std::stoi(line.substr(2)));
+    }
+  }
+  const std::vector<int> codes = {kExitOk,       kExitError,   kExitUsage,       kExitAuth,
+                                  kExitNotFound, kExitDenied,  kExitUnavailable, kExitConflict,
+                                  kExitInvalid,  kExitTampered};
+  EXPECT_EQ(documented, codes);
 }
 
 TEST(ApiStatusTest, ReceivedCodesEndCommandsAsTheOriginalWould) {

@@ -115,6 +115,17 @@ TEST_F(RotationTest, FlagKindNamesRoundTrip) {
   }
 }
 
+// A flag another baton reports keeps its kind when this build knows it; any
+// other name still asks for a rotation now, as a manual flag would.
+TEST_F(RotationTest, ReportedFlagKindOfAnUnknownNameIsManual) {
+  for (RotationFlagKind kind : kAllRotationFlagKinds) {
+    EXPECT_EQ(ReportedFlagKind(ToString(kind)), kind);
+  }
+  for (std::string_view other : {"", "quantum-break", "Breach", "member_removed"}) {
+    EXPECT_EQ(ReportedFlagKind(other), RotationFlagKind::kManual) << other;
+  }
+}
+
 TEST_F(RotationTest, FlagSetBitsNamesAndReasons) {
   RotationFlags flags;
   EXPECT_TRUE(flags.empty());

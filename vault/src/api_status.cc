@@ -96,6 +96,6 @@ Status StatusFromApiError(int http_status, std::string_view code, std::string_vi
   return MakeStatus(c, "server: " + std::string(message));
 }
 
-int ExitCodeFor(const Status& s) { return RowFor(s.code()).exit_code; }
+ExitCode ExitCodeFor(const Status& s) { return RowFor(s.code()).exit_code; }
 
 }  // namespace vault::api

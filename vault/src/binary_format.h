@@ -102,6 +102,8 @@ inline Status CheckPassphrase(std::span<const uint8_t> passphrase) {
 
 // Argon2id's parameters as both files store them from `off`: u32
 // iterations, u64 memory bytes, u32 parallelism.
+inline constexpr size_t kKdfParamsBytes = 16;
+
 inline kdf::Params LoadKdfParams(std::span<const uint8_t> in, size_t off) {
   kdf::Params p;
   p.iterations = LoadLE<uint32_t>(in, off);
@@ -123,6 +125,55 @@ struct PassphraseBox {
   size_t off_salt = 0;
   size_t off_box = 0;
   size_t box_bytes = 0;
+};
+
+// The offsets of a key file: the magic at 0, the u16 version after it, a
+// protection byte if the format has one (the server key file's: sealed or
+// plain), the KDF and AEAD algorithm bytes, the KDF parameters, the salt,
+// two public keys, the box (nonce, secret, tag) and the checksum. Everything
+// before the box is its associated data.
+struct KeyFileLayout {
+  size_t version = 0;
+  size_t protection = 0;  // 0 (the magic's offset): the format has none
+  size_t kdf_alg = 0;
+  size_t aead_alg = 0;
+  size_t kdf_params = 0;
+  size_t salt = 0;
+  size_t first_public_key = 0;
+  size_t second_public_key = 0;
+  size_t box = 0;  // = the header's length
+  size_t box_bytes = 0;
+  size_t checksum = 0;
+  size_t size = 0;  // the whole file
+
+  static constexpr KeyFileLayout Of(size_t magic_bytes, bool protection_byte, size_t secret_bytes) {
+    KeyFileLayout l;
+    l.version = magic_bytes;
+    if (protection_byte) l.protection = l.version + 2;
+    l.kdf_alg = l.version + 2 + (protection_byte ? 1 : 0);
+    l.aead_alg = l.kdf_alg + 1;
+    l.kdf_params = l.aead_alg + 1;
+    l.salt = l.kdf_params + kKdfParamsBytes;
+    l.first_public_key = l.salt + kdf::kSaltBytes;
+    l.second_public_key = l.first_public_key + crypto::kPublicKeyBytes;
+    l.box = l.second_public_key + crypto::kPublicKeyBytes;
+    l.box_bytes = crypto::kAeadNonceBytes + secret_bytes + crypto::kAeadTagBytes;
+    l.checksum = l.box + l.box_bytes;
+    l.size = l.checksum + crypto::kHashBytes;
+    return l;
+  }
+  constexpr PassphraseBox Box() const { return {salt, box, box_bytes}; }
+
+  // Writes the algorithm bytes and the KDF parameters of a sealed file.
+  void StoreSealing(std::span<uint8_t> out, const kdf::Params& params) const {
+    out[kdf_alg] = kKdfArgon2id13;
+    out[aead_alg] = kAeadXChaCha20Poly1305;
+    StoreKdfParams(out, kdf_params, params);
+  }
+  // Whether a sealed file names the KDF and cipher this build seals with.
+  bool SealedWithKnownAlgorithms(std::span<const uint8_t> file) const {
+    return file[kdf_alg] == kKdfArgon2id13 && file[aead_alg] == kAeadXChaCha20Poly1305;
+  }
 };
 
 // Fills the salt and seals `secret` into the box under the key derived from

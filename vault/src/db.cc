@@ -236,6 +236,38 @@ std::vector<uint8_t> Statement::ColumnBlob(int i) {
 
 bool Statement::ColumnIsNull(int i) { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
 
+Status Statement::ReadColumn(int i, std::string& out) {
+  out = ColumnText(i);
+  return Status::OK();
+}
+
+Status Statement::ReadColumn(int i, int64_t& out) {
+  out = ColumnInt(i);
+  return Status::OK();
+}
+
+Status Statement::ReadColumn(int i, bool& out) {
+  out = ColumnInt(i) != 0;
+  return Status::OK();
+}
+
+Status Statement::ReadColumn(int i, std::vector<uint8_t>& out) {
+  out = ColumnBlob(i);
+  return Status::OK();
+}
+
+// A key or hash of another length is not one this build wrote.
+Status Statement::ReadFixedBlob(int i, std::span<uint8_t> out) {
+  const std::vector<uint8_t> blob = ColumnBlob(i);
+  if (blob.size() != out.size()) {
+    return Status::Corruption("stored data: column " + std::to_string(i) + " holds " +
+                              std::to_string(blob.size()) + " bytes, not " +
+                              std::to_string(out.size()));
+  }
+  std::copy(blob.begin(), blob.end(), out.begin());
+  return Status::OK();
+}
+
 void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -6,6 +6,8 @@
 #ifndef BATON_VAULT_SRC_DB_H_
 #define BATON_VAULT_SRC_DB_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,6 +42,28 @@ struct RowValue<Result<T>> {
 };
 template <typename Read>
 using RowOf = typename RowValue<std::invoke_result_t<Read&, Statement&>>::type;
+
+// The enum `name` names, through `parse` (a Result<Enum>(std::string_view)).
+// A stored name this build does not know was not written by it (a newer
+// baton, or tampering): Corruption, not a default.
+template <typename Parse>
+auto StoredEnum(std::string_view name, const Parse& parse) -> decltype(parse(name)) {
+  auto value = parse(name);
+  if (!value) return Fail(Status::Corruption("stored data: " + value.error().message()));
+  return value;
+}
+
+// A text column read as the enum it names (see Statement::Columns). `Out` is
+// the enum, or a std::optional of it.
+template <typename Out, typename Parse>
+struct NamedColumn {
+  Out& out;
+  Parse parse;
+};
+template <typename Out, typename Parse>
+NamedColumn<Out, Parse> Named(Out& out, Parse parse) {
+  return {out, parse};
+}
 
 class Db {
  public:
@@ -125,16 +149,91 @@ class Statement {
   std::vector<uint8_t> ColumnBlob(int i);
   bool ColumnIsNull(int i);
 
+  // Reads columns 0..N-1 of the row into `out`, in order, each by its type:
+  //   std::string              text
+  //   int64_t                  an integer
+  //   bool                     an integer, true unless 0
+  //   std::vector<uint8_t>     a blob
+  //   std::array<uint8_t, N>   a blob of exactly N bytes (a key, a hash)
+  //   std::optional<T>         NULL: nullopt; otherwise as T
+  //   Named(value, parse)      text naming an enum (StoredEnum's rule)
+  // A NULL read into a non-optional is what SQLite makes of it: 0, false, an
+  // empty text or blob; a fixed-size blob or an enum then refuses it.
+  // Corruption at the first column that does not hold its type's value;
+  // the columns after it are left as they were.
+  template <typename... Out>
+  Status Columns(Out&&... out) {
+    int i = 0;
+    Status s = Status::OK();
+    (void)((s = ReadColumn(i++, out)).ok() && ...);
+    return s;
+  }
+
   void Reset();
 
  private:
   friend class Db;
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   Status BindStatus();
+
+  Status ReadColumn(int i, std::string& out);
+  Status ReadColumn(int i, int64_t& out);
+  Status ReadColumn(int i, bool& out);
+  Status ReadColumn(int i, std::vector<uint8_t>& out);
+  Status ReadFixedBlob(int i, std::span<uint8_t> out);
+  template <size_t N>
+  Status ReadColumn(int i, std::array<uint8_t, N>& out) {
+    return ReadFixedBlob(i, out);
+  }
+  template <typename T>
+  Status ReadColumn(int i, std::optional<T>& out) {
+    return ReadNullable(i, out, [&](T& value) { return ReadColumn(i, value); });
+  }
+  template <typename Enum, typename Parse>
+  Status ReadColumn(int i, const NamedColumn<Enum, Parse>& named) {
+    auto value = StoredEnum(ColumnText(i), named.parse);
+    if (!value) return value.error();
+    named.out = *value;
+    return Status::OK();
+  }
+  template <typename Enum, typename Parse>
+  Status ReadColumn(int i, const NamedColumn<std::optional<Enum>, Parse>& named) {
+    return ReadNullable(i, named.out,
+                        [&](Enum& value) { return ReadColumn(i, Named(value, named.parse)); });
+  }
+  // `out` is nullopt for a NULL, else what read(T&) makes of the column.
+  template <typename T, typename Read>
+  Status ReadNullable(int i, std::optional<T>& out, const Read& read) {
+    if (ColumnIsNull(i)) {
+      out.reset();
+      return Status::OK();
+    }
+    T value{};
+    Status s = read(value);
+    if (s.ok()) out = std::move(value);
+    return s;
+  }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   int bind_error_ = 0;
 };
+
+// `value` (moved out unless const) once `s`, the step that made it or must
+// precede handing it out, is OK; `s` otherwise. A row reader:
+// `return OnceOk(st.Columns(m.id, m.name), m);`.
+template <typename T>
+Result<std::remove_const_t<T>> OnceOk(Status s, T& value) {
+  if (!s.ok()) return Fail(std::move(s));
+  return std::move(value);
+}
+
+// Column 0 of a row, as a T: a row reader for a one-column SELECT.
+template <typename T>
+Result<T> ReadFirst(Statement& st) {
+  T value{};
+  return OnceOk(st.Columns(value), value);
+}
 
 template <typename... Args>
 Status Db::Run(std::string_view sql, const Args&... args) {

@@ -11,8 +11,6 @@ namespace vault {
 namespace {
 
 using binary_format::CheckPassphrase;
-using binary_format::kAeadXChaCha20Poly1305;
-using binary_format::kKdfArgon2id13;
 using binary_format::LoadLE;
 
 constexpr std::string_view kMagic = "BATON-ID";
@@ -21,22 +19,20 @@ constexpr std::string_view kSeedContext = "baton-id";
 constexpr uint64_t kSigningSubkey = 1;
 constexpr uint64_t kBoxSubkey = 2;
 
-// Field offsets of format version 1 (see identity.h).
-constexpr size_t kOffVersion = 8;
-constexpr size_t kOffKdfAlg = 10;
-constexpr size_t kOffAeadAlg = 11;
-constexpr size_t kOffIterations = 12;
-constexpr size_t kOffSalt = 28;
-constexpr size_t kOffSigningPk = kOffSalt + kdf::kSaltBytes;
-constexpr size_t kOffBoxPk = kOffSigningPk + crypto::kPublicKeyBytes;
-constexpr size_t kOffBox = kOffBoxPk + crypto::kPublicKeyBytes;  // = header length
-constexpr size_t kBoxBytes = crypto::kAeadNonceBytes + crypto::kKeyBytes + crypto::kAeadTagBytes;
-constexpr size_t kOffChecksum = kOffBox + kBoxBytes;
-static_assert(kOffChecksum + crypto::kHashBytes == kIdentityFileBytes);
+// Format version 1 (see identity.h): no protection byte (always sealed),
+// the signing then the box public key, the seed in the box.
+constexpr auto kLayout = binary_format::KeyFileLayout::Of(kMagic.size(), false, crypto::kKeyBytes);
+constexpr size_t kOffSigningPk = kLayout.first_public_key;
+constexpr size_t kOffBoxPk = kLayout.second_public_key;
+// The offsets of files already written: none may move.
+static_assert(kLayout.version == 8 && kLayout.kdf_alg == 10 && kLayout.aead_alg == 11 &&
+              kLayout.kdf_params == 12 && kLayout.salt == 28 && kOffSigningPk == 44 &&
+              kOffBoxPk == 76 && kLayout.box == 108 && kLayout.checksum == 180);
+static_assert(kLayout.size == kIdentityFileBytes);
 
 constexpr binary_format::Frame kFrame{kMagic, "identity file", "baton identity file",
-                                      kIdentityFileVersion, kIdentityFileBytes};
-constexpr binary_format::PassphraseBox kBox{kOffSalt, kOffBox, kBoxBytes};
+                                      kIdentityFileVersion, kLayout.size};
+constexpr binary_format::PassphraseBox kBox = kLayout.Box();
 
 }  // namespace
 
@@ -101,11 +97,11 @@ std::string FingerprintWords(const crypto::PublicKey& signing_key,
 Result<IdentityFileInfo> InspectIdentityFile(std::span<const uint8_t> file) {
   if (Status s = binary_format::CheckFrame(file, kFrame); !s.ok()) return Fail(s);
   IdentityFileInfo info;
-  info.version = LoadLE<uint16_t>(file, kOffVersion);
-  if (file[kOffKdfAlg] != kKdfArgon2id13 || file[kOffAeadAlg] != kAeadXChaCha20Poly1305) {
+  info.version = LoadLE<uint16_t>(file, kLayout.version);
+  if (!kLayout.SealedWithKnownAlgorithms(file)) {
     return Fail(Status::Unsupported("identity file uses an unknown KDF or cipher"));
   }
-  info.kdf = binary_format::LoadKdfParams(file, kOffIterations);
+  info.kdf = binary_format::LoadKdfParams(file, kLayout.kdf_params);
   if (Status s = kdf::Validate(info.kdf); !s.ok()) {
     return Fail(s.WithContext("identity file KDF parameters are out of bounds"));
   }
@@ -123,9 +119,7 @@ Result<std::vector<uint8_t>> EncodeIdentityFile(Env& env, const Identity& id,
   std::vector<uint8_t> file(kIdentityFileBytes, 0);
   std::span<uint8_t> out(file);
   binary_format::StoreFrameHeader(out, kFrame);
-  out[kOffKdfAlg] = kKdfArgon2id13;
-  out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
-  binary_format::StoreKdfParams(out, kOffIterations, params);
+  kLayout.StoreSealing(out, params);
   std::copy(id.signing_public_key().begin(), id.signing_public_key().end(),
             out.begin() + kOffSigningPk);
   std::copy(id.box_public_key().begin(), id.box_public_key().end(), out.begin() + kOffBoxPk);

@@ -1,4 +1,5 @@
-// Private helper shared by the enum parsers of policy.cc and rotation.cc:
+// Private helper shared by the enum parsers of policy.cc, rotation.cc and
+// store_outbox.cc:
 // a name to its enum value, with one error message for every kind.
 #ifndef BATON_VAULT_SRC_PARSE_NAME_H_
 #define BATON_VAULT_SRC_PARSE_NAME_H_
@@ -24,21 +25,28 @@ inline std::string Echo(std::string_view name) {
   return out;
 }
 
-// The value of `all` whose ToString() is `name`; InvalidArgument naming
+// The value of `all` whose name_of() is `name`; InvalidArgument naming
 // `what` and listing every valid name, in the order of `all`, otherwise.
-template <typename Enum, size_t N>
-Result<Enum> ParseName(std::string_view what, std::string_view name,
-                       const std::array<Enum, N>& all) {
+template <typename Enum, size_t N, typename NameOf>
+Result<Enum> ParseName(std::string_view what, std::string_view name, const std::array<Enum, N>& all,
+                       const NameOf& name_of) {
   std::string valid;
   for (Enum e : all) {
-    if (ToString(e) == name) return e;
+    if (name_of(e) == name) return e;
     if (!valid.empty()) valid += ", ";
     valid += '"';
-    valid += ToString(e);
+    valid += name_of(e);
     valid += '"';
   }
   return Fail(Status::InvalidArgument("unknown " + std::string(what) + " \"" + Echo(name) +
                                       "\"; expected one of " + valid));
+}
+
+// The same, by the enum's ToString().
+template <typename Enum, size_t N>
+Result<Enum> ParseName(std::string_view what, std::string_view name,
+                       const std::array<Enum, N>& all) {
+  return ParseName(what, name, all, [](Enum e) { return ToString(e); });
 }
 
 }  // namespace vault

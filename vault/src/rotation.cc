@@ -129,6 +129,10 @@ Result<RotationFlagKind> ParseRotationFlagKind(std::string_view name) {
   return ParseName("rotation flag", name, kAllRotationFlagKinds);
 }
 
+RotationFlagKind ReportedFlagKind(std::string_view name) {
+  return ParseRotationFlagKind(name).value_or(RotationFlagKind::kManual);
+}
+
 void RotationFlags::Raise(RotationFlag flag) {
   const size_t i = static_cast<size_t>(flag.kind);
   if (i >= flags_.size()) return;

@@ -12,34 +12,29 @@ namespace vault {
 namespace {
 
 using binary_format::CheckPassphrase;
-using binary_format::kAeadXChaCha20Poly1305;
-using binary_format::kKdfArgon2id13;
 using binary_format::LoadLE;
 
 constexpr std::string_view kMagic = "BATON-SK";
 constexpr uint8_t kNoAlgorithm = 0;
 
-// Field offsets of format version 1 (see server_keys.h).
-constexpr size_t kOffVersion = 8;
-constexpr size_t kOffProtection = 10;
-constexpr size_t kOffKdfAlg = 11;
-constexpr size_t kOffAeadAlg = 12;
-constexpr size_t kOffIterations = 13;
-constexpr size_t kOffSalt = 29;
-constexpr size_t kOffAuditPk = kOffSalt + kdf::kSaltBytes;
-constexpr size_t kOffEscrowPk = kOffAuditPk + crypto::kPublicKeyBytes;
-constexpr size_t kOffBox = kOffEscrowPk + crypto::kPublicKeyBytes;  // = header length
+// Format version 1 (see server_keys.h): a protection byte, the audit then
+// the escrow public key, db key || audit seed || escrow seed in the box.
 constexpr size_t kSecretsBytes = 3 * crypto::kKeyBytes;
-constexpr size_t kBoxBytes = crypto::kAeadNonceBytes + kSecretsBytes + crypto::kAeadTagBytes;
+constexpr auto kLayout = binary_format::KeyFileLayout::Of(kMagic.size(), true, kSecretsBytes);
+constexpr size_t kOffAuditPk = kLayout.first_public_key;
+constexpr size_t kOffEscrowPk = kLayout.second_public_key;
 // In plain mode the secrets sit where the ciphertext would.
-constexpr size_t kOffPlainSecrets = kOffBox + crypto::kAeadNonceBytes;
-constexpr size_t kOffChecksum = kOffBox + kBoxBytes;
-static_assert(kOffVersion == kMagic.size());
-static_assert(kOffChecksum + crypto::kHashBytes == kServerKeyFileBytes);
+constexpr size_t kOffPlainSecrets = kLayout.box + crypto::kAeadNonceBytes;
+// The offsets of files already written: none may move.
+static_assert(kLayout.version == 8 && kLayout.protection == 10 && kLayout.kdf_alg == 11 &&
+              kLayout.aead_alg == 12 && kLayout.kdf_params == 13 && kLayout.salt == 29 &&
+              kOffAuditPk == 45 && kOffEscrowPk == 77 && kLayout.box == 109 &&
+              kOffPlainSecrets == 133 && kLayout.checksum == 245);
+static_assert(kLayout.size == kServerKeyFileBytes);
 
 constexpr binary_format::Frame kFrame{kMagic, "server key file", "baton server key file",
-                                      kServerKeyFileVersion, kServerKeyFileBytes};
-constexpr binary_format::PassphraseBox kBox{kOffSalt, kOffBox, kBoxBytes};
+                                      kServerKeyFileVersion, kLayout.size};
+constexpr binary_format::PassphraseBox kBox = kLayout.Box();
 
 bool AllZero(std::span<const uint8_t> bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
@@ -90,27 +85,27 @@ Result<ServerKeys> ServerKeys::FromSecrets(SecureBuffer db_key, SecureBuffer aud
 Result<ServerKeyFileInfo> InspectServerKeyFile(std::span<const uint8_t> file) {
   if (Status s = binary_format::CheckFrame(file, kFrame); !s.ok()) return Fail(s);
   ServerKeyFileInfo info;
-  info.version = LoadLE<uint16_t>(file, kOffVersion);
-  const uint8_t protection = file[kOffProtection];
-  const uint8_t kdf_alg = file[kOffKdfAlg];
-  const uint8_t aead_alg = file[kOffAeadAlg];
+  info.version = LoadLE<uint16_t>(file, kLayout.version);
+  const uint8_t protection = file[kLayout.protection];
+  const uint8_t kdf_alg = file[kLayout.kdf_alg];
+  const uint8_t aead_alg = file[kLayout.aead_alg];
   if (protection == static_cast<uint8_t>(ServerKeyProtection::kPlain)) {
     if (kdf_alg != kNoAlgorithm || aead_alg != kNoAlgorithm) {
       return Fail(Status::Unsupported("plain server key file names a KDF or cipher"));
     }
     // A plain file has no use for these; non-zero bytes mean it was not
     // written by baton (the checksum says it is as written).
-    if (!AllZero(file.subspan(kOffIterations, kOffAuditPk - kOffIterations)) ||
-        !AllZero(file.subspan(kOffBox, crypto::kAeadNonceBytes)) ||
+    if (!AllZero(file.subspan(kLayout.kdf_params, kOffAuditPk - kLayout.kdf_params)) ||
+        !AllZero(file.subspan(kLayout.box, crypto::kAeadNonceBytes)) ||
         !AllZero(file.subspan(kOffPlainSecrets + kSecretsBytes, crypto::kAeadTagBytes))) {
       return Fail(Status::Corruption("plain server key file has non-zero passphrase fields"));
     }
     info.protection = ServerKeyProtection::kPlain;
   } else if (protection == static_cast<uint8_t>(ServerKeyProtection::kPassphrase)) {
-    if (kdf_alg != kKdfArgon2id13 || aead_alg != kAeadXChaCha20Poly1305) {
+    if (!kLayout.SealedWithKnownAlgorithms(file)) {
       return Fail(Status::Unsupported("server key file uses an unknown KDF or cipher"));
     }
-    const kdf::Params params = binary_format::LoadKdfParams(file, kOffIterations);
+    const kdf::Params params = binary_format::LoadKdfParams(file, kLayout.kdf_params);
     if (Status s = kdf::Validate(params); !s.ok()) {
       return Fail(s.WithContext("server key file KDF parameters are out of bounds"));
     }
@@ -154,12 +149,10 @@ Result<SecureBuffer> EncodeServerKeys(Env& env, const ServerKeys& keys,
             dest.begin() + 2 * crypto::kKeyBytes);
 
   if (!seal) {
-    out[kOffProtection] = static_cast<uint8_t>(ServerKeyProtection::kPlain);
+    out[kLayout.protection] = static_cast<uint8_t>(ServerKeyProtection::kPlain);
   } else {
-    out[kOffProtection] = static_cast<uint8_t>(ServerKeyProtection::kPassphrase);
-    out[kOffKdfAlg] = kKdfArgon2id13;
-    out[kOffAeadAlg] = kAeadXChaCha20Poly1305;
-    binary_format::StoreKdfParams(out, kOffIterations, seal->params);
+    out[kLayout.protection] = static_cast<uint8_t>(ServerKeyProtection::kPassphrase);
+    kLayout.StoreSealing(out, seal->params);
     if (Status s = binary_format::SealWithPassphrase(env, out, kBox, seal->passphrase, seal->params,
                                                      secrets.bytes());
         !s.ok()) {

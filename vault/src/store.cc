@@ -44,7 +44,7 @@ Status ConfigureConnection(Db& db) {
 Status StoreImpl::Init() {
   // Read the schema version before anything writes, so a vault written by a
   // newer baton is left exactly as it is.
-  auto stored = writer_->Row("PRAGMA user_version;", [](Statement& st) { return st.ColumnInt(0); });
+  auto stored = writer_->Row("PRAGMA user_version;", ReadFirst<int64_t>);
   if (!stored) return stored.error();
   const int64_t version = stored->value_or(0);
   constexpr int64_t known = static_cast<int64_t>(schema::kMigrations.size());
@@ -99,8 +99,7 @@ Status StoreImpl::WatchAuthTables() {
 }
 
 Result<int64_t> StoreImpl::AuthChanges() {
-  auto n = writer_->Row("SELECT n FROM temp.auth_changes",
-                        [](Statement& st) { return st.ColumnInt(0); });
+  auto n = writer_->Row("SELECT n FROM temp.auth_changes", ReadFirst<int64_t>);
   if (!n) return Fail(n.error());
   if (!*n) return Fail(Status::Internal("temp.auth_changes is empty"));
   return **n;
@@ -272,13 +271,11 @@ Status StoreImpl::Read(const std::function<Status(ReadTxn&)>& fn) {
 Status StoreImpl::CheckIntegrity() {
   auto db = TakeReader();
   if (!db) return db.error();
-  std::string findings;
-  Status s = (*db)->Each("PRAGMA integrity_check;", [&](Statement& st) {
-    findings += (findings.empty() ? "" : "; ") + st.ColumnText(0);
-    return true;
-  });
+  auto rows = (*db)->Rows("PRAGMA integrity_check;", ReadFirst<std::string>);
   ReturnReader(std::move(*db));
-  if (!s.ok()) return s;
+  if (!rows) return rows.error();
+  std::string findings;
+  for (const std::string& finding : *rows) findings += (findings.empty() ? "" : "; ") + finding;
   if (findings != "ok") return Status::Corruption("integrity check: " + findings);
   return Status::OK();
 }

@@ -1,11 +1,14 @@
 // The notice outbox: queued notices, their deliveries, members' addresses.
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "parse_name.h"
 #include "txn_impl.h"
 
 namespace vault {
@@ -16,32 +19,25 @@ constexpr char kDeliveryColumns[] =
     "d.next_attempt_ms, d.last_error, d.delivered_ms, d.ended_ms, n.kind, n.text, n.details, "
     "n.created_ms FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id";
 
-std::optional<DeliveryState> ParseDeliveryState(const std::string& s) {
-  for (DeliveryState d : {DeliveryState::kPending, DeliveryState::kDelivered,
-                          DeliveryState::kFailed, DeliveryState::kSkipped}) {
-    if (DeliveryStateName(d) == s) return d;
-  }
-  return std::nullopt;
+constexpr std::array kDeliveryChannels = {DeliveryChannel::kWebhook, DeliveryChannel::kEmail};
+constexpr std::array kDeliveryStates = {DeliveryState::kPending, DeliveryState::kDelivered,
+                                        DeliveryState::kFailed, DeliveryState::kSkipped};
+
+Result<DeliveryChannel> ParseDeliveryChannel(std::string_view name) {
+  return ParseName("delivery channel", name, kDeliveryChannels, DeliveryChannelName);
 }
 
-Delivery ReadDeliveryRow(Statement& st) {
+Result<DeliveryState> ParseDeliveryState(std::string_view name) {
+  return ParseName("delivery state", name, kDeliveryStates, DeliveryStateName);
+}
+
+Result<Delivery> ReadDeliveryRow(Statement& st) {
   Delivery d;
-  d.id = st.ColumnInt(0);
-  d.notice_id = st.ColumnInt(1);
-  d.channel = st.ColumnText(2) == "email" ? DeliveryChannel::kEmail : DeliveryChannel::kWebhook;
-  d.member_id = st.ColumnText(3);
-  d.address = st.ColumnText(4);
-  d.state = ParseDeliveryState(st.ColumnText(5)).value_or(DeliveryState::kFailed);
-  d.attempts = st.ColumnInt(6);
-  d.next_attempt_ms = st.ColumnInt(7);
-  d.last_error = st.ColumnText(8);
-  if (!st.ColumnIsNull(9)) d.delivered_ms = st.ColumnInt(9);
-  if (!st.ColumnIsNull(10)) d.ended_ms = st.ColumnInt(10);
-  d.kind = st.ColumnText(11);
-  d.text = st.ColumnText(12);
-  d.details = st.ColumnText(13);
-  d.created_ms = st.ColumnInt(14);
-  return d;
+  return OnceOk(
+      st.Columns(d.id, d.notice_id, Named(d.channel, ParseDeliveryChannel), d.member_id, d.address,
+                 Named(d.state, ParseDeliveryState), d.attempts, d.next_attempt_ms, d.last_error,
+                 d.delivered_ms, d.ended_ms, d.kind, d.text, d.details, d.created_ms),
+      d);
 }
 
 // Keeps a whole UTF-8 sequence at the cut, so the text stays valid.
@@ -161,12 +157,9 @@ Result<int64_t> TxnImpl::PruneNotices(const Actor& actor, int64_t created_before
   }
   const int64_t pruned = db_.Changes();
   if (pruned == 0) return pruned;
-  if (Status s = Append(actor, "notices.prune", "notices",
-                        {{"created_before_ms", created_before_ms}, {"notices", pruned}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return pruned;
+  return OnceOk(Append(actor, "notices.prune", "notices",
+                       {{"created_before_ms", created_before_ms}, {"notices", pruned}}),
+                pruned);
 }
 
 std::string_view DeliveryChannelName(DeliveryChannel c) {

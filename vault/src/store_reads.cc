@@ -1,5 +1,7 @@
 // The store's plain reads: members, collections, keys, items, settings,
 // sessions and the audit log.
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,32 +12,18 @@ namespace {
 
 Result<Member> ReadMemberRow(Statement& st) {
   Member m;
-  m.id = st.ColumnText(0);
-  m.name = st.ColumnText(1);
-  auto role = ColumnEnum(st, 2, ParseTeamRole);
-  if (!role) return Fail(role.error());
-  m.role = *role;
-  auto status = ColumnEnum(st, 3, ParseMemberStatus);
-  if (!status) return Fail(status.error());
-  m.status = *status;
-  m.signing_public_key = ToArray<32>(st.ColumnBlob(4));
-  m.box_public_key = ToArray<32>(st.ColumnBlob(5));
-  m.created_ms = st.ColumnInt(6);
-  m.email = st.ColumnText(7);
-  return m;
+  return OnceOk(
+      st.Columns(m.id, m.name, Named(m.role, ParseTeamRole), Named(m.status, ParseMemberStatus),
+                 m.signing_public_key, m.box_public_key, m.created_ms, m.email),
+      m);
 }
 
 constexpr char kMemberColumns[] = "id, name, role, status, sign_pk, box_pk, created_ms, email";
 
-Collection ReadCollectionRow(Statement& st) {
+Result<Collection> ReadCollectionRow(Statement& st) {
   Collection c;
-  c.id = st.ColumnText(0);
-  c.name = st.ColumnText(1);
-  c.key_version = st.ColumnInt(2);
-  c.offline_cache = st.ColumnInt(3) != 0;
-  c.needs_rekey = st.ColumnInt(4) != 0;
-  c.created_ms = st.ColumnInt(5);
-  return c;
+  return OnceOk(
+      st.Columns(c.id, c.name, c.key_version, c.offline_cache, c.needs_rekey, c.created_ms), c);
 }
 
 constexpr char kCollectionColumns[] =
@@ -46,28 +34,21 @@ constexpr char kItemColumns[] =
     "pending_version, key_version, updated_ms, updated_by, "
     "(SELECT MAX(v.version) FROM item_versions v WHERE v.item_id = items.id)";
 
-ItemMeta ReadItemRow(Statement& st) {
+Result<ItemMeta> ReadItemRow(Statement& st) {
   ItemMeta m;
-  m.id = st.ColumnText(0);
-  m.collection_id = st.ColumnText(1);
-  m.name = st.ColumnText(2);
-  m.channel = st.ColumnText(3);
-  m.url = st.ColumnText(4);
-  m.rotation_period_s = st.ColumnInt(5);
-  m.last_rotated_ms = st.ColumnInt(6);
-  m.version = st.ColumnInt(7);
-  if (!st.ColumnIsNull(8)) m.pending_version = st.ColumnInt(8);
-  m.key_version = st.ColumnInt(9);
-  m.updated_ms = st.ColumnInt(10);
-  m.updated_by = st.ColumnText(11);
-  m.next_version = std::max(m.version, m.pending_version.value_or(0)) + 1;
-  if (!st.ColumnIsNull(12)) m.next_version = std::max(m.next_version, st.ColumnInt(12) + 1);
+  std::optional<int64_t> newest_stored;  // NULL: no version row
+  Status s = st.Columns(m.id, m.collection_id, m.name, m.channel, m.url, m.rotation_period_s,
+                        m.last_rotated_ms, m.version, m.pending_version, m.key_version,
+                        m.updated_ms, m.updated_by, newest_stored);
+  if (!s.ok()) return Fail(s);
+  m.next_version =
+      std::max({m.version, m.pending_version.value_or(0), newest_stored.value_or(0)}) + 1;
   return m;
 }
 
-audit::Checkpoint ReadCheckpointRow(Statement& st) {
-  return {st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1)), st.ColumnInt(2),
-          ToArray<64>(st.ColumnBlob(3))};
+Result<audit::Checkpoint> ReadCheckpointRow(Statement& st) {
+  audit::Checkpoint cp;
+  return OnceOk(st.Columns(cp.seq, cp.hash, cp.time_ms, cp.signature), cp);
 }
 
 }  // namespace
@@ -112,7 +93,11 @@ Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHol
                       "ON c.id = s.collection_id AND c.key_version = s.key_version "
                       "WHERE s.collection_id = ? AND s.holder_kind = ? AND s.holder_id = ?",
                       [&](Statement& st) {
-    return SealedKey{collection_id, st.ColumnInt(0), holder, holder_id, st.ColumnBlob(1)};
+    SealedKey k;
+    k.collection_id = collection_id;
+    k.holder = holder;
+    k.holder_id = holder_id;
+    return OnceOk(st.Columns(k.key_version, k.sealed), k);
                       },
                       collection_id, HolderName(holder), holder_id),
                   [&] {
@@ -124,10 +109,9 @@ Result<SealedKey> TxnImpl::GetSealedKey(const std::string& collection_id, KeyHol
 Result<std::vector<RotationFlagRecord>> TxnImpl::Flags(const std::string& item_id) {
   return db_.Rows(
       "SELECT kind, reason, raised_ms FROM item_flags WHERE item_id = ? ORDER BY kind",
-      [](Statement& st) -> Result<RotationFlagRecord> {
-        auto kind = ColumnEnum(st, 0, ParseRotationFlagKind);
-        if (!kind) return Fail(kind.error());
-        return RotationFlagRecord{*kind, st.ColumnText(1), st.ColumnInt(2)};
+      [](Statement& st) {
+    RotationFlagRecord f;
+    return OnceOk(st.Columns(Named(f.kind, ParseRotationFlagKind), f.reason, f.raised_ms), f);
       },
       item_id);
 }
@@ -165,7 +149,9 @@ Result<Session> TxnImpl::GetSession(const crypto::Hash& token_hash) {
   return Required(db_.Row(
                       "SELECT member_id, created_ms, expires_ms FROM sessions WHERE token_hash = ?",
                       [&](Statement& st) {
-    return Session{token_hash, st.ColumnText(0), st.ColumnInt(1), st.ColumnInt(2)};
+    Session s;
+    s.token_hash = token_hash;
+    return OnceOk(st.Columns(s.member_id, s.created_ms, s.expires_ms), s);
                       },
                       token_hash),
                   [] { return Status::NotFound("no such session"); });
@@ -181,7 +167,8 @@ Result<audit::Head> TxnImpl::AuditHead() {
   if (head_ != nullptr) return *head_;
   auto head =
       db_.Row("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [](Statement& st) {
-        return audit::Head{st.ColumnInt(0), ToArray<32>(st.ColumnBlob(1))};
+        audit::Head h;
+        return OnceOk(st.Columns(h.seq, h.hash), h);
       });
   if (!head) return Fail(head.error());
   return head->value_or(audit::Head{});
@@ -189,21 +176,17 @@ Result<audit::Head> TxnImpl::AuditHead() {
 
 Status TxnImpl::ScanAudit(int64_t from_seq, const std::function<bool(const audit::Event&)>& fn) {
   audit::Event e;
-  return db_.Each(
+  Status refused = Status::OK();
+  Status s = db_.Each(
       "SELECT seq, time_ms, actor, action, target, details, prev_hash, hash "
       "FROM audit_events WHERE seq >= ? ORDER BY seq",
       [&](Statement& st) {
-    e.seq = st.ColumnInt(0);
-    e.time_ms = st.ColumnInt(1);
-    e.actor = st.ColumnText(2);
-    e.action = st.ColumnText(3);
-    e.target = st.ColumnText(4);
-    e.details = st.ColumnText(5);
-    e.prev_hash = ToArray<32>(st.ColumnBlob(6));
-    e.hash = ToArray<32>(st.ColumnBlob(7));
-    return fn(e);
+    refused =
+        st.Columns(e.seq, e.time_ms, e.actor, e.action, e.target, e.details, e.prev_hash, e.hash);
+    return refused.ok() && fn(e);
       },
       from_seq);
+  return s.ok() ? refused : s;
 }
 
 Result<std::vector<audit::Event>> TxnImpl::ReadAudit(int64_t from_seq, int64_t limit) {

@@ -87,12 +87,9 @@ Result<int64_t> TxnImpl::BeginRotation(const Actor& actor, const std::string& it
       !s.ok()) {
     return Fail(s);
   }
-  if (Status s = Append(actor, "item.rotate.begin", "item:" + item_id,
-                        {{"current", r->meta.version}, {"pending", version}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return version;
+  return OnceOk(Append(actor, "item.rotate.begin", "item:" + item_id,
+                       {{"current", r->meta.version}, {"pending", version}}),
+                version);
 }
 
 Status TxnImpl::ConfirmRotation(const Actor& actor, const std::string& item_id,
@@ -157,12 +154,9 @@ Result<ItemVersion> TxnImpl::FetchPendingVersion(const Actor& actor, const std::
   if (!r->pending) {
     return Fail(Status::FailedPrecondition("no rotation of item " + item_id + " is pending"));
   }
-  if (Status s = Append(actor, "item.read", "item:" + item_id,
-                        {{"version", r->pending->version}, {"state", "pending"}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return std::move(*r->pending);
+  return OnceOk(Append(actor, "item.read", "item:" + item_id,
+                       {{"version", r->pending->version}, {"state", "pending"}}),
+                *r->pending);
 }
 
 Status TxnImpl::RekeyCollection(const Actor& actor, const Rekey& r) {

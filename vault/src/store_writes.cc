@@ -303,9 +303,8 @@ Status TxnImpl::DeleteItem(const Actor& actor, const std::string& item_id) {
 Result<std::vector<uint8_t>> TxnImpl::CurrentCiphertext(const std::string& item_id,
                                                         int64_t version) {
   return Required(
-      db_.Row(
-          "SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?",
-          [](Statement& st) { return st.ColumnBlob(0); }, item_id, version),
+      db_.Row("SELECT ciphertext FROM item_versions WHERE item_id = ? AND version = ?",
+              ReadFirst<std::vector<uint8_t>>, item_id, version),
       [&] { return Status::Corruption("item " + item_id + " has no current version"); });
 }
 
@@ -315,11 +314,8 @@ Result<ItemWithCiphertext> TxnImpl::FetchItem(const Actor& actor, const std::str
   auto ct = CurrentCiphertext(meta->id, meta->version);
   if (!ct) return Fail(ct.error());
   ItemWithCiphertext out{std::move(*meta), std::move(*ct)};
-  if (Status s = Append(actor, "item.read", "item:" + item_id, {{"version", out.meta.version}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "item.read", "item:" + item_id, {{"version", out.meta.version}}),
+                out);
 }
 
 Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
@@ -331,11 +327,7 @@ Result<std::vector<ItemVersion>> TxnImpl::FetchHistory(const Actor& actor,
                            ReadVersionRow, item_id);
   if (!versions) return versions;
   std::vector<ItemVersion> out = std::move(*versions);
-  if (Status s = Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "item.history", "item:" + item_id, {{"versions", out.size()}}), out);
 }
 
 Status TxnImpl::SetCollectionOfflineCache(const Actor& actor, const std::string& collection_id,
@@ -373,12 +365,9 @@ Result<std::vector<ItemWithCiphertext>> TxnImpl::FetchForCache(const Actor& acto
   }
   // Nothing changed since the last sync: no ciphertext left the server.
   if (out.empty()) return out;
-  if (Status s = Append(actor, "collection.cache", "collection:" + collection_id,
-                        {{"count", out.size()}, {"since_ms", since_ms}, {"versions", versions}});
-      !s.ok()) {
-    return Fail(s);
-  }
-  return out;
+  return OnceOk(Append(actor, "collection.cache", "collection:" + collection_id,
+                       {{"count", out.size()}, {"since_ms", since_ms}, {"versions", versions}}),
+                out);
 }
 
 Status TxnImpl::InsertFlag(const std::string& item_id, const RotationFlagRecord& f) {
@@ -441,21 +430,20 @@ Status TxnImpl::CreateInvite(const Actor& actor, const Invite& invite) {
 
 Result<Member> TxnImpl::RedeemInvite(const crypto::Hash& code_hash, Member m) {
   struct Stored {
-    TeamRole role;
+    TeamRole role = TeamRole::kMember;
     std::string name;
-    int64_t expires_ms;
-    bool used;
+    int64_t expires_ms = 0;
+    bool used = false;
   };
-  auto invite =
-      Required(db_.Row(
-                   "SELECT role, name, expires_ms, used_ms FROM invites WHERE code_hash = ?",
-                   [](Statement& st) -> Result<Stored> {
-                     auto role = ColumnEnum(st, 0, ParseTeamRole);
-                     if (!role) return Fail(role.error());
-                     return Stored{*role, st.ColumnText(1), st.ColumnInt(2), !st.ColumnIsNull(3)};
-                   },
-                   code_hash),
-               [] { return Status::NotFound("unknown invite code"); });
+  auto invite = Required(
+      db_.Row(
+          "SELECT role, name, expires_ms, used_ms IS NOT NULL FROM invites WHERE code_hash = ?",
+          [](Statement& st) {
+    Stored i;
+    return OnceOk(st.Columns(Named(i.role, ParseTeamRole), i.name, i.expires_ms, i.used), i);
+          },
+          code_hash),
+      [] { return Status::NotFound("unknown invite code"); });
   if (!invite) return Fail(invite.error());
   m.role = invite->role;
   m.name = std::move(invite->name);

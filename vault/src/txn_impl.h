@@ -40,13 +40,6 @@ inline std::string_view HolderName(KeyHolder h) {
   return "member";
 }
 
-template <size_t N>
-inline std::array<uint8_t, N> ToArray(const std::vector<uint8_t>& v) {
-  std::array<uint8_t, N> out{};
-  std::copy_n(v.begin(), std::min(N, v.size()), out.begin());
-  return out;
-}
-
 // Turns "no row" and constraint failures into the caller's words.
 inline Status Missing(std::string_view what, const std::string& id) {
   return Status::NotFound(std::string(what) + " " + id + " does not exist");
@@ -60,13 +53,11 @@ Result<T> Required(Result<std::optional<T>> row, MissingFn missing) {
   return std::move(**row);
 }
 
-// The enum a text column names. A name this build does not know was not
-// written by it (a newer baton, or tampering): Corruption, not a default.
+// The enum text column `i` names, by StoredEnum's rule: for a reader that
+// takes columns one at a time rather than with Statement::Columns.
 template <typename Enum>
 Result<Enum> ColumnEnum(Statement& st, int i, Result<Enum> (*parse)(std::string_view)) {
-  auto value = parse(st.ColumnText(i));
-  if (!value) return Fail(Status::Corruption("stored data: " + value.error().message()));
-  return *value;
+  return StoredEnum(st.ColumnText(i), parse);
 }
 
 // OK if `value` has a name (a record's enum is stored as its name);
@@ -77,16 +68,16 @@ Status CheckNamed(Enum value, std::string_view what) {
   return Status::InvalidArgument("no such " + std::string(what));
 }
 
-inline std::string ReadText0(Statement& st) { return st.ColumnText(0); }
+inline constexpr auto ReadText0 = ReadFirst<std::string>;
 
 inline constexpr char kVersionColumns[] =
     "version, key_version, state, ciphertext, created_ms, created_by";
 
 inline Result<ItemVersion> ReadVersionRow(Statement& st) {
-  auto state = ColumnEnum(st, 2, ParseItemVersionState);
-  if (!state) return Fail(state.error());
-  return ItemVersion{st.ColumnInt(0),  st.ColumnInt(1), *state,
-                     st.ColumnBlob(3), st.ColumnInt(4), st.ColumnText(5)};
+  ItemVersion v;
+  return OnceOk(st.Columns(v.version, v.key_version, Named(v.state, ParseItemVersionState),
+                           v.ciphertext, v.created_ms, v.created_by),
+                v);
 }
 
 class StoreImpl;

@@ -13,15 +13,21 @@
 
 namespace vault::api {
 
-// baton's exit codes; cli::ExitCode names the same numbers.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;
-inline constexpr int kExitAuth = 3;
-inline constexpr int kExitNotFound = 4;
-inline constexpr int kExitDenied = 5;
-inline constexpr int kExitUnavailable = 6;
-inline constexpr int kExitConflict = 7;
-inline constexpr int kExitInvalid = 8;
+// baton's exit codes (docs/cli.md), the only list of them: the cli takes
+// them from here (cli/exit_codes.h). Unscoped, so that a code is an int
+// where a command returns one.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,        // anything not below
+  kExitUsage = 2,        // bad command line
+  kExitAuth = 3,         // wrong passphrase, sign-in refused, certificate changed
+  kExitNotFound = 4,     // no such item, member, collection or profile
+  kExitDenied = 5,       // the role policy does not allow it
+  kExitUnavailable = 6,  // the server cannot be reached
+  kExitConflict = 7,     // exists already, changed meanwhile, wrong state
+  kExitInvalid = 8,      // bad input (a value, a file, a URI)
+  kExitTampered = 9,     // `audit verify`: the audit log was modified, truncated or rewritten
+};
 
 struct StatusRow {
   Status::Code code;
@@ -33,7 +39,7 @@ struct StatusRow {
   // The client's guess when an answer with this HTTP status carries a
   // code it does not know.
   bool http_default;
-  int exit_code;
+  ExitCode exit_code;
 };
 
 // One row per Status::Code, in enum order.
@@ -57,7 +63,7 @@ Status MakeStatus(Status::Code code, std::string_view message);
 Status StatusFromApiError(int http_status, std::string_view code, std::string_view message);
 
 // The exit code of a command that ended with `s`.
-int ExitCodeFor(const Status& s);
+ExitCode ExitCodeFor(const Status& s);
 
 }  // namespace vault::api
 

@@ -93,6 +93,9 @@ inline constexpr std::array kAllRotationFlagKinds = {
 
 std::string_view ToString(RotationFlagKind kind);
 Result<RotationFlagKind> ParseRotationFlagKind(std::string_view name);
+// The kind of a flag another baton reported: one this build does not know
+// (a newer server's) still means "rotate now", so it reads as kManual.
+RotationFlagKind ReportedFlagKind(std::string_view name);
 
 struct RotationFlag {
   RotationFlagKind kind = RotationFlagKind::kManual;
