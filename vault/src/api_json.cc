@@ -52,8 +52,7 @@ constexpr auto kCollectionFields = std::tuple{
 // A kind this baton does not know (a newer server's) still means "rotate
 // now", so it reads as a manual flag rather than a bad answer.
 Result<RotationFlagKind> ParseFlagKindOrManual(std::string_view name) {
-  auto known = ParseRotationFlagKind(name);
-  return known ? *known : RotationFlagKind::kManual;
+  return ReportedFlagKind(name);
 }
 
 constexpr auto kFlagFields = std::tuple{

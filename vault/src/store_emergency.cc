@@ -42,22 +42,12 @@ Result<std::vector<EmergencyGrant>> TxnImpl::SelectGrants(const std::string& whe
       "access_window_s, status, created_ms, ended_ms FROM emergency_grants " +
       where + " ORDER BY created_ms, id";
   const auto read = [](Statement& st) -> Result<EmergencyGrant> {
-    auto mode = ColumnEnum(st, 3, emergency::ParseGrantMode);
-    if (!mode) return Fail(mode.error());
-    auto status = ColumnEnum(st, 7, emergency::ParseGrantStatus);
-    if (!status) return Fail(status.error());
     EmergencyGrant g;
-    g.id = st.ColumnText(0);
-    g.grantor_id = st.ColumnText(1);
-    g.deputy_id = st.ColumnText(2);
-    g.mode = *mode;
-    g.wait_s = st.ColumnInt(4);
-    g.confirmations_required = st.ColumnInt(5);
-    g.access_window_s = st.ColumnInt(6);
-    g.status = *status;
-    g.created_ms = st.ColumnInt(8);
-    if (!st.ColumnIsNull(9)) g.ended_ms = st.ColumnInt(9);
-    return g;
+    return OnceOk(
+        st.Columns(g.id, g.grantor_id, g.deputy_id, Named(g.mode, emergency::ParseGrantMode),
+                   g.wait_s, g.confirmations_required, g.access_window_s,
+                   Named(g.status, emergency::ParseGrantStatus), g.created_ms, g.ended_ms),
+        g);
   };
   return RowsWithList(db_, sql, read, arg,
                       "SELECT collection_id FROM emergency_grant_collections WHERE grant_id = ? "
@@ -69,26 +59,16 @@ Result<std::vector<EmergencyRequest>> TxnImpl::SelectRequests(const std::string&
                                                               const std::string& arg) {
   const std::string sql =
       "SELECT id, grant_id, state, reason, requested_ms, release_ms, decided_by, "
-      "decided_ms, released_ms, expires_ms, reminded_24h_ms, reminded_1h_ms "
+      "decided_ms, released_ms, expires_ms, reminded_24h_ms IS NOT NULL, "
+      "reminded_1h_ms IS NOT NULL "
       "FROM emergency_requests " +
       where + " ORDER BY requested_ms, rowid";
   const auto read = [](Statement& st) -> Result<EmergencyRequest> {
-    auto state = ColumnEnum(st, 2, emergency::ParseState);
-    if (!state) return Fail(state.error());
     EmergencyRequest r;
-    r.id = st.ColumnText(0);
-    r.grant_id = st.ColumnText(1);
-    r.state = *state;
-    r.reason = st.ColumnText(3);
-    r.requested_ms = st.ColumnInt(4);
-    r.release_ms = st.ColumnInt(5);
-    if (!st.ColumnIsNull(6)) r.decided_by = st.ColumnText(6);
-    if (!st.ColumnIsNull(7)) r.decided_ms = st.ColumnInt(7);
-    if (!st.ColumnIsNull(8)) r.released_ms = st.ColumnInt(8);
-    if (!st.ColumnIsNull(9)) r.expires_ms = st.ColumnInt(9);
-    r.reminded_24h = !st.ColumnIsNull(10);
-    r.reminded_1h = !st.ColumnIsNull(11);
-    return r;
+    return OnceOk(st.Columns(r.id, r.grant_id, Named(r.state, emergency::ParseState), r.reason,
+                             r.requested_ms, r.release_ms, r.decided_by, r.decided_ms,
+                             r.released_ms, r.expires_ms, r.reminded_24h, r.reminded_1h),
+                  r);
   };
   return RowsWithList(db_, sql, read, arg,
                       "SELECT member_id FROM emergency_confirmations WHERE request_id = ? "

@@ -53,13 +53,6 @@ Result<T> Required(Result<std::optional<T>> row, MissingFn missing) {
   return std::move(**row);
 }
 
-// The enum text column `i` names, by StoredEnum's rule: for a reader that
-// takes columns one at a time rather than with Statement::Columns.
-template <typename Enum>
-Result<Enum> ColumnEnum(Statement& st, int i, Result<Enum> (*parse)(std::string_view)) {
-  return StoredEnum(st.ColumnText(i), parse);
-}
-
 // OK if `value` has a name (a record's enum is stored as its name);
 // InvalidArgument for a value cast from out of range.
 template <typename Enum>
