@@ -1,7 +1,6 @@
 // baton emergency ...: the pure pieces (durations, ids, plain words) without a
 // server, bad input refused before any request, and the end-to-end stories
-// against a real batond. The stories need the server's emergency routes; they
-// skip (saying so) only while a probe shows the routes are not there.
+// against a real batond; a missing route fails them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
