@@ -316,7 +316,8 @@ Result<ItemRef> Context::FindItemOnServer(const std::string& name_or_id) {
 }
 
 int Context::Fail(const Status& s) {
-  console.err << "baton: " << s.message() << "\n";
+  // A message may carry the server's words and other people's names.
+  console.err << "baton: " << Printable(s.message()) << "\n";
   return ExitCodeFor(s);
 }
 

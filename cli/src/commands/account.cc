@@ -93,8 +93,9 @@ int Join(Context& ctx, const JoinOptions& o) {
                            .dump()
                     << "\n";
   } else {
-    ctx.console.out << "Joined as " << profile.member_name << " (" << vault::ToString(joined->role)
-                    << "), member id " << profile.member_id << "\n"
+    ctx.console.out << "Joined as " << Printable(profile.member_name) << " ("
+                    << vault::ToString(joined->role) << "), member id "
+                    << Printable(profile.member_id) << "\n"
                     << "Your key fingerprint: "
                     << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
                     << "\n";
@@ -118,8 +119,9 @@ int WhoAmI(Context& ctx) {
     out["server_url"] = (*p)->server_url;
     ctx.console.out << out.dump() << "\n";
   } else {
-    ctx.console.out << me->name << " (" << vault::ToString(me->role) << ") on " << (*p)->server_url
-                    << " [profile " << (*p)->name << "]\nmember id " << me->id << "\n";
+    ctx.console.out << Printable(me->name) << " (" << vault::ToString(me->role) << ") on "
+                    << (*p)->server_url << " [profile " << (*p)->name << "]\nmember id "
+                    << Printable(me->id) << "\n";
   }
   return kExitOk;
 }
@@ -139,7 +141,7 @@ int ServerInfo(Context& ctx) {
     ctx.console.out << out.dump() << "\n";
   } else {
     ctx.console.out << "server       " << (*p)->server_url << "\n"
-                    << "version      " << info->version << "\n"
+                    << "version      " << Printable(info->version) << "\n"
                     << "certificate  " << (*p)->fingerprint << " (pinned)\n"
                     << "audit key    " << crypto::ToBase64(info->audit_public_key) << "\n";
   }

@@ -123,7 +123,8 @@ int Log(Context& ctx, const LogOptions& o) {
       auto it = names.find(e.actor);
       const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
       ctx.console.out << e.seq << "  " << vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601)
-                      << "  " << actor << "  " << e.action << "  " << e.target << "\n";
+                      << "  " << Printable(actor) << "  " << Printable(e.action) << "  "
+                      << Printable(e.target) << "\n";
     }
     return true;
   });
@@ -177,7 +178,7 @@ int Tampered(Context& ctx, const audit::Report& r) {
                     << "\n";
   } else {
     ctx.console.out << "TAMPERED: the audit log fails verification at seq " << r.first_bad_seq
-                    << ": " << r.problem << "\n";
+                    << ": " << Printable(r.problem) << "\n";
   }
   return kExitTampered;
 }
