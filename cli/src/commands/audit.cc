@@ -92,8 +92,15 @@ json EventJson(const audit::Event& e) {
   return j;
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string CsvField(const std::string& s) {
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes
+// doubled. A spreadsheet runs a cell that starts with = + - @ (or a tab or
+// carriage return before one) as a formula, and names and targets are
+// chosen by other people: such a field gets a leading ' (OWASP's rule), so
+// it is shown as the text it is.
+std::string CsvField(const std::string& field) {
+  const bool formula =
+      !field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos;
+  const std::string s = formula ? "'" + field : field;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
