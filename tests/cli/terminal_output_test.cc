@@ -12,8 +12,8 @@
 
 namespace {
 
-using nlohmann::json;
 using cli::Printable;
+using nlohmann::json;
 using testing_util::CliResult;
 
 struct Case {
@@ -33,10 +33,16 @@ TEST(PrintableTest, EscapesControlsAndKeepsPrintableText) {
       {"tab, newline, carriage return", "a\tb\nc\rd", "a\\x09b\\x0ac\\x0dd"},
       {"nul and backspace", std::string("x\0y\x08", 4), "x\\x00y\\x08"},
       {"del", "a\x7f", "a\\x7f"},
-      {"c1 csi", "\xc2\x9b" "2J", "\\u{009b}2J"},
+      {"c1 csi",
+       "\xc2\x9b"
+       "2J",
+       "\\u{009b}2J"},
       {"c1 first and last", "\xc2\x80\xc2\x9f", "\\u{0080}\\u{009f}"},
       {"latin-1 after c1 kept", "\xc2\xa0\xc2\xa9", "\xc2\xa0\xc2\xa9"},
-      {"bidi override", "abc\xe2\x80\xae" "fdp.exe", "abc\\u{202e}fdp.exe"},
+      {"bidi override",
+       "abc\xe2\x80\xae"
+       "fdp.exe",
+       "abc\\u{202e}fdp.exe"},
       {"bidi embeddings", "\xe2\x80\xaa\xe2\x80\xad", "\\u{202a}\\u{202d}"},
       {"bidi isolates", "\xe2\x81\xa6x\xe2\x81\xa9", "\\u{2066}x\\u{2069}"},
       {"next to bidi kept", "\xe2\x80\xa9\xe2\x81\xaa", "\xe2\x80\xa9\xe2\x81\xaa"},
@@ -120,7 +126,8 @@ TEST_F(TerminalOutputTest, EscapeSequencesInNamesAreShownEscaped) {
   ExpectShownEscaped("eve", {"whoami"});
 
   // An error that names the item is escaped too.
-  const CliResult missing = Baton({"--profile", "owner", "item", "get", kHostile, "--field", "totp"});
+  const CliResult missing =
+      Baton({"--profile", "owner", "item", "get", kHostile, "--field", "totp"});
   EXPECT_EQ(missing.code, cli::kExitNotFound);
   ExpectNoRawControls(missing, "item get --field totp");
 
@@ -148,10 +155,9 @@ TEST_F(TerminalOutputTest, AnEmergencyReasonIsShownToTheAdminEscaped) {
   // The deputy words the reason so that the admin's screen is cleared and
   // a harmless-looking line is written instead.
   const std::string reason = "\x1b[2J\x1b[Happroved by Mari already\xe2\x80\xae" + kHostile;
-  const json request =
-      json::parse(As("deputy", {"--json", "emergency", "request", grant_id.substr(0, 8),
-                                "--reason", reason})
-                      .out);
+  const json request = json::parse(
+      As("deputy", {"--json", "emergency", "request", grant_id.substr(0, 8), "--reason", reason})
+          .out);
   const std::string request_id = request.value("id", "");
   ASSERT_FALSE(request_id.empty()) << request;
 
