@@ -35,13 +35,22 @@ vault::Result<vault::SecureBuffer> NewPassphrase(Context& ctx) {
 }
 
 int Join(Context& ctx, const JoinOptions& o) {
-  if (LoadProfile(ctx.env, ctx.home(), ctx.options.profile)) {
+  // Only a profile that is not there is made: a damaged one (or one whose
+  // pin is gone) keeps its identity file rather than being overwritten.
+  if (auto existing = LoadProfile(ctx.env, ctx.home(), ctx.options.profile); existing) {
     return ctx.Fail(Status::AlreadyExists("profile \"" + ctx.options.profile +
                                           "\" exists; use --profile NAME for another server"));
+  } else if (!existing.error().IsNotFound()) {
+    return ctx.Fail(existing.error());
+  }
+  if (!o.fingerprint.empty() && !IsWellFormedFingerprint(o.fingerprint)) {
+    return ctx.Fail(Status::InvalidArgument(
+        "--fingerprint is the server certificate's SHA-256 as batond prints it (AB:CD:...)"));
   }
   auto address = ParseServerUrl(o.url);
   if (!address) return ctx.Fail(address.error());
-  ApiClient client(*address, o.fingerprint);
+  ApiClient client(*address, o.fingerprint,
+                   o.fingerprint.empty() ? Trust::kFirstUse : Trust::kPinned);
   auto info = client.Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
   ctx.console.err << "Server certificate SHA-256 fingerprint:\n  " << client.seen_fingerprint()
