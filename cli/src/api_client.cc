@@ -31,8 +31,9 @@ vault::Result<ServerAddress> ParseServerUrl(const std::string& url) {
   return a;
 }
 
-ApiClient::ApiClient(const ServerAddress& address, const std::string& fingerprint)
+ApiClient::ApiClient(const ServerAddress& address, const std::string& fingerprint, Trust trust)
     : address_(address), http_(std::make_unique<httplib::SSLClient>(address.host, address.port)) {
+  pin_.trust = trust;
   pin_.expected = fingerprint;
   // The pin replaces CA verification; the host name is still checked
   // against the certificate's names.
@@ -62,6 +63,9 @@ std::string ApiClient::RouteOf(std::string_view method, std::string_view path) {
 
 vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::string& path,
                                               const std::optional<nlohmann::json>& body) {
+  if (pin_.trust != Trust::kFirstUse) {
+    if (Status s = CheckPinnedFingerprint(pin_.expected); !s.ok()) return Fail(s);
+  }
   const std::string text = body ? body->dump() : std::string();
   auto send = [&]() -> httplib::Result {
     httplib::Headers headers;

@@ -31,9 +31,13 @@ vault::Result<ServerAddress> ParseServerUrl(const std::string& url);
 
 class ApiClient {
  public:
-  // `fingerprint` empty: first use, any certificate is accepted and recorded
-  // (see seen_fingerprint()); otherwise only that certificate.
-  ApiClient(const ServerAddress& address, const std::string& fingerprint);
+  // Only the certificate `fingerprint` is accepted; a pin that is not a
+  // well-formed fingerprint fails every call (Unauthenticated) before
+  // anything is sent. With Trust::kFirstUse (`init` and `join` without
+  // --fingerprint) any certificate is accepted and recorded (see
+  // seen_fingerprint()).
+  ApiClient(const ServerAddress& address, const std::string& fingerprint,
+            Trust trust = Trust::kPinned);
   ~ApiClient();
 
   void set_token(std::string token) { token_ = std::move(token); }

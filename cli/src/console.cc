@@ -1,11 +1,101 @@
 #include "cli/console.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+
 #include "vault/secret_input.h"
 
 namespace cli {
 
 Console StandardConsole() {
   return Console{std::cin, std::cout, std::cerr, vault::ReadSecretFromTerminal};
+}
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Emits `text` in pieces as Printable shows it, so that a secret can be
+// written to a stream without a copy outside locked memory.
+using Emit = std::function<void(std::string_view)>;
+
+void EmitByteEscape(const Emit& emit, uint8_t b) {
+  const char escaped[] = {'\\', 'x', kHex[b >> 4], kHex[b & 0x0f]};
+  emit({escaped, sizeof escaped});
+}
+
+void EmitCodePointEscape(const Emit& emit, char32_t cp) {
+  char buf[16];
+  const int n = std::snprintf(buf, sizeof buf, "\\u{%04x}", static_cast<unsigned>(cp));
+  emit({buf, static_cast<size_t>(n)});
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `s` and its
+// code point, or 0 when it is not one (stray continuation, truncated,
+// overlong, a surrogate, beyond U+10FFFF).
+size_t DecodeUtf8(std::string_view s, char32_t* cp) {
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
+  const uint8_t lead = byte(0);
+  size_t len = 0;
+  char32_t value = 0;
+  char32_t min = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    len = 2, value = lead & 0x1f, min = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    len = 3, value = lead & 0x0f, min = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    len = 4, value = lead & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() < len) return 0;
+  for (size_t i = 1; i < len; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+    value = (value << 6) | (byte(i) & 0x3f);
+  }
+  if (value < min || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return 0;
+  *cp = value;
+  return len;
+}
+
+// C1 controls, and the bidi controls that reorder the text around them.
+bool IsHiddenCodePoint(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void EmitPrintable(std::string_view text, const Emit& emit) {
+  for (size_t i = 0; i < text.size();) {
+    const auto b = static_cast<uint8_t>(text[i]);
+    char32_t cp = 0;
+    const size_t len = b < 0x80 ? 1 : DecodeUtf8(text.substr(i), &cp);
+    if (b < 0x20 || b == 0x7f || len == 0) {
+      EmitByteEscape(emit, b);
+      ++i;
+    } else if (b >= 0x80 && IsHiddenCodePoint(cp)) {
+      EmitCodePointEscape(emit, cp);
+      i += len;
+    } else {
+      emit(text.substr(i, len));
+      i += len;
+    }
+  }
+}
+
+}  // namespace
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  EmitPrintable(text, [&](std::string_view piece) { out += piece; });
+  return out;
+}
+
+void WritePrintable(std::ostream& out, std::string_view text) {
+  EmitPrintable(text, [&](std::string_view piece) {
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  });
 }
 
 }  // namespace cli

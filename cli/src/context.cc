@@ -59,7 +59,7 @@ Result<KeyOps*> Context::keys() {
       console.err << "baton: the agent holds another identity than profile " << (*p)->name
                   << "; ignoring it (run baton lock)\n";
     } else if (!agent.error().IsNotFound()) {
-      console.err << "baton: ignoring the agent: " << agent.error().message() << "\n";
+      console.err << "baton: ignoring the agent: " << Printable(agent.error().message()) << "\n";
     }
   }
   auto id = identity();
@@ -93,7 +93,7 @@ Result<ApiClient*> Context::client() {
     if (cached) {
       if (auto sent = ReportOfflineReads(*client_, **cached); !sent) {
         console.err << "baton: could not report the reads made offline yet: "
-                    << sent.error().message() << "\n";
+                    << Printable(sent.error().message()) << "\n";
       }
     }
   }
@@ -134,7 +134,7 @@ Status Context::SignIn(ApiClient& c) {
       } else {
         console.err << "baton: you were removed from the team, but the offline cache could not "
                        "be deleted: "
-                    << s.message() << "\n";
+                    << Printable(s.message()) << "\n";
       }
     }
     return login.error();
@@ -189,7 +189,7 @@ Result<Cache*> Context::cache(bool create) {
   if (!k) return vault::Fail(k.error());
   auto opened = Cache::Open(env, (*p)->cache_dir(), (*p)->member_id, **k, create);
   if (!opened && opened.error().IsCorruption()) {
-    console.err << "baton: " << opened.error().message() << "\n";
+    console.err << "baton: " << Printable(opened.error().message()) << "\n";
     if (Status s = Cache::Remove(env, (*p)->cache_dir()); !s.ok()) return vault::Fail(s);
     if (!create) return vault::Fail(Status::NotFound("no offline cache (it was unusable)"));
     opened = Cache::Open(env, (*p)->cache_dir(), (*p)->member_id, **k, true);
@@ -213,7 +213,8 @@ void Context::SyncCacheQuietly() {
   auto p = profile();
   if (!p || cache_synced_ || !Cache::Exists(env, (*p)->cache_dir())) return;
   if (auto r = SyncCache(); !r) {
-    console.err << "baton: the offline cache was not updated: " << r.error().message() << "\n";
+    console.err << "baton: the offline cache was not updated: " << Printable(r.error().message())
+                << "\n";
   }
 }
 
@@ -244,7 +245,8 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
     if (!p) return vault::Fail(p.error());
     if (!Cache::Exists(env, (*p)->cache_dir())) {
       if (auto r = SyncCache(); !r && !r.error().IsIOError()) {
-        console.err << "baton: the offline cache was not filled: " << r.error().message() << "\n";
+        console.err << "baton: the offline cache was not filled: " << Printable(r.error().message())
+                    << "\n";
       }
     }
   }
@@ -316,7 +318,8 @@ Result<ItemRef> Context::FindItemOnServer(const std::string& name_or_id) {
 }
 
 int Context::Fail(const Status& s) {
-  console.err << "baton: " << s.message() << "\n";
+  // A message may carry the server's words and other people's names.
+  console.err << "baton: " << Printable(s.message()) << "\n";
   return ExitCodeFor(s);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cli/console.h"
 #include "short_names.h"
 #include "vault/time_format.h"
 
@@ -89,6 +90,10 @@ std::string NameOf(const Names& names, const std::string& id) {
   return it != names.end() && !it->second.empty() ? it->second : id;
 }
 
+std::string ShownName(const Names& names, const std::string& id) {
+  return Printable(NameOf(names, id));
+}
+
 Result<std::string> MatchId(const std::vector<std::string>& ids, std::string_view given,
                             std::string_view what) {
   if (Status s = CheckId(given, what); !s.ok()) return Fail(s);
@@ -133,7 +138,7 @@ std::string RequestInWords(const vault::api::RequestAnswer& answer, const Names&
     return "The wait ended on " + UtcTime(release) + "; access opens as soon as " + confirmations +
            " arrive, unless an admin rejects it; " + admins + ".";
   }
-  const std::string by = NameOf(names, request.decided_by.value_or(""));
+  const std::string by = ShownName(names, request.decided_by.value_or(""));
   const std::string at = request.decided_ms ? " at " + UtcTime(*request.decided_ms) : "";
   const int64_t expires_ms = request.expires_ms.value_or(0);
   switch (request.state) {
@@ -160,11 +165,11 @@ std::string GrantInWords(const vault::api::GrantAnswer& answer, const Names& nam
   std::string cols;
   for (const auto& id : grant.collections) {
     if (!cols.empty()) cols += ", ";
-    cols += NameOf(collection_names, id);
+    cols += ShownName(collection_names, id);
   }
   constexpr int64_t kHourS = 3600;
   const int64_t required = grant.confirmations_required;
-  std::string out = NameOf(names, grant.deputy_id) + " may ask for " +
+  std::string out = ShownName(names, grant.deputy_id) + " may ask for " +
                     (grant.mode == vault::emergency::GrantMode::kTakeover
                          ? "takeover access (they become an admin)"
                          : "view access") +

@@ -46,6 +46,9 @@ using Names = std::map<std::string, std::string>;
 // The member's (or collection's) name in `names`, else its id; "the
 // server" for the server's own decisions.
 std::string NameOf(const Names& names, const std::string& id);
+// NameOf as a terminal may show it (cli::Printable): names are chosen by
+// other people.
+std::string ShownName(const Names& names, const std::string& id);
 
 // What a request means for the deputy and the admins right now, and what
 // happens next and when (UTC): one or two sentences.

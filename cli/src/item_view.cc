@@ -142,9 +142,9 @@ int PrintField(Context& ctx, const OpenedItem& item, const std::string& field) {
 
 void PrintSecretLine(Context& ctx, const std::string& label, const SecureBuffer& value, bool show) {
   if (value.empty()) return;
-  ctx.console.out << Pad(label, 13);
+  ctx.console.out << Pad(Printable(label), 13);
   if (show) {
-    WriteRaw(ctx.console.out, value);
+    WritePrintable(ctx.console.out, View(value));
   } else {
     ctx.console.out << kMask;
   }
@@ -196,31 +196,31 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
     return kExitOk;
   }
 
+  // Every line shows what other members wrote, escaped (cli::Printable).
   auto& out = ctx.console.out;
-  out << Pad("name", 13) << meta.value("name", "") << "\n"
-      << Pad("id", 13) << meta.value("id", "") << "\n"
-      << Pad("collection", 13) << meta.value("collection", "") << " ("
-      << meta.value("collection_id", "") << ")\n"
-      << Pad("channel", 13) << meta.value("channel", "") << "\n";
-  if (!meta.value("url", "").empty()) out << Pad("url", 13) << meta.value("url", "") << "\n";
+  const auto shown = [&](const char* key) { return Printable(meta.value(key, "")); };
+  out << Pad("name", 13) << shown("name") << "\n"
+      << Pad("id", 13) << shown("id") << "\n"
+      << Pad("collection", 13) << shown("collection") << " (" << shown("collection_id") << ")\n"
+      << Pad("channel", 13) << shown("channel") << "\n";
+  if (!meta.value("url", "").empty()) out << Pad("url", 13) << shown("url") << "\n";
   out << Pad("version", 13) << meta.value("version", int64_t{0}) << ", updated "
-      << DateTime(meta.value("updated_ms", int64_t{0})) << " by " << meta.value("updated_by", "")
-      << "\n"
+      << DateTime(meta.value("updated_ms", int64_t{0})) << " by " << shown("updated_by") << "\n"
       << Pad("rotation", 13) << "every " << meta.value("rotation_period_days", int64_t{0})
       << " days; last " << Date(meta.value("last_rotated_ms", int64_t{0})) << "; due "
       << Date(meta.value("due_ms", int64_t{0})) << " (" << meta.value("due", "") << ")\n";
   if (const std::string flags = FlagNames(meta); !flags.empty()) {
-    out << Pad("flags", 13) << flags << "\n";
+    out << Pad("flags", 13) << Printable(flags) << "\n";
   }
   if (!p.username.empty()) {
     out << Pad("username", 13);
-    WriteRaw(out, p.username);
+    WritePrintable(out, View(p.username));
     out << "\n";
   }
   // The password line is always there, masked, so its absence is not news.
   out << Pad("password", 13);
   if (show) {
-    WriteRaw(out, p.password);
+    WritePrintable(out, View(p.password));
   } else {
     out << kMask;
   }
@@ -231,7 +231,7 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
     if (show) {
       for (const auto& code : p.backup_codes) {
         out << "\n" << Pad("", 13);
-        WriteRaw(out, code);
+        WritePrintable(out, View(code));
       }
     } else {
       out << " (hidden)";
@@ -259,11 +259,12 @@ void PrintItemTable(Context& ctx, const std::vector<json>& items) {
       {"NAME", "CHANNEL", "COLLECTION", "VERSION", "ROTATED", "DUE", "FLAGS"}};
   for (const auto& raw : items) {
     const json it = WithDue(ctx, raw);
-    rows.push_back({it.value("name", ""), it.value("channel", ""), it.value("collection", ""),
+    rows.push_back({Printable(it.value("name", "")), Printable(it.value("channel", "")),
+                    Printable(it.value("collection", "")),
                     std::to_string(it.value("version", int64_t{0})),
                     Date(it.value("last_rotated_ms", int64_t{0})),
                     Date(it.value("due_ms", int64_t{0})) + " " + it.value("due", ""),
-                    FlagNames(it)});
+                    Printable(FlagNames(it))});
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tls_pin.h"
+
 namespace cli {
 
 using vault::Fail;
@@ -46,7 +48,7 @@ vault::Result<Profile> LoadProfile(vault::Env& env, const std::string& home,
   try {
     if (j.is_discarded() || !j.is_object()) throw std::runtime_error("not an object");
     p.server_url = j.at("server_url").get<std::string>();
-    p.fingerprint = j.at("fingerprint").get<std::string>();
+    p.fingerprint = j.value("fingerprint", std::string());
     p.member_id = j.at("member_id").get<std::string>();
     p.member_name = j.value("member_name", "");
     auto key = vault::crypto::FromBase64(j.at("server_audit_key").get<std::string>());
@@ -55,6 +57,8 @@ vault::Result<Profile> LoadProfile(vault::Env& env, const std::string& home,
   } catch (const std::exception&) {
     return Fail(Status::Corruption(p.dir + "/profile.json is damaged"));
   }
+  // Fails closed: a missing pin would otherwise let any certificate in.
+  if (Status s = CheckPinnedFingerprint(p.fingerprint); !s.ok()) return Fail(s);
   return p;
 }
 

@@ -37,7 +37,7 @@ int VerifyPinned(X509_STORE_CTX* ctx, void* arg) {
   }
   pin->seen_fingerprint = *fingerprint;
   pin->seen_cert_pem = std::move(*pem);
-  if (!pin->expected.empty() && pin->expected != *fingerprint) {
+  if (pin->trust != Trust::kFirstUse && pin->expected != *fingerprint) {
     pin->mismatch = true;
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
     return 0;
@@ -47,6 +47,25 @@ int VerifyPinned(X509_STORE_CTX* ctx, void* arg) {
 }
 
 }  // namespace
+
+bool IsWellFormedFingerprint(std::string_view fingerprint) {
+  constexpr size_t kBytes = 32;
+  if (fingerprint.size() != kBytes * 3 - 1) return false;
+  for (size_t i = 0; i < fingerprint.size(); ++i) {
+    const char c = fingerprint[i];
+    const bool ok = i % 3 == 2 ? c == ':' : (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+vault::Status CheckPinnedFingerprint(std::string_view fingerprint) {
+  if (IsWellFormedFingerprint(fingerprint)) return vault::Status::OK();
+  return vault::Status::Unauthenticated(
+      "the profile's pinned server fingerprint is missing or malformed; refusing to connect "
+      "without it. Put back the fingerprint recorded at join (compare it out of band with the one "
+      "batond prints) or join again under a new --profile.");
+}
 
 void InstallTlsPin(ssl_ctx_st* ssl_ctx, TlsPin* pin) {
   SSL_CTX_set_cert_verify_callback(ssl_ctx, VerifyPinned, pin);

@@ -273,6 +273,44 @@ TEST_F(AuditCliTest, ExportJsonLinesAndCsvRoundTrip) {
   EXPECT_NE(csv.out.find("\"item:Ads, \"\"Q1\"\"\""), std::string::npos) << csv.out;
 }
 
+TEST_F(AuditCliTest, CsvExportDefusesFormulas) {
+  testing_util::Account owner = Join("owner", "Mari");
+  // Targets another person chose, each of which a spreadsheet would run as
+  // a formula; the last one also needs quoting after the defusing quote.
+  const std::vector<std::string> formulas = {"=HYPERLINK(\"https://evil.example\",\"open\")",
+                                             "+1+1",
+                                             "-2+3",
+                                             "@SUM(A1:A9)",
+                                             "\t=1",
+                                             "\r=1",
+                                             "=1,2"};
+  for (const std::string& target : formulas) {
+    ASSERT_OK(vault_->Write(
+        [&](vault::WriteTxn& t) { return t.Record({"server"}, "test.formula", target, "{}"); }));
+  }
+  ASSERT_OK(vault_->Write(
+      [&](vault::WriteTxn& t) { return t.Record({"server"}, "test.formula", "item:a=b", "{}"); }));
+  ASSERT_NO_FATAL_FAILURE(CliJoin("auditor", "Tõnu"));
+
+  CliResult csv = Baton({"audit", "export", "--format", "csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  std::vector<std::string> targets;
+  for (const auto& row : ParseCsv(csv.out)) {
+    ASSERT_EQ(row.size(), 9u) << csv.out;
+    if (row[4] == "test.formula") targets.push_back(row[5]);
+  }
+  std::vector<std::string> want;
+  for (const std::string& f : formulas) want.push_back("'" + f);
+  want.push_back("item:a=b");  // an = inside a field is harmless
+  EXPECT_EQ(targets, want) << csv.out;
+  EXPECT_NE(csv.out.find(",\"'=1,2\","), std::string::npos) << csv.out;
+
+  // JSON Lines is data for programs: exact.
+  CliResult jsonl = Baton({"audit", "export", "--format", "jsonl"});
+  ASSERT_EQ(jsonl.code, 0) << jsonl.err;
+  EXPECT_NE(jsonl.out.find("\"target\":\"+1+1\""), std::string::npos) << jsonl.out;
+}
+
 TEST_F(AuditCliTest, DueSortsFlaggedOverdueDueSoonAndLater) {
   testing_util::Account owner = Join("owner", "Mari");
   const std::string col = CreateCollection(owner, "Sotsiaalmeedia");

@@ -35,13 +35,22 @@ vault::Result<vault::SecureBuffer> NewPassphrase(Context& ctx) {
 }
 
 int Join(Context& ctx, const JoinOptions& o) {
-  if (LoadProfile(ctx.env, ctx.home(), ctx.options.profile)) {
+  // Only a profile that is not there is made: a damaged one (or one whose
+  // pin is gone) keeps its identity file rather than being overwritten.
+  if (auto existing = LoadProfile(ctx.env, ctx.home(), ctx.options.profile); existing) {
     return ctx.Fail(Status::AlreadyExists("profile \"" + ctx.options.profile +
                                           "\" exists; use --profile NAME for another server"));
+  } else if (!existing.error().IsNotFound()) {
+    return ctx.Fail(existing.error());
+  }
+  if (!o.fingerprint.empty() && !IsWellFormedFingerprint(o.fingerprint)) {
+    return ctx.Fail(Status::InvalidArgument(
+        "--fingerprint is the server certificate's SHA-256 as batond prints it (AB:CD:...)"));
   }
   auto address = ParseServerUrl(o.url);
   if (!address) return ctx.Fail(address.error());
-  ApiClient client(*address, o.fingerprint);
+  ApiClient client(*address, o.fingerprint,
+                   o.fingerprint.empty() ? Trust::kFirstUse : Trust::kPinned);
   auto info = client.Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
   ctx.console.err << "Server certificate SHA-256 fingerprint:\n  " << client.seen_fingerprint()
@@ -93,8 +102,9 @@ int Join(Context& ctx, const JoinOptions& o) {
                            .dump()
                     << "\n";
   } else {
-    ctx.console.out << "Joined as " << profile.member_name << " (" << vault::ToString(joined->role)
-                    << "), member id " << profile.member_id << "\n"
+    ctx.console.out << "Joined as " << Printable(profile.member_name) << " ("
+                    << vault::ToString(joined->role) << "), member id "
+                    << Printable(profile.member_id) << "\n"
                     << "Your key fingerprint: "
                     << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
                     << "\n";
@@ -118,8 +128,9 @@ int WhoAmI(Context& ctx) {
     out["server_url"] = (*p)->server_url;
     ctx.console.out << out.dump() << "\n";
   } else {
-    ctx.console.out << me->name << " (" << vault::ToString(me->role) << ") on " << (*p)->server_url
-                    << " [profile " << (*p)->name << "]\nmember id " << me->id << "\n";
+    ctx.console.out << Printable(me->name) << " (" << vault::ToString(me->role) << ") on "
+                    << (*p)->server_url << " [profile " << (*p)->name << "]\nmember id "
+                    << Printable(me->id) << "\n";
   }
   return kExitOk;
 }
@@ -139,7 +150,7 @@ int ServerInfo(Context& ctx) {
     ctx.console.out << out.dump() << "\n";
   } else {
     ctx.console.out << "server       " << (*p)->server_url << "\n"
-                    << "version      " << info->version << "\n"
+                    << "version      " << Printable(info->version) << "\n"
                     << "certificate  " << (*p)->fingerprint << " (pinned)\n"
                     << "audit key    " << crypto::ToBase64(info->audit_public_key) << "\n";
   }

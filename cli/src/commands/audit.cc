@@ -92,8 +92,15 @@ json EventJson(const audit::Event& e) {
   return j;
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string CsvField(const std::string& s) {
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes
+// doubled. A spreadsheet runs a cell that starts with = + - @ (or a tab or
+// carriage return before one) as a formula, and names and targets are
+// chosen by other people: such a field gets a leading ' (OWASP's rule), so
+// it is shown as the text it is.
+std::string CsvField(const std::string& field) {
+  const bool formula =
+      !field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos;
+  const std::string s = formula ? "'" + field : field;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
@@ -123,7 +130,8 @@ int Log(Context& ctx, const LogOptions& o) {
       auto it = names.find(e.actor);
       const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
       ctx.console.out << e.seq << "  " << vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601)
-                      << "  " << actor << "  " << e.action << "  " << e.target << "\n";
+                      << "  " << Printable(actor) << "  " << Printable(e.action) << "  "
+                      << Printable(e.target) << "\n";
     }
     return true;
   });
@@ -177,7 +185,7 @@ int Tampered(Context& ctx, const audit::Report& r) {
                     << "\n";
   } else {
     ctx.console.out << "TAMPERED: the audit log fails verification at seq " << r.first_bad_seq
-                    << ": " << r.problem << "\n";
+                    << ": " << Printable(r.problem) << "\n";
   }
   return kExitTampered;
 }

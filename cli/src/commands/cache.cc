@@ -25,7 +25,7 @@ int Sync(Context& ctx) {
                   << report->collections << " collections (" << report->items_fetched
                   << " fetched now)\n";
   for (const std::string& name : report->dropped) {
-    ctx.console.out << "Dropped " << name
+    ctx.console.out << "Dropped " << Printable(name)
                     << " from the offline cache (its offline cache is off, or your access ended)\n";
   }
   return kExitOk;

@@ -38,7 +38,7 @@ int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) 
   if (ctx.options.json) {
     ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
   } else {
-    ctx.console.out << "Created collection " << name << " (" << id << ")\n";
+    ctx.console.out << "Created collection " << Printable(name) << " (" << id << ")\n";
   }
   return kExitOk;
 }
@@ -55,8 +55,8 @@ int CollectionList(Context& ctx) {
     return kExitOk;
   }
   for (const auto& [col, access] : *r) {
-    ctx.console.out << col.name << "\t" << access << "\t"
-                    << (col.needs_rekey ? "needs re-key\t" : "") << col.id << "\n";
+    ctx.console.out << Printable(col.name) << "\t" << Printable(access) << "\t"
+                    << (col.needs_rekey ? "needs re-key\t" : "") << Printable(col.id) << "\n";
   }
   return kExitOk;
 }
@@ -88,7 +88,7 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
   const vault::api::CollectionEntry& col = found->collection;
   const vault::Member& m = found->member;
   const std::string words = MemberFingerprintWords(m);
-  ctx.console.err << m.name << "'s key fingerprint: " << words << "\n";
+  ctx.console.err << Printable(m.name) << "'s key fingerprint: " << words << "\n";
   if (!expected_words.empty() && expected_words != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the member's key fingerprint does not match the one given; nothing was shared"));
@@ -104,8 +104,8 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
                             {"sealed_key", crypto::ToBase64(*sealed)}},
                        &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Granted " << access << " on " << col.collection.name << " to " << m.name
-                  << "\n";
+  ctx.console.out << "Granted " << access << " on " << Printable(col.collection.name) << " to "
+                  << Printable(m.name) << "\n";
   return kExitOk;
 }
 
@@ -118,7 +118,8 @@ int CollectionRevoke(Context& ctx, const std::string& which, const std::string& 
   auto r = client.Send("DELETE", "/v1/collections/" + col.collection.id + "/grants/" + m.id,
                        std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Revoked " << m.name << "'s access to " << col.collection.name
+  ctx.console.out << "Revoked " << Printable(m.name) << "'s access to "
+                  << Printable(col.collection.name)
                   << "; the collection is marked for re-keying.\n";
   return kExitOk;
 }
@@ -139,7 +140,7 @@ int CollectionSet(Context& ctx, const std::string& which, const std::string& off
   if (ctx.options.json) {
     ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
   } else {
-    ctx.console.out << "Offline cache of " << r->name << ": " << offline_cache
+    ctx.console.out << "Offline cache of " << Printable(r->name) << ": " << offline_cache
                     << (offline_cache == "off"
                             ? " (members' copies are dropped when their client next syncs)"
                             : "")

@@ -98,8 +98,8 @@ int Due(Context& ctx, const DueOptions& o) {
   }
   size_t name_w = 4, col_w = 10;
   for (const auto& [id, item] : by_id) {
-    name_w = std::max(name_w, DisplayWidth(item.meta.name));
-    col_w = std::max(col_w, DisplayWidth(item.collection));
+    name_w = std::max(name_w, DisplayWidth(Printable(item.meta.name)));
+    col_w = std::max(col_w, DisplayWidth(Printable(item.collection)));
   }
   const char* titles[] = {"Overdue", "Due soon", "Later"};
   bool first = true;
@@ -114,18 +114,19 @@ int Due(Context& ctx, const DueOptions& o) {
                     << "  DUE         STATUS    FLAGS\n";
     for (const auto& e : entries) {
       const DueItem& item = by_id.at(e.item.item_id);
+      const std::string name = Printable(item.meta.name);
       std::string reasons;
       for (const auto& f : e.item.flags.List()) {
         if (!reasons.empty()) reasons += "; ";
         reasons += std::string(vault::ToString(f.kind));
-        if (!f.reason.empty()) reasons += ": " + f.reason;
+        if (!f.reason.empty()) reasons += ": " + Printable(f.reason);
       }
       if (item.meta.pending_version) {
         if (!reasons.empty()) reasons += "; ";
         reasons += "rotation to v" + std::to_string(*item.meta.pending_version) +
-                   " pending: confirm with `baton rotate " + item.meta.name + " --confirm`";
+                   " pending: confirm with `baton rotate " + name + " --confirm`";
       }
-      ctx.console.out << "  " << Pad(item.meta.name, name_w) << "  " << Pad(item.collection, col_w)
+      ctx.console.out << "  " << Pad(name, name_w) << "  " << Pad(Printable(item.collection), col_w)
                       << "  "
                       << vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kDate)
                       << "  "

@@ -91,11 +91,11 @@ Status CheckGivenId(const std::string& given, std::string_view what) {
 void PrintRequest(Context& ctx, const RequestAnswer& answer, const Directory& d) {
   const vault::EmergencyRequest& request = answer.request;
   auto& out = ctx.console.out;
-  out << "request      " << request.id << "\n"
-      << "grant        " << request.grant_id << "\n"
-      << "deputy       " << em::NameOf(d.members, answer.deputy_id) << "\n"
+  out << "request      " << Printable(request.id) << "\n"
+      << "grant        " << Printable(request.grant_id) << "\n"
+      << "deputy       " << em::ShownName(d.members, answer.deputy_id) << "\n"
       << "state        " << vault::emergency::ToString(request.state) << "\n"
-      << "reason       " << request.reason << "\n"
+      << "reason       " << Printable(request.reason) << "\n"
       << "requested    " << em::UtcTime(request.requested_ms) << "\n";
   out << em::RequestInWords(answer, d.members, NowMs(ctx)) << "\n";
 }

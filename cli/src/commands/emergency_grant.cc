@@ -41,7 +41,7 @@ int Grant(Context& ctx, const GrantOptions& o) {
   if (!deputy) return ctx.Fail(deputy.error());
   const std::string name = deputy->name;
   const std::string words = MemberFingerprintWords(*deputy);
-  ctx.console.err << name << "'s key fingerprint: " << words << "\n";
+  ctx.console.err << Printable(name) << "'s key fingerprint: " << words << "\n";
   if (!o.fingerprint.empty() && o.fingerprint != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the deputy's key fingerprint does not match the one given; nothing was shared"));
@@ -84,7 +84,8 @@ int Grant(Context& ctx, const GrantOptions& o) {
   em::Names members = {{deputy->id, name}};
   ctx.console.out << "Created emergency grant " << id << ".\n"
                   << em::GrantInWords(*r, members, names) << "\n"
-                  << "Tell " << name << " the grant id. If they ever need access they run:\n"
+                  << "Tell " << Printable(name)
+                  << " the grant id. If they ever need access they run:\n"
                   << "  baton emergency request " << id.substr(0, 8) << " --reason \"...\"\n";
   return kExitOk;
 }
@@ -141,7 +142,7 @@ int Revoke(Context& ctx, const std::string& given) {
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "Revoked emergency grant " << grant->grant.id << " for "
-                  << em::NameOf(d.members, grant->grant.deputy_id)
+                  << em::ShownName(d.members, grant->grant.deputy_id)
                   << ". A waiting request is cancelled and open access has ended; nothing more "
                      "will be released. Items already read stay flagged for rotation.\n";
   return kExitOk;
@@ -158,7 +159,7 @@ int Decline(Context& ctx, const std::string& given) {
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "You declined the emergency grant from "
-                  << em::NameOf(d.members, grant->grant.grantor_id)
+                  << em::ShownName(d.members, grant->grant.grantor_id)
                   << ". It can no longer be used; the admins see that you declined.\n";
   return kExitOk;
 }

@@ -70,8 +70,9 @@ int Open(Context& ctx, const OpenOptions& o) {
       ctx.console.out << shown.dump() << "\n";
     } else {
       for (const auto& it : list) {
-        ctx.console.out << it.name << "\t" << em::NameOf(d.collections, it.collection_id) << "\t"
-                        << it.channel << "\t" << it.id << "\n";
+        ctx.console.out << Printable(it.name) << "\t"
+                        << em::ShownName(d.collections, it.collection_id) << "\t"
+                        << Printable(it.channel) << "\t" << Printable(it.id) << "\n";
       }
       ctx.console.out << list.size() << (list.size() == 1 ? " item" : " items")
                       << " in scope; read one with: baton emergency open " << id.substr(0, 8)

@@ -32,9 +32,9 @@ int List(Context& ctx) {
     std::string cols;
     for (const auto& id : g.collections) {
       if (!cols.empty()) cols += ",";
-      cols += em::NameOf(d.collections, id);
+      cols += em::ShownName(d.collections, id);
     }
-    ctx.console.out << g.id << "  " << em::NameOf(d.members, g.deputy_id) << "  "
+    ctx.console.out << Printable(g.id) << "  " << em::ShownName(d.members, g.deputy_id) << "  "
                     << vault::emergency::ToString(g.mode) << "  " << cols << "  wait "
                     << em::HoursInWords(g.wait_s / 3600) << "  "
                     << vault::emergency::ToString(g.status);
@@ -77,9 +77,9 @@ int Show(Context& ctx, const std::string& given) {
   }
   const vault::EmergencyGrant& g = grant->grant;
   auto& out = ctx.console.out;
-  out << "grant        " << g.id << "\n"
-      << "grantor      " << em::NameOf(d.members, g.grantor_id) << "\n"
-      << "deputy       " << em::NameOf(d.members, g.deputy_id) << "\n"
+  out << "grant        " << Printable(g.id) << "\n"
+      << "grantor      " << em::ShownName(d.members, g.grantor_id) << "\n"
+      << "deputy       " << em::ShownName(d.members, g.deputy_id) << "\n"
       << "status       " << vault::emergency::ToString(g.status) << "\n"
       << "created      " << em::UtcTime(g.created_ms) << "\n"
       << em::GrantInWords(*grant, d.members, d.collections) << "\n";
@@ -118,8 +118,8 @@ int StatusCmd(Context& ctx, const std::string& given) {
   }
   const Directory d = LoadDirectory(**c);
   for (const RequestAnswer& r : *requests) {
-    ctx.console.out << r.request.id << "  " << em::NameOf(d.members, r.deputy_id) << "  "
-                    << vault::emergency::ToString(r.request.state) << "\n  "
+    ctx.console.out << Printable(r.request.id) << "  " << em::ShownName(d.members, r.deputy_id)
+                    << "  " << vault::emergency::ToString(r.request.state) << "\n  "
                     << em::RequestInWords(r, d.members, NowMs(ctx)) << "\n";
   }
   return kExitOk;
@@ -180,7 +180,7 @@ int Decide(Context& ctx, const std::string& given, const std::string& verb,
   const std::string done = verb == "approve"  ? "Approved"
                            : verb == "reject" ? "Rejected"
                                               : "Confirmed";
-  ctx.console.out << done << " request " << id << " of " << em::NameOf(d.members, now->deputy_id)
+  ctx.console.out << done << " request " << id << " of " << em::ShownName(d.members, now->deputy_id)
                   << ".\n"
                   << em::RequestInWords(*now, d.members, NowMs(ctx)) << "\n";
   return kExitOk;

@@ -115,8 +115,8 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
     WriteJsonWithSecret(ctx.console.out, shown, "password",
                         show_password ? &payload.password : nullptr);
   } else {
-    ctx.console.out << "Added " << o.name << " to " << col->collection.name << " (item id " << id
-                    << ", version 1)\n";
+    ctx.console.out << "Added " << Printable(o.name) << " to " << Printable(col->collection.name)
+                    << " (item id " << id << ", version 1)\n";
     if (show_password) WriteLabelledSecret(ctx.console.out, "password", payload.password);
   }
   return kExitOk;

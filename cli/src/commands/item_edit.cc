@@ -67,7 +67,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     if (ctx.options.json) {
       ctx.console.out << vault::api::ItemMetaToJson(*updated).dump() << "\n";
     } else {
-      ctx.console.out << "Updated the details of " << updated->name << "\n";
+      ctx.console.out << "Updated the details of " << Printable(updated->name) << "\n";
     }
     return kExitOk;
   }
@@ -111,7 +111,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
                  &vault::api::ItemMetaFromJson);
   if (!updated) {
     if (updated.error().IsFailedPrecondition()) {
-      ctx.console.err << "baton: " << item->meta.value("name", "")
+      ctx.console.err << "baton: " << Printable(item->meta.value("name", ""))
                       << " changed since it was read (version " << version
                       << "); run the edit again on the new version\n";
     }
@@ -122,7 +122,8 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     WriteJsonWithSecret(ctx.console.out, vault::api::ItemMetaToJson(*updated), "password",
                         show_password ? &p.password : nullptr);
   } else {
-    ctx.console.out << "Updated " << updated->name << " to version " << updated->version << "\n";
+    ctx.console.out << "Updated " << Printable(updated->name) << " to version " << updated->version
+                    << "\n";
     if (show_password) WriteLabelledSecret(ctx.console.out, "password", p.password);
   }
   return kExitOk;

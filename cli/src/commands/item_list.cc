@@ -41,8 +41,8 @@ int ItemRemove(Context& ctx, const std::string& which) {
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
   } else {
-    ctx.console.out << "Deleted " << ref->meta.value("name", "") << " (item id " << ref->id
-                    << ")\n";
+    ctx.console.out << "Deleted " << Printable(ref->meta.value("name", "")) << " (item id "
+                    << Printable(ref->id) << ")\n";
   }
   return kExitOk;
 }
@@ -116,15 +116,17 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
     out << "]\n";
     return kExitOk;
   }
-  out << "History of " << ref->meta.value("name", "") << " (" << ref->id << ")\n";
+  out << "History of " << Printable(ref->meta.value("name", "")) << " (" << Printable(ref->id)
+      << ")\n";
   for (size_t i = 0; i < versions.size(); ++i) {
     const json& v = versions[i];
     const std::string by = v.value("created_by", "");
     out << "  v" << v.value("version", int64_t{0}) << "  " << Pad(v.value("state", ""), 8) << "  "
-        << DateTime(v.value("created_ms", int64_t{0})) << "  by " << v.value("created_by_name", by);
+        << DateTime(v.value("created_ms", int64_t{0})) << "  by "
+        << Printable(v.value("created_by_name", by));
     if (show) {
       out << "  password ";
-      WriteRaw(out, payloads[i].password);
+      WritePrintable(out, View(payloads[i].password));
     }
     out << "\n";
   }

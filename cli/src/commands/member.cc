@@ -22,8 +22,8 @@ int MemberInvite(Context& ctx, const std::string& role, const std::string& name)
   if (ctx.options.json) {
     ctx.console.out << vault::api::InviteAnswerToJson(*r).dump() << "\n";
   } else {
-    ctx.console.out << r->code << "\n";
-    ctx.console.err << "Invite for " << name << " (" << role
+    ctx.console.out << Printable(r->code) << "\n";
+    ctx.console.err << "Invite for " << Printable(name) << " (" << role
                     << "): single use; give it to them over a channel you trust.\n";
   }
   return kExitOk;
@@ -45,8 +45,8 @@ int MemberList(Context& ctx) {
     return kExitOk;
   }
   for (const auto& m : *r) {
-    ctx.console.out << m.name << "\t" << vault::ToString(m.role) << "\t"
-                    << vault::ToString(m.status) << "\t" << m.id << "\n";
+    ctx.console.out << Printable(m.name) << "\t" << vault::ToString(m.role) << "\t"
+                    << vault::ToString(m.status) << "\t" << Printable(m.id) << "\n";
   }
   return kExitOk;
 }
@@ -59,7 +59,7 @@ int MemberRole(Context& ctx, const std::string& who, const std::string& role) {
   auto r = (*c)->Send("PATCH", "/v1/members/" + m->id, json{{"role", role}},
                       &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << m->name << " is now " << role << "\n";
+  ctx.console.out << Printable(m->name) << " is now " << role << "\n";
   return kExitOk;
 }
 
@@ -70,7 +70,7 @@ int MemberRemove(Context& ctx, const std::string& who) {
   if (!m) return ctx.Fail(m.error());
   auto r = (*c)->Send("DELETE", "/v1/members/" + m->id, std::nullopt, &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
-  ctx.console.out << "Removed " << m->name
+  ctx.console.out << "Removed " << Printable(m->name)
                   << ". Every item they could read is flagged for rotation; run `baton due`.\n";
   return kExitOk;
 }
@@ -90,7 +90,7 @@ int MemberEmail(Context& ctx, const std::string& address, bool clear) {
   } else if (clear) {
     ctx.console.out << "No e-mail address: notices reach you by the team webhook only.\n";
   } else {
-    ctx.console.out << "Notices for you go to " << r->email << "\n";
+    ctx.console.out << "Notices for you go to " << Printable(r->email) << "\n";
   }
   return kExitOk;
 }

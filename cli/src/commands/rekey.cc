@@ -61,7 +61,8 @@ int Rekey(Context& ctx, const std::string& which) {
       return ctx.Fail(Status::Corruption("member " + h.member_id +
                                          " has access but is not listed; nothing was changed"));
     }
-    ctx.console.err << m->name << "'s key fingerprint: " << MemberFingerprintWords(*m) << "\n";
+    ctx.console.err << Printable(m->name) << "'s key fingerprint: " << MemberFingerprintWords(*m)
+                    << "\n";
     recipients.push_back({m->id, m->box_public_key});
   }
   const size_t member_count = recipients.size();
@@ -83,7 +84,7 @@ int Rekey(Context& ctx, const std::string& which) {
       return ctx.Fail(Status::Corruption("the deputy of grant " + g.id +
                                          " is not listed; nothing was changed"));
     }
-    ctx.console.err << deputy->name
+    ctx.console.err << Printable(deputy->name)
                     << "'s key fingerprint (emergency deputy): " << MemberFingerprintWords(*deputy)
                     << "\n";
     escrowed.push_back({g.id, deputy->box_public_key});
@@ -140,7 +141,7 @@ int Rekey(Context& ctx, const std::string& which) {
     ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
     return kExitOk;
   }
-  ctx.console.out << "Re-keyed " << name << " (key version " << rekeyed->key.version
+  ctx.console.out << "Re-keyed " << Printable(name) << " (key version " << rekeyed->key.version
                   << "): " << Count(versions.size(), "item", "items") << ", "
                   << Count(member_count, "member", "members") << ", "
                   << Count(escrowed.size(), "emergency grant", "emergency grants")

@@ -77,8 +77,9 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
     return kExitOk;
   }
   auto& out = ctx.console.out;
-  out << "Started rotating " << name << ": the new password is stored as pending version " << next
-      << "; version " << version << " stays current until you confirm.\n";
+  out << "Started rotating " << Printable(name)
+      << ": the new password is stored as pending version " << next << "; version " << version
+      << " stays current until you confirm.\n";
   if (o.show) WriteLabelledSecret(out, "new password", p.password);
   out << "Next:\n"
       << "  1. Change the password on " << SiteOf(item->meta) << " to the new one ("
@@ -114,9 +115,11 @@ int RotateFinish(Context& ctx, const RotateOptions& o) {
     ctx.console.out << vault::api::ItemMetaToJson(*done).dump() << "\n";
   } else if (o.confirm) {
     ctx.console.out << "Confirmed: version " << pending << " is now the current password of "
-                    << name << "; version " << meta->version << " is kept in its history.\n";
+                    << Printable(name) << "; version " << meta->version
+                    << " is kept in its history.\n";
   } else {
-    ctx.console.out << "Aborted the rotation of " << name << "; version " << meta->version
+    ctx.console.out << "Aborted the rotation of " << Printable(name) << "; version "
+                    << meta->version
                     << " stays current. The abandoned password stays in `baton item history "
                     << o.item << " --show` in case the site took it after all.\n";
   }
