@@ -59,18 +59,25 @@ size_t DecodeUtf8(std::string_view s, char32_t* cp) {
   return len;
 }
 
-// C1 controls, and the bidi controls that reorder the text around them.
+// C1 controls, the bidi controls and marks that reorder the text around
+// them (U+061C, U+200E-F, U+202A-E, U+2066-9), and the line and paragraph
+// separators that some terminals break lines at.
 bool IsHiddenCodePoint(char32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-         (cp >= 0x2066 && cp <= 0x2069);
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-void EmitPrintable(std::string_view text, const Emit& emit) {
+void EmitPrintable(std::string_view text, bool double_backslash, const Emit& emit) {
   for (size_t i = 0; i < text.size();) {
     const auto b = static_cast<uint8_t>(text[i]);
     char32_t cp = 0;
     const size_t len = b < 0x80 ? 1 : DecodeUtf8(text.substr(i), &cp);
-    if (b < 0x20 || b == 0x7f || len == 0) {
+    if (b == '\\' && double_backslash) {
+      // Doubled, so that a name cannot spell out an escape this function
+      // makes and pass for a control character it does not contain.
+      emit("\\\\");
+      ++i;
+    } else if (b < 0x20 || b == 0x7f || len == 0) {
       EmitByteEscape(emit, b);
       ++i;
     } else if (b >= 0x80 && IsHiddenCodePoint(cp)) {
@@ -88,12 +95,12 @@ void EmitPrintable(std::string_view text, const Emit& emit) {
 std::string Printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  EmitPrintable(text, [&](std::string_view piece) { out += piece; });
+  EmitPrintable(text, /*double_backslash=*/true, [&](std::string_view piece) { out += piece; });
   return out;
 }
 
 void WritePrintable(std::ostream& out, std::string_view text) {
-  EmitPrintable(text, [&](std::string_view piece) {
+  EmitPrintable(text, /*double_backslash=*/false, [&](std::string_view piece) {
     out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
   });
 }

@@ -28,13 +28,17 @@ Console StandardConsole();
 
 // `text` as it may be shown on a terminal when it came from someone else (a
 // name, a reason, anything the server relays): C0 controls (tab and newline
-// too), DEL, C1 controls, the bidi embedding, override and isolate controls
-// and bytes that are not UTF-8 become visible "\x1b" / "\u{202e}" text, so
-// that nobody can move the cursor, retitle the window, clear the screen or
-// reorder what an admin reads before deciding. Printable UTF-8 is unchanged.
+// too), DEL, C1 controls, the bidi controls and marks, the line and
+// paragraph separators and bytes that are not UTF-8 become visible "\x1b" /
+// "\u{202e}" text, so that nobody can move the cursor, retitle the window,
+// clear the screen or reorder what an admin reads before deciding. A
+// backslash is doubled, so no text can pass for an escape. Printable UTF-8
+// is unchanged.
 std::string Printable(std::string_view text);
-// Printable(text) written to `out` with no copy of `text` (a secret shown
-// with --show stays in locked memory).
+// The same escapes written to `out` with no copy of `text` (a secret shown
+// with --show stays in locked memory), except that a backslash is kept as
+// it is: a generated password may contain one, and people copy what they
+// see.
 void WritePrintable(std::ostream& out, std::string_view text);
 
 // A secret from a file, or "-" for standard input (vault/secret_input.h).
