@@ -200,16 +200,18 @@ class EmergencyTest : public ServerFixture {
     return r;
   }
 
-  em::GrantStatus GrantStatus(const std::string& grant) {
-    em::GrantStatus out = em::GrantStatus::kActive;
+  vault::EmergencyGrant GrantRow(const std::string& grant) {
+    vault::EmergencyGrant out;
     EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
       auto g = t.GetEmergencyGrant(grant);
       if (!g) return g.error();
-      out = g->status;
+      out = std::move(*g);
       return Status::OK();
     }));
     return out;
   }
+
+  em::GrantStatus GrantStatus(const std::string& grant) { return GrantRow(grant).status; }
 
   // Whether the grant's escrowed key for `collection` is stored.
   bool Escrowed(const std::string& collection, const std::string& grant) {

@@ -23,17 +23,6 @@ namespace em = vault::emergency;
 
 class EmergencyPolicyTest : public EmergencyTest {
  protected:
-  vault::EmergencyGrant GrantRow(const std::string& id) {
-    vault::EmergencyGrant out;
-    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> Status {
-      auto g = t.GetEmergencyGrant(id);
-      if (!g) return g.error();
-      out = std::move(*g);
-      return Status::OK();
-    }));
-    return out;
-  }
-
   // E-mail addresses for the grantor (Mari) and the admin (Aino), so that
   // notices to them show up as deliveries.
   void GiveAddresses() {
