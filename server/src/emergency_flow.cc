@@ -57,7 +57,7 @@ em::Facts FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>
   return f;
 }
 
-bool SeesAll(const Caller& c) { return c.role != TeamRole::kMember; }
+bool SeesAll(const Caller& c) { return c.role == TeamRole::kOwner || c.role == TeamRole::kAdmin; }
 
 // Whether `c` may confirm requests under grants from `grantor_id`: they are
 // the deputy of an active grant from the same grantor.
@@ -314,13 +314,41 @@ Status EndGrant(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGr
       json::object());
 }
 
-Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
-                                const std::string& member_id, int64_t now_ms) {
+Status ApplyGrantChange(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
+                        const GrantNumbers& to) {
+  if (Status s = t.ChangeEmergencyGrant(actor, g.id, to.wait_s, to.confirmations_required,
+                                        to.access_window_s);
+      !s.ok()) {
+    return s;
+  }
+  auto by = NameOf(t, actor.id);
+  if (!by) return by.error();
+  const auto hours = [](int64_t s) { return std::to_string(s / 3600) + " h"; };
+  const auto pair = [](const std::string& from, const std::string& to_value) {
+    return from == to_value ? to_value : from + " -> " + to_value;
+  };
+  return NotifyGrant(
+      t, g, "emergency.changed",
+      [&](const std::string& deputy, const std::string& scope) {
+    return *by + " changed Deputy " + deputy + "'s emergency grant for " + scope + ": wait " +
+           pair(hours(g.wait_s), hours(to.wait_s)) + ", confirmations " +
+           pair(std::to_string(g.confirmations_required),
+                std::to_string(to.confirmations_required)) +
+           ", access window " + pair(hours(g.access_window_s), hours(to.access_window_s));
+      },
+      {{"by", actor.id},
+       {"wait_s", {g.wait_s, to.wait_s}},
+       {"confirmations_required", {g.confirmations_required, to.confirmations_required}},
+       {"access_window_s", {g.access_window_s, to.access_window_s}}});
+}
+
+Status EndGrantsOfDeputy(vault::WriteTxn& t, const vault::Actor& actor,
+                         const std::string& member_id, int64_t now_ms, const std::string& reason) {
   auto all = t.ListEmergencyGrants();
   if (!all) return all.error();
   for (const EmergencyGrant& g : *all) {
     if (g.deputy_id != member_id || g.status != em::GrantStatus::kActive) continue;
-    if (Status s = EndGrant(t, actor, g, now_ms, "revoked", kDeputyRemoved); !s.ok()) return s;
+    if (Status s = EndGrant(t, actor, g, now_ms, "revoked", reason); !s.ok()) return s;
   }
   return Status::OK();
 }

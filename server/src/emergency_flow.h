@@ -30,7 +30,8 @@ ApiResult<std::string> Reason(const Body& body);
 // What the state machine needs to know of a grant and its newest request.
 em::Facts FactsOf(const EmergencyGrant& g, const std::optional<EmergencyRequest>& r);
 
-// Owners, admins and auditors see every grant and request.
+// Owners and admins see every grant and request. Auditors see none (the
+// policy denies them the routes; the history is in the audit log).
 bool SeesAll(const Caller& c);
 
 // Whether `c` may confirm requests under grants from `grantor_id`: they are
@@ -71,6 +72,19 @@ Status Release(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGra
 // declining and removing the deputy from the team all end a grant here.
 Status EndGrant(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g, int64_t now,
                 const std::string& status, const std::string& reason);
+
+// The numbers of a grant that PATCH may change, in seconds.
+struct GrantNumbers {
+  int64_t wait_s = 0;
+  int64_t confirmations_required = 0;
+  int64_t access_window_s = 0;
+};
+
+// Changes the active grant `g` to `to`, audited with the old and new values,
+// and tells the grantor and the admins: a grant that quietly got a shorter
+// wait or fewer confirmations would defeat the veto it exists for.
+Status ApplyGrantChange(vault::WriteTxn& t, const vault::Actor& actor, const EmergencyGrant& g,
+                        const GrantNumbers& to);
 
 // The 400 for a malformed id in an emergency route's path.
 void SendBadId(httplib::Response& res);

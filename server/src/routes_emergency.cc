@@ -188,6 +188,11 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
     return SendError(res, BadRequest("bad_window", "access_window_hours must be 1 to 720"));
   }
   ChangeGrantAndAnswer(res, id, [&](vault::WriteTxn& t, const vault::EmergencyGrant* g) -> Status {
+    if (g->deputy_id == c.member.id) {
+      // Whatever their role: an admin-deputy could otherwise shorten their
+      // own wait or drop the two-person rule before asking.
+      return Status::PermissionDenied("the deputy cannot change their own grant");
+    }
     auto newest = t.NewestEmergencyRequest(id);
     if (!newest) return newest.error();
     if (*newest &&
@@ -195,13 +200,15 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
       return Status::FailedPrecondition("the grant cannot change while its request is " +
                                         std::string(em::ToString((*newest)->state)));
     }
-    const int64_t wait_s = body->Has("wait_hours") ? body->Int("wait_hours") * 3600 : g->wait_s;
-    const int64_t conf = body->Has("confirmations_required") ? body->Int("confirmations_required")
-                                                             : g->confirmations_required;
-    const int64_t window_s = body->Has("access_window_hours")
-                                 ? body->Int("access_window_hours") * 3600
-                                 : g->access_window_s;
-    return t.ChangeEmergencyGrant(c.actor(), id, wait_s, conf, window_s);
+    GrantNumbers to{g->wait_s, g->confirmations_required, g->access_window_s};
+    if (body->Has("wait_hours")) to.wait_s = body->Int("wait_hours") * 3600;
+    if (body->Has("confirmations_required")) {
+      to.confirmations_required = body->Int("confirmations_required");
+    }
+    if (body->Has("access_window_hours")) {
+      to.access_window_s = body->Int("access_window_hours") * 3600;
+    }
+    return ApplyGrantChange(t, c.actor(), *g, to);
   });
 }
 

@@ -90,7 +90,11 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
             owners += m.role == TeamRole::kOwner && m.status == vault::MemberStatus::kActive;
           if (owners <= 1) return Status::FailedPrecondition("the last owner cannot be demoted");
         }
-        return t.SetMemberRole(c.actor(), id, body->Str("role"));
+        if (Status s = t.SetMemberRole(c.actor(), id, body->Str("role")); !s.ok()) return s;
+        // Auditors are never deputies: a grant, or a released request, left
+        // to someone made auditor would keep serving them keys.
+        if (*role != TeamRole::kAuditor || target->role == TeamRole::kAuditor) return Status::OK();
+        return EndGrantsOfDeputy(t, c.actor(), id, Millis(env_.Now()), kDeputyMadeAuditor);
       })) {
     SendJson(res, 200, {{"id", id}, {"role", body->Str("role")}});
   }
@@ -113,7 +117,7 @@ void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& re
         if (Status s = t.RemoveMember(c.actor(), id); !s.ok()) return s;
         // Their requests are not settled first: a release that fell due but
         // was not applied yet is cancelled, not granted to someone leaving.
-        return EndGrantsOfRemovedDeputy(t, c.actor(), id, Millis(env_.Now()));
+        return EndGrantsOfDeputy(t, c.actor(), id, Millis(env_.Now()), kDeputyRemoved);
       })) {
     SendJson(res, 200, {{"id", id}, {"status", "removed"}});
   }

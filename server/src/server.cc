@@ -29,8 +29,8 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/join", Scope::kPublic, Action::kReadServerInfo},
     {"POST", "/v1/auth/challenge", Scope::kPublic, Action::kReadServerInfo},
     {"POST", "/v1/auth/login", Scope::kPublic, Action::kReadServerInfo},
-    {"POST", "/v1/auth/logout", Scope::kSession, Action::kReadServerInfo},
-    {"GET", "/v1/me", Scope::kSession, Action::kReadServerInfo},
+    {"POST", "/v1/auth/logout", Scope::kSession, Action::kUseSession},
+    {"GET", "/v1/me", Scope::kSession, Action::kUseSession},
     {"GET", "/v1/members", Scope::kTeam, Action::kListMembers},
     {"GET", "/v1/members/:id", Scope::kTeam, Action::kListMembers},
     {"POST", "/v1/invites", Scope::kTeam, Action::kInviteMember},
@@ -56,7 +56,7 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/audit", Scope::kTeam, Action::kReadAuditLog},
     {"GET", "/v1/audit/checkpoints", Scope::kTeam, Action::kReadAuditLog},
     {"GET", "/v1/audit/head", Scope::kTeam, Action::kReadAuditLog},
-    {"PUT", "/v1/me/email", Scope::kSession, Action::kReadServerInfo},
+    {"PUT", "/v1/me/email", Scope::kSession, Action::kUseSession},
     // Emergency access (routes_emergency.cc; relations such as "the deputy
     // only" are checked by the handlers).
     {"POST", "/v1/emergency/grants", Scope::kTeam, Action::kManageEmergencyGrants},
@@ -79,7 +79,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/collections/:id/rekey", Scope::kCollection, Action::kRekeyCollection},
     {"GET", "/v1/collections/:id/cache", Scope::kCollection, Action::kReadItemSecret},
     {"PATCH", "/v1/collections/:id", Scope::kTeam, Action::kChangeCollectionSettings},
-    {"POST", "/v1/offline-reads", Scope::kSession, Action::kReadServerInfo},
+    {"POST", "/v1/offline-reads", Scope::kSession, Action::kUseSession},
 };
 
 // ":id" → a capture group for one path segment.
@@ -383,7 +383,6 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
   caller.role = facts->role;
   const CollectionAccess access = facts->access;
   t_member = caller.member.id;
-  if (spec.scope == Scope::kSession) return caller;
   if (item_missing) {
     // Unknown items are 404 only for those who could see any item;
     // everyone else gets the same 403 as for an item they may not read.

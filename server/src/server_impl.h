@@ -49,16 +49,19 @@ using vault::api::MemberToJson;
 // A base64 field holding a 32-byte public key, or a 400 naming `field`.
 ApiResult<crypto::PublicKey> DecodeKey(const std::string& b64, const char* field);
 
-// The reason recorded when removing a member ends their emergency grants.
+// The reasons recorded when removing a member, or making them an auditor,
+// ends their emergency grants.
 inline constexpr char kDeputyRemoved[] = "deputy removed";
+inline constexpr char kDeputyMadeAuditor[] = "deputy made auditor";
 
 // Revokes every active emergency grant naming `member_id` as deputy, as an
-// admin's revocation does (routes_emergency.cc): cancels its open request,
-// drops its escrowed keys, audits it with the reason kDeputyRemoved and
+// admin's revocation does (routes_emergency.cc): cancels its open or
+// released request, drops its escrowed keys, audits it with `reason` and
 // notifies the grantor and the admins. Part of the caller's transaction, so
-// it stands or falls with the removal. Grants they gave stay in force.
-Status EndGrantsOfRemovedDeputy(vault::WriteTxn& t, const vault::Actor& actor,
-                                const std::string& member_id, int64_t now_ms);
+// it stands or falls with the removal or demotion. Grants they gave stay in
+// force.
+Status EndGrantsOfDeputy(vault::WriteTxn& t, const vault::Actor& actor,
+                         const std::string& member_id, int64_t now_ms, const std::string& reason);
 
 // Who is calling, once the session checked out.
 struct Caller {

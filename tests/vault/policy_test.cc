@@ -49,6 +49,7 @@ constexpr Row kExpected[] = {
   {Action::kDecideEmergencyRequest,   "YYYY  YYYY  ....   ...."},
   {Action::kRequestEmergencyAccess,   "YYYY  YYYY  YYYY   ...."},
   {Action::kConfirmEmergencyRequest,  "YYYY  YYYY  YYYY   ...."},
+  {Action::kUseSession,               "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadItemMetadata,         "YYYY  YYYY  .YYY   YYYY"},
   {Action::kReadItemSecret,           "YYYY  YYYY  .YYY   ...."},
   {Action::kCreateItem,               "YYYY  YYYY  ..YY   ...."},
@@ -129,9 +130,11 @@ constexpr CollectionAccess kBadAccess = static_cast<CollectionAccess>(4);
 const Action kBadAction = static_cast<Action>(AllActions().size());
 
 TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
+  // kUseSession changes only the auditor's own session and e-mail address.
   const std::set<Action> read_only = {Action::kReadServerInfo,  Action::kListMembers,
                                       Action::kListCollections, Action::kReadAuditLog,
-                                      Action::kExportAuditLog,  Action::kReadItemMetadata};
+                                      Action::kExportAuditLog,  Action::kReadItemMetadata,
+                                      Action::kUseSession};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,

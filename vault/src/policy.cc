@@ -28,6 +28,7 @@ Decision AdminDecides(Action action) {
     case Action::kChangeOwnerRole:
     case Action::kRemoveOwner: return Decision::kDeny;
     case Action::kReadServerInfo:
+    case Action::kUseSession:
     case Action::kCreateServerBackup:  // encrypted to the recovery key; admins cannot open it
     case Action::kListMembers:
     case Action::kInviteMember:
@@ -69,6 +70,7 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     // Harmless team-level reads; the server filters listings to what the
     // member may see.
     case Action::kReadServerInfo:
+    case Action::kUseSession:
     case Action::kListMembers:
     case Action::kListCollections:
     case Action::kListEmergencyGrants:  // filtered to grants naming them
@@ -116,6 +118,9 @@ Decision MemberDecides(CollectionAccess access, Action action) {
 Decision AuditorDecides(Action action) {
   switch (action) {
     case Action::kReadServerInfo:
+    // Signing out and keeping one's own e-mail address current touch only
+    // the caller's own session and profile.
+    case Action::kUseSession:
     case Action::kListMembers:
     case Action::kListCollections:
     case Action::kReadAuditLog:
@@ -250,6 +255,7 @@ std::string_view ToString(Action action) {
     case Action::kDecideEmergencyRequest: return "decide_emergency_request";
     case Action::kRequestEmergencyAccess: return "request_emergency_access";
     case Action::kConfirmEmergencyRequest: return "confirm_emergency_request";
+    case Action::kUseSession: return "use_session";
     case Action::kReadItemMetadata: return "read_item_metadata";
     case Action::kReadItemSecret: return "read_item_secret";
     case Action::kCreateItem: return "create_item";

@@ -43,7 +43,7 @@ struct Deps {
 // How a route is authorized.
 enum class Scope {
   kPublic,      // no session
-  kSession,     // any signed-in member (e.g. /v1/me, logout)
+  kSession,     // any signed-in member, `action` checked with their role (e.g. /v1/me)
   kTeam,        // `action` checked with the member's team role
   kCollection,  // `action` checked with the member's access to the collection in the path
   kItem,        // as kCollection, for the item's collection
@@ -53,7 +53,7 @@ struct RouteSpec {
   const char* method;
   const char* pattern;  // path with :params, e.g. "/v1/items/:id"
   Scope scope;
-  vault::Action action;  // meaningful for kTeam, kCollection, kItem
+  vault::Action action;  // decided by the policy for every scope but kPublic
 };
 
 // Every route of the API, in registration order. Some routes refine the

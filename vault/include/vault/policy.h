@@ -80,6 +80,7 @@ enum class Action : uint8_t {
   kDecideEmergencyRequest,    // approve or reject a deputy's request
   kRequestEmergencyAccess,    // as a deputy: request (and collect) access
   kConfirmEmergencyRequest,   // as a deputy: confirm another deputy's request
+  kUseSession,                // one's own session: sign out, profile, e-mail, offline reads
   // --- Collection-level: decided with the caller's access to it. -------------
   kReadItemMetadata,         // names, channel types, dates, rotation status
   kReadItemSecret,           // fetch an item's ciphertext or its history
@@ -120,6 +121,7 @@ inline constexpr std::array kAllActions = {
     Action::kDecideEmergencyRequest,
     Action::kRequestEmergencyAccess,
     Action::kConfirmEmergencyRequest,
+    Action::kUseSession,
     Action::kReadItemMetadata,
     Action::kReadItemSecret,
     Action::kCreateItem,
@@ -161,7 +163,9 @@ bool IsCollectionAction(Action action);
 //            as a deputy.
 //   auditor: audit log (read, export), item metadata, server info, members
 //            and collections lists. Never a secret, a sealed key or a
-//            mutation; never a deputy.
+//            mutation; never a deputy, so no emergency grant or request
+//            listing either (their history is in the audit log).
+//   Everyone may use their own session (kUseSession).
 Decision Decide(TeamRole role, CollectionAccess access, Action action);
 
 // OK if Decide() allows; otherwise PermissionDenied naming the role, the
