@@ -5,10 +5,12 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <expected>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,53 +22,88 @@
 
 namespace server {
 
-// Single-use random nonces, each bound to the member it was issued for.
-class Challenges {
+// Counts events per key (a failed login of a member at an address, a
+// challenge issued to an address) in a sliding window; a key with `max`
+// events in the window is blocked until the oldest of them leaves it.
+class RateLimiter {
  public:
-  Challenges(vault::Env& env, std::chrono::seconds ttl) : env_(env), ttl_(ttl) {}
+  RateLimiter(vault::Env& env, int max, std::chrono::seconds window)
+      : env_(env), max_(max), window_(window) {}
 
-  // A fresh nonce (base64url) for `member_id`, valid for the TTL.
-  std::string Issue(const std::string& member_id);
-  // Removes the nonce and returns true if it was issued for `member_id` and
-  // has not expired. A nonce is consumed even when the answer is wrong, so
-  // each one allows a single attempt.
-  bool Consume(const std::string& nonce, const std::string& member_id);
-
- private:
-  void SweepLocked(vault::TimePoint now);
-
-  vault::Env& env_;
-  const std::chrono::seconds ttl_;
-  std::mutex mu_;
-  struct Entry {
-    std::string member_id;
-    vault::TimePoint expires;
-  };
-  std::map<std::string, Entry> nonces_;
-  static constexpr size_t kMaxOutstanding = 100'000;
-};
-
-// Counts failed logins per key (a member id, an address) in a sliding
-// window; a key with `max_failures` failures in the window is blocked until
-// the oldest of them leaves it.
-class LoginLimiter {
- public:
-  LoginLimiter(vault::Env& env, int max_failures, std::chrono::seconds window)
-      : env_(env), max_failures_(max_failures), window_(window) {}
-
-  // The wait before `key` may try again, or nullopt if it may try now.
+  // The wait before `key` may go on, or nullopt if it may go on now.
   std::optional<std::chrono::seconds> RetryAfter(const std::string& key);
-  void RecordFailure(const std::string& key);
+  void Record(const std::string& key);
   void Reset(const std::string& key);
 
  private:
   void TrimLocked(std::deque<vault::TimePoint>& q, vault::TimePoint now);
 
   vault::Env& env_;
-  const int max_failures_;
+  const int max_;
   const std::chrono::seconds window_;
   std::mutex mu_;
-  std::map<std::string, std::deque<vault::TimePoint>> failures_;
+  std::map<std::string, std::deque<vault::TimePoint>> events_;
+};
+
+// Bounds on outstanding challenges. Each is kept per (member, address) or
+// per address so that nobody's flood can push out another's live nonce.
+struct ChallengeLimits {
+  size_t per_pair = 8;  // a (member, address) pair's 9th evicts its own oldest
+  size_t per_address = 256;
+  int issues_per_window = 60;  // per address
+  std::chrono::seconds issue_window{60};
+  size_t total = 100'000;  // bounded memory: when full, issuing is refused
+};
+
+// Why a challenge was not issued, and when to ask again.
+struct ChallengeRefusal {
+  std::string why;
+  std::chrono::seconds retry_after;
+};
+
+// Single-use random nonces, each bound to the member and the client address
+// it was issued for.
+class Challenges {
+ public:
+  Challenges(vault::Env& env, std::chrono::seconds ttl, ChallengeLimits limits = {})
+      : env_(env),
+        ttl_(ttl),
+        limits_(limits),
+        issued_(env, limits.issues_per_window, limits.issue_window) {}
+
+  // A fresh nonce (base64url) for `member_id` at `address`, valid for the
+  // TTL; refused when the address asks too often or too many are out.
+  std::expected<std::string, ChallengeRefusal> Issue(const std::string& member_id,
+                                                     const std::string& address);
+  // Removes the nonce and returns true if it was issued for `member_id` at
+  // `address` and has not expired. A nonce is consumed even when the answer
+  // is wrong, so each one allows a single attempt.
+  bool Consume(const std::string& nonce, const std::string& member_id, const std::string& address);
+  size_t outstanding();
+
+ private:
+  struct Entry {
+    std::string member_id;
+    std::string address;
+    vault::TimePoint expires;
+  };
+  using Nonces = std::map<std::string, Entry>;
+
+  static std::string PairKey(const std::string& member_id, const std::string& address);
+  void SweepLocked(vault::TimePoint now);
+  void EraseLocked(Nonces::iterator it);
+
+  vault::Env& env_;
+  const std::chrono::seconds ttl_;
+  const ChallengeLimits limits_;
+  RateLimiter issued_;
+  std::mutex mu_;
+  Nonces nonces_;
+  // The same nonces by expiry (to sweep without a scan), by pair in issue
+  // order (to evict a pair's oldest), and counted by address.
+  std::set<std::pair<vault::TimePoint, std::string>> by_expiry_;
+  std::map<std::string, std::deque<std::string>> by_pair_;
+  std::map<std::string, size_t> per_address_;
 };
 
 // What authorization learned from the vault for one bearer token and one
