@@ -75,8 +75,9 @@ std::expected<std::string, ChallengeRefusal> Challenges::Issue(const std::string
     } else if (nonces_.size() >= limits_.total) {
       // Refused rather than evicting: any nonce pushed out would be someone
       // else's live one.
-      return std::unexpected(ChallengeRefusal{"too many challenges outstanding",
-                                              WaitUntil(by_expiry_.begin()->first, now)});
+      return std::unexpected(
+          ChallengeRefusal{"too many challenges outstanding",
+                           by_expiry_.empty() ? ttl_ : WaitUntil(by_expiry_.begin()->first, now)});
     }
     const vault::TimePoint expires = now + ttl_;
     nonces_[nonce] = {member_id, address, expires};
