@@ -1,6 +1,9 @@
 #include "auth.h"
 
 #include <algorithm>
+#include <array>
+#include <limits>
+#include <span>
 
 namespace server {
 
@@ -45,84 +48,107 @@ void RateLimiter::Reset(const std::string& key) {
   events_.erase(key);
 }
 
-std::string Challenges::PairKey(const std::string& member_id, const std::string& address) {
-  return member_id + '|' + address;  // member ids are hex, so this cannot be ambiguous
-}
+Challenges::Challenges(vault::Env& env, std::chrono::seconds ttl)
+    : env_(env), ttl_(ttl), key_(vault::crypto::RandomKey(env)) {}
 
-std::expected<std::string, ChallengeRefusal> Challenges::Issue(const std::string& member_id,
-                                                               const std::string& address) {
-  if (auto wait = issued_.RetryAfter(address)) {
-    return std::unexpected(ChallengeRefusal{"too many challenges from this address", *wait});
+vault::crypto::Hash Challenges::Tag(vault::crypto::ByteView head,
+                                    const std::string& member_id) const {
+  static constexpr std::string_view kDomain = "baton.challenge.v1";
+  // The member id goes last: everything before it has a fixed length, so
+  // no two (head, member) pairs give the same message.
+  std::string message(kDomain);
+  message.append(reinterpret_cast<const char*>(head.data()), head.size());
+  message += member_id;
+  auto tag = vault::crypto::Blake2b256Keyed(key_, vault::crypto::AsBytes(message));
+  if (!tag) {
+    // Cannot happen with the 32-byte key; if it did, a random tag makes
+    // every nonce invalid rather than every forgery valid.
+    vault::crypto::Hash random{};
+    env_.RandomBytes(random);
+    return random;
   }
-  uint8_t raw[32];
-  env_.RandomBytes(raw);
-  std::string nonce = vault::crypto::ToBase64(raw, vault::crypto::Base64::kUrlNoPadding);
-  const std::string pair_key = PairKey(member_id, address);
-  const vault::TimePoint now = env_.Now();
-  {
-    std::lock_guard lock(mu_);
-    SweepLocked(now);
-    auto pair = by_pair_.find(pair_key);
-    if (pair != by_pair_.end() && pair->second.size() >= limits_.per_pair) {
-      // Only the pair's own oldest makes room: a flood for one member from
-      // one address never touches anyone else's nonce.
-      EraseLocked(nonces_.find(pair->second.front()));
-    } else if (auto a = per_address_.find(address);
-               a != per_address_.end() && a->second >= limits_.per_address) {
-      // By the TTL every nonce of this address has expired.
-      return std::unexpected(ChallengeRefusal{"too many challenges outstanding for this address",
-                                              std::max(ttl_, std::chrono::seconds(1))});
-    } else if (nonces_.size() >= limits_.total) {
-      // Refused rather than evicting: any nonce pushed out would be someone
-      // else's live one.
-      return std::unexpected(
-          ChallengeRefusal{"too many challenges outstanding",
-                           by_expiry_.empty() ? ttl_ : WaitUntil(by_expiry_.begin()->first, now)});
-    }
-    const vault::TimePoint expires = now + ttl_;
-    nonces_[nonce] = {member_id, address, expires};
-    by_expiry_.emplace(expires, nonce);
-    by_pair_[pair_key].push_back(nonce);
-    ++per_address_[address];
+  return *tag;
+}
+
+std::string Challenges::Issue(const std::string& member_id) {
+  const int64_t expires_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>((env_.Now() + ttl_).time_since_epoch())
+          .count();
+  std::array<uint8_t, kNonceBytes> raw{};
+  for (size_t i = 0; i < kExpiryBytes; ++i) {
+    raw[i] =
+        static_cast<uint8_t>(static_cast<uint64_t>(expires_ms) >> (8 * (kExpiryBytes - 1 - i)));
   }
-  issued_.Record(address);
-  return nonce;
+  env_.RandomBytes(std::span(raw).subspan(kExpiryBytes, kRandomBytes));
+  const vault::crypto::Hash tag = Tag(std::span(raw).first(kExpiryBytes + kRandomBytes), member_id);
+  std::copy(tag.begin(), tag.end(), raw.begin() + kExpiryBytes + kRandomBytes);
+  return vault::crypto::ToBase64(raw, vault::crypto::Base64::kUrlNoPadding);
 }
 
-bool Challenges::Consume(const std::string& nonce, const std::string& member_id,
-                         const std::string& address) {
+std::optional<vault::crypto::Bytes> Challenges::Decode(const std::string& nonce) {
+  auto raw = vault::crypto::FromBase64(nonce, vault::crypto::Base64::kUrlNoPadding);
+  if (!raw || raw->size() != kNonceBytes) return std::nullopt;
+  // One spelling per nonce, so that the used set cannot be dodged by
+  // writing the same bytes another way.
+  if (vault::crypto::ToBase64(*raw, vault::crypto::Base64::kUrlNoPadding) != nonce) {
+    return std::nullopt;
+  }
+  return std::move(*raw);
+}
+
+std::optional<vault::TimePoint> Challenges::ExpiryOf(const std::string& nonce) {
+  auto raw = Decode(nonce);
+  if (!raw) return std::nullopt;
+  uint64_t expires_ms = 0;
+  for (size_t i = 0; i < kExpiryBytes; ++i) expires_ms = expires_ms << 8 | (*raw)[i];
+  if (expires_ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / 1'000'000)) {
+    return std::nullopt;  // beyond what a TimePoint holds; never issued
+  }
+  return vault::TimePoint(std::chrono::duration_cast<vault::TimePoint::duration>(
+      std::chrono::milliseconds(static_cast<int64_t>(expires_ms))));
+}
+
+bool Challenges::Valid(const std::string& nonce, const std::string& member_id) {
+  auto raw = Decode(nonce);
+  if (!raw) return false;
+  const vault::crypto::ByteView bytes(*raw);
+  const vault::crypto::Hash tag = Tag(bytes.first(kExpiryBytes + kRandomBytes), member_id);
+  if (!vault::crypto::ConstantTimeEqual(tag, bytes.subspan(kExpiryBytes + kRandomBytes))) {
+    return false;
+  }
+  // Only now is the stated expiry the server's own.
+  auto expires = ExpiryOf(nonce);
   const vault::TimePoint now = env_.Now();
+  if (!expires || now >= *expires) return false;
   std::lock_guard lock(mu_);
-  auto it = nonces_.find(nonce);
-  if (it == nonces_.end()) return false;
-  const bool fresh = it->second.member_id == member_id && it->second.address == address &&
-                     now < it->second.expires;
-  EraseLocked(it);
-  return fresh;
+  SweepLocked(now);
+  return !used_.contains(nonce);
 }
 
-size_t Challenges::outstanding() {
+bool Challenges::Redeem(const std::string& nonce) {
+  auto expires = ExpiryOf(nonce);
+  const vault::TimePoint now = env_.Now();
+  // Refused once expired: it would be swept from the used set, so a second
+  // redemption could not be told from the first.
+  if (!expires || now >= *expires) return false;
   std::lock_guard lock(mu_);
-  return nonces_.size();
+  SweepLocked(now);
+  if (!used_.emplace(nonce, *expires).second) return false;
+  used_by_expiry_.emplace(*expires, nonce);
+  return true;
+}
+
+size_t Challenges::used() {
+  std::lock_guard lock(mu_);
+  SweepLocked(env_.Now());
+  return used_.size();
 }
 
 void Challenges::SweepLocked(vault::TimePoint now) {
-  while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-    EraseLocked(nonces_.find(by_expiry_.begin()->second));
+  while (!used_by_expiry_.empty() && used_by_expiry_.begin()->first <= now) {
+    used_.erase(used_by_expiry_.begin()->second);
+    used_by_expiry_.erase(used_by_expiry_.begin());
   }
-}
-
-void Challenges::EraseLocked(Nonces::iterator it) {
-  const Entry& e = it->second;
-  by_expiry_.erase({e.expires, it->first});
-  if (auto pair = by_pair_.find(PairKey(e.member_id, e.address)); pair != by_pair_.end()) {
-    std::erase(pair->second, it->first);
-    if (pair->second.empty()) by_pair_.erase(pair);
-  }
-  if (auto a = per_address_.find(e.address); a != per_address_.end() && --a->second == 0) {
-    per_address_.erase(a);
-  }
-  nonces_.erase(it);
 }
 
 std::string AuthCache::Key(const vault::crypto::Hash& token_hash, std::string_view resource) {

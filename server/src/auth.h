@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <expected>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,9 +21,9 @@
 
 namespace server {
 
-// Counts events per key (a failed login of a member at an address, a
-// challenge issued to an address) in a sliding window; a key with `max`
-// events in the window is blocked until the oldest of them leaves it.
+// Counts events per key (failed logins of a member at an address, or at an
+// address with a nonce that is not valid) in a sliding window; a key with
+// `max` events in the window is blocked until the oldest of them leaves it.
 class RateLimiter {
  public:
   RateLimiter(vault::Env& env, int max, std::chrono::seconds window)
@@ -45,65 +44,56 @@ class RateLimiter {
   std::map<std::string, std::deque<vault::TimePoint>> events_;
 };
 
-// Bounds on outstanding challenges. Each is kept per (member, address) or
-// per address so that nobody's flood can push out another's live nonce.
-struct ChallengeLimits {
-  size_t per_pair = 8;  // a (member, address) pair's 9th evicts its own oldest
-  size_t per_address = 256;
-  int issues_per_window = 60;  // per address
-  std::chrono::seconds issue_window{60};
-  size_t total = 100'000;  // bounded memory: when full, issuing is refused
-};
-
-// Why a challenge was not issued, and when to ask again.
-struct ChallengeRefusal {
-  std::string why;
-  std::chrono::seconds retry_after;
-};
-
-// Single-use random nonces, each bound to the member and the client address
-// it was issued for.
+// Login challenges that the server does not store. A nonce carries its own
+// expiry and a MAC (keyed BLAKE2b-256 under a secret drawn at start-up) over
+// the member it was issued for, so issuing keeps nothing and is never
+// refused: there is no table for a client behind the same NAT to fill or
+// evict, and no issuing budget to use up. A restart voids outstanding
+// nonces, which their short lifetime makes harmless.
+//
+// Replay is stopped by remembering nonces that were redeemed, and only
+// those: a nonce is redeemed after its signature verified, so only
+// successful sign-ins (at most one per issued nonce, each within its
+// lifetime) ever grow that set.
 class Challenges {
  public:
-  Challenges(vault::Env& env, std::chrono::seconds ttl, ChallengeLimits limits = {})
-      : env_(env),
-        ttl_(ttl),
-        limits_(limits),
-        issued_(env, limits.issues_per_window, limits.issue_window) {}
+  Challenges(vault::Env& env, std::chrono::seconds ttl);
 
-  // A fresh nonce (base64url) for `member_id` at `address`, valid for the
-  // TTL; refused when the address asks too often or too many are out.
-  std::expected<std::string, ChallengeRefusal> Issue(const std::string& member_id,
-                                                     const std::string& address);
-  // Removes the nonce and returns true if it was issued for `member_id` at
-  // `address` and has not expired. A nonce is consumed even when the answer
-  // is wrong, so each one allows a single attempt.
-  bool Consume(const std::string& nonce, const std::string& member_id, const std::string& address);
-  size_t outstanding();
+  // A fresh nonce (base64url) for `member_id`, valid for the TTL.
+  std::string Issue(const std::string& member_id);
+  // True if the nonce was issued by this process for `member_id`, has not
+  // expired and has not been redeemed. Spends nothing: a wrong answer
+  // leaves it to its holder (wrong answers are counted by RateLimiter).
+  bool Valid(const std::string& nonce, const std::string& member_id);
+  // Marks a valid nonce used; false if it was used already (or has expired
+  // since). Check and insert are one step, so of two sign-ins racing with
+  // the same nonce and a good signature only one gets true.
+  bool Redeem(const std::string& nonce);
+  // Redeemed nonces still remembered (they are forgotten once expired).
+  size_t used();
 
  private:
-  struct Entry {
-    std::string member_id;
-    std::string address;
-    vault::TimePoint expires;
-  };
-  using Nonces = std::map<std::string, Entry>;
+  static constexpr size_t kExpiryBytes = 8;
+  static constexpr size_t kRandomBytes = 16;
+  static constexpr size_t kTagBytes = vault::crypto::kHashBytes;
+  static constexpr size_t kNonceBytes = kExpiryBytes + kRandomBytes + kTagBytes;
 
-  static std::string PairKey(const std::string& member_id, const std::string& address);
+  // The tag over the expiry and random bytes (`head`) and `member_id`.
+  vault::crypto::Hash Tag(vault::crypto::ByteView head, const std::string& member_id) const;
+  // The bytes of a nonce in its one base64url spelling and of the right
+  // length, or nullopt.
+  static std::optional<vault::crypto::Bytes> Decode(const std::string& nonce);
+  // The expiry a well-formed nonce states, or nullopt (unverified).
+  static std::optional<vault::TimePoint> ExpiryOf(const std::string& nonce);
   void SweepLocked(vault::TimePoint now);
-  void EraseLocked(Nonces::iterator it);
 
   vault::Env& env_;
   const std::chrono::seconds ttl_;
-  const ChallengeLimits limits_;
-  RateLimiter issued_;
+  const vault::SecureBuffer key_;
   std::mutex mu_;
-  Nonces nonces_;
-  // The same nonces by expiry (to sweep without a scan), by pair in issue
-  // order (to evict a pair's oldest), and counted by address.
-  std::set<std::pair<vault::TimePoint, std::string>> by_expiry_;
-  std::map<std::string, std::deque<std::string>> by_pair_;
-  std::map<std::string, size_t> per_address_;
+  // Redeemed nonces, and the same by expiry to sweep without a scan.
+  std::map<std::string, vault::TimePoint> used_;
+  std::set<std::pair<vault::TimePoint, std::string>> used_by_expiry_;
 };
 
 // What authorization learned from the vault for one bearer token and one

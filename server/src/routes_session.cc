@@ -71,15 +71,11 @@ void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, 
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
   // Issued for any well-formed id, known or not: the answer reveals nothing.
-  auto nonce = challenges_.Issue(body->Str("member_id"), req.remote_addr);
-  if (!nonce) {
-    // 429 also when the server as a whole is full: the status table has no
-    // 503, and clients already wait out a 429's Retry-After.
-    res.set_header("Retry-After", std::to_string(nonce.error().retry_after.count()));
-    return SendError(res, {429, "resource_exhausted", nonce.error().why + "; try again later"});
-  }
+  // Never refused: issuing stores nothing, so a flood of challenges (from
+  // behind the same NAT as the team, say) has nothing to fill or evict.
+  std::string nonce = challenges_.Issue(body->Str("member_id"));
   const vault::api::Challenge challenge{
-      std::move(*nonce),
+      std::move(nonce),
       Millis(env_.Now()) +
           std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count()};
   SendJson(res, 200, vault::api::ChallengeToJson(challenge));
@@ -96,10 +92,11 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   if (!IsId(member_id)) {
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
-  const bool fresh = challenges_.Consume(body->Str("nonce"), member_id, req.remote_addr);
-  // A made-up nonce names nobody, so it counts against the address alone; a
-  // real one was issued to this member at this address, so its wrong
-  // answers count against that pair and lock out no one else.
+  const bool fresh = challenges_.Valid(body->Str("nonce"), member_id);
+  // A made-up, forged, expired or used nonce names nobody, so it counts
+  // against the address alone; a valid one was issued for this member, so
+  // its wrong answers count against this member at this address and lock
+  // out no one else.
   const std::string limit_key =
       fresh ? "pair:" + member_id + "|" + req.remote_addr : "addr:" + req.remote_addr;
   auto fail = [&](const char* why) {
@@ -133,6 +130,9 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
            .ok()) {
     return fail("bad signature");
   }
+  // Spent only now that its signature verified, so that only the key's
+  // holder grows the used set. Of two racing with one nonce, one wins.
+  if (!challenges_.Redeem(body->Str("nonce"))) return fail("nonce already used");
   if (member.status != vault::MemberStatus::kActive) {
     // Said only to the holder of the member's key, so that their client
     // deletes its offline cache; anyone else gets the generic failure.

@@ -1,7 +1,7 @@
 // Sign-in against a real batond over TLS (DESIGN.md §5): challenge–response
 // login, single-use nonces, sessions, logout, removed members, failed-login
-// limits per (member, address) and per address, challenge limits, and
-// invite codes.
+// limits per (member, address) and per address, challenges that are never
+// refused, and invite codes.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -195,10 +195,9 @@ TEST_F(AuthTest, NonceIsBoundToItsMember) {
   // B answers A's nonce correctly for B: refused.
   Reply r = Answer(b, b.member_id, nonce_for_a);
   EXPECT_EQ(r.status, 401) << r.raw;
-  // The attempt consumed the nonce: A cannot use it either.
-  EXPECT_EQ(Answer(a, a.member_id, nonce_for_a).status, 401);
-  // Fresh nonces still work for both.
-  EXPECT_EQ(Login(a).status, 200);
+  // Nor does a wrong answer spend it: only A's own signature does.
+  EXPECT_EQ(Answer(b, a.member_id, nonce_for_a).status, 401);
+  EXPECT_EQ(Answer(a, a.member_id, nonce_for_a).status, 200);
   EXPECT_EQ(Login(b).status, 200);
 }
 
@@ -329,12 +328,13 @@ TEST_F(AuthTest, MadeUpNoncesAreLimitedPerAddressOnly) {
   EXPECT_EQ(Answer(c, a.member_id, crypto::RandomId(env_)).status, 401);
 }
 
-TEST_F(AuthTest, ANonceIsBoundToTheAddressItWasIssuedTo) {
+TEST_F(AuthTest, ANonceIsNotBoundToAnAddress) {
+  // Behind a proxy or a changing NAT the challenge and the answer may come
+  // from different addresses; the nonce names the member, not the address.
   Account a = Join("member", "Kati");
   const std::string nonce = Nonce(a.member_id, kOtherAddress);
-  EXPECT_EQ(Answer(a, a.member_id, nonce).status, 401);
-  EXPECT_EQ(Answer(a, a.member_id, nonce, kOtherAddress).status, 401) << "spent by the attempt";
-  EXPECT_EQ(LoginFrom(a, kOtherAddress).status, 200);
+  EXPECT_EQ(Answer(a, a.member_id, nonce).status, 200);
+  EXPECT_EQ(Answer(a, a.member_id, nonce, kOtherAddress).status, 401) << "spent by the sign-in";
 }
 
 // All test connections come from 127.0.0.1, as a whole team behind one NAT
@@ -356,22 +356,14 @@ TEST_F(AuthTest, AThousandBogusLoginsDoNotLockOutTheAdmin) {
   EXPECT_EQ(Me(admin).status, 200);
 }
 
-TEST_F(AuthTest, ChallengesAreRateLimitedPerAddress) {
+TEST_F(AuthTest, ChallengesAreNeverRefused) {
   Account a = Join("member", "Kati");
-  Reply r;
-  int issued = 0;
-  for (int i = 0; i < 100 && (r = Call("POST", "/v1/auth/challenge", "",
-                                       json{{"member_id", crypto::RandomId(env_)}}))
-                                     .status == 200;
-       ++i) {
-    ++issued;
+  for (int i = 0; i < 100; ++i) {
+    Reply r = Call("POST", "/v1/auth/challenge", "", json{{"member_id", crypto::RandomId(env_)}});
+    ASSERT_EQ(r.status, 200) << i << ": " << r.raw;
   }
-  ASSERT_EQ(r.status, 429) << r.raw;
-  EXPECT_LT(issued, 60) << "the fixture's sign-ins asked first";
-  EXPECT_EQ(r.body["error"]["code"], "resource_exhausted");
-  EXPECT_TRUE(IsRetryAfter(r.retry_after, std::chrono::seconds(60)));
-  EXPECT_EQ(LoginFrom(a, kOtherAddress).status, 200) << "another address still gets challenges";
-  env_.AdvanceTime(std::chrono::seconds(Seconds(r.retry_after)));
+  Reply bad = Call("POST", "/v1/auth/challenge", "", json{{"member_id", "not-an-id"}});
+  EXPECT_EQ(bad.status, 400) << bad.raw;
   EXPECT_EQ(Login(a).status, 200);
 }
 

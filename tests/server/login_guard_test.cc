@@ -1,7 +1,7 @@
 // The server's sign-in guards on their own, on a FakeEnv clock: Challenges
-// (single-use nonces bound to a member and an address, with a lifetime and
-// limits that keep one client's flood away from others' nonces) and
-// RateLimiter (events per key in a sliding window).
+// (stateless nonces that carry their expiry and a MAC over the member they
+// were issued for, spent only when redeemed) and RateLimiter (events per key
+// in a sliding window).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "fake_env.h"
+#include "vault/crypto.h"
 
 namespace {
 
@@ -19,160 +20,123 @@ using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
 using testing_util::FakeEnv;
-
-constexpr char kHere[] = "192.0.2.1";
+namespace crypto = vault::crypto;
 
 // --- Challenges ----------------------------------------------------------------
+
+// The nonce's layout: expiry (8 bytes), random (16 bytes), tag (32 bytes).
+constexpr size_t kExpiryEnd = 8;
+constexpr size_t kRandomEnd = 24;
+constexpr size_t kNonceBytes = 56;
 
 class ChallengesTest : public ::testing::Test {
  protected:
   FakeEnv env_;
   Challenges challenges_{env_, seconds(60)};
 
-  // A nonce for `member` at `address`, which must be issued.
-  std::string Issue(const std::string& member, const std::string& address = kHere) {
-    auto nonce = challenges_.Issue(member, address);
-    EXPECT_TRUE(nonce.has_value()) << (nonce ? "" : nonce.error().why);
-    return nonce.value_or("");
-  }
-  bool Consume(const std::string& nonce, const std::string& member,
-               const std::string& address = kHere) {
-    return challenges_.Consume(nonce, member, address);
+  // `nonce` with the byte at `index` changed.
+  static std::string Flip(const std::string& nonce, size_t index) {
+    auto raw = crypto::FromBase64(nonce, crypto::Base64::kUrlNoPadding);
+    EXPECT_TRUE(raw.has_value());
+    if (!raw) return "";
+    (*raw)[index] ^= 0x01;
+    return crypto::ToBase64(*raw, crypto::Base64::kUrlNoPadding);
   }
 };
 
-TEST_F(ChallengesTest, ANonceIsFreshBase64UrlAndOpensOnceForItsMember) {
+TEST_F(ChallengesTest, ANonceIsFreshBase64UrlAndValidForItsMember) {
   std::set<std::string> seen;
   for (int i = 0; i < 50; ++i) {
-    const std::string nonce = Issue("m1");
-    EXPECT_EQ(nonce.size(), 43u) << nonce;  // 32 random bytes, unpadded
+    const std::string nonce = challenges_.Issue("m1");
+    EXPECT_EQ(nonce.size(), 75u) << nonce;  // 56 bytes, unpadded
     EXPECT_EQ(
         nonce.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
         std::string::npos)
         << nonce;
     EXPECT_TRUE(seen.insert(nonce).second) << "issued twice: " << nonce;
+    EXPECT_TRUE(challenges_.Valid(nonce, "m1"));
   }
-  const std::string nonce = Issue("m1");
-  EXPECT_TRUE(Consume(nonce, "m1"));
-  EXPECT_FALSE(Consume(nonce, "m1")) << "a nonce opens once";
+  EXPECT_EQ(challenges_.used(), 0u) << "issuing and checking store nothing";
 }
 
-TEST_F(ChallengesTest, AnUnknownNonceIsRefused) {
-  EXPECT_FALSE(Consume("", "m1"));
-  EXPECT_FALSE(Consume("never-issued", "m1"));
-  const std::string nonce = Issue("m1");
-  EXPECT_FALSE(Consume(nonce + "x", "m1"));
-  EXPECT_TRUE(Consume(nonce, "m1")) << "a near miss does not spend the real one";
+TEST_F(ChallengesTest, ANonceIsValidOnlyForTheMemberItWasIssuedFor) {
+  const std::string nonce = challenges_.Issue("m1");
+  EXPECT_FALSE(challenges_.Valid(nonce, "m2"));
+  EXPECT_FALSE(challenges_.Valid(nonce, "m1x"));
+  EXPECT_FALSE(challenges_.Valid(nonce, ""));
+  EXPECT_TRUE(challenges_.Valid(nonce, "m1")) << "asking for another member spends nothing";
 }
 
-TEST_F(ChallengesTest, AnotherMembersAttemptSpendsTheNonce) {
-  const std::string nonce = Issue("m1");
-  EXPECT_FALSE(Consume(nonce, "m2"));
-  EXPECT_FALSE(Consume(nonce, "m1")) << "each nonce allows a single attempt";
+TEST_F(ChallengesTest, ATamperedNonceIsInvalidInEveryRegion) {
+  const std::string nonce = challenges_.Issue("m1");
+  for (size_t i = 0; i < kNonceBytes; ++i) {
+    const char* region = i < kExpiryEnd ? "expiry" : i < kRandomEnd ? "random" : "tag";
+    EXPECT_FALSE(challenges_.Valid(Flip(nonce, i), "m1")) << region << " byte " << i;
+  }
+  EXPECT_FALSE(challenges_.Valid(nonce.substr(0, nonce.size() - 1), "m1")) << "truncated";
+  EXPECT_FALSE(challenges_.Valid(nonce + "A", "m1")) << "lengthened";
+  EXPECT_FALSE(challenges_.Valid("", "m1"));
+  EXPECT_FALSE(challenges_.Valid("not base64!", "m1"));
+  EXPECT_FALSE(challenges_.Valid(std::string(75, 'A'), "m1")) << "made up";
+  EXPECT_TRUE(challenges_.Valid(nonce, "m1"));
+}
+
+TEST_F(ChallengesTest, ANonceFromAnotherProcessIsInvalid) {
+  // Another secret, as after a restart: the same member, the same clock.
+  Challenges other(env_, seconds(60));
+  EXPECT_FALSE(challenges_.Valid(other.Issue("m1"), "m1"));
 }
 
 TEST_F(ChallengesTest, ANonceExpiresAtItsTtl) {
-  const std::string on_time = Issue("m1");
-  const std::string late = Issue("m1");
-  env_.AdvanceTime(seconds(60) - nanoseconds(1));
-  EXPECT_TRUE(Consume(on_time, "m1"));
-  env_.AdvanceTime(nanoseconds(1));
-  EXPECT_FALSE(Consume(late, "m1"));
-  // Issuing sweeps expired nonces; fresh ones are unaffected.
-  const std::string fresh = Issue("m1");
-  EXPECT_TRUE(Consume(fresh, "m1"));
+  const std::string nonce = challenges_.Issue("m1");
+  env_.AdvanceTime(seconds(60) - milliseconds(1));
+  EXPECT_TRUE(challenges_.Valid(nonce, "m1"));
+  env_.AdvanceTime(milliseconds(1));
+  EXPECT_FALSE(challenges_.Valid(nonce, "m1"));
+  EXPECT_FALSE(challenges_.Redeem(nonce)) << "an expired nonce cannot be redeemed";
+  EXPECT_TRUE(challenges_.Valid(challenges_.Issue("m1"), "m1")) << "a new one is fresh";
 }
 
-TEST_F(ChallengesTest, ANonceIsBoundToItsAddress) {
-  const std::string nonce = Issue("m1");
-  EXPECT_FALSE(Consume(nonce, "m1", "198.51.100.7"));
-  EXPECT_FALSE(Consume(nonce, "m1")) << "the attempt from elsewhere spent it";
+TEST_F(ChallengesTest, ARedeemedNonceCannotBeRedeemedAgain) {
+  const std::string nonce = challenges_.Issue("m1");
+  const std::string other = challenges_.Issue("m1");
+  ASSERT_TRUE(challenges_.Redeem(nonce));
+  EXPECT_FALSE(challenges_.Valid(nonce, "m1"));
+  EXPECT_FALSE(challenges_.Redeem(nonce)) << "only one of two racing sign-ins gets it";
+  EXPECT_TRUE(challenges_.Valid(other, "m1")) << "the member's other nonces are untouched";
+  EXPECT_TRUE(challenges_.Redeem(other));
+  EXPECT_EQ(challenges_.used(), 2u);
 }
 
-// --- Challenge limits --------------------------------------------------------------
-
-constexpr char kElsewhere[] = "198.51.100.7";
-
-TEST(ChallengeLimitsTest, AFloodFromOneAddressLeavesOtherAddressesNoncesAlone) {
-  FakeEnv env;
-  Challenges challenges(env, seconds(60), {.issues_per_window = 1'000'000});
-  const std::string victim = *challenges.Issue("admin", kElsewhere);
-  int issued = 0;
-  for (int i = 0; i < 10'000; ++i) {
-    // Many member ids, and the victim's own id, all from one address.
-    auto nonce = challenges.Issue(i % 2 ? "admin" : "m" + std::to_string(i), kHere);
-    if (nonce) {
-      ++issued;
-    } else {
-      EXPECT_EQ(nonce.error().why, "too many challenges outstanding for this address");
-      EXPECT_EQ(nonce.error().retry_after, seconds(60));
+TEST_F(ChallengesTest, AFloodOfChallengesForTheAdminLeavesTheirOwnValid) {
+  // Behind one NAT the flood and the admin are one address; nothing the
+  // flood asks for is stored, so there is nothing to evict or use up.
+  const std::string admins = challenges_.Issue("admin");
+  for (int i = 0; i < 100'000; ++i) {
+    const std::string nonce = challenges_.Issue("admin");
+    if (i % 10'000 == 0) {
+      ASSERT_TRUE(challenges_.Valid(nonce, "admin")) << i;
     }
   }
-  EXPECT_EQ(issued, 256 + 10'000 / 2 - 8) << "256 outstanding at most; the admin's pair evicts";
-  EXPECT_EQ(challenges.outstanding(), 257u);
-  EXPECT_TRUE(challenges.Consume(victim, "admin", kElsewhere));
+  EXPECT_EQ(challenges_.used(), 0u);
+  EXPECT_TRUE(challenges_.Valid(admins, "admin"));
+  EXPECT_TRUE(challenges_.Redeem(admins));
 }
 
-TEST(ChallengeLimitsTest, APairsNinthChallengeEvictsOnlyThatPairsOldest) {
-  FakeEnv env;
-  Challenges challenges(env, seconds(60));
-  std::vector<std::string> mine;
-  for (int i = 0; i < 8; ++i) mine.push_back(*challenges.Issue("m1", kHere));
-  const std::string other_member = *challenges.Issue("m2", kHere);
-  const std::string other_address = *challenges.Issue("m1", kElsewhere);
-  mine.push_back(*challenges.Issue("m1", kHere));
-  EXPECT_EQ(challenges.outstanding(), 10u);
-  EXPECT_FALSE(challenges.Consume(mine[0], "m1", kHere)) << "the pair's oldest was evicted";
-  for (size_t i = 1; i < mine.size(); ++i) {
-    EXPECT_TRUE(challenges.Consume(mine[i], "m1", kHere)) << i;
-  }
-  EXPECT_TRUE(challenges.Consume(other_member, "m2", kHere));
-  EXPECT_TRUE(challenges.Consume(other_address, "m1", kElsewhere));
-}
-
-TEST(ChallengeLimitsTest, WhenFullIssuingIsRefusedRatherThanEvicting) {
-  FakeEnv env;
-  Challenges challenges(env, seconds(60), {.total = 4});
-  std::vector<std::string> live;
-  for (int i = 0; i < 4; ++i) {
-    live.push_back(*challenges.Issue("m" + std::to_string(i), "192.0.2." + std::to_string(i)));
-    env.AdvanceTime(seconds(1));
-  }
-  auto refused = challenges.Issue("m9", kElsewhere);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().why, "too many challenges outstanding");
-  EXPECT_EQ(refused.error().retry_after, seconds(56)) << "until the oldest expires";
-  EXPECT_FALSE(challenges.Issue("m0", "192.0.2.0").has_value()) << "its own pair is not full";
-  env.AdvanceTime(seconds(56));  // t = 60: the first has expired
-  const std::string late = *challenges.Issue("m9", kElsewhere);
-  EXPECT_EQ(challenges.outstanding(), 4u);
-  for (int i = 1; i < 4; ++i) {
-    EXPECT_TRUE(
-        challenges.Consume(live[i], "m" + std::to_string(i), "192.0.2." + std::to_string(i)))
-        << i;
-  }
-  EXPECT_TRUE(challenges.Consume(late, "m9", kElsewhere));
-}
-
-TEST(ChallengeLimitsTest, IssuingIsRateLimitedPerAddressUntilTheWindowPasses) {
-  FakeEnv env;
-  Challenges challenges(env, seconds(60));
-  for (int i = 0; i < 60; ++i) {
-    ASSERT_TRUE(challenges.Issue("m" + std::to_string(i), kHere).has_value()) << i;
-  }
-  auto refused = challenges.Issue("admin", kHere);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().why, "too many challenges from this address");
-  EXPECT_EQ(refused.error().retry_after, seconds(60));
-  EXPECT_TRUE(challenges.Issue("admin", kElsewhere).has_value())
-      << "another address is not limited";
-  env.AdvanceTime(seconds(59));
-  refused = challenges.Issue("admin", kHere);
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().retry_after, seconds(1));
-  env.AdvanceTime(seconds(1));
-  const std::string nonce = *challenges.Issue("admin", kHere);
-  EXPECT_TRUE(challenges.Consume(nonce, "admin", kHere));
+TEST_F(ChallengesTest, TheUsedSetIsSweptAfterExpiry) {
+  std::vector<std::string> early;
+  for (int i = 0; i < 3; ++i) early.push_back(challenges_.Issue("m" + std::to_string(i)));
+  env_.AdvanceTime(seconds(30));
+  const std::string late = challenges_.Issue("m9");
+  for (const auto& nonce : early) ASSERT_TRUE(challenges_.Redeem(nonce));
+  ASSERT_TRUE(challenges_.Redeem(late));
+  EXPECT_EQ(challenges_.used(), 4u);
+  env_.AdvanceTime(seconds(30));  // the early ones have expired
+  EXPECT_EQ(challenges_.used(), 1u);
+  EXPECT_FALSE(challenges_.Redeem(late)) << "still remembered";
+  EXPECT_FALSE(challenges_.Valid(early[0], "m0")) << "forgotten, but expired";
+  env_.AdvanceTime(seconds(30));
+  EXPECT_EQ(challenges_.used(), 0u);
 }
 
 // --- RateLimiter ----------------------------------------------------------------

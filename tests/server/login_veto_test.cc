@@ -92,4 +92,43 @@ TEST_F(LoginVetoTest, FloodedAdminsStillRejectAWaitingRequest) {
   EXPECT_EQ(Call("GET", request + "/keys", deputy.token).status, 409);
 }
 
+// Behind one NAT the deputy shares the admin's address: a thousand
+// challenges asked for the admin's id, and bogus logins, from that address
+// neither push out the admin's own challenge nor stop a new one being given.
+TEST_F(LoginVetoTest, ChallengesForTheAdminFromTheSameAddressDoNotKeepThemOut) {
+  Account admin = Join("admin", "Aino");
+  Reply held = Call("POST", "/v1/auth/challenge", "", json{{"member_id", admin.member_id}});
+  ASSERT_EQ(held.status, 200) << held.raw;
+  const std::string earlier = held.body["nonce"];
+
+  auto client = Client();
+  client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);
+  const std::string ask = json{{"member_id", admin.member_id}}.dump();
+  int given = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = client->Post("/v1/auth/challenge", ask, "application/json");
+    given += r && r->status == 200;
+  }
+  EXPECT_EQ(given, 1000) << "a challenge is never refused";
+  const auto flood = testing_util::BogusLogins(*client, env_, admin.member_id, 100);
+  EXPECT_EQ(flood.other, 0);
+
+  auto sign_in = [&](const std::string& nonce) {
+    auto sig = crypto::Sign(admin.identity->signing(),
+                            vault::LoginMessage(keys_->audit_public_key(), admin.member_id, nonce));
+    EXPECT_TRUE(sig.has_value());
+    return Call("POST", "/v1/auth/login", "",
+                json{{"member_id", admin.member_id},
+                     {"nonce", nonce},
+                     {"signature", crypto::ToBase64(*sig)}});
+  };
+  Reply with_earlier = sign_in(earlier);
+  EXPECT_EQ(with_earlier.status, 200) << with_earlier.raw;
+  admin.token.clear();
+  Reply login = Login(admin);
+  ASSERT_EQ(login.status, 200) << login.raw;
+  EXPECT_EQ(Call("GET", "/v1/me", admin.token).status, 200);
+}
+
 }  // namespace
