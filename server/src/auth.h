@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,53 +21,79 @@
 
 namespace server {
 
-// Single-use random nonces, each bound to the member it was issued for.
-class Challenges {
+// Counts events per key (failed logins of a member at an address, or at an
+// address with a nonce that is not valid) in a sliding window; a key with
+// `max` events in the window is blocked until the oldest of them leaves it.
+class RateLimiter {
  public:
-  Challenges(vault::Env& env, std::chrono::seconds ttl) : env_(env), ttl_(ttl) {}
+  RateLimiter(vault::Env& env, int max, std::chrono::seconds window)
+      : env_(env), max_(max), window_(window) {}
 
-  // A fresh nonce (base64url) for `member_id`, valid for the TTL.
-  std::string Issue(const std::string& member_id);
-  // Removes the nonce and returns true if it was issued for `member_id` and
-  // has not expired. A nonce is consumed even when the answer is wrong, so
-  // each one allows a single attempt.
-  bool Consume(const std::string& nonce, const std::string& member_id);
-
- private:
-  void SweepLocked(vault::TimePoint now);
-
-  vault::Env& env_;
-  const std::chrono::seconds ttl_;
-  std::mutex mu_;
-  struct Entry {
-    std::string member_id;
-    vault::TimePoint expires;
-  };
-  std::map<std::string, Entry> nonces_;
-  static constexpr size_t kMaxOutstanding = 100'000;
-};
-
-// Counts failed logins per key (a member id, an address) in a sliding
-// window; a key with `max_failures` failures in the window is blocked until
-// the oldest of them leaves it.
-class LoginLimiter {
- public:
-  LoginLimiter(vault::Env& env, int max_failures, std::chrono::seconds window)
-      : env_(env), max_failures_(max_failures), window_(window) {}
-
-  // The wait before `key` may try again, or nullopt if it may try now.
+  // The wait before `key` may go on, or nullopt if it may go on now.
   std::optional<std::chrono::seconds> RetryAfter(const std::string& key);
-  void RecordFailure(const std::string& key);
+  void Record(const std::string& key);
   void Reset(const std::string& key);
 
  private:
   void TrimLocked(std::deque<vault::TimePoint>& q, vault::TimePoint now);
 
   vault::Env& env_;
-  const int max_failures_;
+  const int max_;
   const std::chrono::seconds window_;
   std::mutex mu_;
-  std::map<std::string, std::deque<vault::TimePoint>> failures_;
+  std::map<std::string, std::deque<vault::TimePoint>> events_;
+};
+
+// Login challenges that the server does not store. A nonce carries its own
+// expiry and a MAC (keyed BLAKE2b-256 under a secret drawn at start-up) over
+// the member it was issued for, so issuing keeps nothing and is never
+// refused: there is no table for a client behind the same NAT to fill or
+// evict, and no issuing budget to use up. A restart voids outstanding
+// nonces, which their short lifetime makes harmless.
+//
+// Replay is stopped by remembering nonces that were redeemed, and only
+// those: a nonce is redeemed after its signature verified, so only
+// successful sign-ins (at most one per issued nonce, each within its
+// lifetime) ever grow that set.
+class Challenges {
+ public:
+  Challenges(vault::Env& env, std::chrono::seconds ttl);
+
+  // A fresh nonce (base64url) for `member_id`, valid for the TTL.
+  std::string Issue(const std::string& member_id);
+  // True if the nonce was issued by this process for `member_id`, has not
+  // expired and has not been redeemed. Spends nothing: a wrong answer
+  // leaves it to its holder (wrong answers are counted by RateLimiter).
+  bool Valid(const std::string& nonce, const std::string& member_id);
+  // Marks a valid nonce used; false if it was used already (or has expired
+  // since). Check and insert are one step, so of two sign-ins racing with
+  // the same nonce and a good signature only one gets true.
+  bool Redeem(const std::string& nonce);
+  // Redeemed nonces still remembered (they are forgotten once expired).
+  size_t used();
+
+ private:
+  static constexpr size_t kExpiryBytes = 8;
+  static constexpr size_t kRandomBytes = 16;
+  static constexpr size_t kTagBytes = vault::crypto::kHashBytes;
+  static constexpr size_t kNonceBytes = kExpiryBytes + kRandomBytes + kTagBytes;
+
+  // The tag over the expiry and random bytes (`head`) and `member_id`.
+  vault::crypto::Hash Tag(vault::crypto::ByteView head, const std::string& member_id) const;
+  // The bytes of a nonce in its one base64url spelling and of the right
+  // length, or nullopt.
+  static std::optional<vault::crypto::Bytes> Decode(const std::string& nonce);
+  // The expiry a well-formed nonce states, or nullopt (unverified).
+  static std::optional<vault::TimePoint> ExpiryOf(const std::string& nonce);
+  void SweepLocked(vault::TimePoint now);
+
+  vault::Env& env_;
+  const std::chrono::seconds ttl_;
+  const vault::SecureBuffer key_;
+  std::mutex mu_;
+  // Redeemed nonces, and the same by expiry to sweep without a scan.
+  std::map<std::string, vault::TimePoint> used_;
+  std::set<std::pair<vault::TimePoint, std::string>> used_by_expiry_;
 };
 
 // What authorization learned from the vault for one bearer token and one

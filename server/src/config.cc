@@ -176,7 +176,9 @@ constexpr Setting kSettings[] = {
      Seconds<&Config::challenge_ttl, 3600>},
     {"invite_ttl_s", "--invite-ttl-s", "Invite lifetime in seconds (default 604800)",
      Seconds<&Config::invite_ttl, 90 * kDay>},
-    {"max_failed_logins", "--max-failed-logins", "Failed logins allowed per window (default 5)",
+    {"max_failed_logins", "--max-failed-logins",
+     "Failed logins allowed per window, per (member, address) or per address for "
+     "unknown nonces (default 5)",
      Number<&Config::max_failed_logins, 1, 1000>},
     {"failed_login_window_s", "--failed-login-window-s",
      "Failed-login window in seconds (default 900)", Seconds<&Config::failed_login_window, kDay>},

@@ -71,13 +71,20 @@ void ServerImpl::Challenge(const httplib::Request& req, httplib::Response& res, 
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
   // Issued for any well-formed id, known or not: the answer reveals nothing.
+  // Never refused: issuing stores nothing, so a flood of challenges (from
+  // behind the same NAT as the team, say) has nothing to fill or evict.
+  std::string nonce = challenges_.Issue(body->Str("member_id"));
   const vault::api::Challenge challenge{
-      challenges_.Issue(body->Str("member_id")),
+      std::move(nonce),
       Millis(env_.Now()) +
           std::chrono::duration_cast<std::chrono::milliseconds>(config_.challenge_ttl).count()};
   SendJson(res, 200, vault::api::ChallengeToJson(challenge));
 }
 
+// Nothing is checked against the limits before the answer: a valid
+// signature on a fresh nonce always signs in, so that failures made up by
+// someone else (from another address, or from behind the same NAT) cannot
+// keep a member out. Only an attempt that fails anyway may get a 429.
 void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, const Caller&) {
   auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/auth/login"));
   if (!body) return SendError(res, body.error());
@@ -85,27 +92,29 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   if (!IsId(member_id)) {
     return SendError(res, BadRequest("bad_id", "member_id must be 32 lower-case hex digits"));
   }
-  const std::string address_key = "addr:" + req.remote_addr;
-  const std::string member_key = "member:" + member_id;
-  for (const std::string* key : {&address_key, &member_key}) {
-    if (auto wait = limiter_.RetryAfter(*key)) {
+  const bool fresh = challenges_.Valid(body->Str("nonce"), member_id);
+  // A made-up, forged, expired or used nonce names nobody, so it counts
+  // against the address alone; a valid one was issued for this member, so
+  // its wrong answers count against this member at this address and lock
+  // out no one else.
+  const std::string limit_key =
+      fresh ? "pair:" + member_id + "|" + req.remote_addr : "addr:" + req.remote_addr;
+  auto fail = [&](const char* why) {
+    if (auto wait = limiter_.RetryAfter(limit_key)) {
       res.set_header("Retry-After", std::to_string(wait->count()));
       return SendError(
           res, {429, "too_many_failed_logins",
                 "too many failed sign-ins; try again in " + std::to_string(wait->count()) + " s"});
     }
-  }
-  auto fail = [&](const char* why) {
-    limiter_.RecordFailure(address_key);
-    limiter_.RecordFailure(member_key);
+    limiter_.Record(limit_key);
     (void)vault_.Write([&](vault::WriteTxn& t) {
       return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
                       json{{"reason", why}, {"address", req.remote_addr}}.dump());
     });
     SendError(res, {401, "unauthenticated", "sign-in failed"});
   };
+  if (!fresh) return fail("unknown or expired nonce");
   auto sig = crypto::FromBase64(body->Str("signature"));
-  if (!challenges_.Consume(body->Str("nonce"), member_id)) return fail("unknown or expired nonce");
   if (!sig) return fail("malformed signature");
   vault::Member member;
   Status found = vault_.Read([&](vault::ReadTxn& t) -> Status {
@@ -121,10 +130,13 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
            .ok()) {
     return fail("bad signature");
   }
+  // Spent only now that its signature verified, so that only the key's
+  // holder grows the used set. Of two racing with one nonce, one wins.
+  if (!challenges_.Redeem(body->Str("nonce"))) return fail("nonce already used");
   if (member.status != vault::MemberStatus::kActive) {
     // Said only to the holder of the member's key, so that their client
     // deletes its offline cache; anyone else gets the generic failure.
-    limiter_.RecordFailure(member_key);
+    limiter_.Record(limit_key);
     if (!WriteOr(res, [&](vault::WriteTxn& t) {
           return t.Record({member_id}, "auth.login_failed", "member:" + member_id,
                           json{{"reason", "member removed"}, {"address", req.remote_addr}}.dump());
@@ -143,7 +155,7 @@ void ServerImpl::Login(const httplib::Request& req, httplib::Response& res, cons
   if (!WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateSession({member_id}, session); })) {
     return;
   }
-  limiter_.Reset(member_key);
+  limiter_.Reset(limit_key);
   t_member = member_id;
   SendJson(res, 200, vault::api::LoginAnswerToJson({token, session.expires_ms, std::move(member)}));
 }

@@ -256,7 +256,7 @@ class ServerImpl final : public Server {
   vault::Env& env_;
   vault::Store& vault_;
   Challenges challenges_;
-  LoginLimiter limiter_;
+  RateLimiter limiter_;
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};

@@ -1,6 +1,7 @@
 // Sign-in against a real batond over TLS (DESIGN.md §5): challenge–response
 // login, single-use nonces, sessions, logout, removed members, failed-login
-// rate limits per member and per address, and invite codes.
+// limits per (member, address) and per address, challenges that are never
+// refused, and invite codes.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "login_flood.h"
 #include "server_fixture.h"
 
 namespace {
@@ -193,10 +195,9 @@ TEST_F(AuthTest, NonceIsBoundToItsMember) {
   // B answers A's nonce correctly for B: refused.
   Reply r = Answer(b, b.member_id, nonce_for_a);
   EXPECT_EQ(r.status, 401) << r.raw;
-  // The attempt consumed the nonce: A cannot use it either.
-  EXPECT_EQ(Answer(a, a.member_id, nonce_for_a).status, 401);
-  // Fresh nonces still work for both.
-  EXPECT_EQ(Login(a).status, 200);
+  // Nor does a wrong answer spend it: only A's own signature does.
+  EXPECT_EQ(Answer(b, a.member_id, nonce_for_a).status, 401);
+  EXPECT_EQ(Answer(a, a.member_id, nonce_for_a).status, 200);
   EXPECT_EQ(Login(b).status, 200);
 }
 
@@ -255,7 +256,7 @@ TEST_F(AuthTest, RemovedMembersSessionStopsWorking) {
   EXPECT_EQ(Me(owner).status, 200);
 }
 
-TEST_F(AuthTest, FailedLoginsPerMemberAreRateLimited) {
+TEST_F(AuthTest, WrongAnswersAreLimitedPerMemberAndAddress) {
   const int max = config_.max_failed_logins;
   const auto window = config_.failed_login_window;
   ASSERT_GE(max, 2);
@@ -265,66 +266,105 @@ TEST_F(AuthTest, FailedLoginsPerMemberAreRateLimited) {
     Reply r = FailLogin(a, b);
     ASSERT_EQ(r.status, 401) << "attempt " << i << ": " << r.raw;
   }
-  // Even the right signature is refused now, with a Retry-After.
-  Reply limited = Login(a);
+  // Another wrong answer for A from this address is refused, with a
+  // Retry-After, and not audited.
+  const auto failed_before = Events("auth.login_failed").size();
+  Reply limited = FailLogin(a, b);
   ASSERT_EQ(limited.status, 429) << limited.raw;
   EXPECT_EQ(limited.body["error"]["code"], "too_many_failed_logins");
   EXPECT_TRUE(IsRetryAfter(limited.retry_after, window));
-  EXPECT_FALSE(limited.body.contains("token"));
+  EXPECT_EQ(Events("auth.login_failed").size(), failed_before);
 
-  // The member is limited from any address ...
-  Reply elsewhere = LoginFrom(a, kOtherAddress);
-  ASSERT_EQ(elsewhere.status, 429) << elsewhere.raw;
-  EXPECT_TRUE(IsRetryAfter(elsewhere.retry_after, window));
-  // ... while another member signs in from a clean address.
-  ASSERT_EQ(LoginFrom(b, kOtherAddress).status, 200);
+  // From another address, A's wrong answers are counted apart ...
+  EXPECT_EQ(FailLogin(a, b, kOtherAddress).status, 401);
+  // ... and B, at this address, is not limited at all.
+  EXPECT_EQ(FailLogin(b, a).status, 401);
 
-  // Half the window later: still limited, and told to wait less.
-  env_.AdvanceTime(window / 2);
-  Reply still = LoginFrom(a, kOtherAddress);
-  ASSERT_EQ(still.status, 429) << still.raw;
-  ASSERT_TRUE(IsRetryAfter(still.retry_after, window));
-  EXPECT_LE(Seconds(still.retry_after), Seconds(limited.retry_after) - window.count() / 2);
-
-  // Once the wait is over, the right signature works again.
-  env_.AdvanceTime(std::chrono::seconds(Seconds(still.retry_after)));
+  // The right signature on a fresh nonce signs A in here all the same, and
+  // clears the count of this member at this address.
   Reply ok = Login(a);
   ASSERT_EQ(ok.status, 200) << ok.raw;
   EXPECT_EQ(Me(a).status, 200);
+  EXPECT_EQ(FailLogin(a, b).status, 401) << "the count started over";
+
+  // Half the window later the wait has shrunk; once over, answers count again.
+  for (int i = 1; i < max; ++i) ASSERT_EQ(FailLogin(a, b).status, 401) << i;
+  env_.AdvanceTime(window / 2);
+  Reply still = FailLogin(a, b);
+  ASSERT_EQ(still.status, 429) << still.raw;
+  ASSERT_TRUE(IsRetryAfter(still.retry_after, window));
+  EXPECT_LE(Seconds(still.retry_after), window.count() - window.count() / 2);
+  env_.AdvanceTime(std::chrono::seconds(Seconds(still.retry_after)));
+  EXPECT_EQ(FailLogin(a, b).status, 401);
 }
 
-TEST_F(AuthTest, FailedLoginsPerAddressAreRateLimited) {
+TEST_F(AuthTest, MadeUpNoncesAreLimitedPerAddressOnly) {
   const int max = config_.max_failed_logins;
   ASSERT_GE(max, 2);
   Account a = Join("member", "Kati");
-  Account b = Join("member", "Mart");
   Account c = Join("member", "Tiit");
-  // Failures spread over several member ids (known and unknown), none of
-  // which reaches the per-member limit.
+  // Made-up nonces for several member ids, known and unknown.
   for (int i = 0; i < max; ++i) {
-    Reply r;
-    if (i % 2 == 0) {
-      r = FailLogin(i % 4 == 0 ? a : b, c);
-    } else {
-      const std::string stranger = crypto::RandomId(env_);
-      r = Answer(c, stranger, Nonce(stranger));
-    }
+    const std::string who = i % 2 == 0 ? a.member_id : crypto::RandomId(env_);
+    Reply r = Answer(c, who, crypto::RandomId(env_));
     ASSERT_EQ(r.status, 401) << "attempt " << i << ": " << r.raw;
   }
-  // From that address, even a member with no failures is refused.
-  Reply limited = Login(c);
+  Reply limited = Answer(c, a.member_id, crypto::RandomId(env_));
   ASSERT_EQ(limited.status, 429) << limited.raw;
+  EXPECT_EQ(limited.body["error"]["code"], "too_many_failed_logins");
   EXPECT_TRUE(IsRetryAfter(limited.retry_after, config_.failed_login_window));
-  // The members themselves are not limited: from another address they sign in.
-  EXPECT_EQ(LoginFrom(c, kOtherAddress).status, 200);
-  EXPECT_EQ(LoginFrom(a, kOtherAddress).status, 200);
-  // The failures were recorded against this address (so the other really
-  // is another).
+  // The members are not limited: with real nonces they sign in from this
+  // very address, and a wrong answer on a real nonce is an ordinary 401.
+  EXPECT_EQ(Login(c).status, 200);
+  EXPECT_EQ(Login(a).status, 200);
+  EXPECT_EQ(FailLogin(a, c).status, 401);
+  // Another address is not limited either.
+  EXPECT_EQ(Answer(c, a.member_id, crypto::RandomId(env_), kOtherAddress).status, 401);
   for (const auto& e : Events("auth.login_failed")) {
-    EXPECT_EQ(json::parse(e.details)["address"], "127.0.0.1");
+    const std::string address = json::parse(e.details)["address"];
+    EXPECT_TRUE(address == "127.0.0.1" || address == kOtherAddress) << address;
   }
   env_.AdvanceTime(config_.failed_login_window);
-  EXPECT_EQ(Login(c).status, 200);
+  EXPECT_EQ(Answer(c, a.member_id, crypto::RandomId(env_)).status, 401);
+}
+
+TEST_F(AuthTest, ANonceIsNotBoundToAnAddress) {
+  // Behind a proxy or a changing NAT the challenge and the answer may come
+  // from different addresses; the nonce names the member, not the address.
+  Account a = Join("member", "Kati");
+  const std::string nonce = Nonce(a.member_id, kOtherAddress);
+  EXPECT_EQ(Answer(a, a.member_id, nonce).status, 200);
+  EXPECT_EQ(Answer(a, a.member_id, nonce, kOtherAddress).status, 401) << "spent by the sign-in";
+}
+
+// All test connections come from 127.0.0.1, as a whole team behind one NAT
+// or reverse proxy would: the attacker shares the admin's address.
+TEST_F(AuthTest, AThousandBogusLoginsDoNotLockOutTheAdmin) {
+  Account admin = Join("admin", "Aino");
+  Account attacker = Join("member", "Jüri");
+  auto client = Client();
+  const auto flood = testing_util::BogusLogins(*client, env_, admin.member_id, 1000);
+  EXPECT_EQ(flood.unauthenticated, config_.max_failed_logins);
+  EXPECT_EQ(flood.limited, 1000 - config_.max_failed_logins);
+  EXPECT_EQ(flood.other, 0);
+  // Wrong answers on real nonces, up to the admin's own limit here.
+  for (int i = 0; i < config_.max_failed_logins + 2; ++i) FailLogin(admin, attacker);
+  ASSERT_EQ(FailLogin(admin, attacker).status, 429);
+  admin.token.clear();
+  Reply ok = Login(admin);
+  ASSERT_EQ(ok.status, 200) << ok.raw;
+  EXPECT_EQ(Me(admin).status, 200);
+}
+
+TEST_F(AuthTest, ChallengesAreNeverRefused) {
+  Account a = Join("member", "Kati");
+  for (int i = 0; i < 100; ++i) {
+    Reply r = Call("POST", "/v1/auth/challenge", "", json{{"member_id", crypto::RandomId(env_)}});
+    ASSERT_EQ(r.status, 200) << i << ": " << r.raw;
+  }
+  Reply bad = Call("POST", "/v1/auth/challenge", "", json{{"member_id", "not-an-id"}});
+  EXPECT_EQ(bad.status, 400) << bad.raw;
+  EXPECT_EQ(Login(a).status, 200);
 }
 
 TEST_F(AuthTest, InviteCodeIsSingleUse) {
