@@ -96,11 +96,9 @@ std::optional<vault::crypto::Bytes> Challenges::Decode(const std::string& nonce)
   return std::move(*raw);
 }
 
-std::optional<vault::TimePoint> Challenges::ExpiryOf(const std::string& nonce) {
-  auto raw = Decode(nonce);
-  if (!raw) return std::nullopt;
+std::optional<vault::TimePoint> Challenges::ExpiryOf(vault::crypto::ByteView raw) {
   uint64_t expires_ms = 0;
-  for (size_t i = 0; i < kExpiryBytes; ++i) expires_ms = expires_ms << 8 | (*raw)[i];
+  for (size_t i = 0; i < kExpiryBytes; ++i) expires_ms = expires_ms << 8 | raw[i];
   if (expires_ms > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / 1'000'000)) {
     return std::nullopt;  // beyond what a TimePoint holds; never issued
   }
@@ -117,7 +115,7 @@ bool Challenges::Valid(const std::string& nonce, const std::string& member_id) {
     return false;
   }
   // Only now is the stated expiry the server's own.
-  auto expires = ExpiryOf(nonce);
+  auto expires = ExpiryOf(bytes);
   const vault::TimePoint now = env_.Now();
   if (!expires || now >= *expires) return false;
   std::lock_guard lock(mu_);
@@ -126,7 +124,8 @@ bool Challenges::Valid(const std::string& nonce, const std::string& member_id) {
 }
 
 bool Challenges::Redeem(const std::string& nonce) {
-  auto expires = ExpiryOf(nonce);
+  auto raw = Decode(nonce);
+  auto expires = raw ? ExpiryOf(*raw) : std::nullopt;
   const vault::TimePoint now = env_.Now();
   // Refused once expired: it would be swept from the used set, so a second
   // redemption could not be told from the first.

@@ -83,8 +83,8 @@ class Challenges {
   // The bytes of a nonce in its one base64url spelling and of the right
   // length, or nullopt.
   static std::optional<vault::crypto::Bytes> Decode(const std::string& nonce);
-  // The expiry a well-formed nonce states, or nullopt (unverified).
-  static std::optional<vault::TimePoint> ExpiryOf(const std::string& nonce);
+  // The expiry the decoded bytes of a nonce state, or nullopt (unverified).
+  static std::optional<vault::TimePoint> ExpiryOf(vault::crypto::ByteView raw);
   void SweepLocked(vault::TimePoint now);
 
   vault::Env& env_;
