@@ -5,11 +5,13 @@
 #ifndef BATON_CLI_KEY_OPS_H_
 #define BATON_CLI_KEY_OPS_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
 #include "vault/crypto.h"
 #include "vault/identity.h"
+#include "vault/roster.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
@@ -23,6 +25,16 @@ class KeyOps {
   virtual const vault::crypto::PublicKey& box_public_key() const = 0;
   // Ed25519 signature of `message` with the member's signing key.
   virtual vault::Result<vault::crypto::Signature> Sign(vault::crypto::ByteView message) = 0;
+  // Signs a team-roster statement (vault/roster.h) and nothing else: bytes
+  // that do not start with the roster's domain are refused.
+  vault::Result<vault::crypto::Signature> SignRosterStatement(vault::crypto::ByteView statement) {
+    const auto& domain = vault::roster::kStatementDomain;
+    if (statement.size() < domain.size() || statement.size() > vault::roster::kMaxStatementBytes ||
+        !std::equal(domain.begin(), domain.end(), statement.begin())) {
+      return vault::Fail(vault::Status::InvalidArgument("not a roster statement"));
+    }
+    return Sign(statement);
+  }
   // crypto::OpenSealed with the member's box key: Corruption if it does not open.
   virtual vault::Result<vault::SecureBuffer> OpenSealed(vault::crypto::ByteView sealed) = 0;
   // True if the keys live in the local agent rather than in this process.
