@@ -192,7 +192,8 @@ void ServerImpl::AppendRoster(const httplib::Request& req, httplib::Response& re
     return SendError(res, BadRequest("bad_request", "entries must not be empty"));
   }
   if (WriteWithRoster(res, c, *change, [](vault::WriteTxn&) { return Status::OK(); })) {
-    SendJson(res, 201, vault::api::RosterAppendAnswerToJson({change->next.size, change->next.head}));
+    SendJson(res, 201,
+             vault::api::RosterAppendAnswerToJson({change->next.size, change->next.head}));
   }
 }
 

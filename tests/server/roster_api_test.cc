@@ -172,8 +172,10 @@ TEST_F(RosterApiTest, EntriesAreAppendedAuditedAndReadBackAsSigned) {
 TEST_F(RosterApiTest, AStaleEntryIs409ConflictAndChangesNothing) {
   ASSERT_NO_FATAL_FAILURE(Root());
   const roster::State state = Fetch();
-  const roster::Entry a = Sign(owner_, state, roster::MemberRole{member_.member_id, TeamRole::kAdmin});
-  const roster::Entry b = Sign(admin_, state, roster::MemberRole{member_.member_id, TeamRole::kAuditor});
+  const roster::Entry a =
+      Sign(owner_, state, roster::MemberRole{member_.member_id, TeamRole::kAdmin});
+  const roster::Entry b =
+      Sign(admin_, state, roster::MemberRole{member_.member_id, TeamRole::kAuditor});
   ASSERT_EQ(Post(owner_, {a}).status, 201);
   const int64_t audit = AuditLength();
   ExpectError(Post(admin_, {b}), 409, "conflict");
@@ -206,8 +208,9 @@ TEST_F(RosterApiTest, RefusedEntriesAreNotStored) {
   // What the signer may not sign: an admin inviting an owner.
   crypto::PublicKey invite_pk{};
   invite_pk.fill(4);
-  ExpectError(Post(admin_, {Sign(admin_, state, roster::MemberInvite{invite_pk, TeamRole::kOwner})}),
-              403, "permission_denied");
+  ExpectError(
+      Post(admin_, {Sign(admin_, state, roster::MemberInvite{invite_pk, TeamRole::kOwner})}), 403,
+      "permission_denied");
   // A vouch for keys the server did not store for that member.
   roster::MemberAdd swapped = Vouch(member_, TeamRole::kMember);
   swapped.member_id = crypto::RandomId(env_);
@@ -231,9 +234,11 @@ TEST_F(RosterApiTest, ARogueAdminsGrantOrRekeyOfAnUnmanagedCollectionIsRefused) 
   const std::string col = CreateRosteredCollection();
   const roster::State state = Fetch();
   const int64_t audit = AuditLength();
-  auto box = envelope::SealCollectionKey(collection_keys_.at(col), admin_.identity->box_public_key());
+  auto box =
+      envelope::SealCollectionKey(collection_keys_.at(col), admin_.identity->box_public_key());
   const roster::Entry grant =
-      Sign(admin_, state, roster::CollectionAccessSet{col, admin_.member_id, vault::CollectionAccess::kManage});
+      Sign(admin_, state,
+           roster::CollectionAccessSet{col, admin_.member_id, vault::CollectionAccess::kManage});
   ExpectError(Call("POST", "/v1/collections/" + col + "/grants", admin_.token,
                    json{{"member_id", admin_.member_id},
                         {"access", "manage"},
@@ -247,14 +252,15 @@ TEST_F(RosterApiTest, ARogueAdminsGrantOrRekeyOfAnUnmanagedCollectionIsRefused) 
   auto next_box = envelope::SealCollectionKey(next, admin_.identity->box_public_key());
   const roster::Entry rekey =
       Sign(admin_, state, roster::CollectionKey{col, 2, *roster::KeyCheckValue(next.key, col, 2)});
-  ExpectError(Call("POST", "/v1/collections/" + col + "/rekey", admin_.token,
-                   json{{"key_version", 2},
-                        {"member_keys", json::array({{{"member_id", admin_.member_id},
-                                                      {"sealed_key", crypto::ToBase64(*next_box)}}})},
-                        {"grant_keys", json::array()},
-                        {"items", json::array()},
-                        {"roster", AsJson({rekey})}}),
-              403, "permission_denied");
+  ExpectError(
+      Call("POST", "/v1/collections/" + col + "/rekey", admin_.token,
+           json{{"key_version", 2},
+                {"member_keys", json::array({{{"member_id", admin_.member_id},
+                                              {"sealed_key", crypto::ToBase64(*next_box)}}})},
+                {"grant_keys", json::array()},
+                {"items", json::array()},
+                {"roster", AsJson({rekey})}}),
+      403, "permission_denied");
   EXPECT_EQ(AuditLength(), audit);
   EXPECT_EQ(Fetch().head, state.head);
   vault::Collection stored;
@@ -271,7 +277,8 @@ TEST_F(RosterApiTest, AGrantAndItsStatementStandOrFallTogether) {
   const std::string col = CreateRosteredCollection();
   const roster::State state = Fetch();
   const int64_t audit = AuditLength();
-  auto box = envelope::SealCollectionKey(collection_keys_.at(col), member_.identity->box_public_key());
+  auto box =
+      envelope::SealCollectionKey(collection_keys_.at(col), member_.identity->box_public_key());
   auto grant_body = [&](const roster::Entry& e) {
     return json{{"member_id", member_.member_id},
                 {"access", "view"},
@@ -282,14 +289,16 @@ TEST_F(RosterApiTest, AGrantAndItsStatementStandOrFallTogether) {
   // The statement is refused (signed by someone who does not manage the
   // collection): the grant is not made.
   const roster::Entry refused =
-      Sign(member_, state, roster::CollectionAccessSet{col, member_.member_id, vault::CollectionAccess::kView});
+      Sign(member_, state,
+           roster::CollectionAccessSet{col, member_.member_id, vault::CollectionAccess::kView});
   ExpectError(Call("POST", "/v1/collections/" + col + "/grants", owner_.token, grant_body(refused)),
               403, "permission_denied");
   EXPECT_FALSE(AccessOf(col, member_.member_id).has_value());
   // The statement is fine but the grant fails (no such collection in the
   // path): the statement is not stored either.
   const roster::Entry fine =
-      Sign(owner_, state, roster::CollectionAccessSet{col, member_.member_id, vault::CollectionAccess::kView});
+      Sign(owner_, state,
+           roster::CollectionAccessSet{col, member_.member_id, vault::CollectionAccess::kView});
   Reply missing = Call("POST", "/v1/collections/" + crypto::RandomId(env_) + "/grants",
                        owner_.token, grant_body(fine));
   EXPECT_GE(missing.status, 400) << missing.raw;
@@ -375,10 +384,9 @@ TEST_F(RosterApiTest, AnUpdateUnderAnOldKeyVersionIs409) {
   ASSERT_EQ(ok.status, 200) << ok.raw;
   EXPECT_EQ(ok.body["version"], 3);
   // Without key_version, as before the roster.
-  EXPECT_EQ(Call("PUT", path, owner_.token,
-                 json{{"expected_version", 3}, {"ciphertext", "AAAA"}})
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("PUT", path, owner_.token, json{{"expected_version", 3}, {"ciphertext", "AAAA"}}).status,
+      200);
 }
 
 TEST_F(RosterApiTest, AJoinerSignsTheirOwnJoinWithTheInviteKey) {
