@@ -223,6 +223,9 @@ Status ServerImpl::Serve() {
     std::lock_guard lock(run_mu_);
     serving_ = false;
   }
+  // The minute still open is written as it stands: its count would be
+  // lost with the process.
+  FlushDenied(true);
   if (!ok) return Status::IOError("the server stopped with an error");
   return Status::OK();
 }
@@ -302,6 +305,12 @@ bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault
   Status s = vault_.Read(fn);
   if (!s.ok()) SendFailure(res, s, conflicts);
   return s.ok();
+}
+
+std::unexpected<ApiError> ServerImpl::Refuse(const RouteSpec& spec, const Caller& c,
+                                             const std::string* resource, ApiError e) {
+  NoteDenied(spec, c, resource, e.message);
+  return Reject(std::move(e));
 }
 
 ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
@@ -388,12 +397,13 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
     // everyone else gets the same 403 as for an item they may not read.
     const bool sees_items = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
                             vault::Decision::kAllow;
-    return Reject(
-        sees_items ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
-                   : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
+    if (sees_items)
+      return Reject(FromStatus(Status::NotFound("item " + *resource + " does not exist")));
+    return Refuse(spec, caller, resource,
+                  FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
-    return Reject(FromStatus(allowed));
+    return Refuse(spec, caller, resource, FromStatus(allowed));
   }
   return caller;
 }
@@ -411,7 +421,13 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
       SendError(res, caller.error());
       return;
     }
+    // Whoever reads the log sees every minute of refusals that is over.
+    if (spec.action == Action::kReadAuditLog) FlushDenied(false);
     handler(req, res, *caller);
+    // Refusals a handler decides (a role it refines, a deputy's request).
+    if (IsRefusal(spec, res.status)) {
+      NoteDenied(spec, *caller, req.matches.size() > 1 ? &resource : nullptr, ErrorMessage(res));
+    }
   };
   const std::string regex = ToRegex(spec.pattern);
   const std::string_view method = spec.method;
@@ -476,6 +492,7 @@ void ServerImpl::RegisterRoutes() {
 }
 
 Status ServerImpl::Tick() {
+  FlushDenied(false);
   Status emergency = TickEmergency();
   Status notices = TickNotifications();
   return emergency.ok() ? notices : emergency;

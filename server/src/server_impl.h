@@ -15,6 +15,7 @@
 #include <string>
 
 #include "auth.h"
+#include "denied_log.h"
 #include "http_util.h"
 #include "metrics.h"
 #include "notifier.h"
@@ -77,6 +78,12 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&, 
 // (a handler for a route the table does not list).
 const RouteSpec& Spec(std::string_view method, std::string_view pattern);
 
+// Whether an answer with `status` refuses the caller (audited as
+// "<action>.denied", denied_log.cc).
+bool IsRefusal(const RouteSpec& spec, int status);
+// The message of an error answer already sent.
+std::string ErrorMessage(const httplib::Response& res);
+
 class ServerImpl final : public Server {
  public:
   ServerImpl(const Config& config, const Deps& deps)
@@ -106,7 +113,16 @@ class ServerImpl final : public Server {
   // Authenticates and authorizes, or gives the error answer.
   ApiResult<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
                               const std::string* resource);
+  // Audits a refusal of `c` (NoteDenied) and returns it as the answer.
+  std::unexpected<ApiError> Refuse(const RouteSpec& spec, const Caller& c,
+                                   const std::string* resource, ApiError e);
   void Finish(const httplib::Request& req, const httplib::Response& res);
+  // Refused requests (denied_log.cc): NoteDenied counts one in its minute
+  // window; FlushDenied writes the windows that are over (with `all`, every
+  // window) as "<action>.denied" events.
+  void NoteDenied(const RouteSpec& spec, const Caller& c, const std::string* resource,
+                  const std::string& reason);
+  void FlushDenied(bool all);
 
   // A route handler: the caller has been authorized for the route's
   // RouteSpec (for public routes, `c` is empty).
@@ -263,6 +279,7 @@ class ServerImpl final : public Server {
   // Authorization facts per bearer token and resource (Authorize), and the
   // observer of the vault's commits that moves its epoch.
   AuthCache auth_cache_{16384};
+  DeniedLog denied_;
   const uint64_t commit_observer_;
   // httplib's stop() does nothing until listen_after_bind() has started
   // its loop, so a Shutdown() that came earlier (a SIGTERM right after
