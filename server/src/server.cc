@@ -140,6 +140,7 @@ Status ServerImpl::Init() {
       [cert, key](SSL_CTX& ctx) { return ConfigureTls(ctx, cert, *key); });
   if (!http_->is_valid()) return Status::InvalidArgument("the TLS certificate or key is invalid");
   if (Status s = InitNotifications(); !s.ok()) return s;
+  if (Status s = InitMetricsToken(); !s.ok()) return s;
   const size_t min_threads = config_.min_threads, max_threads = config_.max_threads;
   http_->new_task_queue = [min_threads, max_threads] {
     return new ElasticPool(min_threads, max_threads);

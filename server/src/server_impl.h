@@ -140,6 +140,8 @@ class ServerImpl final : public Server {
   // One route table per area, each in its own file.
   void RegisterSessionRoutes();  // routes_session.cc: public and session routes
   void Healthz(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // Reads config_.metrics_token_file, if set (routes_session.cc).
+  Status InitMetricsToken();
   void MetricsPage(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void ServerInfo(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void Join(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -280,6 +282,8 @@ class ServerImpl final : public Server {
   // observer of the vault's commits that moves its epoch.
   AuthCache auth_cache_{16384};
   DeniedLog denied_;
+  // The digest of the token /metrics asks for; none: /metrics answers 404.
+  std::optional<crypto::Hash> metrics_token_hash_;
   const uint64_t commit_observer_;
   // httplib's stop() does nothing until listen_after_bind() has started
   // its loop, so a Shutdown() that came earlier (a SIGTERM right after
