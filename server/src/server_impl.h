@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -183,6 +184,10 @@ class ServerImpl final : public Server {
   void CollectionCache(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void SetCollectionCaching(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void ReportOfflineReads(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // Counts `reads` against the member's offline-reads quota of the UTC day,
+  // or answers 429 (auditing the first refusal of the day); false if it
+  // answered.
+  bool TakeOfflineQuota(httplib::Response& res, const Caller& c, int64_t reads, int64_t now_ms);
   // routes_emergency.cc (grants, and the table), routes_emergency_requests.cc
   void RegisterEmergencyRoutes();
   void CreateGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -282,6 +287,15 @@ class ServerImpl final : public Server {
   // observer of the vault's commits that moves its epoch.
   AuthCache auth_cache_{16384};
   DeniedLog denied_;
+  // Offline reads reported per member in the current UTC day. Counted in
+  // memory: a restart starts the day's count again.
+  struct OfflineQuota {
+    int64_t day = 0;  // days since the epoch
+    int64_t used = 0;
+    bool limited = false;  // the day's refusal is audited
+  };
+  std::mutex offline_mu_;
+  std::map<std::string, OfflineQuota> offline_reads_;  // by member id; guarded by offline_mu_
   // The digest of the token /metrics asks for; none: /metrics answers 404.
   std::optional<crypto::Hash> metrics_token_hash_;
   const uint64_t commit_observer_;
