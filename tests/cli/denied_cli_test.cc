@@ -23,7 +23,8 @@ class DeniedCliTest : public testing_util::ProcessCliFixture {
 TEST_F(DeniedCliTest, AMembersRefusedReadShowsUpForTheAuditor) {
   As("owner", {"init", url(), Invite("owner", "Mari Õunapuu")});
   As("owner", {"collection", "create", "Kassa"});
-  As("owner", {"item", "add", "Kassa", "Pank", "--password-stdin"}, 0, "Pank-sõna-42\n");
+  As("owner", {"item", "add", "Kassa", "Pank", "--channel", "other", "--password-stdin"}, 0,
+     "Pank-sõna-42\n");
   ASSERT_NO_FATAL_FAILURE(InviteAndJoin("member", "Jüri Pärn", "member"));
   ASSERT_NO_FATAL_FAILURE(InviteAndJoin("auditor", "Ülle Õis", "auditor"));
   As("owner", {"collection", "grant", "Kassa", "Jüri Pärn", "view"});
