@@ -204,6 +204,12 @@ constexpr Setting kSettings[] = {
      "Hours a released grant stays open (default 72)", EmergencyWindow},
     {"notice_retention_days", "--notice-retention-days",
      "Days finished notices are kept (default 30)", NoticeRetention},
+    {"metrics_token_file", "--metrics-token-file",
+     "0600 file holding the bearer token /metrics asks for (unset: /metrics is off)",
+     Any<&Config::metrics_token_file>},
+    {"offline_reads_per_day", "--offline-reads-per-day",
+     "Offline reads one member may report per UTC day (default 5000)",
+     Number<&Config::offline_reads_per_day, int64_t{1}, int64_t{1'000'000}>},
 };
 
 const Setting* FindSetting(std::string_view key) {

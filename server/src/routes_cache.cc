@@ -1,7 +1,9 @@
 // The client's offline cache: filling it (one audited read per collection),
 // the per-collection switch, and reads made offline reported afterwards.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <mutex>
 
 #include "server_impl.h"
 #include "vault/api_json_cache.h"
@@ -15,6 +17,8 @@ constexpr int64_t kClockSkewMs = 5 * 60 * 1000;
 // Older reports are refused: the cache cannot be that old without a contact.
 constexpr int64_t kMaxReportAgeMs = int64_t{366} * 86400 * 1000;
 constexpr size_t kMaxReportsPerBatch = 1000;
+// The offline-reads quota counts per UTC day.
+constexpr int64_t kDayMs = int64_t{86400} * 1000;
 
 }  // namespace
 
@@ -133,30 +137,74 @@ void ServerImpl::ReportOfflineReads(const httplib::Request& req, httplib::Respon
     }
     reports.push_back({one->Str("id"), one->Str("item_id"), read_ms, one->Int("version")});
   }
+  if (!TakeOfflineQuota(res, c, static_cast<int64_t>(reports.size()), now_ms)) return;
   std::vector<std::string> acknowledged;
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
-        for (const Report& r : reports) {
-          // Recorded even if the item is gone since or the access was
-          // revoked meanwhile: the read happened, and the log must show it.
-          auto meta = t.GetItemMeta(r.item_id);
-          if (!meta && !meta.error().IsNotFound()) return meta.error();
-          json details = {{"reported_by", "client"},
-                          {"read_ms", r.read_ms},
-                          {"version", r.version},
-                          {"report_id", r.id},
-                          {"item_known", meta.has_value()}};
-          if (meta) details["collection"] = meta->collection_id;
-          if (Status s =
-                  t.Record(c.actor(), "item.read.offline", "item:" + r.item_id, details.dump());
-              !s.ok()) {
-            return s;
-          }
-          acknowledged.push_back(r.id);
-        }
-        return Status::OK();
-      })) {
-    SendJson(res, 200, vault::api::AcknowledgedToJson(acknowledged));
+  const bool written = WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+    for (const Report& r : reports) {
+      // Recorded even if the item is gone since or the access was
+      // revoked meanwhile: the read happened, and the log must show it.
+      auto meta = t.GetItemMeta(r.item_id);
+      if (!meta && !meta.error().IsNotFound()) return meta.error();
+      json details = {{"reported_by", "client"},
+                      {"read_ms", r.read_ms},
+                      {"version", r.version},
+                      {"report_id", r.id},
+                      {"item_known", meta.has_value()}};
+      if (meta) details["collection"] = meta->collection_id;
+      if (Status s = t.Record(c.actor(), "item.read.offline", "item:" + r.item_id, details.dump());
+          !s.ok()) {
+        return s;
+      }
+      acknowledged.push_back(r.id);
+    }
+    return Status::OK();
+  });
+  if (!written) {
+    // Nothing was recorded: the client sends the batch again.
+    std::lock_guard lock(offline_mu_);
+    int64_t& used = offline_reads_[c.member.id].used;
+    used = std::max<int64_t>(0, used - static_cast<int64_t>(reports.size()));
+    return;
   }
+  SendJson(res, 200, vault::api::AcknowledgedToJson(acknowledged));
+}
+
+bool ServerImpl::TakeOfflineQuota(httplib::Response& res, const Caller& c, int64_t reads,
+                                  int64_t now_ms) {
+  const int64_t day = now_ms / kDayMs;
+  int64_t used = 0;
+  bool first_refusal = false;
+  {
+    std::lock_guard lock(offline_mu_);
+    OfflineQuota& q = offline_reads_[c.member.id];
+    if (q.day != day) q = {day, 0, false};
+    if (q.used + reads <= config_.offline_reads_per_day) {
+      q.used += reads;
+      return true;
+    }
+    used = q.used;
+    first_refusal = !q.limited;
+    q.limited = true;
+  }
+  if (first_refusal) {
+    const json details = {{"per_day", config_.offline_reads_per_day},
+                          {"used", used},
+                          {"refused", reads},
+                          {"day_start_ms", day * kDayMs}};
+    if (!WriteOr(res, [&](vault::WriteTxn& t) {
+          return t.Record(c.actor(), "offline_reads.limited", "member:" + c.member.id,
+                          details.dump());
+        })) {
+      return false;
+    }
+  }
+  const int64_t wait_s = ((day + 1) * kDayMs - now_ms + 999) / 1000;
+  res.set_header("Retry-After", std::to_string(wait_s));
+  SendError(res, {429, "rate_limited",
+                  "this member reported " + std::to_string(config_.offline_reads_per_day) +
+                      " offline reads today, the most allowed; try again in " +
+                      std::to_string(wait_s) + " s"});
+  return false;
 }
 
 void ServerImpl::RegisterCacheRoutes() {

@@ -2,10 +2,12 @@
 // signing in and out, and the caller's own record.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "notifier.h"
 #include "server_impl.h"
 #include "vault/login.h"
+#include "vault/secret_input.h"
 
 namespace server::internal {
 
@@ -13,7 +15,36 @@ void ServerImpl::Healthz(const httplib::Request&, httplib::Response& res, const 
   res.set_content("ok\n", "text/plain");
 }
 
-void ServerImpl::MetricsPage(const httplib::Request&, httplib::Response& res, const Caller&) {
+Status ServerImpl::InitMetricsToken() {
+  const std::string& path = config_.metrics_token_file;
+  if (path.empty()) return Status::OK();
+  // The token shows when emergency routes are used: refuse a file others
+  // can read, as for any secret of the server.
+  auto mode = env_.FileMode(path);
+  if (!mode) return mode.error().WithContext("metrics_token_file");
+  if ((*mode & 077) != 0) {
+    return Status::PermissionDenied(
+        "metrics_token_file must not be readable by others (chmod 600)");
+  }
+  std::istringstream no_stdin;
+  auto token = vault::ReadSecretFile(env_, no_stdin, path);
+  if (!token) return token.error().WithContext("metrics_token_file");
+  // Only its digest is kept: compared in constant time, and at a fixed
+  // length whatever the length of the token.
+  metrics_token_hash_ = crypto::Blake2b256(token->bytes());
+  return Status::OK();
+}
+
+void ServerImpl::MetricsPage(const httplib::Request& req, httplib::Response& res, const Caller&) {
+  if (!metrics_token_hash_) return SendError(res, {404, "not_found", "no such route"});
+  const std::string auth = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  const crypto::Hash presented = crypto::Blake2b256(crypto::AsBytes(
+      std::string_view(auth).substr(auth.starts_with(kBearer) ? kBearer.size() : auth.size())));
+  if (!auth.starts_with(kBearer) || !crypto::ConstantTimeEqual(presented, *metrics_token_hash_)) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    return SendError(res, {401, "unauthenticated", "/metrics needs its bearer token"});
+  }
   res.set_content(metrics_.Render(audit_length_.load()), "text/plain; version=0.0.4");
 }
 

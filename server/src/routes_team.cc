@@ -7,26 +7,39 @@
 
 namespace server::internal {
 
-void ServerImpl::ListMembers(const httplib::Request&, httplib::Response& res, const Caller&) {
+namespace {
+
+// Addresses are personal: owners and admins see them (they run the
+// notices), anyone else sees only their own; the field stays, empty, so
+// that every client parses the answer alike.
+json MemberAsSeenBy(vault::Member m, const Caller& c) {
+  const bool sees_all = c.role == TeamRole::kOwner || c.role == TeamRole::kAdmin;
+  if (!sees_all && m.id != c.member.id) m.email.clear();
+  return MemberToJson(m);
+}
+
+}  // namespace
+
+void ServerImpl::ListMembers(const httplib::Request&, httplib::Response& res, const Caller& c) {
   json out = json::array();
   if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto members = t.ListMembers();
         if (!members) return members.error();
-        for (const auto& m : *members) out.push_back(MemberToJson(m));
+        for (const auto& m : *members) out.push_back(MemberAsSeenBy(m, c));
         return Status::OK();
       })) {
     SendJson(res, 200, {{"members", out}});
   }
 }
 
-void ServerImpl::GetMember(const httplib::Request& req, httplib::Response& res, const Caller&) {
+void ServerImpl::GetMember(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
   json out;
   if (ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto m = t.GetMember(id);
         if (!m) return m.error();
-        out = MemberToJson(*m);
+        out = MemberAsSeenBy(std::move(*m), c);
         return Status::OK();
       })) {
     SendJson(res, 200, out);

@@ -144,6 +144,7 @@ Status ServerImpl::Init() {
       [cert, key](SSL_CTX& ctx) { return ConfigureTls(ctx, cert, *key); });
   if (!http_->is_valid()) return Status::InvalidArgument("the TLS certificate or key is invalid");
   if (Status s = InitNotifications(); !s.ok()) return s;
+  if (Status s = InitMetricsToken(); !s.ok()) return s;
   const size_t min_threads = config_.min_threads, max_threads = config_.max_threads;
   http_->new_task_queue = [min_threads, max_threads] {
     return new ElasticPool(min_threads, max_threads);
@@ -227,6 +228,9 @@ Status ServerImpl::Serve() {
     std::lock_guard lock(run_mu_);
     serving_ = false;
   }
+  // The minute still open is written as it stands: its count would be
+  // lost with the process.
+  FlushDenied(true);
   if (!ok) return Status::IOError("the server stopped with an error");
   return Status::OK();
 }
@@ -306,6 +310,12 @@ bool ServerImpl::ReadOr(httplib::Response& res, const std::function<Status(vault
   Status s = vault_.Read(fn);
   if (!s.ok()) SendFailure(res, s, conflicts);
   return s.ok();
+}
+
+std::unexpected<ApiError> ServerImpl::Refuse(const RouteSpec& spec, const Caller& c,
+                                             const std::string* resource, ApiError e) {
+  NoteDenied(spec, c, resource, e.message);
+  return Reject(std::move(e));
 }
 
 ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Request& req,
@@ -392,12 +402,13 @@ ApiResult<Caller> ServerImpl::Authorize(const RouteSpec& spec, const httplib::Re
     // everyone else gets the same 403 as for an item they may not read.
     const bool sees_items = vault::Decide(caller.role, CollectionAccess::kManage, spec.action) ==
                             vault::Decision::kAllow;
-    return Reject(
-        sees_items ? FromStatus(Status::NotFound("item " + *resource + " does not exist"))
-                   : FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
+    if (sees_items)
+      return Reject(FromStatus(Status::NotFound("item " + *resource + " does not exist")));
+    return Refuse(spec, caller, resource,
+                  FromStatus(vault::Check(caller.role, CollectionAccess::kNone, spec.action)));
   }
   if (Status allowed = vault::Check(caller.role, access, spec.action); !allowed.ok()) {
-    return Reject(FromStatus(allowed));
+    return Refuse(spec, caller, resource, FromStatus(allowed));
   }
   return caller;
 }
@@ -415,7 +426,13 @@ void ServerImpl::Register(const RouteSpec& spec, Handler handler) {
       SendError(res, caller.error());
       return;
     }
+    // Whoever reads the log sees every minute of refusals that is over.
+    if (spec.action == Action::kReadAuditLog) FlushDenied(false);
     handler(req, res, *caller);
+    // Refusals a handler decides (a role it refines, a deputy's request).
+    if (IsRefusal(spec, res.status)) {
+      NoteDenied(spec, *caller, req.matches.size() > 1 ? &resource : nullptr, ErrorMessage(res));
+    }
   };
   const std::string regex = ToRegex(spec.pattern);
   const std::string_view method = spec.method;
@@ -481,6 +498,7 @@ void ServerImpl::RegisterRoutes() {
 }
 
 Status ServerImpl::Tick() {
+  FlushDenied(false);
   Status emergency = TickEmergency();
   Status notices = TickNotifications();
   return emergency.ok() ? notices : emergency;

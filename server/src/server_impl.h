@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "auth.h"
+#include "denied_log.h"
 #include "http_util.h"
 #include "metrics.h"
 #include "notifier.h"
@@ -95,6 +97,12 @@ ApiResult<RosterChange> RosterOf(const httplib::Request& req, const char* schema
 // (a handler for a route the table does not list).
 const RouteSpec& Spec(std::string_view method, std::string_view pattern);
 
+// Whether an answer with `status` refuses the caller (audited as
+// "<action>.denied", denied_log.cc).
+bool IsRefusal(const RouteSpec& spec, int status);
+// The message of an error answer already sent.
+std::string ErrorMessage(const httplib::Response& res);
+
 class ServerImpl final : public Server {
  public:
   ServerImpl(const Config& config, const Deps& deps)
@@ -124,7 +132,16 @@ class ServerImpl final : public Server {
   // Authenticates and authorizes, or gives the error answer.
   ApiResult<Caller> Authorize(const RouteSpec& spec, const httplib::Request& req,
                               const std::string* resource);
+  // Audits a refusal of `c` (NoteDenied) and returns it as the answer.
+  std::unexpected<ApiError> Refuse(const RouteSpec& spec, const Caller& c,
+                                   const std::string* resource, ApiError e);
   void Finish(const httplib::Request& req, const httplib::Response& res);
+  // Refused requests (denied_log.cc): NoteDenied counts one in its minute
+  // window; FlushDenied writes the windows that are over (with `all`, every
+  // window) as "<action>.denied" events.
+  void NoteDenied(const RouteSpec& spec, const Caller& c, const std::string* resource,
+                  const std::string& reason);
+  void FlushDenied(bool all);
 
   // A route handler: the caller has been authorized for the route's
   // RouteSpec (for public routes, `c` is empty).
@@ -142,6 +159,8 @@ class ServerImpl final : public Server {
   // One route table per area, each in its own file.
   void RegisterSessionRoutes();  // routes_session.cc: public and session routes
   void Healthz(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // Reads config_.metrics_token_file, if set (routes_session.cc).
+  Status InitMetricsToken();
   void MetricsPage(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void ServerInfo(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void Join(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -183,6 +202,10 @@ class ServerImpl final : public Server {
   void CollectionCache(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void SetCollectionCaching(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void ReportOfflineReads(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // Counts `reads` against the member's offline-reads quota of the UTC day,
+  // or answers 429 (auditing the first refusal of the day); false if it
+  // answered.
+  bool TakeOfflineQuota(httplib::Response& res, const Caller& c, int64_t reads, int64_t now_ms);
   // routes_emergency.cc (grants, and the table), routes_emergency_requests.cc
   void RegisterEmergencyRoutes();
   void CreateGrant(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -303,6 +326,18 @@ class ServerImpl final : public Server {
   // Authorization facts per bearer token and resource (Authorize), and the
   // observer of the vault's commits that moves its epoch.
   AuthCache auth_cache_{16384};
+  DeniedLog denied_;
+  // Offline reads reported per member in the current UTC day. Counted in
+  // memory: a restart starts the day's count again.
+  struct OfflineQuota {
+    int64_t day = 0;  // days since the epoch
+    int64_t used = 0;
+    bool limited = false;  // the day's refusal is audited
+  };
+  std::mutex offline_mu_;
+  std::map<std::string, OfflineQuota> offline_reads_;  // by member id; guarded by offline_mu_
+  // The digest of the token /metrics asks for; none: /metrics answers 404.
+  std::optional<crypto::Hash> metrics_token_hash_;
   const uint64_t commit_observer_;
   // httplib's stop() does nothing until listen_after_bind() has started
   // its loop, so a Shutdown() that came earlier (a SIGTERM right after

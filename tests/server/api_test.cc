@@ -17,7 +17,10 @@ namespace crypto = vault::crypto;
 
 class ApiTest : public ServerFixture {};
 
-TEST_F(ApiTest, HealthInfoAndMetricsArePublic) {
+TEST_F(ApiTest, HealthAndInfoArePublicAndMetricsAnswerTheirToken) {
+  const std::string token = UseMetricsToken();
+  StopServer();
+  StartServer();
   Reply h = Call("GET", "/healthz");
   EXPECT_EQ(h.status, 200);
   EXPECT_EQ(h.raw, "ok\n");
@@ -25,7 +28,7 @@ TEST_F(ApiTest, HealthInfoAndMetricsArePublic) {
   ASSERT_EQ(info.status, 200) << info.raw;
   EXPECT_EQ(info.body["version"], BATON_VERSION);
   EXPECT_EQ(info.body["audit_public_key"], crypto::ToBase64(keys_->audit_public_key()));
-  Reply m = Call("GET", "/metrics");
+  Reply m = Call("GET", "/metrics", token);
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.raw.find("baton_http_requests_total{route=\"/healthz\",status=\"200\"} 1"),
             std::string::npos)

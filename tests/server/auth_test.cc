@@ -395,6 +395,9 @@ TEST_F(AuthTest, UnknownInviteIsNotFound) {
 }
 
 TEST_F(AuthTest, MetricsNeverShowTokensOrNonces) {
+  const std::string metrics_token = UseMetricsToken();
+  StopServer();
+  StartServer();
   Account owner = Join("owner", "Mari");
   Account a = Join("member", "Kati");
   const std::string code = Invite(owner, "member", "Mart");
@@ -404,7 +407,7 @@ TEST_F(AuthTest, MetricsNeverShowTokensOrNonces) {
   ASSERT_EQ(Call("GET", "/v1/me", "bogus-token-value").status, 401);
   ASSERT_EQ(FailLogin(owner, a).status, 401);
 
-  Reply m = Call("GET", "/metrics");
+  Reply m = Call("GET", "/metrics", metrics_token);
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.raw.find("route=\"/v1/auth/login\""), std::string::npos) << m.raw;
   for (const std::string& secret :

@@ -4,6 +4,7 @@
 // distinct answer a removed member gets at sign-in.
 #include <gtest/gtest.h>
 
+#include "server/config.h"
 #include "server_fixture.h"
 
 namespace {
@@ -213,6 +214,66 @@ TEST_F(CacheApiTest, BadOfflineReportsChangeNothing) {
   }
   EXPECT_EQ(Call("POST", "/v1/offline-reads", "", json{{"reads", {one(json::object())}}}).status,
             401);
+}
+
+TEST_F(CacheApiTest, OfflineReadsHaveADailyQuotaPerMember) {
+  StopServer();
+  config_.offline_reads_per_day = 3;
+  StartServer();
+  auto report = [&](const Account& who, int n) {
+    json reads = json::array();
+    for (int i = 0; i < n; ++i) {
+      reads.push_back({{"id", crypto::RandomId(env_)},
+                       {"item_id", items_[0]},
+                       {"version", 1},
+                       {"read_ms", NowMs()}});
+    }
+    return Call("POST", "/v1/offline-reads", who.token, json{{"reads", reads}});
+  };
+  const int64_t before = AuditLength();
+  ASSERT_EQ(report(viewer_, 2).status, 200);
+  Reply over = report(viewer_, 2);
+  ASSERT_EQ(over.status, 429) << over.raw;
+  EXPECT_EQ(over.body["error"]["code"], "rate_limited");
+  constexpr int64_t kDayMs = int64_t{86400} * 1000;
+  const int64_t next_day_ms = (NowMs() / kDayMs + 1) * kDayMs;
+  EXPECT_EQ(over.retry_after, std::to_string((next_day_ms - NowMs() + 999) / 1000));
+  // What fits the quota still goes in; the refusals of the day are one event.
+  ASSERT_EQ(report(viewer_, 1).status, 200);
+  EXPECT_EQ(report(viewer_, 1).status, 429);
+  EXPECT_EQ(report(viewer_, 1).status, 429);
+  // Another member has a quota of their own.
+  EXPECT_EQ(report(owner_, 3).status, 200);
+  auto events = EventsFrom(before + 1);
+  std::vector<vault::audit::Event> limited;
+  for (const auto& e : events) {
+    if (e.action == "offline_reads.limited") limited.push_back(e);
+  }
+  ASSERT_EQ(limited.size(), 1u);
+  EXPECT_EQ(limited[0].actor, viewer_.member_id);
+  EXPECT_EQ(limited[0].target, "member:" + viewer_.member_id);
+  EXPECT_EQ(json::parse(limited[0].details)["per_day"], 3);
+  EXPECT_EQ(events.size(), 2u + 1u + 1u + 3u) << "only accepted reads are recorded";
+
+  // A new UTC day, a new quota.
+  env_.AdvanceTime(std::chrono::milliseconds(next_day_ms - NowMs()));
+  ASSERT_EQ(Login(viewer_).status, 200);  // the session may have ended meanwhile
+  EXPECT_EQ(report(viewer_, 3).status, 200);
+  EXPECT_EQ(report(viewer_, 1).status, 429);
+  EXPECT_EQ(AuditLength(), before + 7 + 1 + 3 + 1) << "7 reads, a login, 3 reads, a refusal";
+}
+
+TEST(OfflineReadsSetting, IsAConfigKeyAndAVariableFrom1To1000000) {
+  server::Config c;
+  EXPECT_EQ(c.offline_reads_per_day, 5000);
+  ASSERT_TRUE(server::ApplyConfigText("offline_reads_per_day = 200\n", c).ok());
+  EXPECT_EQ(c.offline_reads_per_day, 200);
+  ASSERT_TRUE(server::ApplyEnvironment({{"BATON_OFFLINE_READS_PER_DAY", "7"}}, c).ok());
+  EXPECT_EQ(c.offline_reads_per_day, 7);
+  for (const char* bad : {"0", "-1", "1000001", "many"}) {
+    EXPECT_TRUE(server::ApplySetting("offline_reads_per_day", bad, c).IsInvalidArgument()) << bad;
+  }
+  EXPECT_EQ(c.offline_reads_per_day, 7);
 }
 
 TEST_F(CacheApiTest, ARemovedMemberLearnsItAtSignInOnlyWithTheirKey) {

@@ -27,6 +27,13 @@ using vault::Status;
 
 class NotificationsTest : public ServerFixture {
  protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    if (HasFatalFailure()) return;
+    metrics_token_ = UseMetricsToken();
+    Restart();
+  }
+
   void Restart() {
     StopServer();
     StartServer();
@@ -47,25 +54,12 @@ class NotificationsTest : public ServerFixture {
             std::move(to)};
   }
 
-  std::string Metrics() { return Call("GET", "/metrics").raw; }
+  std::string Metrics() { return Call("GET", "/metrics", metrics_token_).raw; }
+  std::string metrics_token_;
 
   static std::string Counter(const std::string& channel, const std::string& outcome) {
     return "baton_notice_deliveries_total{channel=\"" + channel + "\",outcome=\"" + outcome +
            "\"} ";
-  }
-
-  // Server::Create's verdict on config_ (the running server is left alone).
-  Status CreateWith(const server::Config& config) {
-    server::Deps deps;
-    deps.env = &env_;
-    deps.vault = vault_.get();
-    deps.audit_key = &keys_->audit();
-    deps.escrow_public_key = keys_->escrow_public_key();
-    deps.escrow_key = &keys_->escrow();
-    deps.tls_cert_pem = tls_->cert_pem;
-    deps.tls_key_pem = &tls_->key_pem;
-    auto s = server::Server::Create(config, deps);
-    return s ? Status::OK() : s.error();
   }
 
   std::string SetEmail(const Account& a, const std::string& email, int want = 200) {

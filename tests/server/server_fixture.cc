@@ -24,7 +24,7 @@ void ServerFixture::SetUp() {
 
 void ServerFixture::TearDown() { StopServer(); }
 
-void ServerFixture::StartServer() {
+server::Deps ServerFixture::Deps() {
   server::Deps deps;
   deps.env = &env_;
   deps.vault = vault_.get();
@@ -33,7 +33,24 @@ void ServerFixture::StartServer() {
   deps.escrow_key = &keys_->escrow();
   deps.tls_cert_pem = tls_->cert_pem;
   deps.tls_key_pem = &tls_->key_pem;
-  auto s = server::Server::Create(config_, deps);
+  return deps;
+}
+
+vault::Status ServerFixture::CreateWith(const server::Config& config) {
+  auto s = server::Server::Create(config, Deps());
+  return s ? vault::Status::OK() : s.error();
+}
+
+std::string ServerFixture::UseMetricsToken() {
+  const std::string token = "scrape-" + vault::crypto::RandomId(env_);
+  const std::string path = dir_.File("metrics-token");
+  EXPECT_OK(env_.WriteFileAtomic(path, vault::crypto::AsBytes(token + "\n"), 0600));
+  config_.metrics_token_file = path;
+  return token;
+}
+
+void ServerFixture::StartServer() {
+  auto s = server::Server::Create(config_, Deps());
   ASSERT_TRUE(s.has_value()) << s.error().ToString();
   server_ = std::move(*s);
   auto port = server_->Bind();

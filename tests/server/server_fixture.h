@@ -49,6 +49,14 @@ class ServerFixture : public ::testing::Test {
   // Starts (or restarts) the server on the fixture's vault.
   void StartServer();
   void StopServer();
+  // Server::Create's verdict on `config` (the running server is left alone).
+  vault::Status CreateWith(const server::Config& config);
+  // What the fixture's servers are created with.
+  server::Deps Deps();
+  // Writes a 0600 token file and names it in config_, so that /metrics
+  // answers (with that token) from the next StartServer on; returns the
+  // token.
+  std::string UseMetricsToken();
 
   std::unique_ptr<httplib::SSLClient> Client() const;
   Reply Call(const std::string& method, const std::string& path, const std::string& token = "",

@@ -40,6 +40,14 @@ class Writer {
 
 }  // namespace
 
+constexpr std::string_view kDeniedSuffix = ".denied";
+
+std::string DeniedAction(std::string_view action) {
+  return std::string(action) + std::string(kDeniedSuffix);
+}
+
+bool IsDenied(std::string_view action) { return action.ends_with(kDeniedSuffix); }
+
 std::vector<uint8_t> Encode(const Event& e) {
   Writer w(kEventDomain.size() + 16 + 16 + e.actor.size() + e.action.size() + e.target.size() +
            e.details.size());

@@ -110,11 +110,26 @@ std::string CsvField(const std::string& field) {
   return out + "\"";
 }
 
+// What a refusal's event adds to its line: how often, and why.
+std::string DeniedSuffix(const audit::Event& e) {
+  const json d = json::parse(e.details, nullptr, false);
+  if (!d.is_object()) return "";
+  std::string out = "  refused";
+  if (d.contains("count") && d["count"].is_number_integer()) {
+    out += " " + std::to_string(d["count"].get<int64_t>()) + "x";
+  }
+  if (d.contains("reason") && d["reason"].is_string()) {
+    out += ": " + d["reason"].get<std::string>();
+  }
+  return out;
+}
+
 // --- audit log --------------------------------------------------------------------
 
 struct LogOptions {
   int64_t from = 1;
-  int64_t limit = 0;  // 0: to the end
+  int64_t limit = 0;    // 0: to the end
+  bool denied = false;  // only refused requests
 };
 
 int Log(Context& ctx, const LogOptions& o) {
@@ -124,6 +139,7 @@ int Log(Context& ctx, const LogOptions& o) {
   if (!ctx.options.json) names = MemberNames(**c);
   json all = json::array();
   Status s = ForEachEvent(**c, o.from, o.limit, [&](const audit::Event& e) {
+    if (o.denied && !audit::IsDenied(e.action)) return true;
     if (ctx.options.json) {
       all.push_back(EventJson(e));
     } else {
@@ -131,7 +147,8 @@ int Log(Context& ctx, const LogOptions& o) {
       const std::string actor = it != names.end() && !it->second.empty() ? it->second : e.actor;
       ctx.console.out << e.seq << "  " << vault::FormatUtc(e.time_ms, vault::UtcFormat::kIso8601)
                       << "  " << Printable(actor) << "  " << Printable(e.action) << "  "
-                      << Printable(e.target) << "\n";
+                      << Printable(e.target)
+                      << (audit::IsDenied(e.action) ? Printable(DeniedSuffix(e)) : "") << "\n";
     }
     return true;
   });
@@ -280,7 +297,8 @@ int Verify(Context& ctx) {
 
 struct ExportOptions {
   std::string format;
-  std::string output;  // empty: stdout
+  std::string output;   // empty: stdout
+  bool denied = false;  // only refused requests
 };
 
 int Export(Context& ctx, const ExportOptions& o) {
@@ -288,6 +306,9 @@ int Export(Context& ctx, const ExportOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto events = FetchAll(**c);
   if (!events) return ctx.Fail(events.error());
+  if (o.denied) {
+    std::erase_if(*events, [](const audit::Event& e) { return !audit::IsDenied(e.action); });
+  }
   std::string text;
   if (o.format == "jsonl") {
     for (const auto& e : *events) text += EventJson(e).dump() + "\n";
@@ -334,6 +355,8 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_option("--limit", o->limit, "Show at most N events (default: all)")
         ->check(CLI::Range(int64_t{1}, kMaxSeq));
+    cmd->add_flag("--denied", o->denied,
+                  "Only refused requests (\"<action>.denied\": who was refused what, how often)");
     cmd->callback([&ctx, o] { ctx.exit_code = Log(ctx, *o); });
   }
   audit_cmd
@@ -348,6 +371,7 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
         ->required()
         ->check(CLI::IsMember({"jsonl", "csv"}));
     cmd->add_option("--output,-o", o->output, "Write to FILE (0600) instead of standard output");
+    cmd->add_flag("--denied", o->denied, "Only refused requests");
     cmd->callback([&ctx, o] { ctx.exit_code = Export(ctx, *o); });
   }
   RegisterDueCommand(app, ctx);

@@ -53,6 +53,12 @@ struct Config {
   // How long a released emergency grant stays open unless the grant says
   // otherwise (DESIGN.md §6).
   std::chrono::hours emergency_access_window{72};
+  // /metrics shows when emergency routes are used: without a token file it
+  // answers 404; with one, only "Authorization: Bearer <the token>".
+  std::string metrics_token_file;  // 0600, non-empty
+  // Reads reported by one member's offline clients per UTC day; past it,
+  // POST /v1/offline-reads answers 429.
+  int64_t offline_reads_per_day = 5000;
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the

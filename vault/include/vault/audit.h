@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vault/crypto.h"
@@ -44,6 +45,12 @@ struct Checkpoint {
   int64_t time_ms = 0;
   crypto::Signature signature{};
 };
+
+// A refused request is logged as "<action>.denied" (e.g. "item.read.denied"):
+// one event per actor, action and target per minute, its details holding
+// the number of refusals it stands for (docs/api.md).
+std::string DeniedAction(std::string_view action);
+bool IsDenied(std::string_view action);
 
 // The canonical bytes of an event (without its hashes).
 std::vector<uint8_t> Encode(const Event& e);
