@@ -92,8 +92,7 @@ int main(int argc, char** argv) {
         c->Call("POST", "/v1/auth/challenge", nlohmann::json{{"member_id", (*profile)->member_id}});
     if (!challenge) Die("challenge", challenge.error());
     const std::string nonce = challenge->value("nonce", "");
-    auto sig = (*keys)->Sign(
-        vault::LoginMessage((*profile)->server_audit_key, (*profile)->member_id, nonce));
+    auto sig = (*keys)->SignLogin((*profile)->server_audit_key, (*profile)->member_id, nonce);
     if (!sig) Die("sign", sig.error());
     auto login = c->Call("POST", "/v1/auth/login",
                          nlohmann::json{{"member_id", (*profile)->member_id},

@@ -16,7 +16,7 @@
 #include <optional>
 
 #include "short_names.h"
-#include "vault/hardening.h"
+#include "vault/login.h"
 
 namespace cli {
 
@@ -28,8 +28,6 @@ constexpr std::string_view kSecretSuffix = "\"}";
 // Session tokens are base64url (server.cc); anything else is refused, so a
 // token never needs escaping inside a reply line.
 constexpr size_t kMaxTokenBytes = 128;
-
-std::string Errno(std::string_view what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // A poll(2) timeout: `left` in whole milliseconds, within [0, 1 min].
 int MillisLeft(std::chrono::nanoseconds left) {
@@ -111,7 +109,7 @@ Result<ucred> PeerCredentials(int fd) {
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
-    return vault::Fail(Status::IOError(Errno("SO_PEERCRED")));
+    return vault::Fail(Status::IOError(ErrnoMessage("SO_PEERCRED")));
   }
   return cred;
 }
@@ -131,53 +129,6 @@ class Fd {
 };
 
 }  // namespace
-
-// --- Paths and checks ---------------------------------------------------------
-
-Result<AgentPaths> AgentSocketPaths(const std::map<std::string, std::string>& environ,
-                                    const std::string& profile) {
-  if (profile.empty() || profile.find('/') != std::string::npos) {
-    return vault::Fail(Status::InvalidArgument("a profile name cannot hold '/'"));
-  }
-  AgentPaths p;
-  if (auto it = environ.find("XDG_RUNTIME_DIR");
-      it != environ.end() && it->second.starts_with('/')) {
-    std::string base = it->second;
-    while (base.size() > 1 && base.ends_with('/')) base.pop_back();
-    p.dir = base + "/baton";
-  } else {
-    p.dir = "/tmp/baton-" + std::to_string(::geteuid());
-  }
-  p.socket = p.dir + "/" + profile + ".sock";
-  if (auto addr = UnixAddress(p.socket); !addr) return vault::Fail(addr.error());
-  return p;
-}
-
-Status CheckPrivateDir(const std::string& dir, bool create) {
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Status::IOError(Errno("cannot inspect " + dir));
-    if (!create) return Status::NotFound(dir + " does not exist");
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Status::IOError(Errno("cannot create " + dir));
-    }
-    if (::lstat(dir.c_str(), &st) != 0) return Status::IOError(Errno("cannot inspect " + dir));
-  }
-  if (S_ISLNK(st.st_mode)) {
-    return Status::PermissionDenied(dir + " is a symbolic link; refusing to use it");
-  }
-  if (!S_ISDIR(st.st_mode)) return Status::PermissionDenied(dir + " is not a directory");
-  if (st.st_uid != ::geteuid()) {
-    return Status::PermissionDenied(dir + " belongs to another user; refusing to use it");
-  }
-  if ((st.st_mode & 077) != 0) {
-    return Status::PermissionDenied(dir + " is open to other users (it must be 0700)");
-  }
-  if ((st.st_mode & 0700) != 0700) return Status::PermissionDenied(dir + " is not mode 0700");
-  return Status::OK();
-}
-
-bool PeerAllowed(const ucred& peer, uid_t self) { return peer.uid == self; }
 
 // --- Server ---------------------------------------------------------------------
 
@@ -203,7 +154,7 @@ Status AgentServer::Listen() {
     ::unlink(config_.socket_path.c_str());  // stale: its agent is gone
   }
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IOError(Errno("socket"));
+  if (fd < 0) return Status::IOError(ErrnoMessage("socket"));
   const mode_t old_mask = ::umask(0177);
   const int bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr));
   const int bind_errno = errno;
@@ -211,11 +162,11 @@ Status AgentServer::Listen() {
   if (bound != 0) {
     ::close(fd);
     errno = bind_errno;
-    return Status::IOError(Errno("cannot bind " + config_.socket_path));
+    return Status::IOError(ErrnoMessage("cannot bind " + config_.socket_path));
   }
-  if (::chmod(config_.socket_path.c_str(), 0600) != 0 || ::listen(fd, 16) != 0 ||
+  if (::chmod(config_.socket_path.c_str(), 0600) != 0 || ::listen(fd, kAgentBacklog) != 0 ||
       ::lstat(config_.socket_path.c_str(), &st) != 0) {
-    const Status s = Status::IOError(Errno("cannot listen on " + config_.socket_path));
+    const Status s = Status::IOError(ErrnoMessage("cannot listen on " + config_.socket_path));
     ::close(fd);
     ::unlink(config_.socket_path.c_str());
     return s;
@@ -223,6 +174,16 @@ Status AgentServer::Listen() {
   listen_fd_ = fd;
   socket_inode_ = st.st_ino;
   return Status::OK();
+}
+
+Status AgentServer::Relock() const {
+  if (identity_) {
+    for (const SecureBuffer* secret :
+         {&identity_->seed(), &identity_->signing().secret_key, &identity_->box().secret_key}) {
+      if (Status s = secret->Relock(); !s.ok()) return s;
+    }
+  }
+  return session_ ? session_->Relock() : Status::OK();
 }
 
 void AgentServer::Detach() {
@@ -299,6 +260,13 @@ void AgentServer::ServeConnection(int fd) {
   SendAll(fd, reply.bytes());
 }
 
+SecureBuffer AgentServer::SignLine(crypto::ByteView message) {
+  auto sig = crypto::Sign(identity_->signing(), message);
+  if (!sig) return ErrorLine("signing failed");
+  last_use_ = config_.env->MonotonicNow();
+  return Line(json{{"signature", crypto::ToBase64(*sig)}});
+}
+
 SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   *stop = false;
   if (!identity_) return ErrorLine("locked");
@@ -330,13 +298,32 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
               std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count()},
              {"locks_in_seconds", std::max<int64_t>(0, idle.count())}});
   }
-  if (op == "sign") {
-    auto message = field("message");
-    if (!message) return ErrorLine(message.error().message());
-    auto sig = crypto::Sign(identity_->signing(), *message);
-    if (!sig) return ErrorLine("signing failed");
-    last_use_ = config_.env->MonotonicNow();
-    return Line(json{{"signature", crypto::ToBase64(*sig)}});
+  if (op == "sign_login") {
+    auto server_key = field("server_key");
+    const auto member = j.find("member_id");
+    const auto nonce = j.find("nonce");
+    if (!server_key || server_key->size() != crypto::kPublicKeyBytes) {
+      return ErrorLine("server_key is not a public key");
+    }
+    // Only this agent's own member signs in with its key.
+    if (member == j.end() || !member->is_string() ||
+        member->get_ref<const std::string&>() != config_.member_id) {
+      return ErrorLine("member_id is not this agent's member");
+    }
+    if (nonce == j.end() || !nonce->is_string() ||
+        !IsLoginPart(nonce->get_ref<const std::string&>())) {
+      return ErrorLine("nonce is not a login nonce");
+    }
+    crypto::PublicKey key{};
+    std::copy(server_key->begin(), server_key->end(), key.begin());
+    return SignLine(
+        vault::LoginMessage(key, config_.member_id, nonce->get_ref<const std::string&>()));
+  }
+  if (op == "sign_roster") {
+    auto statement = field("statement");
+    if (!statement) return ErrorLine(statement.error().message());
+    if (!IsRosterStatement(*statement)) return ErrorLine("not a roster statement");
+    return SignLine(*statement);
   }
   if (op == "open") {
     auto sealed = field("sealed");
@@ -355,7 +342,7 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   // The member's current session with one server (named by the client:
   // its URL and certificate fingerprint), so that each command need not
   // sign in again. Holding it gives nothing the agent's peers could not get
-  // by asking it to sign a login challenge.
+  // by asking it to sign a login challenge (sign_login).
   if (op == "session_get" || op == "session_put" || op == "session_drop") {
     const auto server = j.find("server");
     if (server == j.end() || !server->is_string() ||
@@ -393,70 +380,25 @@ SecureBuffer AgentServer::Handle(std::string_view request, bool* stop) {
   return ErrorLine("unknown op");
 }
 
-// --- Process ---------------------------------------------------------------------
-
-Status StartAgentProcess(AgentServer& server) {
-  if (server.listen_fd() < 0) return Status::FailedPrecondition("the agent is not listening");
-  const pid_t child = ::fork();
-  if (child < 0) return Status::IOError(Errno("fork"));
-  if (child == 0) {
-    // First child: a new session, then fork again so the agent is nobody's
-    // child and never gets a controlling terminal.
-    ::setsid();
-    const pid_t agent = ::fork();
-    if (agent != 0) {
-      server.Detach();
-      ::_exit(agent < 0 ? 1 : 0);
-    }
-    const int null_fd = ::open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, 0);
-      ::dup2(null_fd, 1);
-      ::dup2(null_fd, 2);
-    }
-    const unsigned keep = static_cast<unsigned>(server.listen_fd());
-    if (keep > 3) ::close_range(3, keep - 1, 0);
-    ::close_range(keep + 1, ~0U, 0);
-    if (null_fd > 2 && null_fd != static_cast<int>(keep)) ::close(null_fd);
-    if (::chdir("/") != 0) {
-      server.Detach();
-      ::_exit(1);
-    }
-    if (!vault::DisableCoreDumps().ok()) {
-      server.Detach();  // no agent without this
-      ::_exit(1);
-    }
-    (void)server.Serve();  // wipes the identity and removes the socket
-    ::_exit(0);
-  }
-  server.Detach();
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::Internal("the agent process did not start");
-  }
-  return Status::OK();
-}
-
 // --- Client ---------------------------------------------------------------------
 
 Result<SecureBuffer> AgentClient::CallRaw(std::string_view request_line) const {
   auto addr = UnixAddress(socket_path_);
   if (!addr) return vault::Fail(addr.error());
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return vault::Fail(Status::IOError(Errno("socket")));
+  if (fd.get() < 0) return vault::Fail(Status::IOError(ErrnoMessage("socket")));
   SetTimeouts(fd.get(), timeout_);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0) {
     if (errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR) {
       return vault::Fail(Status::NotFound("no agent runs"));
     }
-    return vault::Fail(Status::IOError(Errno("cannot reach the agent")));
+    return vault::Fail(Status::IOError(ErrnoMessage("cannot reach the agent")));
   }
   // The process behind the socket must be ours: else it could hand us
   // made-up keys or collect what we ask it to sign.
   auto cred = PeerCredentials(fd.get());
   if (!cred) return vault::Fail(cred.error());
+  peer_pid_ = cred->pid;
   if (!PeerAllowed(*cred, ::geteuid())) {
     return vault::Fail(Status::PermissionDenied("the agent socket " + socket_path_ +
                                                 " belongs to another user's process"));
@@ -517,11 +459,43 @@ Result<std::unique_ptr<AgentKeys>> AgentKeys::Connect(const std::string& socket_
   std::copy(box_pk->begin(), box_pk->end(), keys->box_.begin());
   keys->member_id_ = pong->value("member_id", "");
   keys->idle_timeout_seconds_ = pong->value("idle_timeout_seconds", int64_t{0});
+  keys->locks_in_seconds_ = pong->value("locks_in_seconds", int64_t{0});
   return keys;
 }
 
-Result<crypto::Signature> AgentKeys::Sign(crypto::ByteView message) {
-  auto reply = client_.Call(json{{"op", "sign"}, {"message", crypto::ToBase64(message)}});
+Result<std::unique_ptr<AgentKeys>> ConnectProfileAgent(
+    vault::Env& env, const std::map<std::string, std::string>& environ, const Profile& profile) {
+  auto paths = AgentSocketPaths(environ, profile.name, profile.dir);
+  if (!paths) return vault::Fail(paths.error());
+  if (Status dir = CheckPrivateDir(paths->dir, /*create=*/false); !dir.ok()) {
+    return vault::Fail(dir);
+  }
+  auto agent = AgentKeys::Connect(paths->socket);
+  if (!agent) return vault::Fail(agent.error());
+  // The agent must hold this profile's identity: its keys are the ones in
+  // the identity file's (passphrase-bound) header.
+  auto file = env.ReadFile(profile.identity_path());
+  if (!file) {  // not NotFound: that would say no agent runs
+    return vault::Fail(Status::FailedPrecondition(
+        "cannot check the agent against the identity file: " + file.error().message()));
+  }
+  auto info = vault::InspectIdentityFile(*file);
+  if (!info) return vault::Fail(info.error());
+  if ((*agent)->member_id() != profile.member_id ||
+      info->signing_public_key != (*agent)->signing_public_key() ||
+      info->box_public_key != (*agent)->box_public_key()) {
+    const std::string pid = std::to_string((*agent)->pid());
+    return vault::Fail(
+        Status::Unauthenticated("the agent on " + paths->socket + " (process " + pid +
+                                ") holds another identity than profile " + profile.name +
+                                "; it was neither used nor stopped. Stop it with kill " + pid +
+                                " if it is yours, or wait until it locks itself"));
+  }
+  return agent;
+}
+
+Result<crypto::Signature> AgentKeys::SignatureFrom(const json& request) {
+  auto reply = client_.Call(request);
   if (!reply) return vault::Fail(reply.error());
   auto sig = crypto::FromBase64(reply->value("signature", ""));
   if (!sig || sig->size() != crypto::kSignatureBytes) {
@@ -530,6 +504,19 @@ Result<crypto::Signature> AgentKeys::Sign(crypto::ByteView message) {
   crypto::Signature out{};
   std::copy(sig->begin(), sig->end(), out.begin());
   return out;
+}
+
+Result<crypto::Signature> AgentKeys::DoSignLogin(const crypto::PublicKey& server_audit_key,
+                                                 const std::string& member_id,
+                                                 const std::string& nonce) {
+  return SignatureFrom(json{{"op", "sign_login"},
+                            {"server_key", crypto::ToBase64(server_audit_key)},
+                            {"member_id", member_id},
+                            {"nonce", nonce}});
+}
+
+Result<crypto::Signature> AgentKeys::DoSignRosterStatement(crypto::ByteView statement) {
+  return SignatureFrom(json{{"op", "sign_roster"}, {"statement", crypto::ToBase64(statement)}});
 }
 
 Result<SecureBuffer> AgentKeys::OpenSealed(crypto::ByteView sealed) {
@@ -573,6 +560,11 @@ void AgentKeys::HoldSession(const std::string& server, const std::string& token)
 
 void AgentKeys::DropSession(const std::string& server) {
   (void)client_.CallRaw(json{{"op", "session_drop"}, {"server", server}}.dump());
+}
+
+Status AgentKeys::Lock() {
+  auto reply = client_.Call(json{{"op", "lock"}});
+  return reply ? Status::OK() : reply.error();
 }
 
 }  // namespace cli

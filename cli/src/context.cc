@@ -40,27 +40,13 @@ Result<KeyOps*> Context::keys() {
   if (key_ops_) return key_ops_.get();
   auto p = profile();
   if (!p) return vault::Fail(p.error());
-  if (auto paths = AgentSocketPaths(environ, (*p)->name); paths) {
-    Status dir = CheckPrivateDir(paths->dir, /*create=*/false);
-    auto agent = dir.ok() ? AgentKeys::Connect(paths->socket)
-                          : Result<std::unique_ptr<AgentKeys>>(vault::Fail(dir));
-    if (agent) {
-      // The agent must hold this profile's identity: its keys are the ones
-      // in the identity file's (passphrase-bound) header.
-      auto file = env.ReadFile((*p)->identity_path());
-      auto info = file ? vault::InspectIdentityFile(*file)
-                       : Result<vault::IdentityFileInfo>(vault::Fail(file.error()));
-      if (info && (*agent)->member_id() == (*p)->member_id &&
-          info->signing_public_key == (*agent)->signing_public_key() &&
-          info->box_public_key == (*agent)->box_public_key()) {
-        key_ops_ = std::move(*agent);
-        return key_ops_.get();
-      }
-      console.err << "baton: the agent holds another identity than profile " << (*p)->name
-                  << "; ignoring it (run baton lock)\n";
-    } else if (!agent.error().IsNotFound()) {
-      console.err << "baton: ignoring the agent: " << Printable(agent.error().message()) << "\n";
-    }
+  if (auto agent = ConnectProfileAgent(env, environ, **p); agent) {
+    key_ops_ = std::move(*agent);
+    return key_ops_.get();
+  } else if (agent.error().IsUnauthenticated()) {
+    return vault::Fail(agent.error());  // another identity's agent: neither used nor passed over
+  } else if (!agent.error().IsNotFound()) {
+    console.err << "baton: ignoring the agent: " << Printable(agent.error().message()) << "\n";
   }
   auto id = identity();
   if (!id) return vault::Fail(id.error());
@@ -114,7 +100,7 @@ Status Context::SignIn(ApiClient& c) {
                           &api::ChallengeFromJson);
   if (!challenge) return challenge.error();
   const std::string nonce = challenge->nonce;
-  auto sig = (*k)->Sign(vault::LoginMessage((*p)->server_audit_key, (*p)->member_id, nonce));
+  auto sig = (*k)->SignLogin((*p)->server_audit_key, (*p)->member_id, nonce);
   if (!sig) return sig.error();
   auto login = c.Send(
       "POST", "/v1/auth/login",

@@ -119,8 +119,9 @@ class ProcessCliFixture : public CliFixture {
     argv.push_back(nullptr);
     // Only what baton needs: its home, and a runtime dir of its own so that
     // no agent of the machine's user answers.
-    std::vector<std::string> env_s = {"BATON_HOME=" + home_.path(),
-                                      "XDG_RUNTIME_DIR=" + home_.File("run"), "LANG=C.UTF-8"};
+    std::vector<std::string> env_s = {
+        "BATON_HOME=" + (baton_home_.empty() ? home_.path() : baton_home_),
+        "XDG_RUNTIME_DIR=" + home_.File("run"), "LANG=C.UTF-8"};
     std::vector<char*> envp;
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -196,6 +197,10 @@ class ProcessCliFixture : public CliFixture {
     }
     return false;
   }
+
+  // The child's BATON_HOME if not empty, else home_ (its runtime dir stays
+  // home_'s), to run a second home beside the first.
+  std::string baton_home_;
 
  private:
   static std::string ReadAll(const std::string& path) {

@@ -1,9 +1,13 @@
 #include "vault/secure_buffer.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace vault {
@@ -45,6 +49,21 @@ void SecureBuffer::Truncate(size_t n) {
   if (n >= size_) return;
   sodium_memzero(data_ + n, size_ - n);
   size_ = n;
+}
+
+Status SecureBuffer::Relock() const {
+  if (data_ == nullptr) return Status::OK();
+  // Whole pages: madvise (which sodium_mlock calls for MADV_DONTDUMP) takes
+  // only a page-aligned start.
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = reinterpret_cast<uintptr_t>(data_);
+  const uintptr_t start = first & ~(page - 1);
+  const uintptr_t end = (first + size_ + page - 1) & ~(page - 1);
+  if (sodium_mlock(reinterpret_cast<void*>(start), end - start) != 0) {
+    return Status::ResourceExhausted(std::string("cannot lock secret memory: ") +
+                                     std::strerror(errno));
+  }
+  return Status::OK();
 }
 
 }  // namespace vault

@@ -17,13 +17,15 @@ int Unlock(Context& ctx, int minutes) {
   }
   auto p = ctx.profile();
   if (!p) return ctx.Fail(p.error());
-  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
+  auto paths = AgentSocketPaths(ctx.environ, (*p)->name, (*p)->dir);
   if (!paths) return ctx.Fail(paths.error());
   if (Status s = CheckPrivateDir(paths->dir, /*create=*/true); !s.ok()) return ctx.Fail(s);
-  if (auto running = AgentKeys::Connect(paths->socket); running) {
+  if (auto running = ConnectProfileAgent(ctx.env, ctx.environ, **p); running) {
     ctx.console.out << "An agent already runs for profile " << (*p)->name
                     << "; run baton lock first to restart it.\n";
     return kExitOk;
+  } else if (running.error().IsUnauthenticated()) {
+    return ctx.Fail(running.error());
   }
   auto id = ctx.identity();
   if (!id) return ctx.Fail(id.error());
@@ -38,7 +40,7 @@ int Unlock(Context& ctx, int minutes) {
   AgentServer server(std::move(*copy), std::move(config));
   if (Status s = server.Listen(); !s.ok()) return ctx.Fail(s);
   if (Status s = StartAgentProcess(server); !s.ok()) return ctx.Fail(s);
-  auto agent = AgentKeys::Connect(paths->socket);
+  auto agent = ConnectProfileAgent(ctx.env, ctx.environ, **p);
   if (!agent) {
     return ctx.Fail(Status::Internal("the agent does not answer: " + agent.error().message()));
   }
@@ -55,17 +57,17 @@ int Unlock(Context& ctx, int minutes) {
   return kExitOk;
 }
 
+// Only an agent that holds this profile's identity is stopped: another
+// identity's agent at the profile's socket is someone else's business.
 int Lock(Context& ctx) {
   auto p = ctx.profile();
   if (!p) return ctx.Fail(p.error());
-  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
-  if (!paths) return ctx.Fail(paths.error());
-  Status dir = CheckPrivateDir(paths->dir, /*create=*/false);
-  if (!dir.ok() && !dir.IsNotFound()) return ctx.Fail(dir);
-  auto reply = dir.ok() ? AgentClient(paths->socket).Call(json{{"op", "lock"}})
-                        : vault::Result<json>(vault::Fail(dir));
-  if (!reply && !reply.error().IsNotFound()) return ctx.Fail(reply.error());
-  const bool was_running = reply.has_value();
+  auto agent = ConnectProfileAgent(ctx.env, ctx.environ, **p);
+  if (!agent && !agent.error().IsNotFound()) return ctx.Fail(agent.error());
+  if (agent) {
+    if (Status s = (*agent)->Lock(); !s.ok()) return ctx.Fail(s);
+  }
+  const bool was_running = agent.has_value();
   if (ctx.options.json) {
     ctx.console.out << json{{"locked", was_running}, {"profile", (*p)->name}}.dump() << "\n";
   } else if (was_running) {
@@ -80,19 +82,16 @@ int Lock(Context& ctx) {
 int AgentStatus(Context& ctx) {
   auto p = ctx.profile();
   if (!p) return ctx.Fail(p.error());
-  auto paths = AgentSocketPaths(ctx.environ, (*p)->name);
-  if (!paths) return ctx.Fail(paths.error());
-  Status dir = CheckPrivateDir(paths->dir, /*create=*/false);
-  auto pong = dir.ok() ? AgentClient(paths->socket).Call(json{{"op", "ping"}})
-                       : vault::Result<json>(vault::Fail(dir));
+  auto agent = ConnectProfileAgent(ctx.env, ctx.environ, **p);
+  if (!agent && agent.error().IsUnauthenticated()) return ctx.Fail(agent.error());
   std::string problem;
-  if (!pong && !pong.error().IsNotFound()) problem = pong.error().message();
+  if (!agent && !agent.error().IsNotFound()) problem = agent.error().message();
   if (ctx.options.json) {
     json out = {{"profile", (*p)->name},
                 {"server_url", (*p)->server_url},
                 {"member_id", (*p)->member_id},
-                {"agent", pong.has_value()}};
-    if (pong) out["locks_in_seconds"] = pong->value("locks_in_seconds", int64_t{0});
+                {"agent", agent.has_value()}};
+    if (agent) out["locks_in_seconds"] = (*agent)->locks_in_seconds();
     if (!problem.empty()) out["agent_problem"] = problem;
     ctx.console.out << out.dump() << "\n";
   } else {
@@ -100,8 +99,8 @@ int AgentStatus(Context& ctx) {
                     << "server     " << (*p)->server_url << "\n"
                     << "member id  " << (*p)->member_id << "\n"
                     << "agent      ";
-    if (pong) {
-      ctx.console.out << "running (locks in " << pong->value("locks_in_seconds", int64_t{0})
+    if (agent) {
+      ctx.console.out << "running (locks in " << (*agent)->locks_in_seconds()
                       << " s unless used)\n";
     } else if (!problem.empty()) {
       ctx.console.out << "unusable: " << problem << "\n";

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <span>
 
+#include "vault/status.h"
+
 namespace vault {
 
 class SecureBuffer {
@@ -40,6 +42,13 @@ class SecureBuffer {
 
   // Shrinks the visible size (the tail is zeroed). REQUIRES: n <= size().
   void Truncate(size_t n);
+
+  // Locks the buffer's pages against swapping again, and keeps them out of
+  // core dumps: a fork()ed child does not inherit its parent's memory locks,
+  // so a process that keeps secrets made before it forked must call this.
+  // const: it changes how the pages are held, not the bytes. An empty buffer
+  // is OK; ResourceExhausted if the system refuses (RLIMIT_MEMLOCK).
+  Status Relock() const;
 
  private:
   uint8_t* data_ = nullptr;
