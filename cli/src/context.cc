@@ -4,6 +4,7 @@
 
 #include "agent.h"
 #include "cli/exit_codes.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/api_json.h"
 #include "vault/login.h"
@@ -255,6 +256,9 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
   auto c = client();
   if (c) {
     auto reply = (*c)->Get("/v1/items/" + ref->id, &api::ItemWithCiphertextFromJson);
+    if (!reply && reply.error().IsPermissionDenied()) {
+      return vault::Fail(HideUnlisted(*this, reply.error(), name_or_id));
+    }
     if (!reply && reply.error().IsNotFound() && ref->id != name_or_id) {
       // Renamed or deleted since the cache saw it: ask the server by name.
       auto fresh = FindItemOnServer(name_or_id);

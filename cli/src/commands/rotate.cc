@@ -7,6 +7,7 @@
 #include "item_input.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
@@ -99,7 +100,7 @@ int RotateFinish(Context& ctx, const RotateOptions& o) {
   auto ref = ctx.FindItem(o.item);
   if (!ref) return ctx.Fail(ref.error());
   auto meta = FreshMeta(ctx, *ref);
-  if (!meta) return ctx.Fail(meta.error());
+  if (!meta) return ctx.Fail(HideUnlisted(ctx, meta.error(), o.item));
   const std::string name = meta->name;
   if (!meta->pending_version) {
     return ctx.Fail(
