@@ -14,6 +14,26 @@ namespace cli {
 
 namespace api = vault::api;
 
+namespace {
+
+// The server will not serve this member again: what the cache holds must
+// not outlive that on this machine. The answer is what the user is told,
+// the server's own words left out, so that it is said once.
+Status ForgetRemovedMember(vault::Env& env, const Profile& p) {
+  if (!Cache::Exists(env, p.cache_dir())) {
+    return Status::Unauthenticated("you were removed from the team");
+  }
+  if (Status s = Cache::Remove(env, p.cache_dir()); !s.ok()) {
+    return Status::Unauthenticated(
+        "you were removed from the team, but the offline cache could not be deleted: " +
+        s.message());
+  }
+  return Status::Unauthenticated(
+      "you were removed from the team; deleted the offline cache of profile " + p.name);
+}
+
+}  // namespace
+
 Result<Profile*> Context::profile() {
   if (!profile_) {
     auto p = LoadProfile(env, home(), options.profile);
@@ -106,6 +126,8 @@ std::string Context::SessionScope(const Profile& p) {
 }
 
 Status Context::SignIn(ApiClient& c) {
+  // Told once per command: a removed member is not signed in again.
+  if (removed_) return *removed_;
   auto p = profile();
   if (!p) return p.error();
   auto k = keys();
@@ -123,20 +145,9 @@ Status Context::SignIn(ApiClient& c) {
       &api::LoginAnswerFromJson);
   if (!login) {
     if (c.last_error_code() == "member_removed") {
-      // The server will not serve this member again: what the cache holds
-      // must not outlive that on this machine.
       cache_.reset();
-      if (!Cache::Exists(env, (*p)->cache_dir())) {
-        console.err << "baton: you were removed from the team\n";
-      } else if (Status s = Cache::Remove(env, (*p)->cache_dir()); s.ok()) {
-        console.err << "baton: you were removed from the team; deleted the offline cache of "
-                       "profile "
-                    << (*p)->name << "\n";
-      } else {
-        console.err << "baton: you were removed from the team, but the offline cache could not "
-                       "be deleted: "
-                    << Printable(s.message()) << "\n";
-      }
+      removed_ = ForgetRemovedMember(env, **p);
+      return *removed_;
     }
     return login.error();
   }
@@ -245,7 +256,7 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
     auto p = profile();
     if (!p) return vault::Fail(p.error());
     if (!Cache::Exists(env, (*p)->cache_dir())) {
-      if (auto r = SyncCache(); !r && !r.error().IsIOError()) {
+      if (auto r = SyncCache(); !r && !r.error().IsIOError() && !removed_) {
         console.err << "baton: the offline cache was not filled: " << Printable(r.error().message())
                     << "\n";
       }
