@@ -1,6 +1,7 @@
 #include "context.h"
 
 #include <chrono>
+#include <sstream>
 
 #include "agent.h"
 #include "cli/exit_codes.h"
@@ -30,6 +31,29 @@ Status ForgetRemovedMember(vault::Env& env, const Profile& p) {
   }
   return Status::Unauthenticated(
       "you were removed from the team; deleted the offline cache of profile " + p.name);
+}
+
+// Without the agent every command derives the key from the passphrase
+// (about a second). The second such command within a minute suggests the
+// agent, at most once an hour: the state, "<last derivation ms> <last
+// suggestion ms>", is a small file in the profile. Never within --json
+// output, and a state that cannot be read or written only loses the hint.
+void SuggestAgentIfRepeated(vault::Env& env, std::ostream& err, const Profile& p, bool json) {
+  constexpr int64_t kMinuteMs = 60'000, kHourMs = 3'600'000;
+  const std::string path = p.dir + "/unlock-hint";
+  const int64_t now = vault::ToUnixMs(env.Now());
+  int64_t last = 0, suggested = 0;
+  if (auto file = env.ReadFilePrefix(path, 64); file) {
+    std::istringstream(std::string(file->begin(), file->end())) >> last >> suggested;
+  }
+  const bool repeated = last > 0 && now >= last && now - last < kMinuteMs;
+  if (repeated && !json && !(suggested > 0 && now >= suggested && now - suggested < kHourMs)) {
+    err << "baton: each command unlocks your identity again (about a second); `"
+        << BatonCommand(p.name, {"unlock"}) << "` keeps it unlocked in an agent for a while\n";
+    suggested = now;
+  }
+  const std::string state = std::to_string(now) + " " + std::to_string(suggested) + "\n";
+  (void)env.WriteFileAtomic(path, vault::crypto::AsBytes(state), 0600);
 }
 
 }  // namespace
@@ -85,6 +109,7 @@ Result<KeyOps*> Context::keys() {
   }
   auto id = identity();
   if (!id) return vault::Fail(id.error());
+  SuggestAgentIfRepeated(env, console.err, **p, options.json);
   key_ops_ = std::make_unique<IdentityKeys>(**id);
   return key_ops_.get();
 }
