@@ -183,8 +183,8 @@ struct Invite {
 struct Collection {
   std::string id;
   std::string name;
-  int64_t key_version = 1;                // the latest
-  std::map<int64_t, crypto::Hash> kcv;    // every version's check value
+  int64_t key_version = 1;                         // the latest
+  std::map<int64_t, crypto::Hash> kcv;             // every version's check value
   std::map<std::string, CollectionAccess> access;  // active holders only
 };
 struct Grant {
