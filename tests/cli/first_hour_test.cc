@@ -144,6 +144,7 @@ TEST_F(FirstHourTest, NotYoursHasOneAnswerByNameAndById) {
          std::vector<std::vector<std::string>>{{"item", "get", which},
                                                {"item", "get", which, "--pending"},
                                                {"item", "history", which},
+                                               {"item", "rm", which},
                                                {"rotate", which, "--confirm"}}) {
       CliResult r = As("member", cmd, cli::kExitNotFound);
       EXPECT_NE(r.err.find("baton: no item named "), std::string::npos) << r.err;

@@ -37,7 +37,7 @@ int ItemRemove(Context& ctx, const std::string& which) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
   auto r = (*c)->Send("DELETE", "/v1/items/" + ref->id, std::nullopt, &vault::api::ObjectFromJson);
-  if (!r) return ctx.Fail(r.error());
+  if (!r) return ctx.Fail(HideUnlisted(ctx, r.error(), which));
   ctx.SyncCacheQuietly();
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
