@@ -1,5 +1,6 @@
 #include "cli/console.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -103,6 +104,34 @@ void WritePrintable(std::ostream& out, std::string_view text) {
   EmitPrintable(text, /*double_backslash=*/false, [&](std::string_view piece) {
     out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
   });
+}
+
+std::string ShellQuote(std::string_view word) {
+  const auto safe = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+  };
+  if (!word.empty() && std::all_of(word.begin(), word.end(), safe)) return std::string(word);
+  std::string out = "'";
+  // A quote closes the quoted part, is quoted itself, and reopens it; with
+  // no backslash, the command reads the same after Printable.
+  for (char c : word) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  return out + "'";
+}
+
+std::string BatonCommand(std::string_view profile, std::initializer_list<std::string_view> args) {
+  std::string line = "baton";
+  const auto add = [&](std::string_view word) {
+    line += ' ';
+    EmitPrintable(ShellQuote(word), /*double_backslash=*/false,
+                  [&](std::string_view piece) { line += piece; });
+  };
+  if (profile != "default") {
+    add("--profile");
+    add(profile);
+  }
+  for (std::string_view a : args) add(a);
+  return line;
 }
 
 }  // namespace cli

@@ -1,9 +1,11 @@
 #include "context.h"
 
 #include <chrono>
+#include <sstream>
 
 #include "agent.h"
 #include "cli/exit_codes.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/api_json.h"
 #include "vault/login.h"
@@ -12,6 +14,49 @@
 namespace cli {
 
 namespace api = vault::api;
+
+namespace {
+
+// The server will not serve this member again: what the cache holds must
+// not outlive that on this machine. The answer is what the user is told,
+// the server's own words left out, so that it is said once.
+Status ForgetRemovedMember(vault::Env& env, const Profile& p) {
+  if (!Cache::Exists(env, p.cache_dir())) {
+    return Status::Unauthenticated("you were removed from the team");
+  }
+  if (Status s = Cache::Remove(env, p.cache_dir()); !s.ok()) {
+    return Status::Unauthenticated(
+        "you were removed from the team, but the offline cache could not be deleted: " +
+        s.message());
+  }
+  return Status::Unauthenticated(
+      "you were removed from the team; deleted the offline cache of profile " + p.name);
+}
+
+// Without the agent every command derives the key from the passphrase
+// (about a second). The second such command within a minute suggests the
+// agent, at most once an hour: the state, "<last derivation ms> <last
+// suggestion ms>", is a small file in the profile. Never within --json
+// output, and a state that cannot be read or written only loses the hint.
+void SuggestAgentIfRepeated(vault::Env& env, std::ostream& err, const Profile& p, bool json) {
+  constexpr int64_t kMinuteMs = 60'000, kHourMs = 3'600'000;
+  const std::string path = p.dir + "/unlock-hint";
+  const int64_t now = vault::ToUnixMs(env.Now());
+  int64_t last = 0, suggested = 0;
+  if (auto file = env.ReadFilePrefix(path, 64); file) {
+    std::istringstream(std::string(file->begin(), file->end())) >> last >> suggested;
+  }
+  const bool repeated = last > 0 && now >= last && now - last < kMinuteMs;
+  if (repeated && !json && !(suggested > 0 && now >= suggested && now - suggested < kHourMs)) {
+    err << "baton: each command unlocks your identity again (about a second); `"
+        << BatonCommand(p.name, {"unlock"}) << "` keeps it unlocked in an agent for a while\n";
+    suggested = now;
+  }
+  const std::string state = std::to_string(now) + " " + std::to_string(suggested) + "\n";
+  (void)env.WriteFileAtomic(path, vault::crypto::AsBytes(state), 0600);
+}
+
+}  // namespace
 
 Result<Profile*> Context::profile() {
   if (!profile_) {
@@ -50,6 +95,7 @@ Result<KeyOps*> Context::keys() {
   }
   auto id = identity();
   if (!id) return vault::Fail(id.error());
+  SuggestAgentIfRepeated(env, console.err, **p, options.json);
   key_ops_ = std::make_unique<IdentityKeys>(**id);
   return key_ops_.get();
 }
@@ -91,6 +137,8 @@ std::string Context::SessionScope(const Profile& p) {
 }
 
 Status Context::SignIn(ApiClient& c) {
+  // Told once per command: a removed member is not signed in again.
+  if (removed_) return *removed_;
   auto p = profile();
   if (!p) return p.error();
   auto k = keys();
@@ -108,20 +156,9 @@ Status Context::SignIn(ApiClient& c) {
       &api::LoginAnswerFromJson);
   if (!login) {
     if (c.last_error_code() == "member_removed") {
-      // The server will not serve this member again: what the cache holds
-      // must not outlive that on this machine.
       cache_.reset();
-      if (!Cache::Exists(env, (*p)->cache_dir())) {
-        console.err << "baton: you were removed from the team\n";
-      } else if (Status s = Cache::Remove(env, (*p)->cache_dir()); s.ok()) {
-        console.err << "baton: you were removed from the team; deleted the offline cache of "
-                       "profile "
-                    << (*p)->name << "\n";
-      } else {
-        console.err << "baton: you were removed from the team, but the offline cache could not "
-                       "be deleted: "
-                    << Printable(s.message()) << "\n";
-      }
+      removed_ = ForgetRemovedMember(env, **p);
+      return *removed_;
     }
     return login.error();
   }
@@ -230,7 +267,7 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
     auto p = profile();
     if (!p) return vault::Fail(p.error());
     if (!Cache::Exists(env, (*p)->cache_dir())) {
-      if (auto r = SyncCache(); !r && !r.error().IsIOError()) {
+      if (auto r = SyncCache(); !r && !r.error().IsIOError() && !removed_) {
         console.err << "baton: the offline cache was not filled: " << Printable(r.error().message())
                     << "\n";
       }
@@ -241,6 +278,9 @@ Result<ItemCiphertext> Context::ReadItem(const std::string& name_or_id, bool all
   auto c = client();
   if (c) {
     auto reply = (*c)->Get("/v1/items/" + ref->id, &api::ItemWithCiphertextFromJson);
+    if (!reply && reply.error().IsPermissionDenied()) {
+      return vault::Fail(HideUnlisted(*this, reply.error(), name_or_id));
+    }
     if (!reply && reply.error().IsNotFound() && ref->id != name_or_id) {
       // Renamed or deleted since the cache saw it: ask the server by name.
       auto fresh = FindItemOnServer(name_or_id);

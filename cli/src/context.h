@@ -118,6 +118,8 @@ class Context {
   std::map<std::string, vault::envelope::CollectionKey> keys_;
   std::unique_ptr<Cache> cache_;
   bool cache_synced_ = false;
+  // Set when the server said this member was removed.
+  std::optional<vault::Status> removed_;
 };
 
 // Each group of commands registers its subcommands on the app.

@@ -131,7 +131,7 @@ Result<OpenedItem> FetchPendingItem(Context& ctx, const std::string& name_or_id)
       return Fail(Status::FailedPrecondition("no rotation of " + ref->meta.value("name", "") +
                                              " is pending"));
     }
-    return Fail(reply.error());
+    return Fail(HideUnlisted(ctx, reply.error(), name_or_id));
   }
   OpenedItem item;
   item.meta = api::ItemMetaToJson(reply->meta);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "cli/exit_codes.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/rotation.h"
 #include "vault/time_format.h"
@@ -162,6 +163,13 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
   if (meta.value("collection", "").empty()) {
     meta["collection"] = CollectionNameOf(ctx, meta.value("collection_id", ""));
   }
+  // By name, as `item history` shows it, where the role may list members.
+  if (auto c = ctx.client(); c) {
+    const auto names = MemberNames(**c);
+    if (auto it = names.find(meta.value("updated_by", "")); it != names.end()) {
+      meta["updated_by_name"] = it->second;
+    }
+  }
   if (ctx.options.json) {
     json masked = meta;
     if (!show) {
@@ -205,7 +213,8 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
       << Pad("channel", 13) << shown("channel") << "\n";
   if (!meta.value("url", "").empty()) out << Pad("url", 13) << shown("url") << "\n";
   out << Pad("version", 13) << meta.value("version", int64_t{0}) << ", updated "
-      << DateTime(meta.value("updated_ms", int64_t{0})) << " by " << shown("updated_by") << "\n"
+      << DateTime(meta.value("updated_ms", int64_t{0})) << " by "
+      << Printable(meta.value("updated_by_name", meta.value("updated_by", ""))) << "\n"
       << Pad("rotation", 13) << "every " << meta.value("rotation_period_days", int64_t{0})
       << " days; last " << Date(meta.value("last_rotated_ms", int64_t{0})) << "; due "
       << Date(meta.value("due_ms", int64_t{0})) << " (" << meta.value("due", "") << ")\n";

@@ -37,6 +37,20 @@ vault::Result<api::CollectionEntry> LookupCollection(ApiClient& client,
   return by_name.front();
 }
 
+std::map<std::string, std::string> MemberNames(ApiClient& client) {
+  std::map<std::string, std::string> names;
+  if (auto members = client.Get("/v1/members", &api::MembersFromJson)) {
+    for (const auto& m : *members) names[m.id] = m.name;
+  }
+  return names;
+}
+
+Status HideUnlisted(Context& ctx, const Status& s, const std::string& name_or_id) {
+  if (!s.IsPermissionDenied()) return s;
+  auto listed = ctx.FindItemOnServer(name_or_id);
+  return !listed && listed.error().IsNotFound() ? listed.error() : s;
+}
+
 std::string MemberFingerprintWords(const vault::Member& member) {
   return vault::FingerprintWords(member.signing_public_key, member.box_public_key);
 }

@@ -9,11 +9,25 @@
 namespace server::internal {
 namespace {
 
+// A grant's answer with the names of its collections: metadata the deputy
+// is meant to know (what they may one day ask for), though they cannot list
+// those collections. A collection deleted since has no name to send.
+Result<json> NamedGrantJson(vault::ReadTxn& t, const EmergencyGrant& g) {
+  auto j = GrantJson(t, g);
+  if (!j) return j;
+  json names = json::object();
+  for (const std::string& id : g.collections) {
+    if (auto col = t.GetCollection(id); col) names[id] = col->name;
+  }
+  if (!names.empty()) (*j)["collection_names"] = std::move(names);
+  return j;
+}
+
 // A grant as stored, for the answer to a write.
 Result<json> StoredGrant(vault::WriteTxn& t, const std::string& id) {
   auto stored = t.GetEmergencyGrant(id);
   if (!stored) return Fail(stored.error());
-  return GrantJson(t, *stored);
+  return NamedGrantJson(t, *stored);
 }
 
 }  // namespace
@@ -137,7 +151,7 @@ void ServerImpl::ListGrants(const httplib::Request&, httplib::Response& res, con
         if (!all) return all.error();
         for (const auto& g : *all) {
           if (!SeesAll(c) && g.deputy_id != c.member.id) continue;
-          auto j = GrantJson(t, g);
+          auto j = NamedGrantJson(t, g);
           if (!j) return j.error();
           out.push_back(std::move(*j));
         }
@@ -158,7 +172,7 @@ void ServerImpl::GetGrant(const httplib::Request& req, httplib::Response& res, c
         if (!SeesAll(c) && g->deputy_id != c.member.id) {
           return Status::NotFound("emergency grant " + id + " does not exist");
         }
-        auto j = GrantJson(t, *g);
+        auto j = NamedGrantJson(t, *g);
         if (!j) return j.error();
         out = std::move(*j);
         return Status::OK();

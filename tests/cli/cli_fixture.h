@@ -114,6 +114,13 @@ class ProcessCliFixture : public CliFixture {
     std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(), "--profile",
                                        profile};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
+    return Spawn(argv_s, want, stdin_text, profile + ": " + testing::PrintToString(args));
+  }
+
+  // Runs `argv_s` (argv_s[0] is the program) as As does, with baton's
+  // environment; `what` names the run in a failure.
+  CliResult Spawn(std::vector<std::string> argv_s, int want, const std::string& stdin_text,
+                  const std::string& what) {
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -142,12 +149,12 @@ class ProcessCliFixture : public CliFixture {
                                      0600);
     pid_t pid = -1;
     const int spawned =
-        ::posix_spawn(&pid, binary_.c_str(), &actions, nullptr, argv.data(), envp.data());
+        ::posix_spawn(&pid, argv_s[0].c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     if (spawned != 0) {
       ::close(in[1]);
-      ADD_FAILURE() << "cannot start " << binary_;
+      ADD_FAILURE() << "cannot start " << argv_s[0];
       return r;
     }
     // Small inputs: they fit the pipe, so this does not wait for the child.
@@ -162,8 +169,7 @@ class ProcessCliFixture : public CliFixture {
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.out = ReadAll(out_path);
     r.err = ReadAll(err_path);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
+    EXPECT_EQ(r.code, want) << what << "\n" << r.out << r.err;
     return r;
   }
 

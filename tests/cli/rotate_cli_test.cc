@@ -70,10 +70,10 @@ TEST_F(RotateCliTest, RotateConfirmKeepsOldInHistory) {
   // Plain words for what to do next, and no secret without --show.
   EXPECT_NE(begun.out.find("Change the password on https://facebook.com/login"), std::string::npos)
       << begun.out;
-  EXPECT_NE(begun.out.find("baton item get Facebooki leht --pending --field password"),
+  EXPECT_NE(begun.out.find("baton item get 'Facebooki leht' --pending --field password"),
             std::string::npos)
       << begun.out;
-  EXPECT_NE(begun.out.find("baton rotate Facebooki leht --confirm"), std::string::npos)
+  EXPECT_NE(begun.out.find("baton rotate 'Facebooki leht' --confirm"), std::string::npos)
       << begun.out;
 
   // The current password is unchanged; the pending one is new, by policy.

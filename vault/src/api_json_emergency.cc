@@ -85,4 +85,25 @@ Result<std::vector<RequestAnswer>> RequestsFromJson(const json& j, std::string_v
   return ListOf<RequestAnswer>(j, "requests", route, &RequestAnswerFromJson);
 }
 
+Result<std::map<std::string, std::string>> GrantCollectionNamesFromJson(const json& j,
+                                                                        std::string_view route) {
+  std::map<std::string, std::string> names;
+  const auto grants = j.find("grants");
+  if (!j.is_object() || grants == j.end() || !grants->is_array()) {
+    return Fail(MalformedAnswer(route, "grants is not a list"));
+  }
+  for (const json& g : *grants) {
+    const auto it = g.is_object() ? g.find("collection_names") : g.end();
+    if (!g.is_object() || it == g.end()) continue;  // a server that sends no names
+    if (!it->is_object()) return Fail(MalformedAnswer(route, "collection_names is not an object"));
+    for (const auto& [id, name] : it->items()) {
+      if (!name.is_string()) {
+        return Fail(MalformedAnswer(route, "collection_names." + id + " is not a string"));
+      }
+      names[id] = name.get<std::string>();
+    }
+  }
+  return names;
+}
+
 }  // namespace vault::api

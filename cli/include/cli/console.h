@@ -3,6 +3,7 @@
 #define BATON_CLI_CONSOLE_H_
 
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -40,6 +41,17 @@ std::string Printable(std::string_view text);
 // it is: a generated password may contain one, and people copy what they
 // see.
 void WritePrintable(std::ostream& out, std::string_view text);
+
+// `word` as a POSIX shell reads it back: unchanged when it is made only of
+// characters no shell treats specially, else in single quotes (a quote
+// inside as '"'"'), so that a name with a space or a `$` survives a paste.
+std::string ShellQuote(std::string_view word);
+// A baton command line for the user to copy and run: "baton", then
+// `--profile PROFILE` unless it is the default one (a pasted command must
+// reach the same server as the one that printed it), then `args`, each
+// ShellQuote'd and shown as Printable shows text, except that a backslash
+// is kept: inside single quotes it is the name's own backslash.
+std::string BatonCommand(std::string_view profile, std::initializer_list<std::string_view> args);
 
 // A secret from a file, or "-" for standard input (vault/secret_input.h).
 using vault::ReadSecretFile;

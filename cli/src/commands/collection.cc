@@ -54,6 +54,7 @@ int CollectionList(Context& ctx) {
     ctx.console.out << out.dump() << "\n";
     return kExitOk;
   }
+  if (r->empty()) ctx.console.out << "No collections.\n";
   for (const auto& [col, access] : *r) {
     ctx.console.out << Printable(col.name) << "\t" << Printable(access) << "\t"
                     << (col.needs_rekey ? "needs re-key\t" : "") << Printable(col.id) << "\n";

@@ -124,7 +124,8 @@ int Due(Context& ctx, const DueOptions& o) {
       if (item.meta.pending_version) {
         if (!reasons.empty()) reasons += "; ";
         reasons += "rotation to v" + std::to_string(*item.meta.pending_version) +
-                   " pending: confirm with `baton rotate " + name + " --confirm`";
+                   " pending: confirm with `" +
+                   BatonCommand(ctx.options.profile, {"rotate", item.meta.name, "--confirm"}) + "`";
       }
       ctx.console.out << "  " << Pad(name, name_w) << "  " << Pad(Printable(item.collection), col_w)
                       << "  "

@@ -1,4 +1,5 @@
 #include "commands/emergency_commands.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/time_format.h"
 
@@ -10,11 +11,13 @@ int64_t NowMs(Context& ctx) { return vault::ToUnixMs(ctx.env.Now()); }
 
 Directory LoadDirectory(ApiClient& c) {
   Directory d;
-  if (auto m = c.Get("/v1/members", &vault::api::MembersFromJson)) {
-    for (const auto& x : *m) d.members[x.id] = x.name;
-  }
+  d.members = MemberNames(c);
   if (auto cols = c.Get("/v1/collections", &vault::api::CollectionsFromJson)) {
     for (const auto& x : *cols) d.collections[x.collection.id] = x.collection.name;
+  }
+  // A deputy cannot list a grant's collections; the grant names them.
+  if (auto names = c.Get("/v1/emergency/grants", &vault::api::GrantCollectionNamesFromJson)) {
+    d.collections.insert(names->begin(), names->end());
   }
   return d;
 }

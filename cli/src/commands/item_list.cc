@@ -8,6 +8,7 @@
 #include "commands/item_commands.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "lookup.h"
 #include "short_names.h"
 
 namespace cli {
@@ -36,7 +37,7 @@ int ItemRemove(Context& ctx, const std::string& which) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
   auto r = (*c)->Send("DELETE", "/v1/items/" + ref->id, std::nullopt, &vault::api::ObjectFromJson);
-  if (!r) return ctx.Fail(r.error());
+  if (!r) return ctx.Fail(HideUnlisted(ctx, r.error(), which));
   ctx.SyncCacheQuietly();
   if (ctx.options.json) {
     ctx.console.out << r->dump() << "\n";
@@ -78,12 +79,9 @@ int ItemHistory(Context& ctx, const std::string& which, bool show) {
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
   auto r = (*c)->Get("/v1/items/" + ref->id + "/history", &vault::api::HistoryFromJson);
-  if (!r) return ctx.Fail(r.error());
+  if (!r) return ctx.Fail(HideUnlisted(ctx, r.error(), which));
   // Names for member ids where the role may list members; ids otherwise.
-  std::map<std::string, std::string> names;
-  if (auto members = (*c)->Get("/v1/members", &vault::api::MembersFromJson)) {
-    for (const auto& m : *members) names[m.id] = m.name;
-  }
+  const std::map<std::string, std::string> names = MemberNames(**c);
   std::sort(r->begin(), r->end(), [](const vault::ItemVersion& a, const vault::ItemVersion& b) {
     return a.version < b.version;
   });

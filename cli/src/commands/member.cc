@@ -44,9 +44,11 @@ int MemberList(Context& ctx) {
     ctx.console.out << out.dump() << "\n";
     return kExitOk;
   }
+  if (r->empty()) ctx.console.out << "No members.\n";
   for (const auto& m : *r) {
     ctx.console.out << Printable(m.name) << "\t" << vault::ToString(m.role) << "\t"
-                    << vault::ToString(m.status) << "\t" << Printable(m.id) << "\n";
+                    << vault::ToString(m.status) << "\t" << Printable(m.id) << "\t"
+                    << MemberFingerprintWords(m) << "\n";
   }
   return kExitOk;
 }

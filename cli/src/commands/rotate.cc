@@ -7,6 +7,7 @@
 #include "item_input.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
@@ -46,11 +47,12 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
   if (!item) return ctx.Fail(item.error());
   const std::string name = item->meta.value("name", "");
   if (item->meta.contains("pending_version")) {
-    return ctx.Fail(
-        Status::FailedPrecondition("a rotation of " + name + " to version " +
-                                   std::to_string(item->meta.value("pending_version", int64_t{0})) +
-                                   " is already pending; finish it with `baton rotate " + o.item +
-                                   " --confirm` (or --abort) before starting another"));
+    return ctx.Fail(Status::FailedPrecondition(
+        "a rotation of " + name + " to version " +
+        std::to_string(item->meta.value("pending_version", int64_t{0})) +
+        " is already pending; finish it with `" +
+        BatonCommand(ctx.options.profile, {"rotate", o.item, "--confirm"}) +
+        "` (or --abort) before starting another"));
   }
   // Only the password changes; username, TOTP seed, notes and fields carry over.
   envelope::ItemPayload& p = item->payload;
@@ -77,17 +79,20 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
     return kExitOk;
   }
   auto& out = ctx.console.out;
+  const std::string& profile = ctx.options.profile;
   out << "Started rotating " << Printable(name)
       << ": the new password is stored as pending version " << next << "; version " << version
       << " stays current until you confirm.\n";
   if (o.show) WriteLabelledSecret(out, "new password", p.password);
   out << "Next:\n"
-      << "  1. Change the password on " << SiteOf(item->meta) << " to the new one ("
-      << (o.show ? "shown above" : "shown with --show") << " or copied by `baton item get "
-      << o.item << " --pending --field password`).\n"
-      << "  2. Then run `baton rotate " << o.item << " --confirm`.\n"
-      << "If the site refused the change, run `baton rotate " << o.item
-      << " --abort`; the current password keeps working until then.\n";
+      << "  1. Change the password on " << Printable(SiteOf(item->meta)) << " to the new one ("
+      << (o.show ? "shown above" : "shown with --show") << " or copied by `"
+      << BatonCommand(profile, {"item", "get", o.item, "--pending", "--field", "password"})
+      << "`).\n"
+      << "  2. Then run `" << BatonCommand(profile, {"rotate", o.item, "--confirm"}) << "`.\n"
+      << "If the site refused the change, run `"
+      << BatonCommand(profile, {"rotate", o.item, "--abort"})
+      << "`; the current password keeps working until then.\n";
   return kExitOk;
 }
 
@@ -95,12 +100,13 @@ int RotateFinish(Context& ctx, const RotateOptions& o) {
   auto ref = ctx.FindItem(o.item);
   if (!ref) return ctx.Fail(ref.error());
   auto meta = FreshMeta(ctx, *ref);
-  if (!meta) return ctx.Fail(meta.error());
+  if (!meta) return ctx.Fail(HideUnlisted(ctx, meta.error(), o.item));
   const std::string name = meta->name;
   if (!meta->pending_version) {
-    return ctx.Fail(Status::FailedPrecondition(
-        std::string("nothing to ") + (o.confirm ? "confirm" : "abort") + ": no rotation of " +
-        name + " is pending (start one with `baton rotate " + o.item + "`)"));
+    return ctx.Fail(
+        Status::FailedPrecondition(std::string("nothing to ") + (o.confirm ? "confirm" : "abort") +
+                                   ": no rotation of " + name + " is pending (start one with `" +
+                                   BatonCommand(ctx.options.profile, {"rotate", o.item}) + "`)"));
   }
   const int64_t pending = *meta->pending_version;
   auto c = ctx.client();
@@ -119,9 +125,9 @@ int RotateFinish(Context& ctx, const RotateOptions& o) {
                     << " is kept in its history.\n";
   } else {
     ctx.console.out << "Aborted the rotation of " << Printable(name) << "; version "
-                    << meta->version
-                    << " stays current. The abandoned password stays in `baton item history "
-                    << o.item << " --show` in case the site took it after all.\n";
+                    << meta->version << " stays current. The abandoned password stays in `"
+                    << BatonCommand(ctx.options.profile, {"item", "history", o.item, "--show"})
+                    << "` in case the site took it after all.\n";
   }
   return kExitOk;
 }

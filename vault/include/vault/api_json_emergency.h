@@ -5,6 +5,7 @@
 #define BATON_VAULT_API_JSON_EMERGENCY_H_
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -41,6 +42,11 @@ Result<GrantAnswer> GrantAnswerFromJson(const nlohmann::json& j, std::string_vie
 Result<std::vector<GrantAnswer>> GrantsFromJson(const nlohmann::json& j, std::string_view route);
 Result<std::vector<RequestAnswer>> RequestsFromJson(const nlohmann::json& j,
                                                     std::string_view route);
+// Collection id -> name from the optional "collection_names" of each grant
+// in {"grants": [...]}: a deputy cannot list a grant's collections, yet
+// should know by name what they may ask for.
+Result<std::map<std::string, std::string>> GrantCollectionNamesFromJson(const nlohmann::json& j,
+                                                                        std::string_view route);
 
 }  // namespace vault::api
 
