@@ -113,6 +113,8 @@ std::string DeniedName(const RouteSpec& spec) {
     case Action::kRevokeCollectionAccess: return "collection.revoke";
     case Action::kRekeyCollection: return "collection.rekey";
     case Action::kReadSealedCollectionKey: return "collection.key";
+    case Action::kReadRoster: return "roster.read";
+    case Action::kAppendRoster: return "roster.append";
   }
   return "unknown";
 }
