@@ -44,7 +44,9 @@ class CliFixture : public ServerFixture {
   std::string profile_dir() const { return home_.File("default"); }
 
   CliResult Baton(std::vector<std::string> args, const std::string& stdin_text = "") {
-    std::vector<std::string> full = {"baton", "--passphrase-file", passphrase_file()};
+    std::vector<std::string> full = {
+        "baton", "--passphrase-file",
+        passphrase_source_.empty() ? passphrase_file() : passphrase_source_};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
@@ -83,11 +85,14 @@ class CliFixture : public ServerFixture {
   // `baton join` (or `init`) as a new member with `role` into `profile`.
   void CliJoin(const std::string& role, const std::string& name,
                const std::string& profile = "default", const std::string& verb = "join") {
-    CliResult r = Baton({"--profile", profile, verb, url(), Invite(role, name)});
+    CliResult r =
+        Baton({"--profile", profile, verb, url(), "--code-stdin"}, Invite(role, name) + "\n");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
   }
 
   testing_util::TempDir home_;
+  // What Baton() passes to --passphrase-file ("-": stdin); the file if empty.
+  std::string passphrase_source_;
   // The real machine, but the server's clock, so `due` and the server agree
   // on what "now" is; calibration runs one floor-sized Argon2 probe.
   CliEnv cli_env_{vault::Env::Default(), env_};
@@ -107,10 +112,12 @@ class ProcessCliFixture : public CliFixture {
         std::chrono::time_point_cast<vault::TimePoint::duration>(std::chrono::system_clock::now()));
   }
 
-  // Runs `baton --passphrase-file F --profile PROFILE args...` with
-  // `stdin_text` on a pipe, expecting exit code `want`.
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
+  // Starts `baton --passphrase-file F --profile PROFILE args...` with its
+  // stdin on a pipe whose write end is returned in `*stdin_fd`, stdout to
+  // child.out and stderr to `err_fd` if given, else to child.err. Returns
+  // the child's pid, or -1 (the test has failed).
+  pid_t Start(const std::string& profile, std::vector<std::string> args, int* stdin_fd,
+              int err_fd = -1) {
     std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(), "--profile",
                                        profile};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -125,20 +132,23 @@ class ProcessCliFixture : public CliFixture {
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    const std::string out_path = home_.File("child.out"), err_path = home_.File("child.err");
     int in[2];
-    CliResult r;
     if (::pipe2(in, O_CLOEXEC) != 0) {
       ADD_FAILURE() << "pipe failed";
-      return r;
+      return -1;
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+    posix_spawn_file_actions_addopen(&actions, 1, out_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
+    if (err_fd >= 0) {
+      std::ofstream(err_path(), std::ios::trunc);  // so Wait() reads no earlier child's
+      posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 2, err_path().c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
     pid_t pid = -1;
     const int spawned =
         ::posix_spawn(&pid, binary_.c_str(), &actions, nullptr, argv.data(), envp.data());
@@ -147,20 +157,39 @@ class ProcessCliFixture : public CliFixture {
     if (spawned != 0) {
       ::close(in[1]);
       ADD_FAILURE() << "cannot start " << binary_;
-      return r;
+      return -1;
     }
-    // Small inputs: they fit the pipe, so this does not wait for the child.
-    for (size_t done = 0; done < stdin_text.size();) {
-      const ssize_t n = ::write(in[1], stdin_text.data() + done, stdin_text.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    ::close(in[1]);
+    *stdin_fd = in[1];
+    return pid;
+  }
+
+  // Waits for a child of Start() and reads what it wrote to child.out
+  // (and child.err, unless its stderr went elsewhere).
+  CliResult Wait(pid_t pid) {
+    CliResult r;
     int status = 0;
     ::waitpid(pid, &status, 0);
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(out_path);
-    r.err = ReadAll(err_path);
+    r.out = ReadAll(out_path());
+    r.err = ReadAll(err_path());
+    return r;
+  }
+
+  // Runs `baton --passphrase-file F --profile PROFILE args...` with
+  // `stdin_text` on a pipe, expecting exit code `want`.
+  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
+               const std::string& stdin_text = "") {
+    int in = -1;
+    const pid_t pid = Start(profile, args, &in);
+    if (pid < 0) return {};
+    // Small inputs: they fit the pipe, so this does not wait for the child.
+    for (size_t done = 0; done < stdin_text.size();) {
+      const ssize_t n = ::write(in, stdin_text.data() + done, stdin_text.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(in);
+    CliResult r = Wait(pid);
     EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
                             << r.out << r.err;
     return r;
@@ -173,7 +202,7 @@ class ProcessCliFixture : public CliFixture {
     ASSERT_EQ(inv.code, 0);
     const std::string code = nlohmann::json::parse(inv.out).at("code");
     ASSERT_FALSE(code.empty());
-    CliResult joined = As(profile, {"join", url(), code});
+    CliResult joined = As(profile, {"join", url(), "--code-stdin"}, 0, code + "\n");
     ASSERT_EQ(joined.code, 0);
   }
 
@@ -198,6 +227,8 @@ class ProcessCliFixture : public CliFixture {
   }
 
  private:
+  std::string out_path() const { return home_.File("child.out"); }
+  std::string err_path() const { return home_.File("child.err"); }
   static std::string ReadAll(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};

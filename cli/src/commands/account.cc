@@ -3,6 +3,7 @@
 
 #include "cli/exit_codes.h"
 #include "context.h"
+#include "item_view.h"
 #include "vault/kdf.h"
 
 namespace cli {
@@ -14,7 +15,8 @@ namespace crypto = vault::crypto;
 
 struct JoinOptions {
   std::string url;
-  std::string code;
+  std::string code_in_argv;  // refused: see RefuseCodeInArgv
+  bool code_stdin = false;
   std::string fingerprint;  // expected server certificate, if known
   bool owner = false;
 };
@@ -34,7 +36,33 @@ vault::Result<vault::SecureBuffer> NewPassphrase(Context& ctx) {
   return first;
 }
 
+// A code on the command line sits in /proc/PID/cmdline, readable by every
+// local user, through the prompts and the KDF calibration: another user
+// could redeem it first. So it is a usage error, before anything is sent.
+int RefuseCodeInArgv(Context& ctx, const JoinOptions& o) {
+  const char* verb = o.owner ? "init" : "join";
+  ctx.console.err << "baton: the invite code is not taken on the command line (other users of "
+                     "this machine can read it there); run `baton "
+                  << verb << " URL` and type it at the prompt, or pipe it with `baton " << verb
+                  << " URL --code-stdin`\n";
+  return kExitUsage;
+}
+
+// The invite code, into locked memory: the first line of standard input
+// with --code-stdin (a passphrase from `--passphrase-file -` is the line
+// after it), else typed on the terminal with echo off.
+vault::Result<vault::SecureBuffer> ReadInviteCode(Context& ctx, const JoinOptions& o) {
+  if (o.code_stdin) return ReadSecretFile(ctx.env, ctx.console.in, "-");
+  auto code = ctx.console.read_secret("Invite code: ");
+  if (!code && code.error().IsFailedPrecondition()) {
+    return vault::Fail(Status::FailedPrecondition(
+        "no terminal to ask for the invite code; pipe it with --code-stdin"));
+  }
+  return code;
+}
+
 int Join(Context& ctx, const JoinOptions& o) {
+  if (!o.code_in_argv.empty()) return RefuseCodeInArgv(ctx, o);
   // Only a profile that is not there is made: a damaged one (or one whose
   // pin is gone) keeps its identity file rather than being overwritten.
   if (auto existing = LoadProfile(ctx.env, ctx.home(), ctx.options.profile); existing) {
@@ -58,6 +86,8 @@ int Join(Context& ctx, const JoinOptions& o) {
   if (o.fingerprint.empty()) {
     ctx.console.err << "Compare it with the one batond printed; it is pinned from now on.\n";
   }
+  auto code = ReadInviteCode(ctx, o);
+  if (!code) return ctx.Fail(code.error());
   auto passphrase = NewPassphrase(ctx);
   if (!passphrase) return ctx.Fail(passphrase.error());
 
@@ -79,7 +109,7 @@ int Join(Context& ctx, const JoinOptions& o) {
   profile.server_audit_key = info->audit_public_key;
   vault::Identity id = vault::Identity::Generate(ctx.env);
   auto joined = client.Send("POST", "/v1/join",
-                            json{{"invite_code", o.code},
+                            json{{"invite_code", std::string(View(*code))},
                                  {"signing_public_key", crypto::ToBase64(id.signing_public_key())},
                                  {"box_public_key", crypto::ToBase64(id.box_public_key())}},
                             &vault::api::MemberFromJson);
@@ -167,7 +197,12 @@ void RegisterAccountCommands(CLI::App& app, Context& ctx) {
                                    owner ? "Become the first owner of a new batond (owner invite)"
                                          : "Join a team's server with an invite code");
     cmd->add_option("url", o->url, "Server URL, https://HOST:PORT")->required();
-    cmd->add_option("code", o->code, "The one-time invite code")->required();
+    // Hidden: only so that a code given there gets a message saying how to
+    // pass it instead.
+    cmd->add_option("code", o->code_in_argv)->group("");
+    cmd->add_flag("--code-stdin", o->code_stdin,
+                  "Read the invite code from the first line of standard input (before the "
+                  "passphrase, with --passphrase-file -) instead of the terminal");
     cmd->add_option("--fingerprint", o->fingerprint,
                     "Require this server certificate fingerprint (SHA-256, colon hex)");
     cmd->callback([&ctx, o] { ctx.exit_code = Join(ctx, *o); });
