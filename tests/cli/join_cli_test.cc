@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
@@ -67,6 +68,18 @@ TEST_F(JoinCliTest, WithoutATerminalOrCodeStdinNothingIsSentOrSaved) {
   // An empty first line is refused too, not sent as a code.
   CliResult empty = Baton({"join", url(), "--code-stdin"}, "\n");
   EXPECT_EQ(empty.code, cli::kExitInvalid) << empty.err;
+  EXPECT_EQ(AuditLength(), before);
+  EXPECT_FALSE(std::filesystem::exists(profile_dir()));
+}
+
+TEST_F(JoinCliTest, AMalformedCodeSuffixIsRefusedBeforeAnythingIsSent) {
+  const int64_t before = AuditLength();
+  for (const std::string& code :
+       std::vector<std::string>{"abc.0123", ".0123", "abc." + std::string(64, 'g')}) {
+    CliResult r = Baton({"join", url(), "--code-stdin"}, code + "\n");
+    EXPECT_EQ(r.code, cli::kExitInvalid) << code << ": " << r.err;
+    EXPECT_NE(r.err.find("that is not an invite code"), std::string::npos) << r.err;
+  }
   EXPECT_EQ(AuditLength(), before);
   EXPECT_FALSE(std::filesystem::exists(profile_dir()));
 }
