@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
+#include "bootstrap.h"
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
 
@@ -82,6 +84,51 @@ TEST_F(JoinCliTest, AMalformedCodeSuffixIsRefusedBeforeAnythingIsSent) {
   }
   EXPECT_EQ(AuditLength(), before);
   EXPECT_FALSE(std::filesystem::exists(profile_dir()));
+}
+
+TEST(InviteCodeTest, TheSuffixCarriesTheTeamCommitmentAndTheInviteSecret) {
+  vault::crypto::Hash team_id{};
+  for (size_t i = 0; i < team_id.size(); ++i) team_id[i] = static_cast<uint8_t>(i * 7);
+  auto secret = vault::SecureBuffer(cli::kInviteSecretBytes);
+  for (size_t i = 0; i < secret.size(); ++i) secret.data()[i] = static_cast<uint8_t>(0xf0 + i);
+  const std::string code = cli::InviteCodeWithSuffix("0a1b2c", team_id, secret);
+  EXPECT_EQ(code, "0a1b2c.00070e151c232a31383f464d545b6269f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+  auto split = cli::SplitInviteCode(vault::SecureBuffer::CopyOf(vault::crypto::AsBytes(code)));
+  ASSERT_TRUE(split.has_value()) << split.error().ToString();
+  EXPECT_TRUE(split->has_suffix);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(split->server_code.data()),
+                        split->server_code.size()),
+            "0a1b2c");
+  EXPECT_TRUE(
+      std::equal(split->team_commitment.begin(), split->team_commitment.end(), team_id.begin()));
+  EXPECT_TRUE(vault::crypto::ConstantTimeEqual(split->invite_secret.bytes(), secret.bytes()));
+
+  auto plain = cli::SplitInviteCode(vault::SecureBuffer::CopyOf(vault::crypto::AsBytes("0a1b")));
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(plain->has_suffix);
+}
+
+TEST(EscrowKeyTest, OnlyTheAuditKeysSignatureOverTheEscrowKeyIsAccepted) {
+  testing_util::FakeEnv env;
+  auto seed = vault::SecureBuffer(32);
+  env.RandomBytes(seed.bytes());
+  auto audit = vault::crypto::SigningKeyPairFromSeed(seed);
+  ASSERT_TRUE(audit.has_value());
+  vault::api::ServerInfo info;
+  info.audit_public_key = audit->public_key;
+  env.RandomBytes(info.escrow_public_key);
+  EXPECT_TRUE(cli::CheckEscrowKey(info).IsFailedPrecondition());  // a server without a roster
+
+  auto sig = vault::crypto::Sign(*audit, vault::api::EscrowKeyMessage(info.escrow_public_key));
+  ASSERT_TRUE(sig.has_value());
+  info.escrow_key_signature = *sig;
+  EXPECT_TRUE(cli::CheckEscrowKey(info).ok());
+  // Another escrow key under the same signature: a server swapping it.
+  info.escrow_public_key[0] ^= 1;
+  EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
+  info.escrow_public_key[0] ^= 1;
+  (*info.escrow_key_signature)[5] ^= 1;
+  EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
 }
 
 class JoinProcessTest : public testing_util::ProcessCliFixture {
