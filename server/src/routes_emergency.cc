@@ -94,9 +94,12 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
     g.collections.push_back(k->Str("collection_id"));
   }
   std::sort(g.collections.begin(), g.collections.end());
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
   WriteAndAnswerCreated(
       res,
       [&](vault::WriteTxn& t) -> Status {
+        if (Status s = ApplyRoster(t, c, *roster); !s.ok()) return s;
         auto deputy = t.GetMember(g.deputy_id);
         if (!deputy) return deputy.error();
         if (deputy->status != vault::MemberStatus::kActive) {
@@ -123,6 +126,7 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
         return t.CreateEmergencyGrant(c.actor(), g, keys);
       },
       [&](vault::WriteTxn& t) { return StoredGrant(t, g.id); }, Conflicts::kAsConflict);
+  AfterRoster(res, *roster, res.status == 201);
 }
 
 void ServerImpl::ListGrants(const httplib::Request&, httplib::Response& res, const Caller& c) {
@@ -215,7 +219,9 @@ void ServerImpl::ChangeGrant(const httplib::Request& req, httplib::Response& res
 void ServerImpl::RevokeGrant(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendBadId(res);
-  EndGrantRoute(id, res, c, "revoked");
+  auto roster = RosterOf(req, "DELETE /v1/emergency/grants/:id");
+  if (!roster) return SendError(res, roster.error());
+  EndGrantRoute(id, res, c, "revoked", *roster);
 }
 
 void ServerImpl::DeclineGrant(const httplib::Request& req, httplib::Response& res,
@@ -225,13 +231,15 @@ void ServerImpl::DeclineGrant(const httplib::Request& req, httplib::Response& re
   auto body =
       OptionalBody(req.body, vault::api::RequestBody("POST /v1/emergency/grants/:id/decline"));
   if (!body) return SendError(res, body.error());
-  EndGrantRoute(id, res, c, "declined");
+  RosterChange none;
+  EndGrantRoute(id, res, c, "declined", none);
 }
 
 // Revoking (an admin) and declining (the deputy) end a grant alike.
 void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
-                               const std::string& status) {
+                               const std::string& status, RosterChange& roster) {
   ChangeGrantAndAnswer(res, id, [&](vault::WriteTxn& t, const vault::EmergencyGrant* g) -> Status {
+    if (Status s = ApplyRoster(t, c, roster); !s.ok()) return s;
     if (status == "declined") {
       auto seen = Sees(t, c, *g);
       if (!seen) return seen.error();
@@ -247,6 +255,7 @@ void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, co
     }
     return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
   });
+  AfterRoster(res, roster, res.status == 200);
 }
 
 void ServerImpl::ChangeGrantAndAnswer(

@@ -115,6 +115,31 @@ void ServerImpl::GetItem(const httplib::Request& req, httplib::Response& res, co
   }
 }
 
+namespace {
+
+// A client that sends key_version encrypted under that key; a collection
+// re-keyed since would store a ciphertext its members cannot trust, so the
+// write is refused (409 conflict, set `stale`) and the client fetches the
+// new key first.
+Status CheckKeyVersion(vault::WriteTxn& t, const std::string& item_id, const Body& body,
+                       bool& stale) {
+  if (!body.Has("key_version")) return Status::OK();
+  auto meta = t.GetItemMeta(item_id);
+  if (!meta) return meta.error();
+  auto col = t.GetCollection(meta->collection_id);
+  if (!col) return col.error();
+  if (col->key_version == body.Int("key_version")) return Status::OK();
+  stale = true;
+  return Status::FailedPrecondition("the collection's key is at version " +
+                                    std::to_string(col->key_version));
+}
+
+void SendStaleKey(httplib::Response& res) {
+  SendError(res, {409, "conflict", "the collection was re-keyed: fetch its key again"});
+}
+
+}  // namespace
+
 void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   const std::string id = req.matches[1];
   auto body = Body::Parse(req.body, vault::api::RequestBody("PUT /v1/items/:id"));
@@ -122,7 +147,9 @@ void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res,
   auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
   if (!ct) return SendError(res, ct.error());
   json out;
+  bool stale_key = false;
   if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+        if (Status s = CheckKeyVersion(t, id, *body, stale_key); !s.ok()) return s;
         if (Status s = t.UpdateItem(c.actor(), id, body->Int("expected_version"), *ct); !s.ok()) {
           return s;
         }
@@ -132,6 +159,8 @@ void ServerImpl::UpdateItem(const httplib::Request& req, httplib::Response& res,
         return Status::OK();
       })) {
     SendJson(res, 200, out);
+  } else if (stale_key) {
+    SendStaleKey(res);
   }
 }
 
@@ -197,9 +226,11 @@ void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& r
   if (!body) return SendError(res, body.error());
   auto ct = DecodeBase64Field(body->Str("ciphertext"), "ciphertext");
   if (!ct) return SendError(res, ct.error());
+  bool stale_key = false;
   WriteAndAnswerCreated(
       res,
       [&](vault::WriteTxn& t) -> Status {
+        if (Status s = CheckKeyVersion(t, id, *body, stale_key); !s.ok()) return s;
         // The client encrypted for the number it was told (next_version);
         // a ciphertext bound to another number would never decrypt.
         if (body->Has("pending_version")) {
@@ -215,6 +246,7 @@ void ServerImpl::BeginRotation(const httplib::Request& req, httplib::Response& r
         return v ? Status::OK() : v.error();
       },
       [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });
+  if (stale_key) SendStaleKey(res);
 }
 
 void ServerImpl::ConfirmRotation(const httplib::Request& req, httplib::Response& res,

@@ -53,9 +53,11 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
     if (!ct) return SendError(res, ct.error());
     r.items.push_back({e->Str("id"), e->Int("expected_version"), std::move(*ct)});
   }
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
   json out;
-  if (WriteOr(
-          res,
+  if (WriteWithRoster(
+          res, c, *roster,
           [&](vault::WriteTxn& t) -> Status {
             auto recovery = t.GetSetting("recovery_public_key");
             if (!recovery) return recovery.error();

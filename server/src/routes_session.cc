@@ -22,6 +22,11 @@ void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, con
   info.version = BATON_VERSION;
   info.audit_public_key = deps_.audit_key->public_key;
   info.escrow_public_key = deps_.escrow_public_key;
+  // So that a client which pinned the audit key can trust the escrow key.
+  auto escrow_sig =
+      crypto::Sign(*deps_.audit_key, vault::api::EscrowKeyMessage(deps_.escrow_public_key));
+  if (!escrow_sig) return SendError(res, FromStatus(escrow_sig.error()));
+  info.escrow_key_signature = *escrow_sig;
   if (!ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto recovery = t.GetSetting("recovery_public_key");
         if (!recovery) return recovery.error();

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "server/invite.h"
 #include "server_impl.h"
@@ -47,8 +49,12 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
   if (Status s = vault::Check(c.role, CollectionAccess::kNone, action); !s.ok()) {
     return SendError(res, FromStatus(s));
   }
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
   const IssuedInvite invite = NewInvite(env_, *role, name, c.member.id, config_.invite_ttl);
-  if (WriteOr(res, [&](vault::WriteTxn& t) { return t.CreateInvite(c.actor(), invite.record); })) {
+  if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) {
+        return t.CreateInvite(c.actor(), invite.record);
+      })) {
     SendJson(res, 201,
              vault::api::InviteAnswerToJson(
                  {invite.code, invite.record.role, invite.record.name, invite.record.expires_ms}));
@@ -63,7 +69,9 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
   if (!body) return SendError(res, body.error());
   auto role = vault::ParseTeamRole(body->Str("role"));
   if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
+  if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(id);
         if (!target) return target.error();
         const bool owner_involved = target->role == TeamRole::kOwner || *role == TeamRole::kOwner;
@@ -104,7 +112,9 @@ void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& re
                               const Caller& c) {
   const std::string id = req.matches[1];
   if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+  auto roster = RosterOf(req, "DELETE /v1/members/:id");
+  if (!roster) return SendError(res, roster.error());
+  if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(id);
         if (!target) return target.error();
         if (Status s = vault::Check(
@@ -143,7 +153,9 @@ void ServerImpl::CreateCollection(const httplib::Request& req, httplib::Response
   }
   vault::Collection col{
       id, name, 1, body->Has("offline_cache") ? body->Bool("offline_cache") : true, false, 0};
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
+  if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto recovery = t.GetSetting("recovery_public_key");
         if (!recovery) return recovery.error();
         if (*recovery && !body->Has("recovery_sealed_key")) {
@@ -228,18 +240,43 @@ void ServerImpl::GrantAccess(const httplib::Request& req, httplib::Response& res
   if (!access || *access == CollectionAccess::kNone) {
     return SendError(res, BadRequest("bad_access", "access must be view, edit or manage"));
   }
-  auto sealed = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
-  if (!sealed) return SendError(res, sealed.error());
-  if (WriteOr(res, [&](vault::WriteTxn& t) -> Status {
+  // Without a sealed key, an access change for someone who holds the key.
+  std::optional<std::vector<uint8_t>> sealed;
+  if (body->Has("sealed_key")) {
+    auto decoded = DecodeBase64Field(body->Str("sealed_key"), "sealed_key");
+    if (!decoded) return SendError(res, decoded.error());
+    sealed = std::move(*decoded);
+  }
+  auto roster = RosterOf(*body);
+  if (!roster) return SendError(res, roster.error());
+  const bool written = WriteWithRoster(
+      res, c, *roster,
+      [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(member);
         if (!target) return target.error();
         if (target->role == TeamRole::kAuditor) {
           return Status::FailedPrecondition("auditors never receive a collection key");
         }
-        return t.GrantAccess(
-            c.actor(), id, member, body->Str("access"),
-            {id, body->Int("key_version"), vault::KeyHolder::kMember, member, *sealed});
-      })) {
+        vault::SealedKey key{id, body->Int("key_version"), vault::KeyHolder::kMember, member, {}};
+        if (sealed) {
+          key.sealed = *sealed;
+        } else {
+          auto held = t.GetSealedKey(id, vault::KeyHolder::kMember, member);
+          if (!held) {
+            return held.error().IsNotFound()
+                       ? Status::InvalidArgument("sealed_key is required: the member holds no key")
+                       : held.error();
+          }
+          if (held->key_version != key.key_version) {
+            return Status::FailedPrecondition("the member holds key version " +
+                                              std::to_string(held->key_version));
+          }
+          key.sealed = held->sealed;
+        }
+        return t.GrantAccess(c.actor(), id, member, body->Str("access"), key);
+      },
+      Conflicts::kAsConflict);
+  if (written) {
     SendJson(res, 200,
              {{"collection_id", id}, {"member_id", member}, {"access", body->Str("access")}});
   }
@@ -252,7 +289,10 @@ void ServerImpl::RevokeAccess(const httplib::Request& req, httplib::Response& re
   if (!IsId(member)) {
     return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
   }
-  if (WriteOr(res, [&](vault::WriteTxn& t) { return t.RevokeAccess(c.actor(), id, member); })) {
+  auto roster = RosterOf(req, "DELETE /v1/collections/:id/grants/:member");
+  if (!roster) return SendError(res, roster.error());
+  if (WriteWithRoster(res, c, *roster,
+                      [&](vault::WriteTxn& t) { return t.RevokeAccess(c.actor(), id, member); })) {
     SendJson(res, 200, {{"collection_id", id}, {"member_id", member}});
   }
 }

@@ -80,6 +80,10 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/collections/:id/cache", Scope::kCollection, Action::kReadItemSecret},
     {"PATCH", "/v1/collections/:id", Scope::kTeam, Action::kChangeCollectionSettings},
     {"POST", "/v1/offline-reads", Scope::kSession, Action::kUseSession},
+    // The team roster (routes_roster.cc); roster::Apply decides who may sign
+    // what.
+    {"GET", "/v1/roster", Scope::kSession, Action::kReadRoster},
+    {"POST", "/v1/roster", Scope::kSession, Action::kAppendRoster},
 };
 
 // ":id" → a capture group for one path segment.
@@ -473,6 +477,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterEmergencyRoutes();
   RegisterRekeyRoutes();
   RegisterCacheRoutes();
+  RegisterRosterRoutes();
 }
 
 Status ServerImpl::Tick() {

@@ -22,6 +22,7 @@
 #include "vault/api_json.h"
 #include "vault/audit_json.h"
 #include "vault/emergency.h"
+#include "vault/roster.h"
 
 namespace server::internal {
 
@@ -72,6 +73,23 @@ struct Caller {
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+
+// The roster entries a request carries (routes_roster.cc), decoded; and,
+// once applied in the request's write, the roster after them.
+struct RosterChange {
+  std::vector<vault::roster::Entry> entries;
+  std::vector<vault::roster::Statement> statements;
+  vault::roster::State next;
+  bool stale = false;  // an entry did not follow the stored roster
+};
+// The entries of a JSON list; a 400 bad_request for a malformed entry or
+// statement.
+ApiResult<RosterChange> ParseRosterEntries(const json& list, const char* field);
+// The optional "roster" field of a body; none if absent.
+ApiResult<RosterChange> RosterOf(const Body& body);
+// The same for a route whose body is optional (DELETE): an empty body
+// carries no roster; otherwise it is checked against `schema`.
+ApiResult<RosterChange> RosterOf(const httplib::Request& req, const char* schema);
 
 // The route table entry for a method and pattern; aborts if it is missing
 // (a handler for a route the table does not list).
@@ -190,7 +208,7 @@ class ServerImpl final : public Server {
   std::string NewestRequestOf(const std::string& grant_id);
   // Revoking (an admin) and declining (the deputy) end a grant alike.
   void EndGrantRoute(const std::string& id, httplib::Response& res, const Caller& c,
-                     const std::string& status);
+                     const std::string& status, RosterChange& roster);
   // The tail of the routes that change grant `id`: settles its newest
   // request, runs `change` on the stored grant (never null) and answers with
   // the grant as it is then stored (a missing grant or a refused change: the
@@ -225,6 +243,28 @@ class ServerImpl final : public Server {
   Status TickEmergency();      // routes_emergency.cc
   Status TickNotifications();  // notifications.cc
   Status InitNotifications();  // notifications.cc: the configured notifiers
+
+  // The team roster (routes_roster.cc).
+  void RegisterRosterRoutes();
+  void GetRoster(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void AppendRoster(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // The stored roster's state, from the copy in memory and what was stored
+  // since.
+  Result<vault::roster::State> StoredRoster(vault::WriteTxn& t);
+  // Verifies and appends `change`'s entries in the caller's transaction
+  // (call it first in the write, then AfterRoster once the write is over):
+  // FailedPrecondition and change.stale for an entry that does not follow
+  // the stored roster, PermissionDenied for one that Apply or the server's
+  // own checks refuse.
+  Status ApplyRoster(vault::WriteTxn& t, const Caller& c, RosterChange& change);
+  // Keeps the roster a committed write stored, or answers a stale entry
+  // with 409 conflict.
+  void AfterRoster(httplib::Response& res, const RosterChange& change, bool committed);
+  // WriteOr, with the request's roster entries applied in the same
+  // transaction (all or nothing).
+  bool WriteWithRoster(httplib::Response& res, const Caller& c, RosterChange& change,
+                       const std::function<Status(vault::WriteTxn&)>& fn,
+                       Conflicts conflicts = Conflicts::kByStatus);
 
   // Runs a write and sends its error, if any; true on success.
   bool WriteOr(httplib::Response& res, const std::function<Status(vault::WriteTxn&)>& fn,
@@ -274,6 +314,10 @@ class ServerImpl final : public Server {
   std::unique_ptr<Notifier> webhook_notifier_;
   std::unique_ptr<Notifier> email_notifier_;
   std::mutex notify_mu_;  // held by the tick that is delivering
+  // The roster as last committed by this server: replayed from the store
+  // on first use, advanced after each commit that appended to it.
+  std::mutex roster_mu_;
+  vault::roster::State roster_;  // guarded by roster_mu_
 };
 
 }  // namespace server::internal

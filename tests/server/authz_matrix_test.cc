@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "server_fixture.h"
+#include "vault/api_json_roster.h"
+#include "vault/roster.h"
 
 namespace {
 
@@ -88,6 +90,9 @@ constexpr Pinned kPinned[] = {
     {"GET /v1/collections/:id/cache", "YYYY YYYY .YYY ...."},
     {"PATCH /v1/collections/:id", "YYYY YYYY .... ...."},
     {"POST /v1/offline-reads", "YYYY YYYY YYYY YYYY"},
+    // roster::Apply decides each statement; the policy lets everyone try.
+    {"GET /v1/roster", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/roster", "YYYY YYYY YYYY YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -537,6 +542,45 @@ class AuthzMatrixTest : public ServerFixture {
 
   std::string ReleasedGrantFor(const Principal& p) { return RequestRow(ReleasedFor(p)).grant_id; }
 
+  // Signs `body` as the next roster entry after roster_.
+  vault::roster::Entry SignRoster(const vault::Identity& by, const std::string& id,
+                                  vault::roster::Body body) {
+    vault::roster::Entry e;
+    e.statement = vault::roster::Encode(vault::roster::Next(roster_, id, 0, std::move(body)));
+    e.signature = *crypto::Sign(by.signing(), e.statement);
+    return e;
+  }
+  // Stored directly, as the team's root owner (not a principal) signed it.
+  void AppendAsRoot(vault::roster::Body body) {
+    const vault::roster::Entry e = SignRoster(*roster_root_, root_id_, std::move(body));
+    const uint64_t seq = roster_.size;
+    ASSERT_OK(vault::roster::Apply(roster_, e));
+    ASSERT_OK(vault_->Write(
+        [&](vault::WriteTxn& t) { return t.AppendRoster(kSetup, seq, "setup", e, roster_.head); }));
+  }
+  // POST /v1/roster as `p`: their own member.join, under an invite for
+  // their role that the root owner vouched for.
+  vault::roster::Entry RosterJoinOf(const Principal& p) {
+    if (!roster_root_) {
+      roster_root_ = std::make_unique<vault::Identity>(vault::Identity::Generate(env_));
+      root_id_ = crypto::RandomId(env_);
+      AppendAsRoot(vault::roster::TeamCreate{
+          roster_root_->signing_public_key(), roster_root_->box_public_key(), "root",
+          keys_->audit_public_key(), keys_->escrow_public_key()});
+    }
+    vault::SecureBuffer secret(16);
+    secret.data()[0] = static_cast<uint8_t>(++counter_);
+    auto invite = vault::roster::InviteKeyPair(secret);
+    AppendAsRoot(vault::roster::MemberInvite{invite->public_key, p.role});
+    const vault::Identity& id = *p.account.identity;
+    const crypto::Bytes msg = vault::roster::JoinMessage(
+        roster_.team_id, p.account.member_id, id.signing_public_key(), id.box_public_key());
+    return SignRoster(
+        id, p.account.member_id,
+        vault::roster::MemberJoin{invite->public_key, id.signing_public_key(), id.box_public_key(),
+                                  "principal", *crypto::Sign(*invite, msg)});
+  }
+
   // How to call each route as `p`, keyed by "METHOD pattern".
   std::map<std::string, std::function<Request(const Principal&)>> Builders() {
     std::map<std::string, std::function<Request(const Principal&)>> b;
@@ -728,6 +772,21 @@ class AuthzMatrixTest : public ServerFixture {
                          .dump(),
                      {}};
     };
+    b["GET /v1/roster"] = [](const Principal&) { return Request{"/v1/roster", "", {}}; };
+    b["POST /v1/roster"] = [this](const Principal& p) {
+      const vault::roster::Entry e = RosterJoinOf(p);
+      return Request{
+          "/v1/roster",
+          json{{"entries", vault::api::RosterEntriesToJson(std::vector<vault::roster::Entry>{e})}}
+              .dump(),
+          [this, e](bool allowed) {
+        vault::roster::State after = roster_;
+        EXPECT_EQ(vault::roster::Apply(after, e).ok(), true);
+        Reply r = Call("GET", "/v1/roster", principals_.front().account.token);
+        EXPECT_EQ(r.body["size"], allowed ? after.size : roster_.size);
+        if (allowed) roster_ = std::move(after);
+          }};
+    };
     return b;
   }
 
@@ -736,6 +795,10 @@ class AuthzMatrixTest : public ServerFixture {
   std::string shared_item_;
   std::map<std::string, crypto::PublicKey> box_keys_;
   int counter_ = 0;
+  // The roster POST /v1/roster extends, and its root owner.
+  vault::roster::State roster_;
+  std::unique_ptr<vault::Identity> roster_root_;
+  std::string root_id_;
 };
 
 TEST_F(AuthzMatrixTest, EveryRouteRoleAndAccess) {

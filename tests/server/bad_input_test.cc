@@ -15,6 +15,8 @@
 
 #include "server_fixture.h"
 #include "vault/api.h"
+#include "vault/api_json_roster.h"
+#include "vault/roster.h"
 
 namespace {
 
@@ -211,6 +213,18 @@ class BadInputTest : public ServerFixture {
     if (route == "POST /v1/items/:id/rotation/confirm") return {{"pending_version", 2}};
     if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
     if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
+    // A DELETE's body carries only optional roster entries.
+    if (route.starts_with("DELETE ")) return json::object();
+    if (route == "POST /v1/roster") {
+      vault::roster::Entry genesis;
+      genesis.statement = vault::roster::Encode(vault::roster::Next(
+          {}, owner_.member_id, 0,
+          vault::roster::TeamCreate{owner_.identity->signing_public_key(),
+                                    owner_.identity->box_public_key(), "Mari",
+                                    keys_->audit_public_key(), keys_->escrow_public_key()}));
+      genesis.signature = *crypto::Sign(owner_.identity->signing(), genesis.statement);
+      return {{"entries", vault::api::RosterEntriesToJson(std::vector{genesis})}};
+    }
     ADD_FAILURE() << "no valid body for " << route;
     return json::object();
   }
@@ -524,6 +538,21 @@ TEST_F(BadInputTest, Grant) {
   extra.push_back(
       {"sealed_key not base64", With(valid, "sealed_key", "%%not base64%%"), 400, "bad_encoding"});
   RunBodyTable("POST /v1/collections/:id/grants", extra, 200);
+}
+
+TEST_F(BadInputTest, AppendRoster) {
+  const json valid = ValidBody("POST /v1/roster");
+  json garbage = valid;
+  garbage["entries"][0]["statement"] = B64("not a statement");
+  json short_signature = valid;
+  short_signature["entries"][0]["signature"] = B64("short");
+  RunBodyTable("POST /v1/roster",
+               {{"no entries", With(valid, "entries", json::array()), 400, "bad_request"},
+                {"an entry that is not an object", With(valid, "entries", json::array({1})), 400,
+                 "bad_request"},
+                {"a statement that does not decode", garbage.dump(), 400, "bad_request"},
+                {"a short signature", short_signature.dump(), 400, "bad_request"}},
+               201);
 }
 
 TEST_F(BadInputTest, CreateItem) {

@@ -50,6 +50,8 @@ constexpr Row kExpected[] = {
   {Action::kRequestEmergencyAccess,   "YYYY  YYYY  YYYY   ...."},
   {Action::kConfirmEmergencyRequest,  "YYYY  YYYY  YYYY   ...."},
   {Action::kUseSession,               "YYYY  YYYY  YYYY   YYYY"},
+  {Action::kReadRoster,               "YYYY  YYYY  YYYY   YYYY"},
+  {Action::kAppendRoster,             "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadItemMetadata,         "YYYY  YYYY  .YYY   YYYY"},
   {Action::kReadItemSecret,           "YYYY  YYYY  .YYY   ...."},
   {Action::kCreateItem,               "YYYY  YYYY  ..YY   ...."},
@@ -130,11 +132,13 @@ constexpr CollectionAccess kBadAccess = static_cast<CollectionAccess>(4);
 const Action kBadAction = static_cast<Action>(AllActions().size());
 
 TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
-  // kUseSession changes only the auditor's own session and e-mail address.
-  const std::set<Action> read_only = {Action::kReadServerInfo,  Action::kListMembers,
-                                      Action::kListCollections, Action::kReadAuditLog,
-                                      Action::kExportAuditLog,  Action::kReadItemMetadata,
-                                      Action::kUseSession};
+  // kUseSession changes only the auditor's own session and e-mail address;
+  // kAppendRoster is decided per statement by roster::Apply, which lets an
+  // auditor sign only their own join.
+  const std::set<Action> read_only = {
+      Action::kReadServerInfo, Action::kListMembers,    Action::kListCollections,
+      Action::kReadAuditLog,   Action::kExportAuditLog, Action::kReadItemMetadata,
+      Action::kUseSession,     Action::kReadRoster,     Action::kAppendRoster};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,

@@ -31,11 +31,15 @@ constexpr Field kCreateCollection[] = {{"id", kStr},
                                        {"recovery_sealed_key", kStr, kOptional},
                                        {"offline_cache", kBool, kOptional},
                                        {"roster", kArr, kOptional}};
+// Without sealed_key: an access change for a member who holds the key
+// already. With it: never a different box for a version they hold.
 constexpr Field kGrantAccess[] = {{"member_id", kStr},
                                   {"access", kStr},
                                   {"key_version", kInt},
-                                  {"sealed_key", kStr},
+                                  {"sealed_key", kStr, kOptional},
                                   {"roster", kArr, kOptional}};
+// The bodies a DELETE may carry: only roster entries.
+constexpr Field kRosterOnly[] = {{"roster", kArr, kOptional}};
 // Items.
 constexpr Field kCreateItem[] = {{"id", kStr},
                                  {"name", kStr},
@@ -85,6 +89,8 @@ constexpr Field kChangeGrant[] = {{"wait_hours", kInt, kOptional},
                                   {"access_window_hours", kInt, kOptional}};
 constexpr Field kRequestAccess[] = {{"reason", kStr}};
 constexpr Field kDecide[] = {{"reason", kStr, kOptional}};
+// The team roster (vault/api_json_roster.h has the entries' codec).
+constexpr Field kAppendRoster[] = {{"entries", kArr}};
 
 constexpr BodySchema kBodies[] = {
     {"POST /v1/join", kJoin},
@@ -115,6 +121,10 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/emergency/requests/:id/approve", kDecide},
     {"POST /v1/emergency/requests/:id/reject", kDecide},
     {"POST /v1/emergency/requests/:id/confirm", {}},
+    {"POST /v1/roster", kAppendRoster},
+    {"DELETE /v1/members/:id", kRosterOnly},
+    {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
+    {"DELETE /v1/emergency/grants/:id", kRosterOnly},
 };
 
 }  // namespace

@@ -29,6 +29,9 @@ Decision AdminDecides(Action action) {
     case Action::kRemoveOwner: return Decision::kDeny;
     case Action::kReadServerInfo:
     case Action::kUseSession:
+    // The roster's own rules (roster::Apply) decide each statement.
+    case Action::kReadRoster:
+    case Action::kAppendRoster:
     case Action::kCreateServerBackup:  // encrypted to the recovery key; admins cannot open it
     case Action::kListMembers:
     case Action::kInviteMember:
@@ -71,6 +74,8 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     // member may see.
     case Action::kReadServerInfo:
     case Action::kUseSession:
+    case Action::kReadRoster:
+    case Action::kAppendRoster:  // roster::Apply decides what a member may sign
     case Action::kListMembers:
     case Action::kListCollections:
     case Action::kListEmergencyGrants:  // filtered to grants naming them
@@ -121,6 +126,10 @@ Decision AuditorDecides(Action action) {
     // Signing out and keeping one's own e-mail address current touch only
     // the caller's own session and profile.
     case Action::kUseSession:
+    // Auditors verify the roster like everyone; roster::Apply lets them
+    // sign only their own join, which holds no key.
+    case Action::kReadRoster:
+    case Action::kAppendRoster:
     case Action::kListMembers:
     case Action::kListCollections:
     case Action::kReadAuditLog:
@@ -256,6 +265,8 @@ std::string_view ToString(Action action) {
     case Action::kRequestEmergencyAccess: return "request_emergency_access";
     case Action::kConfirmEmergencyRequest: return "confirm_emergency_request";
     case Action::kUseSession: return "use_session";
+    case Action::kReadRoster: return "read_roster";
+    case Action::kAppendRoster: return "append_roster";
     case Action::kReadItemMetadata: return "read_item_metadata";
     case Action::kReadItemSecret: return "read_item_secret";
     case Action::kCreateItem: return "create_item";

@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 3> kMigrations = {
+inline constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -185,6 +185,15 @@ CREATE INDEX notice_deliveries_due ON notice_deliveries(state, next_attempt_ms);
 ALTER TABLE emergency_requests ADD COLUMN reminded_24h_ms INTEGER;
 ALTER TABLE emergency_requests ADD COLUMN reminded_1h_ms INTEGER;
 CREATE INDEX emergency_requests_by_grant ON emergency_requests(grant_id);
+)sql",
+    // 4: the signed team roster (vault/roster.h), entries exactly as signed.
+    R"sql(
+CREATE TABLE roster (
+  seq        INTEGER PRIMARY KEY,
+  statement  BLOB NOT NULL,
+  signature  BLOB NOT NULL CHECK (length(signature) = 64),
+  hash       BLOB NOT NULL CHECK (length(hash) = 32)
+);
 )sql",
 };
 

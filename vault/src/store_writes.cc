@@ -182,6 +182,18 @@ Status TxnImpl::GrantAccess(const Actor& actor, const std::string& collection_id
                                       std::to_string(key.key_version) + ", the collection is at " +
                                       std::to_string(c->key_version));
   }
+  // Whoever holds a key version keeps the copy they have: another sealed
+  // box for the same version could hold another key (a swap).
+  auto held = db_.Row(
+      "SELECT sealed FROM sealed_keys WHERE collection_id = ? AND key_version = ? AND "
+      "holder_kind = 'member' AND holder_id = ?",
+      ReadFirst<std::vector<uint8_t>>, collection_id, key.key_version, member_id);
+  if (!held) return held.error();
+  if (*held && **held != key.sealed) {
+    return Status::FailedPrecondition("member " + member_id + " holds key version " +
+                                      std::to_string(key.key_version) +
+                                      " already: it is not replaced");
+  }
   if (Status s =
           db_.Run("INSERT OR REPLACE INTO collection_access (collection_id, member_id, access) "
                   "VALUES (?, ?, ?)",

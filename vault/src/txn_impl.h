@@ -175,6 +175,10 @@ class TxnImpl final : public WriteTxn {
   Result<ItemVersion> FetchPendingVersion(const Actor& actor, const std::string& item_id) override;
   Status UpdateItemMeta(const Actor& actor, const std::string& item_id,
                         const ItemMetaChange& change) override;
+  // Team roster (store_roster.cc).
+  Result<std::vector<roster::Entry>> RosterEntries(uint64_t from) override;
+  Status AppendRoster(const Actor& actor, uint64_t seq, std::string_view kind,
+                      const roster::Entry& entry, const crypto::Hash& hash) override;
 
  private:
   int64_t NowMs();

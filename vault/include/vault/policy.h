@@ -81,6 +81,8 @@ enum class Action : uint8_t {
   kRequestEmergencyAccess,    // as a deputy: request (and collect) access
   kConfirmEmergencyRequest,   // as a deputy: confirm another deputy's request
   kUseSession,                // one's own session: sign out, profile, e-mail, offline reads
+  kReadRoster,                // the signed team roster (every active member verifies it)
+  kAppendRoster,              // add signed statements; roster::Apply decides who may sign what
   // --- Collection-level: decided with the caller's access to it. -------------
   kReadItemMetadata,         // names, channel types, dates, rotation status
   kReadItemSecret,           // fetch an item's ciphertext or its history
@@ -122,6 +124,8 @@ inline constexpr std::array kAllActions = {
     Action::kRequestEmergencyAccess,
     Action::kConfirmEmergencyRequest,
     Action::kUseSession,
+    Action::kReadRoster,
+    Action::kAppendRoster,
     Action::kReadItemMetadata,
     Action::kReadItemSecret,
     Action::kCreateItem,

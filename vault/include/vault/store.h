@@ -27,13 +27,14 @@
 #include "vault/env.h"
 #include "vault/options.h"
 #include "vault/policy.h"
+#include "vault/roster.h"
 #include "vault/rotation.h"
 #include "vault/secure_buffer.h"
 #include "vault/status.h"
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct Member {
   std::string id;
@@ -267,6 +268,9 @@ class ReadTxn {
       const std::string& grant_id) = 0;
   // Waiting and released requests (the ones time can change).
   virtual Result<std::vector<EmergencyRequest>> ListOpenEmergencyRequests() = 0;
+  // --- Team roster (vault/roster.h) -------------------------------------------
+  // The stored entries from seq `from` on, in order; none past the end.
+  virtual Result<std::vector<roster::Entry>> RosterEntries(uint64_t from) = 0;
 };
 
 // Mutations; each appends its audit event. Audited reads live here too.
@@ -452,6 +456,13 @@ class WriteTxn : public ReadTxn {
   virtual Result<std::vector<ItemWithCiphertext>> FetchForCache(const Actor& actor,
                                                                 const std::string& collection_id,
                                                                 int64_t since_ms) = 0;
+  // --- Team roster (vault/roster.h) -------------------------------------------
+  // Appends `entry` (EntryHash `hash`, of `kind`) as seq `seq`, which must be
+  // the roster's size (FailedPrecondition otherwise: the store only ever
+  // appends). Whether it may follow is roster::Apply's to say, before.
+  // Audited "roster.append" with seq, kind and hash.
+  virtual Status AppendRoster(const Actor& actor, uint64_t seq, std::string_view kind,
+                              const roster::Entry& entry, const crypto::Hash& hash) = 0;
 };
 
 // What a commit changed, as far as only the store can tell.
