@@ -20,6 +20,7 @@
 
 namespace {
 
+using nlohmann::json;
 using testing_util::CliResult;
 
 class JoinCliTest : public testing_util::CliFixture {};
@@ -129,6 +130,114 @@ TEST(EscrowKeyTest, OnlyTheAuditKeysSignatureOverTheEscrowKeyIsAccepted) {
   info.escrow_public_key[0] ^= 1;
   (*info.escrow_key_signature)[5] ^= 1;
   EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
+}
+
+// The roster's bootstrap: the genesis at init, invites that commit to the
+// team and carry an invite key, and vouching for whoever joined without one.
+class RosterJoinTest : public testing_util::CliFixture {
+ protected:
+  // `baton init` as the owner "Mari" into profile "owner"; its --json answer.
+  json InitOwner() {
+    CliResult r = Baton({"--json", "--profile", "owner", "init", url(), "--code-stdin"},
+                        Invite("owner", "Mari") + "\n");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  json Pins(const std::string& profile) {
+    std::ifstream f(home_.File(profile + "/pins.json"));
+    return json::parse(std::string(std::istreambuf_iterator<char>(f), {}), nullptr, false);
+  }
+  CliResult JoinAs(const std::string& profile, const std::string& code,
+                   std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--json", "--profile", profile, "join", url(), "--code-stdin"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Baton(args, code + "\n");
+  }
+};
+
+TEST_F(RosterJoinTest, InitWritesTheGenesisAndPinsItsHead) {
+  json init = InitOwner();
+  ASSERT_TRUE(init.is_object());
+  const std::string team_words = init.value("team_fingerprint", "");
+  EXPECT_FALSE(team_words.empty()) << init.dump();
+  EXPECT_EQ(init.value("vouched", false), true);
+  json pins = Pins("owner");
+  ASSERT_TRUE(pins.is_object());
+  EXPECT_EQ(pins.at("size"), 1);
+  EXPECT_EQ(pins.at("team_id").get<std::string>().size(), 64u);
+  EXPECT_EQ(pins.at("head").get<std::string>().size(), 64u);
+  EXPECT_EQ(std::filesystem::status(home_.File("owner/pins.json")).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST_F(RosterJoinTest, AnInviteCommitsToTheTeamAndItsKeyVouchesForTheNewMember) {
+  const json init = InitOwner();
+  const std::string team_id = Pins("owner").at("team_id");
+  CliResult inv = Baton({"--json", "--profile", "owner", "member", "invite", "member", "Jaan"});
+  ASSERT_EQ(inv.code, 0) << inv.err;
+  const std::string code = json::parse(inv.out).at("code");
+  const size_t dot = code.rfind('.');
+  ASSERT_NE(dot, std::string::npos) << code;
+  ASSERT_EQ(code.size() - dot - 1, 64u) << code;
+  EXPECT_EQ(code.substr(dot + 1, 32), team_id.substr(0, 32));
+
+  CliResult joined = JoinAs("jaan", code);
+  ASSERT_EQ(joined.code, 0) << joined.err;
+  const json j = json::parse(joined.out);
+  EXPECT_EQ(j.at("vouched"), true);
+  EXPECT_EQ(j.at("team_fingerprint"), init.at("team_fingerprint"));
+  EXPECT_EQ(Pins("jaan").at("size"), 3);  // genesis, invite, join
+  EXPECT_EQ(Pins("jaan").at("team_id"), team_id);
+}
+
+TEST_F(RosterJoinTest, ACodeThatNamesAnotherTeamIsRefusedAndNothingIsSaved) {
+  InitOwner();
+  CliResult inv = Baton({"--json", "--profile", "owner", "member", "invite", "member", "Jaan"});
+  ASSERT_EQ(inv.code, 0) << inv.err;
+  std::string code = json::parse(inv.out).at("code");
+  char& first = code[code.rfind('.') + 1];
+  first = first == '0' ? '1' : '0';
+  CliResult r = JoinAs("jaan", code);
+  EXPECT_EQ(r.code, cli::kExitAuth) << r.err;
+  EXPECT_NE(r.err.find("names another team"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(home_.File("jaan")));
+}
+
+TEST_F(RosterJoinTest, ACodeWithoutACommitmentNeedsTheTeamFingerprintThenAVouch) {
+  const std::string team_words = InitOwner().value("team_fingerprint", "");
+  ASSERT_FALSE(team_words.empty());
+  // No terminal to say yes on, and wrong words: refused, nothing saved.
+  // (Each refused try has redeemed its invite: the server has a member of
+  // that name, outside the roster, so each try has its own name.)
+  CliResult no_words = JoinAs("kati", Invite("member", "Kati one"));
+  EXPECT_EQ(no_words.code, cli::kExitAuth) << no_words.err;
+  EXPECT_NE(no_words.err.find("--team-fingerprint"), std::string::npos) << no_words.err;
+  CliResult wrong =
+      JoinAs("kati", Invite("member", "Kati two"), {"--team-fingerprint", "a b c d e f"});
+  EXPECT_EQ(wrong.code, cli::kExitAuth) << wrong.err;
+  EXPECT_FALSE(std::filesystem::exists(home_.File("kati")));
+
+  CliResult joined = JoinAs("kati", Invite("member", "Kati"), {"--team-fingerprint", team_words});
+  ASSERT_EQ(joined.code, 0) << joined.err;
+  const json j = json::parse(joined.out);
+  EXPECT_EQ(j.at("vouched"), false);
+  const std::string kati_words = j.at("fingerprint_words");
+
+  // The owner vouches only for the words Kati reads out.
+  CliResult unsure = Baton({"--profile", "owner", "member", "vouch", "Kati"});
+  EXPECT_EQ(unsure.code, cli::kExitAuth) << unsure.err;
+  EXPECT_NE(unsure.err.find(kati_words), std::string::npos) << unsure.err;
+  CliResult mismatch =
+      Baton({"--profile", "owner", "member", "vouch", "Kati", "--fingerprint", team_words});
+  EXPECT_EQ(mismatch.code, cli::kExitAuth) << mismatch.err;
+  CliResult vouched =
+      Baton({"--profile", "owner", "member", "vouch", "Kati", "--fingerprint", kati_words});
+  ASSERT_EQ(vouched.code, 0) << vouched.err;
+  EXPECT_NE(vouched.out.find("Vouched for Kati as member"), std::string::npos) << vouched.out;
+  CliResult again =
+      Baton({"--profile", "owner", "member", "vouch", "Kati", "--fingerprint", kati_words});
+  EXPECT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("already in the team's roster"), std::string::npos) << again.out;
 }
 
 class JoinProcessTest : public testing_util::ProcessCliFixture {
