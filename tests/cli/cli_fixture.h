@@ -21,6 +21,7 @@
 #include "cli/main.h"
 #include "env_wrapper.h"
 #include "server/server_fixture.h"
+#include "vault/roster.h"
 #include "vault/totp.h"
 
 namespace testing_util {
@@ -85,9 +86,29 @@ class CliFixture : public ServerFixture {
   // `baton join` (or `init`) as a new member with `role` into `profile`.
   void CliJoin(const std::string& role, const std::string& name,
                const std::string& profile = "default", const std::string& verb = "join") {
-    CliResult r =
-        Baton({"--profile", profile, verb, url(), "--code-stdin"}, Invite(role, name) + "\n");
+    std::vector<std::string> args = {"--profile", profile, verb, url(), "--code-stdin"};
+    // A code made in the vault carries no team commitment: on a team with a
+    // roster, the joiner compares the team's fingerprint.
+    if (std::string words = TeamFingerprint(); !words.empty()) {
+      args.insert(args.end(), {"--team-fingerprint", words});
+    }
+    CliResult r = Baton(args, Invite(role, name) + "\n");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
+  }
+
+  // The fingerprint of the team's roster as the vault holds it; "" if none.
+  std::string TeamFingerprint() {
+    std::vector<vault::roster::Entry> entries;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {
+      auto got = t.RosterEntries(0);
+      if (!got) return got.error();
+      entries = std::move(*got);
+      return vault::Status::OK();
+    }));
+    if (entries.empty()) return "";
+    auto state = vault::roster::Replay(entries);
+    EXPECT_TRUE(state.has_value());
+    return state ? vault::roster::TeamFingerprint(*state) : "";
   }
 
   testing_util::TempDir home_;

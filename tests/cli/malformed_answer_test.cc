@@ -167,7 +167,8 @@ class MalformedAnswerTest : public testing_util::CliFixture {
                     Invite("owner", "Mari") + "\n")
                   .code,
               0);
-    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), "--code-stdin"},
+    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), "--code-stdin",
+                     "--team-fingerprint", TeamFingerprint()},
                     Invite("member", "Jaan") + "\n")
                   .code,
               0);
