@@ -5,8 +5,10 @@
 
 #include <memory>
 
+#include "key_ops.h"
 #include "vault/api_json.h"
 #include "vault/api_status.h"
+#include "vault/login.h"
 #include "vault/url.h"
 
 namespace cli {
@@ -131,6 +133,25 @@ vault::Result<nlohmann::json> ApiClient::Call(const std::string& method, const s
                                   r->get_header_value("Retry-After") + " s)");
   }
   return Fail(s);
+}
+
+vault::Result<vault::api::LoginAnswer> SignIn(ApiClient& c, KeyOps& keys,
+                                              const std::string& member_id,
+                                              const vault::crypto::PublicKey& server_audit_key) {
+  using nlohmann::json;
+  auto challenge = c.Send("POST", "/v1/auth/challenge", json{{"member_id", member_id}},
+                          &vault::api::ChallengeFromJson);
+  if (!challenge) return Fail(challenge.error());
+  const std::string nonce = challenge->nonce;
+  auto sig = keys.SignLogin(server_audit_key, member_id, nonce);
+  if (!sig) return Fail(sig.error());
+  auto login = c.Send("POST", "/v1/auth/login",
+                      json{{"member_id", member_id},
+                           {"nonce", nonce},
+                           {"signature", vault::crypto::ToBase64(*sig)}},
+                      &vault::api::LoginAnswerFromJson);
+  if (login) c.set_token(login->token);
+  return login;
 }
 
 }  // namespace cli

@@ -94,6 +94,16 @@ class ApiClient {
   bool reauthenticating_ = false;
 };
 
+class KeyOps;
+
+// Challenge, signature of vault::LoginMessage with `keys`, login: signs in
+// as `member_id` and sets the session token on `c`. `server_audit_key` is
+// the one the profile pinned. The server's refusal as Status (the reason in
+// c.last_error_code()).
+vault::Result<vault::api::LoginAnswer> SignIn(ApiClient& c, KeyOps& keys,
+                                              const std::string& member_id,
+                                              const vault::crypto::PublicKey& server_audit_key);
+
 // The Status code a server error code stands for.
 vault::Status StatusFromApiError(int http_status, const std::string& code,
                                  const std::string& message);

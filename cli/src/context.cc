@@ -144,16 +144,7 @@ Status Context::SignIn(ApiClient& c) {
   auto k = keys();
   if (!k) return k.error();
   (*k)->DropSession(SessionScope(**p));
-  auto challenge = c.Send("POST", "/v1/auth/challenge", json{{"member_id", (*p)->member_id}},
-                          &api::ChallengeFromJson);
-  if (!challenge) return challenge.error();
-  const std::string nonce = challenge->nonce;
-  auto sig = (*k)->SignLogin((*p)->server_audit_key, (*p)->member_id, nonce);
-  if (!sig) return sig.error();
-  auto login = c.Send(
-      "POST", "/v1/auth/login",
-      json{{"member_id", (*p)->member_id}, {"nonce", nonce}, {"signature", crypto::ToBase64(*sig)}},
-      &api::LoginAnswerFromJson);
+  auto login = cli::SignIn(c, **k, (*p)->member_id, (*p)->server_audit_key);
   if (!login) {
     if (c.last_error_code() == "member_removed") {
       cache_.reset();
@@ -162,7 +153,6 @@ Status Context::SignIn(ApiClient& c) {
     }
     return login.error();
   }
-  c.set_token(login->token);
   (*k)->HoldSession(SessionScope(**p), login->token);
   return Status::OK();
 }

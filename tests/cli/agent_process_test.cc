@@ -79,9 +79,10 @@ class AgentProcessTest : public testing_util::ProcessCliFixture {
   }
 
   // `baton --profile default args...` with BATON_HOME `home`.
-  CliResult In(const std::string& home, std::vector<std::string> args, int want = 0) {
+  CliResult In(const std::string& home, std::vector<std::string> args, int want = 0,
+               const std::string& stdin_text = "") {
     baton_home_ = home;
-    CliResult r = As("default", std::move(args), want);
+    CliResult r = As("default", std::move(args), want, stdin_text);
     baton_home_.clear();
     return r;
   }
@@ -97,8 +98,14 @@ class AgentProcessTest : public testing_util::ProcessCliFixture {
   // Mari is the owner in home_, Jaan a member in other_: both profiles
   // are called "default".
   void TwoHomes() {
-    ASSERT_EQ(In(home_.path(), {"init", url(), Invite("owner", "Mari")}).code, 0);
-    ASSERT_EQ(In(other_.path(), {"join", url(), Invite("member", "Jaan")}).code, 0);
+    ASSERT_EQ(
+        In(home_.path(), {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n").code,
+        0);
+    ASSERT_EQ(
+        In(other_.path(), {"join", url(), "--code-stdin", "--team-fingerprint", TeamFingerprint()},
+           0, Invite("member", "Jaan") + "\n")
+            .code,
+        0);
   }
 
   bool AgentAnswers(const std::string& home) const {
@@ -164,7 +171,8 @@ TEST_F(AgentProcessTest, AnAgentOfAnotherIdentityIsNeitherUsedNorStopped) {
 // locks are not inherited: it must lock the seed and both secret keys (one
 // page each, at least) again. If the system refuses, `unlock` fails.
 TEST_F(AgentProcessTest, TheAgentKeepsTheIdentityInLockedMemory) {
-  ASSERT_EQ(In(home_.path(), {"init", url(), Invite("owner", "Mari")}).code, 0);
+  ASSERT_EQ(
+      In(home_.path(), {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n").code, 0);
   In(home_.path(), {"unlock"});
   ASSERT_OK_AND_ASSIGN(auto agent, cli::AgentKeys::Connect(SocketIn(home_.path())));
   ASSERT_GT(agent->pid(), 0);

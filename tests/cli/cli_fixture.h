@@ -21,6 +21,7 @@
 #include "cli/main.h"
 #include "env_wrapper.h"
 #include "server/server_fixture.h"
+#include "vault/roster.h"
 #include "vault/totp.h"
 
 namespace testing_util {
@@ -44,7 +45,9 @@ class CliFixture : public ServerFixture {
   std::string profile_dir() const { return home_.File("default"); }
 
   CliResult Baton(std::vector<std::string> args, const std::string& stdin_text = "") {
-    std::vector<std::string> full = {"baton", "--passphrase-file", passphrase_file()};
+    std::vector<std::string> full = {
+        "baton", "--passphrase-file",
+        passphrase_source_.empty() ? passphrase_file() : passphrase_source_};
     full.insert(full.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
@@ -83,11 +86,34 @@ class CliFixture : public ServerFixture {
   // `baton join` (or `init`) as a new member with `role` into `profile`.
   void CliJoin(const std::string& role, const std::string& name,
                const std::string& profile = "default", const std::string& verb = "join") {
-    CliResult r = Baton({"--profile", profile, verb, url(), Invite(role, name)});
+    std::vector<std::string> args = {"--profile", profile, verb, url(), "--code-stdin"};
+    // A code made in the vault carries no team commitment: on a team with a
+    // roster, the joiner compares the team's fingerprint.
+    if (std::string words = TeamFingerprint(); !words.empty()) {
+      args.insert(args.end(), {"--team-fingerprint", words});
+    }
+    CliResult r = Baton(args, Invite(role, name) + "\n");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
   }
 
+  // The fingerprint of the team's roster as the vault holds it; "" if none.
+  std::string TeamFingerprint() {
+    std::vector<vault::roster::Entry> entries;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {
+      auto got = t.RosterEntries(0);
+      if (!got) return got.error();
+      entries = std::move(*got);
+      return vault::Status::OK();
+    }));
+    if (entries.empty()) return "";
+    auto state = vault::roster::Replay(entries);
+    EXPECT_TRUE(state.has_value());
+    return state ? vault::roster::TeamFingerprint(*state) : "";
+  }
+
   testing_util::TempDir home_;
+  // What Baton() passes to --passphrase-file ("-": stdin); the file if empty.
+  std::string passphrase_source_;
   // The real machine, but the server's clock, so `due` and the server agree
   // on what "now" is; calibration runs one floor-sized Argon2 probe.
   CliEnv cli_env_{vault::Env::Default(), env_};
@@ -107,20 +133,18 @@ class ProcessCliFixture : public CliFixture {
         std::chrono::time_point_cast<vault::TimePoint::duration>(std::chrono::system_clock::now()));
   }
 
-  // Runs `baton --passphrase-file F --profile PROFILE args...` with
-  // `stdin_text` on a pipe, expecting exit code `want`.
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(), "--profile",
-                                       profile};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    return Spawn(argv_s, want, stdin_text, profile + ": " + testing::PrintToString(args));
+  // Starts `baton --passphrase-file F --profile PROFILE args...` with its
+  // stdin on a pipe whose write end is returned in `*stdin_fd`, stdout to
+  // child.out and stderr to `err_fd` if given, else to child.err. Returns
+  // the child's pid, or -1 (the test has failed).
+  pid_t Start(const std::string& profile, std::vector<std::string> args, int* stdin_fd,
+              int err_fd = -1) {
+    return StartArgv(BatonArgv(profile, args), stdin_fd, err_fd);
   }
 
-  // Runs `argv_s` (argv_s[0] is the program) as As does, with baton's
-  // environment; `what` names the run in a failure.
-  CliResult Spawn(std::vector<std::string> argv_s, int want, const std::string& stdin_text,
-                  const std::string& what) {
+  // Starts `argv_s` (argv_s[0] is the program) as Start does, with baton's
+  // environment.
+  pid_t StartArgv(std::vector<std::string> argv_s, int* stdin_fd, int err_fd = -1) {
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -133,20 +157,23 @@ class ProcessCliFixture : public CliFixture {
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    const std::string out_path = home_.File("child.out"), err_path = home_.File("child.err");
     int in[2];
-    CliResult r;
     if (::pipe2(in, O_CLOEXEC) != 0) {
       ADD_FAILURE() << "pipe failed";
-      return r;
+      return -1;
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+    posix_spawn_file_actions_addopen(&actions, 1, out_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
+    if (err_fd >= 0) {
+      std::ofstream(err_path(), std::ios::trunc);  // so Wait() reads no earlier child's
+      posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 2, err_path().c_str(),
+                                       O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    }
     pid_t pid = -1;
     const int spawned =
         ::posix_spawn(&pid, argv_s[0].c_str(), &actions, nullptr, argv.data(), envp.data());
@@ -155,22 +182,57 @@ class ProcessCliFixture : public CliFixture {
     if (spawned != 0) {
       ::close(in[1]);
       ADD_FAILURE() << "cannot start " << argv_s[0];
-      return r;
+      return -1;
     }
-    // Small inputs: they fit the pipe, so this does not wait for the child.
-    for (size_t done = 0; done < stdin_text.size();) {
-      const ssize_t n = ::write(in[1], stdin_text.data() + done, stdin_text.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    ::close(in[1]);
+    *stdin_fd = in[1];
+    return pid;
+  }
+
+  // Waits for a child of Start() and reads what it wrote to child.out
+  // (and child.err, unless its stderr went elsewhere).
+  CliResult Wait(pid_t pid) {
+    CliResult r;
     int status = 0;
     ::waitpid(pid, &status, 0);
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadAll(out_path);
-    r.err = ReadAll(err_path);
+    r.out = ReadAll(out_path());
+    r.err = ReadAll(err_path());
+    return r;
+  }
+
+  // Runs `baton --passphrase-file F --profile PROFILE args...` with
+  // `stdin_text` on a pipe, expecting exit code `want`.
+  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
+               const std::string& stdin_text = "") {
+    return Spawn(BatonArgv(profile, args), want, stdin_text,
+                 profile + ": " + testing::PrintToString(args));
+  }
+
+  // Runs `argv_s` (argv_s[0] is the program) with `stdin_text` on a pipe,
+  // expecting exit code `want`; `what` names the run in a failure.
+  CliResult Spawn(std::vector<std::string> argv_s, int want, const std::string& stdin_text,
+                  const std::string& what) {
+    int in = -1;
+    const pid_t pid = StartArgv(std::move(argv_s), &in);
+    if (pid < 0) return {};
+    // Small inputs: they fit the pipe, so this does not wait for the child.
+    for (size_t done = 0; done < stdin_text.size();) {
+      const ssize_t n = ::write(in, stdin_text.data() + done, stdin_text.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(in);
+    CliResult r = Wait(pid);
     EXPECT_EQ(r.code, want) << what << "\n" << r.out << r.err;
     return r;
+  }
+
+  std::vector<std::string> BatonArgv(const std::string& profile,
+                                     const std::vector<std::string>& args) const {
+    std::vector<std::string> argv_s = {binary_, "--passphrase-file", passphrase_file(), "--profile",
+                                       profile};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    return argv_s;
   }
 
   // The owner (profile "owner") invites someone with the CLI; they join
@@ -180,7 +242,7 @@ class ProcessCliFixture : public CliFixture {
     ASSERT_EQ(inv.code, 0);
     const std::string code = nlohmann::json::parse(inv.out).at("code");
     ASSERT_FALSE(code.empty());
-    CliResult joined = As(profile, {"join", url(), code});
+    CliResult joined = As(profile, {"join", url(), "--code-stdin"}, 0, code + "\n");
     ASSERT_EQ(joined.code, 0);
   }
 
@@ -209,6 +271,8 @@ class ProcessCliFixture : public CliFixture {
   std::string baton_home_;
 
  private:
+  std::string out_path() const { return home_.File("child.out"); }
+  std::string err_path() const { return home_.File("child.err"); }
   static std::string ReadAll(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};

@@ -21,7 +21,7 @@ class DeniedCliTest : public testing_util::ProcessCliFixture {
 };
 
 TEST_F(DeniedCliTest, AMembersRefusedReadShowsUpForTheAuditor) {
-  As("owner", {"init", url(), Invite("owner", "Mari Õunapuu")});
+  As("owner", {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari Õunapuu") + "\n");
   As("owner", {"collection", "create", "Kassa"});
   As("owner", {"item", "add", "Kassa", "Pank", "--channel", "other", "--password-stdin"}, 0,
      "Pank-sõna-42\n");
@@ -31,9 +31,10 @@ TEST_F(DeniedCliTest, AMembersRefusedReadShowsUpForTheAuditor) {
   CliResult read = As("member", {"item", "get", "Pank", "--field", "password"});
   EXPECT_EQ(read.out, "Pank-sõna-42\n");
   As("owner", {"collection", "revoke", "Kassa", "Jüri Pärn"});
-  // The member's offline cache still names the item; the server refuses.
-  As("member", {"item", "get", "Pank", "--field", "password"}, cli::kExitDenied);
-  As("member", {"item", "get", "Pank", "--field", "password"}, cli::kExitDenied);
+  // The member's offline cache still names the item; the server refuses,
+  // and the member is told what they may no longer read does not exist.
+  As("member", {"item", "get", "Pank", "--field", "password"}, cli::kExitNotFound);
+  As("member", {"item", "get", "Pank", "--field", "password"}, cli::kExitNotFound);
 
   // The minute of the refusals is over.
   env_.AdvanceTime(std::chrono::seconds(61));

@@ -60,7 +60,7 @@ class EmergencyStoryTest : public testing_util::ProcessCliFixture {
     StartServer();
     if (HasFatalFailure()) return {};
 
-    As("owner", {"init", url(), Invite("owner", "Mari")});
+    As("owner", {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n");
     As("owner", {"collection", "create", kCollection});
     As("owner",
        {"item", "add", kCollection, kItem, "--channel", "facebook", "--username", "leht@kasitoo.ee",

@@ -36,7 +36,7 @@ class FirstHourTest : public testing_util::ProcessCliFixture {
   // Owner Mari with two collections and an item in each; member Jaan with
   // view access to the first only; auditor Tõnu.
   void SetUpTeam() {
-    As("owner", {"init", url(), Invite("owner", "Mari")});
+    As("owner", {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n");
     As("owner", {"collection", "create", kCollection});
     As("owner", {"collection", "create", "Raamatupidamine"});
     As("owner", {"item", "add", kCollection, kItem, "--channel", "facebook", "--password-stdin"}, 0,
@@ -155,7 +155,7 @@ TEST_F(FirstHourTest, NotYoursHasOneAnswerByNameAndById) {
 
 // Point 3: names where the reader may know them, and empty listings say so.
 TEST_F(FirstHourTest, PeopleAndCollectionsAreShownByName) {
-  As("owner", {"init", url(), Invite("owner", "Mari")});
+  As("owner", {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n");
   EXPECT_EQ(As("owner", {"collection", "list"}).out, "No collections.\n");
   EXPECT_EQ(As("owner", {"item", "list"}).out, "No items.\n");
   As("owner", {"collection", "create", "Raamatupidamine"});
@@ -204,7 +204,7 @@ TEST_F(FirstHourTest, ARemovedMemberIsToldOnce) {
 // Point 5: the second command within a minute that unlocks the identity
 // itself suggests `baton unlock`, once; never within --json output.
 TEST_F(FirstHourTest, RepeatedUnlockingSuggestsTheAgentOnce) {
-  As("owner", {"init", url(), Invite("owner", "Mari")});
+  As("owner", {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n");
   const std::string state = home_.File("owner/unlock-hint");
   std::filesystem::remove(state);
   EXPECT_EQ(Count(As("owner", {"collection", "list"}).err, kUnlockHint), 0u);

@@ -80,8 +80,9 @@ class ItemsCliTest : public ::testing::Test {
                             .count();
     ASSERT_OK(server_->vault_->Write(
         [&](vault::WriteTxn& t) { return t.CreateInvite({"server"}, invite); }));
-    Outcome joined =
-        RunCli({"--json", "join", "https://127.0.0.1:" + std::to_string(server_->port_), code});
+    // The code typed at the prompt, as people join.
+    Outcome joined = RunCli(
+        {"--json", "join", "https://127.0.0.1:" + std::to_string(server_->port_)}, "", {code});
     ASSERT_EQ(joined.code, 0) << joined.err;
     member_id_ = json::parse(joined.out).at("member_id");
 

@@ -163,8 +163,14 @@ class MalformedAnswerTest : public testing_util::CliFixture {
   // An owner and a deputy, a collection with one item, an emergency grant,
   // and a filled offline cache; everything through the proxy.
   void SetUpTeam() {
-    ASSERT_EQ(Baton({"--profile", "owner", "init", proxy_url(), Invite("owner", "Mari")}).code, 0);
-    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), Invite("member", "Jaan")}).code,
+    ASSERT_EQ(Baton({"--profile", "owner", "init", proxy_url(), "--code-stdin"},
+                    Invite("owner", "Mari") + "\n")
+                  .code,
+              0);
+    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), "--code-stdin",
+                     "--team-fingerprint", TeamFingerprint()},
+                    Invite("member", "Jaan") + "\n")
+                  .code,
               0);
     As("owner", {"collection", "create", "Social media"});
     CliResult added = Baton({"--profile", "owner", "item", "add", "Social media", "Facebook page",
@@ -322,7 +328,8 @@ TEST_F(MalformedAnswerTest, EveryCommandRefusesAMalformedAnswerWithExitOne) {
 
 TEST_F(MalformedAnswerTest, JoinWritesNoProfileWhenTheServerInfoIsMalformed) {
   proxy_->Corrupt("GET", "/v1/server", Edit([](json& j) { j.erase("escrow_public_key"); }));
-  CliResult r = Baton({"--profile", "owner", "init", proxy_url(), Invite("owner", "Mari")});
+  CliResult r = Baton({"--profile", "owner", "init", proxy_url(), "--code-stdin"},
+                      Invite("owner", "Mari") + "\n");
   EXPECT_EQ(r.code, cli::kExitError) << r.err;
   EXPECT_NE(r.err.find("the server sent a malformed answer to GET /v1/server: field "
                        "\"escrow_public_key\" is missing"),

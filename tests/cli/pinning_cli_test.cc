@@ -95,12 +95,15 @@ TEST_F(PinningCliTest, AnEmptyPinnedFingerprintIsRefused) {
   json emptied = profile;
   emptied["fingerprint"] = "";
   WriteProfile(emptied);
-  EXPECT_EQ(Baton({"join", url(), Invite("member", "Mari again")}).code, cli::kExitAuth);
+  EXPECT_EQ(Baton({"join", url(), "--code-stdin"}, Invite("member", "Mari again") + "\n").code,
+            cli::kExitAuth);
   EXPECT_EQ(ReadProfile(), emptied);
   // Nor does a malformed pin given on the command line reach the server.
   const int64_t before_join = AuditLength();
-  EXPECT_EQ(Baton({"--profile", "other", "join", url(), "code", "--fingerprint", lower}).code,
-            cli::kExitInvalid);
+  EXPECT_EQ(
+      Baton({"--profile", "other", "join", url(), "--code-stdin", "--fingerprint", lower}, "code\n")
+          .code,
+      cli::kExitInvalid);
   EXPECT_EQ(AuditLength(), before_join);
 
   WriteProfile(profile);
