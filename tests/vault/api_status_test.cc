@@ -18,7 +18,7 @@ TEST(ApiStatusTest, EveryCodeHasItsOwnRow) {
     EXPECT_TRUE(seen.insert(row.code).second) << CodeName(row.code);
     EXPECT_EQ(&RowFor(row.code), &row);
   }
-  EXPECT_EQ(seen.size(), static_cast<size_t>(C::kInternal) + 1);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(C::kRollback) + 1);
 }
 
 TEST(ApiStatusTest, MakeStatusKeepsCodeAndMessage) {
@@ -59,6 +59,12 @@ TEST(ApiStatusTest, HttpStatusesFollowTheApiDocs) {
   EXPECT_EQ(RowFor(C::kCorruption).http, 500);
   EXPECT_EQ(RowFor(C::kIOError).http, 500);
   EXPECT_EQ(RowFor(C::kInternal).http, 500);
+  EXPECT_EQ(RowFor(C::kUntrustedKey).http, 403);
+  EXPECT_EQ(RowFor(C::kRollback).http, 409);
+  EXPECT_EQ(CodeName(C::kUntrustedKey), "untrusted_key");
+  EXPECT_EQ(CodeName(C::kRollback), "rollback");
+  EXPECT_TRUE(StatusFromApiError(403, "untrusted_key", "x").IsUntrustedKey());
+  EXPECT_TRUE(StatusFromApiError(409, "rollback", "x").IsRollback());
 }
 
 TEST(ApiStatusTest, UnknownCodesFallBackOnTheHttpStatus) {
@@ -103,6 +109,8 @@ TEST(ApiStatusTest, ExitCodesFollowTheCliDocs) {
   EXPECT_EQ(ExitCodeFor(Status::InvalidArgument("x")), 8);
   EXPECT_EQ(ExitCodeFor(Status::Unsupported("x")), 8);
   EXPECT_EQ(ExitCodeFor(Status::Corruption("x")), 8);
+  EXPECT_EQ(ExitCodeFor(Status::UntrustedKey("x")), 3);
+  EXPECT_EQ(ExitCodeFor(Status::Rollback("x")), 7);
 }
 
 // The table under "## Exit codes" in docs/cli.md has a row for each code,

@@ -1,5 +1,6 @@
 #include "vault/api_json.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "api_json_fields.h"
@@ -118,6 +119,7 @@ constexpr auto kServerInfoFields = std::tuple{
     Field("audit_public_key", &ServerInfo::audit_public_key),
     Field("escrow_public_key", &ServerInfo::escrow_public_key),
     Field("recovery_public_key", &ServerInfo::recovery_public_key),
+    Field("escrow_key_signature", &ServerInfo::escrow_key_signature),
 };
 
 constexpr auto kChallengeFields = std::tuple{
@@ -202,6 +204,14 @@ Result<ItemVersion> ItemVersionFromJson(const json& j, std::string_view route) {
 
 Result<std::vector<ItemVersion>> HistoryFromJson(const json& j, std::string_view route) {
   return ListOf<ItemVersion>(j, "versions", route, &ItemVersionFromJson);
+}
+
+crypto::Bytes EscrowKeyMessage(const crypto::PublicKey& escrow_public_key) {
+  constexpr std::string_view kDomain{"baton.escrow-key.v1\0", 20};
+  crypto::Bytes out(kDomain.size() + escrow_public_key.size());
+  std::copy(kDomain.begin(), kDomain.end(), out.begin());
+  std::copy(escrow_public_key.begin(), escrow_public_key.end(), out.begin() + kDomain.size());
+  return out;
 }
 
 json ServerInfoToJson(const ServerInfo& info) { return ToJson(kServerInfoFields, info); }

@@ -8,6 +8,7 @@
 #define BATON_VAULT_SRC_API_JSON_FIELDS_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,12 +44,18 @@ class Reader {
   void Get(const char* name, bool& out) {
     if (const json* v = Find(name, "true or false", &json::is_boolean)) out = v->get<bool>();
   }
-  void Get(const char* name, crypto::PublicKey& out) {
+  // A key (32 bytes) or a signature (64 bytes), in base64.
+  template <size_t N>
+  void Get(const char* name, std::array<uint8_t, N>& out) {
     std::string b64;
     Get(name, b64);
     if (!problem_.empty()) return;
     auto bytes = crypto::FromBase64(b64);
-    if (!bytes || bytes->size() != out.size()) return Refuse(name, "must be a base64 32-byte key");
+    if (!bytes || bytes->size() != N) {
+      return Refuse(name, N == crypto::kPublicKeyBytes
+                              ? "must be a base64 32-byte key"
+                              : "must be base64 of " + std::to_string(N) + " bytes");
+    }
     std::copy(bytes->begin(), bytes->end(), out.begin());
   }
   // A string naming a value of an enum, read with its parser.
@@ -126,7 +133,10 @@ class Writer {
   void Put(const char* name, const std::string& v) { j_[name] = v; }
   void Put(const char* name, int64_t v) { j_[name] = v; }
   void Put(const char* name, bool v) { j_[name] = v; }
-  void Put(const char* name, const crypto::PublicKey& v) { j_[name] = crypto::ToBase64(v); }
+  template <size_t N>
+  void Put(const char* name, const std::array<uint8_t, N>& v) {
+    j_[name] = crypto::ToBase64(v);
+  }
   void Put(const char* name, const std::vector<uint8_t>& v) { j_[name] = crypto::ToBase64(v); }
   void Put(const char* name, const std::vector<std::string>& v) { j_[name] = v; }
   template <typename Enum>

@@ -21,15 +21,21 @@ constexpr Field kChallenge[] = {{"member_id", kStr}};
 constexpr Field kLogin[] = {{"member_id", kStr}, {"nonce", kStr}, {"signature", kStr}};
 constexpr Field kSetEmail[] = {{"email", kStr}};
 // Team: invites, members, collections, access.
-constexpr Field kCreateInvite[] = {{"role", kStr}, {"name", kStr}};
-constexpr Field kChangeMember[] = {{"role", kStr}};
+// "roster": signed statements (vault/api_json_roster.h) applied in the same
+// transaction as the change they describe.
+constexpr Field kCreateInvite[] = {{"role", kStr}, {"name", kStr}, {"roster", kArr, kOptional}};
+constexpr Field kChangeMember[] = {{"role", kStr}, {"roster", kArr, kOptional}};
 constexpr Field kCreateCollection[] = {{"id", kStr},
                                        {"name", kStr},
                                        {"sealed_key", kStr},
                                        {"recovery_sealed_key", kStr, kOptional},
-                                       {"offline_cache", kBool, kOptional}};
-constexpr Field kGrantAccess[] = {
-    {"member_id", kStr}, {"access", kStr}, {"key_version", kInt}, {"sealed_key", kStr}};
+                                       {"offline_cache", kBool, kOptional},
+                                       {"roster", kArr, kOptional}};
+constexpr Field kGrantAccess[] = {{"member_id", kStr},
+                                  {"access", kStr},
+                                  {"key_version", kInt},
+                                  {"sealed_key", kStr},
+                                  {"roster", kArr, kOptional}};
 // Items.
 constexpr Field kCreateItem[] = {{"id", kStr},
                                  {"name", kStr},
@@ -38,20 +44,23 @@ constexpr Field kCreateItem[] = {{"id", kStr},
                                  {"rotation_period_days", kInt, kOptional},
                                  {"key_version", kInt},
                                  {"ciphertext", kStr}};
-constexpr Field kUpdateItem[] = {{"expected_version", kInt}, {"ciphertext", kStr}};
+// key_version: the key the client encrypted under; 409 if it is not the
+// collection's current one.
+constexpr Field kUpdateItem[] = {
+    {"expected_version", kInt}, {"ciphertext", kStr}, {"key_version", kInt, kOptional}};
 constexpr Field kEditItemMeta[] = {{"name", kStr, kOptional},
                                    {"url", kStr, kOptional},
                                    {"channel", kStr, kOptional},
                                    {"rotation_period_days", kInt, kOptional}};
-constexpr Field kBeginRotation[] = {
-    {"expected_version", kInt}, {"pending_version", kInt, kOptional}, {"ciphertext", kStr}};
+constexpr Field kBeginRotation[] = {{"expected_version", kInt},
+                                    {"pending_version", kInt, kOptional},
+                                    {"ciphertext", kStr},
+                                    {"key_version", kInt, kOptional}};
 constexpr Field kConfirmRotation[] = {{"pending_version", kInt}};
 // Re-keying a collection.
-constexpr Field kRekey[] = {{"key_version", kInt},
-                            {"member_keys", kArr},
-                            {"recovery_sealed_key", kStr, kOptional},
-                            {"grant_keys", kArr},
-                            {"items", kArr}};
+constexpr Field kRekey[] = {
+    {"key_version", kInt}, {"member_keys", kArr}, {"recovery_sealed_key", kStr, kOptional},
+    {"grant_keys", kArr},  {"items", kArr},       {"roster", kArr, kOptional}};
 constexpr Field kRekeyMemberKey[] = {{"member_id", kStr}, {"sealed_key", kStr}};
 constexpr Field kRekeyGrantKey[] = {{"grant_id", kStr}, {"escrow_sealed_key", kStr}};
 constexpr Field kRekeyItem[] = {{"id", kStr}, {"expected_version", kInt}, {"ciphertext", kStr}};
@@ -67,7 +76,8 @@ constexpr Field kCreateGrant[] = {{"id", kStr},
                                   {"wait_hours", kInt},
                                   {"confirmations_required", kInt, kOptional},
                                   {"access_window_hours", kInt, kOptional},
-                                  {"keys", kArr}};
+                                  {"keys", kArr},
+                                  {"roster", kArr, kOptional}};
 constexpr Field kGrantKey[] = {
     {"collection_id", kStr}, {"key_version", kInt}, {"escrow_sealed_key", kStr}};
 constexpr Field kChangeGrant[] = {{"wait_hours", kInt, kOptional},

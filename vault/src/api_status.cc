@@ -9,7 +9,7 @@ namespace {
 
 using C = Status::Code;
 
-constexpr std::array<StatusRow, 14> kTable{{
+constexpr std::array<StatusRow, 16> kTable{{
     {C::kOk, 200, C::kOk, false, kExitOk},
     {C::kNotFound, 404, C::kNotFound, true, kExitNotFound},
     {C::kCorruption, 500, C::kInternal, false, kExitInvalid},
@@ -25,6 +25,11 @@ constexpr std::array<StatusRow, 14> kTable{{
     // A 409 with a code the client does not know is a wrong state.
     {C::kFailedPrecondition, 409, C::kFailedPrecondition, true, kExitConflict},
     {C::kInternal, 500, C::kInternal, true, kExitError},
+    // Client-side verdicts on what a server sent (SECURITY.md "Team
+    // roster"); a server that refuses a statement answers permission_denied
+    // or conflict instead, so neither is any status's default.
+    {C::kUntrustedKey, 403, C::kUntrustedKey, false, kExitAuth},
+    {C::kRollback, 409, C::kRollback, false, kExitConflict},
 }};
 
 constexpr bool InEnumOrder() {
@@ -34,7 +39,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "RowFor indexes the table by code");
-static_assert(kTable.back().code == C::kInternal, "a row for every Status::Code");
+static_assert(kTable.back().code == C::kRollback, "a row for every Status::Code");
 
 constexpr WireAlias kAliases[] = {
     {"too_many_failed_logins", 429, C::kResourceExhausted},
@@ -73,6 +78,8 @@ Status MakeStatus(Status::Code code, std::string_view m) {
     case C::kUnauthenticated: return Status::Unauthenticated(m);
     case C::kFailedPrecondition: return Status::FailedPrecondition(m);
     case C::kInternal: return Status::Internal(m);
+    case C::kUntrustedKey: return Status::UntrustedKey(m);
+    case C::kRollback: return Status::Rollback(m);
   }
   return Status::Internal(m);
 }

@@ -19,6 +19,8 @@ std::string_view CodeName(Status::Code code) {
     case C::kUnauthenticated: return "unauthenticated";
     case C::kFailedPrecondition: return "failed_precondition";
     case C::kInternal: return "internal";
+    case C::kUntrustedKey: return "untrusted_key";
+    case C::kRollback: return "rollback";
   }
   return "unknown";
 }

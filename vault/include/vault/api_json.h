@@ -54,7 +54,14 @@ struct ServerInfo {
   crypto::PublicKey audit_public_key{};
   crypto::PublicKey escrow_public_key{};
   std::optional<crypto::PublicKey> recovery_public_key;
+  // Ed25519 by the audit key over "baton.escrow-key.v1" NUL || escrow key
+  // (EscrowKeyMessage): a client that pinned the audit key trusts the escrow
+  // key only with it. Absent from servers older than the team roster.
+  std::optional<crypto::Signature> escrow_key_signature;
 };
+
+// The bytes the audit key signs to vouch for the escrow key.
+crypto::Bytes EscrowKeyMessage(const crypto::PublicKey& escrow_public_key);
 
 // POST /v1/auth/challenge and POST /v1/auth/login.
 struct Challenge {

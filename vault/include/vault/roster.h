@@ -150,6 +150,11 @@ struct Entry {
   crypto::Signature signature{};
 };
 
+// The kind of a body, and its name as the audit log and messages give it
+// ("team.create", "collection.key", ...).
+Kind KindOf(const Body& body);
+std::string_view ToString(Kind kind);
+
 crypto::Bytes Encode(const Statement& s);
 // InvalidArgument for anything but one well-formed statement of a known kind.
 Result<Statement> Decode(crypto::ByteView bytes);
@@ -183,8 +188,8 @@ struct Invite {
 struct Collection {
   std::string id;
   std::string name;
-  int64_t key_version = 1;                // the latest
-  std::map<int64_t, crypto::Hash> kcv;    // every version's check value
+  int64_t key_version = 1;                         // the latest
+  std::map<int64_t, crypto::Hash> kcv;             // every version's check value
   std::map<std::string, CollectionAccess> access;  // active holders only
 };
 struct Grant {
@@ -202,6 +207,7 @@ struct State {
   crypto::Hash team_id{};
   uint64_t size = 0;  // entries applied; the next seq
   crypto::Hash head{};
+  std::string root_id;  // the genesis owner, whom TeamFingerprint names
   crypto::PublicKey server_audit_pk{};
   crypto::PublicKey escrow_pk{};
   std::optional<crypto::PublicKey> recovery_pk;

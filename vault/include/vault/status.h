@@ -29,6 +29,10 @@ class [[nodiscard]] Status {
     kUnauthenticated,     // no valid session or signature
     kFailedPrecondition,  // the state does not allow the action now
     kInternal,
+    // A key, signature or statement the team roster does not vouch for.
+    kUntrustedKey,
+    // A version or roster head older than one this client has seen.
+    kRollback,
   };
 
   Status() = default;  // OK
@@ -49,6 +53,8 @@ class [[nodiscard]] Status {
     return {Code::kFailedPrecondition, msg};
   }
   static Status Internal(std::string_view msg) { return {Code::kInternal, msg}; }
+  static Status UntrustedKey(std::string_view msg) { return {Code::kUntrustedKey, msg}; }
+  static Status Rollback(std::string_view msg) { return {Code::kRollback, msg}; }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -64,6 +70,8 @@ class [[nodiscard]] Status {
   bool IsUnauthenticated() const { return code_ == Code::kUnauthenticated; }
   bool IsFailedPrecondition() const { return code_ == Code::kFailedPrecondition; }
   bool IsInternal() const { return code_ == Code::kInternal; }
+  bool IsUntrustedKey() const { return code_ == Code::kUntrustedKey; }
+  bool IsRollback() const { return code_ == Code::kRollback; }
 
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
