@@ -64,7 +64,9 @@ class MaliciousServerFixture : public CliFixture {
   // Adds an item to Banking as `profile`.
   void AddItem(const std::string& profile, const std::string& name, const std::string& password) {
     ASSERT_EQ(
-        As(profile, {"item", "add", "Banking", name, "--password-stdin"}, 0, password + "\n").code,
+        As(profile, {"item", "add", "Banking", name, "--channel", "other", "--password-stdin"}, 0,
+           password + "\n")
+            .code,
         0);
   }
 
