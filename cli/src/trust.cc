@@ -68,7 +68,8 @@ int64_t PinOf(const std::map<std::string, int64_t>& pins, const std::string& id)
 
 }  // namespace
 
-Result<std::unique_ptr<TeamTrust>> TeamTrust::Load(vault::Env& env, const std::string& profile_dir) {
+Result<std::unique_ptr<TeamTrust>> TeamTrust::Load(vault::Env& env,
+                                                   const std::string& profile_dir) {
   std::string path = profile_dir + kPinsFile;
   Pins pins;
   if (env.FileExists(path)) {
@@ -82,13 +83,16 @@ Result<std::unique_ptr<TeamTrust>> TeamTrust::Load(vault::Env& env, const std::s
 }
 
 Status TeamTrust::Save() const {
-  const json j = {{"team_id", pins_.team_id},     {"size", pins_.size},
-                  {"head", pins_.head},           {"key_versions", pins_.key_versions},
+  const json j = {{"team_id", pins_.team_id},
+                  {"size", pins_.size},
+                  {"head", pins_.head},
+                  {"key_versions", pins_.key_versions},
                   {"items", pins_.items}};
   return env_.WriteFileAtomic(path_, crypto::AsBytes(j.dump(2) + "\n"), 0600);
 }
 
-Status TeamTrust::CheckItem(const std::string& item_id, int64_t version, std::string_view what) const {
+Status TeamTrust::CheckItem(const std::string& item_id, int64_t version,
+                            std::string_view what) const {
   const int64_t pinned = PinOf(pins_.items, item_id);
   if (version >= pinned) return Status::OK();
   return Status::Rollback("the server sent version " + std::to_string(version) + " of " +
@@ -103,7 +107,7 @@ Status TeamTrust::PinItem(const std::string& item_id, int64_t version) {
 }
 
 Status TeamTrust::CheckKeyVersion(const std::string& collection_id, int64_t key_version,
-                              std::string_view what) const {
+                                  std::string_view what) const {
   const int64_t pinned = PinOf(pins_.key_versions, collection_id);
   if (key_version >= pinned) return Status::OK();
   return Status::Rollback("the server sent key version " + std::to_string(key_version) + " of " +
@@ -134,8 +138,7 @@ Status TeamTrust::CheckCollectionKey(const vault::envelope::CollectionKey& key) 
     return Status::UntrustedKey("collection " + collection_id +
                                 " is not in the team roster: its key is not vouched for");
   }
-  const std::string what =
-      "the key of " + col->second.name + " v" + std::to_string(key_version);
+  const std::string what = "the key of " + col->second.name + " v" + std::to_string(key_version);
   auto want = col->second.kcv.find(key_version);
   if (want == col->second.kcv.end()) {
     return Status::UntrustedKey(what + " is not one the roster vouches for");
@@ -148,14 +151,16 @@ Status TeamTrust::CheckCollectionKey(const vault::envelope::CollectionKey& key) 
   return Status::OK();
 }
 
-Status TeamTrust::CheckLatestKeyVersion(const std::string& collection_id, int64_t key_version) const {
+Status TeamTrust::CheckLatestKeyVersion(const std::string& collection_id,
+                                        int64_t key_version) const {
   if (!state_) return Status::OK();
   auto col = state_->collections.find(collection_id);
   if (col == state_->collections.end() || col->second.key_version != key_version) {
     return Status::UntrustedKey(
         "the server's current key of collection " + collection_id + " (v" +
         std::to_string(key_version) + ") is not the latest the roster vouches for" +
-        (col == state_->collections.end() ? "" : " (v" + std::to_string(col->second.key_version) + ")"));
+        (col == state_->collections.end() ? ""
+                                          : " (v" + std::to_string(col->second.key_version) + ")"));
   }
   return Status::OK();
 }
@@ -205,13 +210,14 @@ Status TeamTrust::Verify(std::span<const roster::Entry> entries) {
 }
 
 Status TeamTrust::PinFirstUse(std::span<const roster::Entry> entries,
-                          std::span<const uint8_t> team_prefix) {
+                              std::span<const uint8_t> team_prefix) {
   if (!pins_.team_id.empty()) return Verify(entries);
   auto state = roster::Replay(entries);
   if (!state) return state.error();
   if (entries.empty()) return Status::UntrustedKey("the server sent no team roster to pin");
   if (team_prefix.size() > state->team_id.size() ||
-      !crypto::ConstantTimeEqual(team_prefix, std::span(state->team_id).first(team_prefix.size()))) {
+      !crypto::ConstantTimeEqual(team_prefix,
+                                 std::span(state->team_id).first(team_prefix.size()))) {
     return Status::UntrustedKey(
         "the server's team roster is not the one the invite code names: another team");
   }
@@ -222,7 +228,7 @@ Status TeamTrust::PinFirstUse(std::span<const roster::Entry> entries,
 }
 
 Result<const roster::Member*> TeamTrust::VouchedMember(const std::string& member_id,
-                                                      std::string_view name) const {
+                                                       std::string_view name) const {
   if (!state_) return nullptr;
   const roster::Member* vouched = state_->ActiveMember(member_id);
   if (vouched == nullptr) {
@@ -277,8 +283,7 @@ Result<json> SendWithStatements(Context& ctx, const std::string& method, const s
     if (!c) return vault::Fail(c.error());
     // A DELETE without statements keeps its empty body, as servers before
     // the roster expect.
-    auto answer = (*c)->Call(method, path,
-                             body.empty() ? std::nullopt : std::optional<json>(body));
+    auto answer = (*c)->Call(method, path, body.empty() ? std::nullopt : std::optional<json>(body));
     if (answer) {
       if (next && next->size != (*t)->pins().size) {
         if (Status s = (*t)->Advance(std::move(*next)); !s.ok()) return vault::Fail(s);

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,14 +42,13 @@ class TeamTrust {
   // The pins of the profile in `profile_dir`; none yet is an empty Pins.
   // Corruption if the file is not one this client wrote.
   static vault::Result<std::unique_ptr<TeamTrust>> Load(vault::Env& env,
-                                                    const std::string& profile_dir);
+                                                        const std::string& profile_dir);
 
   const Pins& pins() const { return pins_; }
 
   // Rollback unless `version` is at least the highest version of the item
   // this client has seen; `what` names the item in the message.
-  vault::Status CheckItem(const std::string& item_id, int64_t version,
-                          std::string_view what) const;
+  vault::Status CheckItem(const std::string& item_id, int64_t version, std::string_view what) const;
   // Raises the item's pin to `version` (never lowers it) and saves.
   vault::Status PinItem(const std::string& item_id, int64_t version);
   // The same for a collection's key version.
@@ -97,7 +96,7 @@ class TeamTrust {
   // naming `baton member vouch`, for a member the roster does not vouch for
   // (`name` names them); PermissionDenied for an auditor, who holds no keys.
   vault::Result<const vault::roster::Member*> VouchedMember(const std::string& member_id,
-                                                           std::string_view name) const;
+                                                            std::string_view name) const;
 
   // After the server took statements this client made on the verified
   // roster: `next` is that roster with them applied; pins its head.
@@ -126,8 +125,8 @@ class TeamTrust {
 class Context;
 
 // Makes the statements that describe a change, given the verified roster.
-using StatementsFn = std::function<vault::Result<std::vector<vault::roster::Body>>(
-    const vault::roster::State&)>;
+using StatementsFn =
+    std::function<vault::Result<std::vector<vault::roster::Body>>(const vault::roster::State&)>;
 
 // Sends a request that changes what the roster describes, with the
 // statements of `statements` signed by this member in the body's "roster"
@@ -141,8 +140,7 @@ vault::Result<nlohmann::json> SendWithStatements(Context& ctx, const std::string
 template <typename T>
 vault::Result<T> SendWithStatements(Context& ctx, const std::string& method,
                                     const std::string& path, nlohmann::json body,
-                                    const StatementsFn& statements,
-                                    ApiClient::Decoder<T> decode) {
+                                    const StatementsFn& statements, ApiClient::Decoder<T> decode) {
   auto answer = SendWithStatements(ctx, method, path, std::move(body), statements);
   if (!answer) return vault::Fail(answer.error());
   return decode(*answer, ApiClient::RouteOf(method, path));

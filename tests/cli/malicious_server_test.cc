@@ -78,10 +78,10 @@ TEST_F(RollbackTest, AnItemVersionOlderThanOneSeenIsRefused) {
   ASSERT_NO_FATAL_FAILURE(AddItem("owner", "Bank login", "pw-one"));
   proxy_->Record("GET", kItemPath);
   EXPECT_EQ(As("bookkeeper", {"item", "get", "Bank login", "--field", "password"}).out, "pw-one\n");
-  ASSERT_EQ(
-      As("owner", {"item", "edit", "Bank login", "--password-stdin"}, 0, "pw-two\n").code, 0);
+  ASSERT_EQ(As("owner", {"item", "edit", "Bank login", "--password-stdin"}, 0, "pw-two\n").code, 0);
   EXPECT_EQ(As("bookkeeper", {"item", "get", "Bank login", "--field", "password"}).out, "pw-two\n");
-  ASSERT_EQ(proxy_->Recorded("GET", kItemPath), 3u) << "two reads by the bookkeeper, one by the edit";
+  ASSERT_EQ(proxy_->Recorded("GET", kItemPath), 3u)
+      << "two reads by the bookkeeper, one by the edit";
 
   // The server hands out the first version again, as if the edit never was.
   proxy_->Replay("GET", kItemPath, 0);
@@ -110,8 +110,10 @@ TEST_F(RollbackTest, AnOldKeyAfterARemovalAndReKeyIsRefusedAndNothingIsEncrypted
   proxy_->Replay("GET", kKeyPath, 0);
   const int64_t versions = StoredItemVersions();
   const int posts = proxy_->Seen("POST", kItemsPath);
-  CliResult r = As("bookkeeper", {"item", "add", "Banking", "Tax office", "--channel", "other", "--password-stdin"},
-                   cli::kExitConflict, "tax-3\n");
+  CliResult r =
+      As("bookkeeper",
+         {"item", "add", "Banking", "Tax office", "--channel", "other", "--password-stdin"},
+         cli::kExitConflict, "tax-3\n");
   EXPECT_NE(r.err.find("the server sent key version 1 of"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("this client has seen key version 2"), std::string::npos) << r.err;
   EXPECT_EQ(proxy_->Seen("POST", kItemsPath), posts) << "an item was posted under the old key";
@@ -122,8 +124,7 @@ TEST_F(RollbackTest, ASyncThatGoesBackLeavesTheCacheUnchanged) {
   ASSERT_NO_FATAL_FAILURE(AddItem("owner", "Bank login", "pw-one"));
   proxy_->Record("GET", kCachePath);
   ASSERT_EQ(As("bookkeeper", {"sync"}).code, 0);
-  ASSERT_EQ(
-      As("owner", {"item", "edit", "Bank login", "--password-stdin"}, 0, "pw-two\n").code, 0);
+  ASSERT_EQ(As("owner", {"item", "edit", "Bank login", "--password-stdin"}, 0, "pw-two\n").code, 0);
   ASSERT_EQ(As("bookkeeper", {"sync"}).code, 0);
   const auto before = CachedVersions("bookkeeper");
   ASSERT_EQ(before.size(), 1u);

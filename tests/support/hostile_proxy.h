@@ -80,7 +80,8 @@ class HostileProxy {
     std::lock_guard lock(mu_);
     return recorded_[Key(method, path)].size();
   }
-  // Request bodies of `method` `path` go through `rewrite` before upstream.
+  // Request bodies of `method` `path` go through `rewrite` before upstream
+  // (every matching rewrite, oldest first).
   void RewriteRequest(const std::string& method, const std::string& path, Rewrite rewrite) {
     std::lock_guard lock(mu_);
     rules_.push_back(
@@ -148,9 +149,12 @@ class HostileProxy {
         res.set_content(answer, "application/json");
         return;
       }
-      if (Rule* r = Find(req, Rule::kRewrite)) {
-        r->rewrite(body);
-        ++r->hits;
+      for (Rule& r : rules_) {
+        if (r.kind == Rule::kRewrite && r.method == req.method &&
+            std::regex_match(req.path, r.path)) {
+          r.rewrite(body);
+          ++r.hits;
+        }
       }
     }
     httplib::SSLClient up("127.0.0.1", upstream_);
