@@ -17,6 +17,14 @@
 
 namespace testing_util {
 
+// Routes as the proxy's rules match them.
+inline constexpr char kItemPath[] = "/v1/items/[0-9a-f]{32}";
+inline constexpr char kItemsPath[] = "/v1/collections/[0-9a-f]{32}/items";
+inline constexpr char kKeyPath[] = "/v1/collections/[0-9a-f]{32}/key";
+inline constexpr char kCachePath[] = "/v1/collections/[0-9a-f]{32}/cache";
+inline constexpr char kGrantsPath[] = "/v1/collections/[0-9a-f]{32}/grants";
+inline constexpr char kRekeyPath[] = "/v1/collections/[0-9a-f]{32}/rekey";
+
 class MaliciousServerFixture : public CliFixture {
  protected:
   void SetUp() override {

@@ -29,10 +29,10 @@ using testing_util::CliResult;
 namespace crypto = vault::crypto;
 namespace roster = vault::roster;
 
-constexpr char kKeyPath[] = "/v1/collections/[0-9a-f]{32}/key";
-constexpr char kItemsPath[] = "/v1/collections/[0-9a-f]{32}/items";
-constexpr char kGrantsPath[] = "/v1/collections/[0-9a-f]{32}/grants";
-constexpr char kRekeyPath[] = "/v1/collections/[0-9a-f]{32}/rekey";
+using testing_util::kGrantsPath;
+using testing_util::kItemsPath;
+using testing_util::kKeyPath;
+using testing_util::kRekeyPath;
 
 class RosterAttackTest : public testing_util::MaliciousServerFixture {
  protected:

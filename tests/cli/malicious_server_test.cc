@@ -21,10 +21,10 @@ namespace {
 using nlohmann::json;
 using testing_util::CliResult;
 
-constexpr char kItemPath[] = "/v1/items/[0-9a-f]{32}";
-constexpr char kKeyPath[] = "/v1/collections/[0-9a-f]{32}/key";
-constexpr char kCachePath[] = "/v1/collections/[0-9a-f]{32}/cache";
-constexpr char kItemsPath[] = "/v1/collections/[0-9a-f]{32}/items";
+using testing_util::kCachePath;
+using testing_util::kItemPath;
+using testing_util::kItemsPath;
+using testing_util::kKeyPath;
 
 class RollbackTest : public testing_util::MaliciousServerFixture {
  protected:
