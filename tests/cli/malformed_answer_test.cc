@@ -44,15 +44,8 @@ class MalformedAnswerTest : public testing_util::MaliciousServerFixture {
   // An owner and a deputy, a collection with one item, an emergency grant,
   // and a filled offline cache; everything through the proxy.
   void SetUpSocialTeam() {
-    ASSERT_EQ(Baton({"--profile", "owner", "init", proxy_url(), "--code-stdin"},
-                    Invite("owner", "Mari") + "\n")
-                  .code,
-              0);
-    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), "--code-stdin",
-                     "--team-fingerprint", TeamFingerprint()},
-                    Invite("member", "Jaan") + "\n")
-                  .code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(ProxyJoin("owner", "Mari", "owner", "init"));
+    ASSERT_NO_FATAL_FAILURE(ProxyJoin("member", "Jaan", "deputy"));
     As("owner", {"collection", "create", "Social media"});
     CliResult added = Baton({"--profile", "owner", "item", "add", "Social media", "Facebook page",
                              "--channel", "facebook", "--password-stdin"},
