@@ -23,7 +23,7 @@ using nlohmann::json;
 using testing_util::CliResult;
 
 // VmLck of /proc/<pid>/status: the process's locked memory in kB, or -1.
-long LockedKb(const std::string& pid) {
+[[maybe_unused]] long LockedKb(const std::string& pid) {
   std::ifstream status("/proc/" + pid + "/status");
   for (std::string line; std::getline(status, line);) {
     if (line.starts_with("VmLck:")) return std::stol(line.substr(6));
@@ -31,6 +31,10 @@ long LockedKb(const std::string& pid) {
   return -1;
 }
 
+// AddressSanitizer's mlock interceptor returns success without locking, so
+// locked memory cannot be measured in the sanitizer build; the normal build
+// runs these two tests.
+#if !defined(__SANITIZE_ADDRESS__)
 // A forked child inherits the buffer's bytes but not their memory lock;
 // Relock locks them again. The child reports by exit code.
 TEST(SecureBufferRelockTest, LocksTheBufferAgainInAForkedChild) {
@@ -51,6 +55,7 @@ TEST(SecureBufferRelockTest, LocksTheBufferAgainInAForkedChild) {
   EXPECT_EQ(WEXITSTATUS(status), 0)
       << "2: the child inherited locked memory; 3: Relock failed; 4: nothing locked after Relock";
 }
+#endif
 
 TEST(SecureBufferRelockTest, EmptyAndTruncatedBuffersRelock) {
   EXPECT_OK(vault::SecureBuffer().Relock());
@@ -170,6 +175,7 @@ TEST_F(AgentProcessTest, AnAgentOfAnotherIdentityIsNeitherUsedNorStopped) {
 // The agent's copy of the identity is made before it forks, and memory
 // locks are not inherited: it must lock the seed and both secret keys (one
 // page each, at least) again. If the system refuses, `unlock` fails.
+#if !defined(__SANITIZE_ADDRESS__)  // see LocksTheBufferAgainInAForkedChild
 TEST_F(AgentProcessTest, TheAgentKeepsTheIdentityInLockedMemory) {
   ASSERT_EQ(
       In(home_.path(), {"init", url(), "--code-stdin"}, 0, Invite("owner", "Mari") + "\n").code, 0);
@@ -180,5 +186,6 @@ TEST_F(AgentProcessTest, TheAgentKeepsTheIdentityInLockedMemory) {
   const long page_kb = ::sysconf(_SC_PAGESIZE) / 1024;
   EXPECT_GE(LockedKb(std::to_string(agent->pid())), 3 * page_kb);
 }
+#endif
 
 }  // namespace

@@ -145,6 +145,7 @@ TEST_F(FirstHourTest, NotYoursHasOneAnswerByNameAndById) {
                                                {"item", "get", which, "--pending"},
                                                {"item", "history", which},
                                                {"item", "rm", which},
+                                               {"item", "edit", which, "--url", ""},
                                                {"rotate", which, "--confirm"}}) {
       CliResult r = As("member", cmd, cli::kExitNotFound);
       EXPECT_NE(r.err.find("baton: no item named "), std::string::npos) << r.err;

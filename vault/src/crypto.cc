@@ -260,6 +260,7 @@ std::string ToHex(ByteView data) {
 
 Result<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return Fail(Status::InvalidArgument("hex text has an odd length"));
+  if (hex.empty()) return Bytes{};  // sodium_hex2bin must not get a null buffer
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;

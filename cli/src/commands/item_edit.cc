@@ -7,6 +7,7 @@
 #include "item_input.h"
 #include "item_ops.h"
 #include "item_view.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
@@ -63,7 +64,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     auto ref = ctx.FindItem(o.item);
     if (!ref) return ctx.Fail(ref.error());
     auto updated = UpdateMeta(ctx, ref->id, o.meta);
-    if (!updated) return ctx.Fail(updated.error());
+    if (!updated) return ctx.Fail(HideUnlisted(ctx, updated.error(), o.item));
     if (ctx.options.json) {
       ctx.console.out << vault::api::ItemMetaToJson(*updated).dump() << "\n";
     } else {
