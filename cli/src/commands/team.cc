@@ -179,7 +179,9 @@ int TeamAdopt(Context& ctx, bool confirmed) {
 int TrustTeamRoster(Context& ctx, const std::string& words_given) {
   auto p = ctx.profile();
   if (!p) return ctx.Fail(p.error());
-  if (ctx.env.FileExists((*p)->dir + "/pins.json")) {
+  auto pinned = ctx.pins();
+  if (!pinned) return ctx.Fail(pinned.error());
+  if (!(*pinned)->pins().team_id.empty()) {
     return ctx.Fail(Status::AlreadyExists("this profile already trusts the team's roster"));
   }
   auto c = ctx.client();
