@@ -1,5 +1,7 @@
 #include "bootstrap.h"
 
+#include "trust.h"
+
 #include <nlohmann/json.hpp>
 
 #include "vault/api_json_roster.h"
@@ -145,13 +147,9 @@ Status AppendToRoster(ApiClient& c, roster::State& state, std::span<const roster
 }
 
 Status WriteFirstPins(vault::Env& env, const std::string& profile_dir, const roster::State& state) {
-  const nlohmann::json pins = {{"team_id", crypto::ToHex(state.team_id)},
-                               {"size", state.size},
-                               {"head", crypto::ToHex(state.head)},
-                               {"key_versions", nlohmann::json::object()},
-                               {"items", nlohmann::json::object()}};
-  const std::string text = pins.dump(2) + "\n";
-  return env.WriteFileAtomic(profile_dir + "/pins.json", crypto::AsBytes(text), 0600);
+  auto trust = TeamTrust::Load(env, profile_dir);
+  if (!trust) return trust.error();
+  return (*trust)->PinReplayed(state);
 }
 
 }  // namespace cli

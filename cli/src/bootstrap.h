@@ -65,8 +65,7 @@ vault::Result<vault::roster::State> FetchRoster(ApiClient& c);
 vault::Status AppendToRoster(ApiClient& c, vault::roster::State& state,
                              std::span<const vault::roster::Entry> entries);
 
-// <profile dir>/pins.json (0600, atomic) for a profile that starts at
-// `state`: team id, size and head; no key versions or items seen yet.
+// Pins `state` in <profile dir>/pins.json (TeamTrust::PinReplayed).
 vault::Status WriteFirstPins(vault::Env& env, const std::string& profile_dir,
                              const vault::roster::State& state);
 

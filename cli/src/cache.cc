@@ -276,8 +276,33 @@ namespace {
 
 // One collection's sync from `since_ms`; false in *complete if the cache
 // still differs from the server's listing afterwards (then a full sync).
+// Rollback if the server's answer has anything older than the cache holds.
+Status CheckNotOlder(Cache& cache, const CachedCollection& c,
+                     const std::vector<CachedItem>& changed) {
+  auto col = cache.GetCollection(c.id);
+  if (!col) return col.error();
+  if (*col && c.key_version < (*col)->key_version) {
+    return Status::Rollback("the server sent key version " + std::to_string(c.key_version) +
+                            " of " + c.name + ", but the offline cache holds version " +
+                            std::to_string((*col)->key_version) + "; the cache was not changed");
+  }
+  auto held = cache.Versions(c.id);
+  if (!held) return held.error();
+  for (const CachedItem& it : changed) {
+    auto h = held->find(it.id);
+    if (h != held->end() && it.version < h->second) {
+      return Status::Rollback("the server sent version " + std::to_string(it.version) + " of " +
+                              it.meta.value("name", it.id) + ", but the offline cache holds " +
+                              "version " + std::to_string(h->second) +
+                              "; the cache was not changed");
+    }
+  }
+  return Status::OK();
+}
+
 Status SyncCollection(ApiClient& api, Cache& cache, const vault::Collection& col, int64_t since_ms,
-                      SyncReport& report, bool* complete, bool* dropped, int* held_count) {
+                      const SyncChecks& checks, SyncReport& report, bool* complete, bool* dropped,
+                      int* held_count) {
   const std::string& id = col.id;
   auto reply = api.Get("/v1/collections/" + id + "/cache?since_ms=" + std::to_string(since_ms),
                        &vault::api::CacheAnswerFromJson);
@@ -304,7 +329,14 @@ Status SyncCollection(ApiClient& api, Cache& cache, const vault::Collection& col
   }
   std::vector<std::string> ids;
   for (const auto& [item_id, v] : want) ids.push_back(item_id);
+  if (Status s = CheckNotOlder(cache, c, changed); !s.ok()) return s;
+  if (checks.before) {
+    if (Status s = checks.before(c, changed); !s.ok()) return s;
+  }
   if (Status s = cache.ApplySync(c, changed, ids); !s.ok()) return s;
+  if (checks.after) {
+    if (Status s = checks.after(c, changed); !s.ok()) return s;
+  }
   report.items_fetched += static_cast<int>(changed.size());
   auto held = cache.Versions(id);
   if (!held) return held.error();
@@ -315,7 +347,7 @@ Status SyncCollection(ApiClient& api, Cache& cache, const vault::Collection& col
 
 }  // namespace
 
-Result<SyncReport> SyncCache(ApiClient& api, Cache& cache) {
+Result<SyncReport> SyncCache(ApiClient& api, Cache& cache, const SyncChecks& checks) {
   SyncReport report;
   auto cols = api.Get("/v1/collections", &vault::api::CollectionsFromJson);
   if (!cols) return Fail(cols.error());
@@ -339,14 +371,16 @@ Result<SyncReport> SyncCache(ApiClient& api, Cache& cache) {
     // From just after the last sync; a change made within that millisecond
     // shows as a version mismatch below and is fetched then.
     const int64_t since = cached != held->end() ? cached->as_of_ms + 1 : 0;
-    if (Status s = SyncCollection(api, cache, col, since, report, &complete, &dropped, &count);
+    if (Status s =
+            SyncCollection(api, cache, col, since, checks, report, &complete, &dropped, &count);
         !s.ok()) {
       return Fail(s);
     }
     if (!complete && !dropped && since != 0) {
       // Something changed without moving its time (or a write raced the
       // sync): fetch the collection whole.
-      if (Status s = SyncCollection(api, cache, col, 0, report, &complete, &dropped, &count);
+      if (Status s =
+              SyncCollection(api, cache, col, 0, checks, report, &complete, &dropped, &count);
           !s.ok()) {
         return Fail(s);
       }

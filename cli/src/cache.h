@@ -17,6 +17,7 @@
 #define BATON_CLI_CACHE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -104,11 +105,20 @@ struct SyncReport {
   std::vector<std::string> dropped;  // collection names no longer kept (off, or no access)
 };
 
+// What the caller checks of a collection's answer before the cache takes it
+// (the pins and the roster), and records after.
+struct SyncChecks {
+  std::function<vault::Status(const CachedCollection&, const std::vector<CachedItem>&)> before;
+  std::function<vault::Status(const CachedCollection&, const std::vector<CachedItem>&)> after;
+};
+
 // Brings the cache up to date with the server: per collection the member
 // has access to, the items changed since the last sync (one audited
 // "collection.cache" read each); collections whose offline cache an admin
-// turned off, or that the member lost, are dropped.
-vault::Result<SyncReport> SyncCache(ApiClient& api, Cache& cache);
+// turned off, or that the member lost, are dropped. A collection whose
+// answer goes back (an item version or the key version below what the
+// cache holds) is Rollback, and the cache keeps what it had.
+vault::Result<SyncReport> SyncCache(ApiClient& api, Cache& cache, const SyncChecks& checks = {});
 
 // Uploads reads made offline (POST /v1/offline-reads) and deletes those
 // the server acknowledged. Returns how many were acknowledged.

@@ -8,6 +8,7 @@
 #include "lookup.h"
 #include "short_names.h"
 #include "vault/api_json.h"
+#include "vault/api_json_roster.h"
 #include "vault/login.h"
 #include "vault/time_format.h"
 
@@ -172,13 +173,35 @@ Result<const vault::envelope::CollectionKey*> Context::collection_key(const std:
       version = (*held)->key_version;
     }
   }
-  if (sealed.empty()) {
-    auto c = client();
-    if (!c) return vault::Fail(c.error());
-    auto reply = (*c)->Get("/v1/collections/" + id + "/key", &api::SealedKeyAnswerFromJson);
-    if (!reply) return vault::Fail(reply.error());
-    sealed = std::move(reply->sealed);
-    version = reply->key_version;
+  if (sealed.empty()) return FetchCollectionKey(id);
+  return OpenCollectionKey(id, sealed, version);
+}
+
+Result<const vault::envelope::CollectionKey*> Context::write_key(const std::string& id) {
+  auto t = trust();
+  if (!t) return vault::Fail(t.error());
+  if (Status s = (*t)->RequirePinnedRoster(); !s.ok()) return vault::Fail(s);
+  keys_.erase(id);
+  auto key = FetchCollectionKey(id);
+  if (!key) return key;
+  if (Status s = (*t)->CheckLatestKeyVersion(id, (*key)->version); !s.ok()) return vault::Fail(s);
+  return key;
+}
+
+Result<const vault::envelope::CollectionKey*> Context::FetchCollectionKey(const std::string& id) {
+  auto c = client();
+  if (!c) return vault::Fail(c.error());
+  auto reply = (*c)->Get("/v1/collections/" + id + "/key", &api::SealedKeyAnswerFromJson);
+  if (!reply) return vault::Fail(reply.error());
+  return OpenCollectionKey(id, reply->sealed, reply->key_version);
+}
+
+Result<const vault::envelope::CollectionKey*> Context::OpenCollectionKey(
+    const std::string& id, std::span<const uint8_t> sealed, int64_t version) {
+  auto t = pins();
+  if (!t) return vault::Fail(t.error());
+  if (Status s = (*t)->CheckKeyVersion(id, version, "collection " + id); !s.ok()) {
+    return vault::Fail(s);
   }
   auto k = keys();
   if (!k) return vault::Fail(k.error());
@@ -188,7 +211,51 @@ Result<const vault::envelope::CollectionKey*> Context::collection_key(const std:
   }
   auto key = vault::envelope::CollectionKeyFromOpened(opened->bytes(), id, version);
   if (!key) return vault::Fail(key.error());
-  return &keys_.emplace(id, std::move(*key)).first->second;
+  // Offline (from the cache, with no server to fetch the roster from) the
+  // key was checked when it was cached.
+  auto verified = trust();
+  if (!verified && !(verified.error().IsIOError() && !client_))
+    return vault::Fail(verified.error());
+  if (verified) {
+    if (Status s = (*verified)->CheckCollectionKey(*key); !s.ok()) return vault::Fail(s);
+  }
+  if (Status s = (*t)->PinKeyVersion(id, version); !s.ok()) return vault::Fail(s);
+  return &keys_.insert_or_assign(id, std::move(*key)).first->second;
+}
+
+Result<TeamTrust*> Context::pins() {
+  if (trust_) return trust_.get();
+  auto p = profile();
+  if (!p) return vault::Fail(p.error());
+  auto t = TeamTrust::Load(env, (*p)->dir);
+  if (!t) return vault::Fail(t.error());
+  trust_ = std::move(*t);
+  return trust_.get();
+}
+
+Result<TeamTrust*> Context::trust() {
+  auto t = pins();
+  if (!t || (*t)->verified()) return t;
+  auto c = client();
+  if (!c) return vault::Fail(c.error());
+  std::vector<vault::roster::Entry> entries;
+  auto answer = (*c)->Get("/v1/roster", &api::RosterPageFromJson);
+  if (answer) {
+    entries = std::move(answer->entries);
+  } else if (!answer.error().IsNotFound()) {
+    // NotFound: a server from before the roster, a legacy team; Verify
+    // still refuses it if this client pinned a roster.
+    return vault::Fail(answer.error());
+  }
+  if (Status s = (*t)->Verify(entries); !s.ok()) return vault::Fail(s);
+  if ((*t)->legacy()) {
+    console.err << "baton: warning: this team has no signed roster yet; keys are taken on the "
+                   "server's word\n";
+  } else if ((*t)->first_use()) {
+    console.err << "baton: warning: this profile has not pinned the team's roster yet; run baton "
+                   "team trust before sealing or encrypting anything\n";
+  }
+  return t;
 }
 
 Result<Cache*> Context::cache(bool create) {
@@ -217,7 +284,37 @@ Result<SyncReport> Context::SyncCache() {
   if (!c) return vault::Fail(c.error());
   auto cached = cache(true);
   if (!cached) return vault::Fail(cached.error());
-  auto report = cli::SyncCache(**c, **cached);
+  auto t = trust();
+  if (!t) return vault::Fail(t.error());
+  SyncChecks checks;
+  // Nothing older than this client saw, and only keys the roster vouches
+  // for, so that a key taken from the cache offline was checked here.
+  checks.before = [this, t = *t](const CachedCollection& col,
+                                 const std::vector<CachedItem>& items) -> Status {
+    if (Status s = t->CheckKeyVersion(col.id, col.key_version, col.name); !s.ok()) return s;
+    for (const CachedItem& it : items) {
+      if (Status s = t->CheckItem(it.id, it.version, it.meta.value("name", it.id)); !s.ok()) {
+        return s;
+      }
+    }
+    if (t->roster() == nullptr) return Status::OK();
+    auto k = keys();
+    if (!k) return k.error();
+    auto opened = (*k)->OpenSealed(col.sealed_key);
+    if (!opened) return Status::Corruption("the sealed collection key does not open with this key");
+    auto key = vault::envelope::CollectionKeyFromOpened(opened->bytes(), col.id, col.key_version);
+    if (!key) return key.error();
+    return t->CheckCollectionKey(*key);
+  };
+  checks.after = [t = *t](const CachedCollection& col,
+                          const std::vector<CachedItem>& items) -> Status {
+    if (Status s = t->PinKeyVersion(col.id, col.key_version); !s.ok()) return s;
+    for (const CachedItem& it : items) {
+      if (Status s = t->PinItem(it.id, it.version); !s.ok()) return s;
+    }
+    return Status::OK();
+  };
+  auto report = cli::SyncCache(**c, **cached, checks);
   if (report) cache_synced_ = true;
   return report;
 }

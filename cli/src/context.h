@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "cli/console.h"
 #include "key_ops.h"
 #include "profile.h"
+#include "trust.h"
 #include "vault/envelope.h"
 #include "vault/identity.h"
 
@@ -76,8 +78,20 @@ class Context {
   // The collection's current key, opened locally from the member's sealed
   // copy: from the offline cache if it holds that `key_version` (0: any),
   // else fetched from the server.
+  // Either way the key version must not be below the one pinned
+  // (Rollback), and the key must be the one the team roster vouches for
+  // (UntrustedKey); the pin is then raised.
   vault::Result<const vault::envelope::CollectionKey*> collection_key(const std::string& id,
                                                                       int64_t key_version = 0);
+  // The key to encrypt or seal new data with: the collection's latest key,
+  // from the server, which must be the roster's latest version; refused
+  // while this profile has not pinned its team's roster.
+  vault::Result<const vault::envelope::CollectionKey*> write_key(const std::string& id);
+  // This profile's pins (pins.json), loaded once; no network.
+  vault::Result<TeamTrust*> pins();
+  // pins() with the team roster fetched and verified against them, once per
+  // run (a legacy team without a roster is a warning on stderr).
+  vault::Result<TeamTrust*> trust();
   // Finds an item by id, or by exact name: in the offline cache by index if
   // it has it, else among the collections the member can see on the server
   // (NotFound, or FailedPrecondition if the name is ambiguous).
@@ -110,6 +124,13 @@ class Context {
   vault::Status SignIn(ApiClient& c);
   // Names the server and member a kept session is for.
   static std::string SessionScope(const Profile& p);
+  // The member's sealed copy of the collection's current key, from the
+  // server, opened by OpenCollectionKey.
+  vault::Result<const vault::envelope::CollectionKey*> FetchCollectionKey(const std::string& id);
+  // Opens a sealed collection key after checking its version against the
+  // pins, checks it against the roster, and raises the pin.
+  vault::Result<const vault::envelope::CollectionKey*> OpenCollectionKey(
+      const std::string& id, std::span<const uint8_t> sealed, int64_t version);
 
   std::optional<Profile> profile_;
   std::optional<vault::Identity> identity_;
@@ -120,6 +141,7 @@ class Context {
   bool cache_synced_ = false;
   // Set when the server said this member was removed.
   std::optional<vault::Status> removed_;
+  std::unique_ptr<TeamTrust> trust_;
 };
 
 // Each group of commands registers its subcommands on the app.

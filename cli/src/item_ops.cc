@@ -75,11 +75,12 @@ Result<NewVersion> EncryptNextVersion(Context& ctx, const OpenedItem& item) {
   // Numbers of aborted rotations are skipped; servers before next_version
   // had none.
   out.version = item.meta.value("next_version", out.expected_version + 1);
-  const int64_t key_version = item.meta.value("key_version", int64_t{0});
-  auto key = ctx.collection_key(collection_id);
+  auto key = ctx.write_key(collection_id);
   if (!key) return Fail(key.error());
-  // The server stores the new version under the item's key version.
-  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, out.version, key_version},
+  // Only under the latest key: a server that kept an older one (a removed
+  // member's) gets nothing new under it; it refuses a stale key_version.
+  out.key_version = (*key)->version;
+  auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, out.version, out.key_version},
                                   item.payload);
   if (!ct) return Fail(ct.error());
   out.ciphertext_b64 = crypto::ToBase64(*ct);
@@ -96,12 +97,20 @@ Result<OpenedItem> FetchItem(Context& ctx, const std::string& name_or_id, bool a
   const ItemRef& ref = read->ref;
   OpenedItem item;
   item.meta = std::move(read->meta);
+  const int64_t version = item.meta.value("version", int64_t{0});
+  auto pins = ctx.pins();
+  if (!pins) return Fail(pins.error());
+  if (Status s = (*pins)->CheckItem(ref.id, version, ref.meta.value("name", ref.id)); !s.ok()) {
+    return Fail(s);
+  }
   // The id is the one asked for, so a server answering with another item's
   // ciphertext fails to decrypt.
-  auto payload = Decrypt(ctx, ref.id, item.meta.value("collection_id", ref.collection_id),
-                         item.meta.value("version", int64_t{0}),
+  auto payload = Decrypt(ctx, ref.id, item.meta.value("collection_id", ref.collection_id), version,
                          item.meta.value("key_version", int64_t{0}), read->ciphertext);
   if (!payload) return Fail(payload.error());
+  // Raised only once it decrypted: a made-up version number must not lock
+  // the item out.
+  if (Status s = (*pins)->PinItem(ref.id, version); !s.ok()) return Fail(s);
   item.payload = std::move(*payload);
   item.meta["id"] = ref.id;
   item.meta["collection"] = ref.meta.value("collection", "");

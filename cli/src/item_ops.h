@@ -39,12 +39,13 @@ vault::Result<vault::envelope::ItemPayload> Decrypt(Context& ctx, const std::str
                                                     std::span<const uint8_t> ciphertext);
 
 // An opened item's payload encrypted as its next version, for PUT
-// /v1/items/:id or a rotation: under the item's key version, numbered after
-// any aborted rotation.
+// /v1/items/:id or a rotation: under the collection's latest key
+// (Context::write_key), numbered after any aborted rotation.
 struct NewVersion {
   std::string ciphertext_b64;
   int64_t expected_version = 0;  // the version it replaces
   int64_t version = 0;
+  int64_t key_version = 0;  // the collection's latest, sent as key_version
 };
 vault::Result<NewVersion> EncryptNextVersion(Context& ctx, const OpenedItem& item);
 

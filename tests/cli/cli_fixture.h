@@ -21,6 +21,7 @@
 #include "cli/main.h"
 #include "env_wrapper.h"
 #include "server/server_fixture.h"
+#include "vault/identity.h"
 #include "vault/roster.h"
 #include "vault/totp.h"
 
@@ -84,16 +85,44 @@ class CliFixture : public ServerFixture {
   }
 
   // `baton join` (or `init`) as a new member with `role` into `profile`.
+  // A code made in the vault carries no invite key, so the joiner cannot vouch
+  // for themselves: the owner who ran `init` vouches for them, as people would
+  // after comparing words. `vouch = false` leaves them out of the roster, for
+  // tests of what happens to an unvouched member.
   void CliJoin(const std::string& role, const std::string& name,
-               const std::string& profile = "default", const std::string& verb = "join") {
+               const std::string& profile = "default", const std::string& verb = "join",
+               bool vouch = true) {
     std::vector<std::string> args = {"--profile", profile, verb, url(), "--code-stdin"};
     // A code made in the vault carries no team commitment: on a team with a
     // roster, the joiner compares the team's fingerprint.
-    if (std::string words = TeamFingerprint(); !words.empty()) {
-      args.insert(args.end(), {"--team-fingerprint", words});
-    }
+    const std::string team_words = TeamFingerprint();
+    if (!team_words.empty()) args.insert(args.end(), {"--team-fingerprint", team_words});
     CliResult r = Baton(args, Invite(role, name) + "\n");
     ASSERT_EQ(r.code, 0) << r.out << r.err;
+    if (verb == "init") {
+      owner_profile_ = profile;
+      return;
+    }
+    if (!vouch || team_words.empty() || owner_profile_.empty()) return;
+    CliResult v = Baton(
+        {"--profile", owner_profile_, "member", "vouch", name, "--fingerprint", MemberWords(name)});
+    ASSERT_EQ(v.code, 0) << v.out << v.err;
+  }
+
+  // The key fingerprint words of the member called `name` as the vault holds
+  // their keys.
+  std::string MemberWords(const std::string& name) {
+    std::string words;
+    EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {
+      auto members = t.ListMembers();
+      if (!members) return members.error();
+      for (const auto& m : *members) {
+        if (m.name == name) words = vault::FingerprintWords(m.signing_public_key, m.box_public_key);
+      }
+      return vault::Status::OK();
+    }));
+    EXPECT_FALSE(words.empty()) << "no member " << name;
+    return words;
   }
 
   // The fingerprint of the team's roster as the vault holds it; "" if none.
@@ -112,6 +141,9 @@ class CliFixture : public ServerFixture {
   }
 
   testing_util::TempDir home_;
+  // The profile that ran `init`: the team's first owner, who vouches for the
+  // members CliJoin adds.
+  std::string owner_profile_;
   // What Baton() passes to --passphrase-file ("-": stdin); the file if empty.
   std::string passphrase_source_;
   // The real machine, but the server's clock, so `due` and the server agree

@@ -4,118 +4,23 @@
 // malformed answer to METHOD /v1/...", not crash, and leave the profile
 // and the offline cache as they were.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <map>
-#include <memory>
-#include <mutex>
-#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
+#include "cli/malicious_server_fixture.h"
 
 namespace {
 
 using nlohmann::json;
 using testing_util::CliResult;
-
-// Forwards every request to batond and hands back its answer, except the
-// answers to one route, which pass through `corrupt` first.
-class HostileProxy {
- public:
-  // May change the HTTP status too.
-  using Corruption = std::function<void(int& status, std::string& body)>;
-
-  HostileProxy(const std::string& cert_file, const std::string& key_file, int upstream)
-      : server_(cert_file.c_str(), key_file.c_str()), upstream_(upstream) {
-    auto forward = [this](const httplib::Request& req, httplib::Response& res) {
-      Forward(req, res);
-    };
-    server_.Get(".*", forward);
-    server_.Post(".*", forward);
-    server_.Put(".*", forward);
-    server_.Patch(".*", forward);
-    server_.Delete(".*", forward);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // The socket accepts from bind on; stop() only ends a loop that runs.
-    while (port_ > 0 && !server_.is_running()) std::this_thread::yield();
-  }
-  ~HostileProxy() {
-    server_.stop();
-    thread_.join();
-  }
-
-  int port() const { return port_; }
-
-  // From now on, the answers to `method` on a path matching `path` (a
-  // regular expression, without the query) go through `corrupt`.
-  void Corrupt(const std::string& method, const std::string& path, Corruption corrupt) {
-    std::lock_guard lock(mu_);
-    method_ = method;
-    path_ = std::regex(path);
-    corrupt_ = std::move(corrupt);
-    hits_ = 0;
-  }
-  void Clear() {
-    std::lock_guard lock(mu_);
-    corrupt_ = nullptr;
-  }
-  // How many answers were corrupted since Corrupt.
-  int hits() {
-    std::lock_guard lock(mu_);
-    return hits_;
-  }
-
- private:
-  void Forward(const httplib::Request& req, httplib::Response& res) {
-    httplib::SSLClient up("127.0.0.1", upstream_);
-    up.enable_server_certificate_verification(false);
-    httplib::Headers headers;
-    if (req.has_header("Authorization")) {
-      headers.emplace("Authorization", req.get_header_value("Authorization"));
-    }
-    const std::string& target = req.target;
-    const char* type = "application/json";
-    httplib::Result r = req.method == "POST"     ? up.Post(target, headers, req.body, type)
-                        : req.method == "PUT"    ? up.Put(target, headers, req.body, type)
-                        : req.method == "PATCH"  ? up.Patch(target, headers, req.body, type)
-                        : req.method == "DELETE" ? up.Delete(target, headers, req.body, type)
-                                                 : up.Get(target, headers);
-    if (!r) {
-      res.status = 502;
-      return;
-    }
-    std::string body = r->body;
-    int status = r->status;
-    {
-      std::lock_guard lock(mu_);
-      if (corrupt_ && req.method == method_ && std::regex_match(req.path, path_)) {
-        corrupt_(status, body);
-        ++hits_;
-      }
-    }
-    res.status = status;
-    res.set_content(body, "application/json");
-  }
-
-  httplib::SSLServer server_;
-  int upstream_;
-  int port_ = -1;
-  std::thread thread_;
-  std::mutex mu_;
-  std::string method_;
-  std::regex path_;
-  Corruption corrupt_;
-  int hits_ = 0;
-};
+using testing_util::HostileProxy;
 
 // Corruptions of a JSON answer.
 HostileProxy::Corruption Edit(std::function<void(json&)> fn) {
@@ -134,44 +39,13 @@ HostileProxy::Corruption Replace(std::string text, int status = 200) {
 
 constexpr char kId[] = "[0-9a-f]{32}";
 
-class MalformedAnswerTest : public testing_util::CliFixture {
+class MalformedAnswerTest : public testing_util::MaliciousServerFixture {
  protected:
-  void SetUp() override {
-    CliFixture::SetUp();
-    if (HasFatalFailure()) return;
-    const std::string cert = home_.File("proxy.crt"), key = home_.File("proxy.key");
-    std::ofstream(cert) << tls_->cert_pem;
-    std::ofstream(key) << std::string(reinterpret_cast<const char*>(tls_->key_pem.data()),
-                                      tls_->key_pem.size());
-    proxy_ = std::make_unique<HostileProxy>(cert, key, port_);
-    ASSERT_GT(proxy_->port(), 0);
-  }
-  void TearDown() override {
-    proxy_.reset();
-    CliFixture::TearDown();
-  }
-
-  std::string proxy_url() const { return "https://127.0.0.1:" + std::to_string(proxy_->port()); }
-
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0) {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args);
-    EXPECT_EQ(r.code, want) << r.out << r.err;
-    return r;
-  }
-
   // An owner and a deputy, a collection with one item, an emergency grant,
   // and a filled offline cache; everything through the proxy.
-  void SetUpTeam() {
-    ASSERT_EQ(Baton({"--profile", "owner", "init", proxy_url(), "--code-stdin"},
-                    Invite("owner", "Mari") + "\n")
-                  .code,
-              0);
-    ASSERT_EQ(Baton({"--profile", "deputy", "join", proxy_url(), "--code-stdin",
-                     "--team-fingerprint", TeamFingerprint()},
-                    Invite("member", "Jaan") + "\n")
-                  .code,
-              0);
+  void SetUpSocialTeam() {
+    ASSERT_NO_FATAL_FAILURE(ProxyJoin("owner", "Mari", "owner", "init"));
+    ASSERT_NO_FATAL_FAILURE(ProxyJoin("member", "Jaan", "deputy"));
     As("owner", {"collection", "create", "Social media"});
     CliResult added = Baton({"--profile", "owner", "item", "add", "Social media", "Facebook page",
                              "--channel", "facebook", "--password-stdin"},
@@ -191,8 +65,6 @@ class MalformedAnswerTest : public testing_util::CliFixture {
     }
     return out;
   }
-
-  std::unique_ptr<HostileProxy> proxy_;
 };
 
 struct Case {
@@ -205,7 +77,7 @@ struct Case {
 };
 
 TEST_F(MalformedAnswerTest, EveryCommandRefusesAMalformedAnswerWithExitOne) {
-  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  ASSERT_NO_FATAL_FAILURE(SetUpSocialTeam());
   const std::string items = std::string("/v1/collections/") + kId + "/items";
   const std::vector<Case> cases = {
       {"a member without an id",
@@ -339,7 +211,7 @@ TEST_F(MalformedAnswerTest, JoinWritesNoProfileWhenTheServerInfoIsMalformed) {
 }
 
 TEST_F(MalformedAnswerTest, AnErrorAnswerWithFieldsOfTheWrongTypeIsReadByItsStatus) {
-  ASSERT_NO_FATAL_FAILURE(SetUpTeam());
+  ASSERT_NO_FATAL_FAILURE(SetUpSocialTeam());
   // The code and message are ignored, not thrown on: the HTTP status decides.
   proxy_->Corrupt("GET", "/v1/members",
                   Replace(R"({"error": {"code": 5, "message": ["x"]}})", 404));

@@ -4,7 +4,7 @@
 // and keeps working.
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <fstream>
 
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
@@ -21,8 +21,13 @@ class MigrationCliTest : public testing_util::CliFixture {
     args.insert(args.begin(), {"--profile", profile});
     return Baton(args, stdin_text);
   }
+  // Whether the profile pinned a roster (its item and key version pins are
+  // kept from the first read, roster or not).
   bool HasPins(const std::string& profile) const {
-    return std::filesystem::exists(home_.File(profile + "/pins.json"));
+    std::ifstream in(home_.File(profile + "/pins.json"));
+    if (!in) return false;
+    const json pins = json::parse(in, nullptr, false);
+    return pins.is_object() && !pins.value("team_id", "").empty();
   }
   std::string Words(const std::string& name) {
     CliResult r = As("owner", {"--json", "member", "list"});

@@ -5,6 +5,7 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "lookup.h"
+#include "trust.h"
 
 namespace cli {
 namespace {
@@ -13,11 +14,23 @@ using nlohmann::json;
 using vault::Status;
 namespace crypto = vault::crypto;
 
-int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) {
+// The team's recovery key: the roster's; the server's word only for a
+// legacy team without a roster.
+vault::Result<std::optional<crypto::PublicKey>> RecoveryKey(Context& ctx, const TeamTrust& trust) {
+  if (const vault::roster::State* state = trust.roster()) return state->recovery_pk;
   auto c = ctx.client();
-  if (!c) return ctx.Fail(c.error());
+  if (!c) return vault::Fail(c.error());
+  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
+  if (!info) return vault::Fail(info.error());
+  return info->recovery_public_key;
+}
+
+int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) {
   auto me = ctx.keys();
   if (!me) return ctx.Fail(me.error());
+  auto trust = ctx.trust();
+  if (!trust) return ctx.Fail(trust.error());
+  if (Status s = (*trust)->RequirePinnedRoster(); !s.ok()) return ctx.Fail(s);
   const std::string id = crypto::RandomId(ctx.env);
   const auto key = vault::envelope::NewCollectionKey(ctx.env, id);
   auto sealed = vault::envelope::SealCollectionKey(key, (*me)->box_public_key());
@@ -26,15 +39,24 @@ int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) 
                {"name", name},
                {"sealed_key", crypto::ToBase64(*sealed)},
                {"offline_cache", offline_cache}};
-  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
-  if (!info) return ctx.Fail(info.error());
-  if (info->recovery_public_key) {
-    auto to_recovery = vault::envelope::SealCollectionKey(key, *info->recovery_public_key);
+  auto recovery = RecoveryKey(ctx, **trust);
+  if (!recovery) return ctx.Fail(recovery.error());
+  if (*recovery) {
+    auto to_recovery = vault::envelope::SealCollectionKey(key, **recovery);
     if (!to_recovery) return ctx.Fail(to_recovery.error());
     body["recovery_sealed_key"] = crypto::ToBase64(*to_recovery);
   }
-  auto r = (*c)->Send("POST", "/v1/collections", body, &vault::api::CollectionFromJson);
+  auto r = SendWithStatements(
+      ctx, "POST", "/v1/collections", body,
+      [&](const vault::roster::State&) -> vault::Result<std::vector<vault::roster::Body>> {
+        auto kcv = vault::roster::KeyCheckValue(key.key, id, key.version);
+        if (!kcv) return vault::Fail(kcv.error());
+        return std::vector<vault::roster::Body>{
+            vault::roster::CollectionCreate{id, name, key.version, *kcv}};
+      },
+      &vault::api::CollectionFromJson);
   if (!r) return ctx.Fail(r.error());
+  if (Status s = (*trust)->PinKeyVersion(id, key.version); !s.ok()) return ctx.Fail(s);
   if (ctx.options.json) {
     ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
   } else {
@@ -81,29 +103,55 @@ vault::Result<CollectionAndMember> FindCollectionAndMember(Context& ctx, const s
   return CollectionAndMember{*c, std::move(*col), std::move(*m)};
 }
 
+// The member's keys as the roster vouches for them (TeamTrust::VouchedMember).
+Status UseRosterKeys(const TeamTrust& trust, vault::Member& m) {
+  auto vouched = trust.VouchedMember(m.id, m.name);
+  if (!vouched) return vouched.error();
+  if (*vouched != nullptr) {
+    m.signing_public_key = (*vouched)->signing_pk;
+    m.box_public_key = (*vouched)->box_pk;
+  }
+  return Status::OK();
+}
+
+// One CollectionAccessSet statement.
+StatementsFn AccessStatement(const std::string& collection_id, const std::string& member_id,
+                             vault::CollectionAccess access) {
+  return [=](const vault::roster::State&) -> vault::Result<std::vector<vault::roster::Body>> {
+    return std::vector<vault::roster::Body>{
+        vault::roster::CollectionAccessSet{collection_id, member_id, access}};
+  };
+}
+
 int CollectionGrant(Context& ctx, const std::string& which, const std::string& who,
                     const std::string& access, const std::string& expected_words) {
   auto found = FindCollectionAndMember(ctx, which, who);
   if (!found) return ctx.Fail(found.error());
-  ApiClient& client = *found->client;
   const vault::api::CollectionEntry& col = found->collection;
-  const vault::Member& m = found->member;
+  vault::Member& m = found->member;
+  auto trust = ctx.trust();
+  if (!trust) return ctx.Fail(trust.error());
+  if (Status s = (*trust)->RequirePinnedRoster(); !s.ok()) return ctx.Fail(s);
+  if (Status s = UseRosterKeys(**trust, m); !s.ok()) return ctx.Fail(s);
+  auto parsed = vault::ParseCollectionAccess(access);
+  if (!parsed) return ctx.Fail(parsed.error());
   const std::string words = MemberFingerprintWords(m);
   ctx.console.err << Printable(m.name) << "'s key fingerprint: " << words << "\n";
   if (!expected_words.empty() && expected_words != words) {
     return ctx.Fail(Status::Unauthenticated(
         "the member's key fingerprint does not match the one given; nothing was shared"));
   }
-  auto key = ctx.collection_key(col.collection.id);
+  auto key = ctx.write_key(col.collection.id);
   if (!key) return ctx.Fail(key.error());
   auto sealed = vault::envelope::SealCollectionKey(**key, m.box_public_key);
   if (!sealed) return ctx.Fail(sealed.error());
-  auto r = client.Send("POST", "/v1/collections/" + col.collection.id + "/grants",
-                       json{{"member_id", m.id},
-                            {"access", access},
-                            {"key_version", (*key)->version},
-                            {"sealed_key", crypto::ToBase64(*sealed)}},
-                       &vault::api::ObjectFromJson);
+  auto r = SendWithStatements(ctx, "POST", "/v1/collections/" + col.collection.id + "/grants",
+                              json{{"member_id", m.id},
+                                   {"access", access},
+                                   {"key_version", (*key)->version},
+                                   {"sealed_key", crypto::ToBase64(*sealed)}},
+                              AccessStatement(col.collection.id, m.id, *parsed),
+                              &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   ctx.console.out << "Granted " << access << " on " << Printable(col.collection.name) << " to "
                   << Printable(m.name) << "\n";
@@ -113,11 +161,12 @@ int CollectionGrant(Context& ctx, const std::string& which, const std::string& w
 int CollectionRevoke(Context& ctx, const std::string& which, const std::string& who) {
   auto found = FindCollectionAndMember(ctx, which, who);
   if (!found) return ctx.Fail(found.error());
-  ApiClient& client = *found->client;
   const vault::api::CollectionEntry& col = found->collection;
   const vault::Member& m = found->member;
-  auto r = client.Send("DELETE", "/v1/collections/" + col.collection.id + "/grants/" + m.id,
-                       std::nullopt, &vault::api::ObjectFromJson);
+  auto r = SendWithStatements(
+      ctx, "DELETE", "/v1/collections/" + col.collection.id + "/grants/" + m.id, json::object(),
+      AccessStatement(col.collection.id, m.id, vault::CollectionAccess::kNone),
+      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   ctx.console.out << "Revoked " << Printable(m.name) << "'s access to "
                   << Printable(col.collection.name)

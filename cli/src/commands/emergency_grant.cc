@@ -9,6 +9,7 @@
 #include "emergency.h"
 #include "lookup.h"
 #include "short_names.h"
+#include "trust.h"
 #include "vault/envelope.h"
 
 namespace cli {
@@ -26,6 +27,30 @@ struct GrantOptions {
   std::string fingerprint;
 };
 
+// The escrow key to seal for: the roster's; for a legacy team the server's,
+// refused if its signature by the audit key this profile pinned does not
+// verify or is missing.
+Result<crypto::PublicKey> EscrowKey(Context& ctx, ApiClient& c, const TeamTrust& trust) {
+  if (const vault::roster::State* state = trust.roster()) return state->escrow_pk;
+  auto p = ctx.profile();
+  if (!p) return Fail(p.error());
+  auto info = c.Get("/v1/server", &vault::api::ServerInfoFromJson);
+  if (!info) return Fail(info.error());
+  if (!info->escrow_key_signature) {
+    return Fail(Status::UntrustedKey(
+        "the server does not sign its escrow key with the audit key this profile pinned; nothing "
+        "was shared"));
+  }
+  if (!crypto::Verify((*p)->server_audit_key, vault::api::EscrowKeyMessage(info->escrow_public_key),
+                      *info->escrow_key_signature)
+           .ok()) {
+    return Fail(Status::UntrustedKey(
+        "the server's escrow key is not signed by the audit key this profile pinned; nothing was "
+        "shared"));
+  }
+  return info->escrow_public_key;
+}
+
 int Grant(Context& ctx, const GrantOptions& o) {
   auto wait = em::ParseHours(o.wait, "--wait", em::kMinWaitHours, em::kMaxWaitHours);
   if (!wait) return ctx.Fail(wait.error());
@@ -39,6 +64,17 @@ int Grant(Context& ctx, const GrantOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto deputy = LookupMember(**c, o.deputy);
   if (!deputy) return ctx.Fail(deputy.error());
+  auto trust = ctx.trust();
+  if (!trust) return ctx.Fail(trust.error());
+  if (Status s = (*trust)->RequirePinnedRoster(); !s.ok()) return ctx.Fail(s);
+  auto vouched = (*trust)->VouchedMember(deputy->id, deputy->name);
+  if (!vouched) return ctx.Fail(vouched.error());
+  if (*vouched != nullptr) {
+    deputy->signing_public_key = (*vouched)->signing_pk;
+    deputy->box_public_key = (*vouched)->box_pk;
+  }
+  auto escrow = EscrowKey(ctx, **c, **trust);
+  if (!escrow) return ctx.Fail(escrow.error());
   const std::string name = deputy->name;
   const std::string words = MemberFingerprintWords(*deputy);
   ctx.console.err << Printable(name) << "'s key fingerprint: " << words << "\n";
@@ -46,8 +82,6 @@ int Grant(Context& ctx, const GrantOptions& o) {
     return ctx.Fail(Status::Unauthenticated(
         "the deputy's key fingerprint does not match the one given; nothing was shared"));
   }
-  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
-  if (!info) return ctx.Fail(info.error());
 
   json keys = json::array();
   em::Names names;
@@ -59,9 +93,9 @@ int Grant(Context& ctx, const GrantOptions& o) {
       return ctx.Fail(Status::InvalidArgument("collection " + which + " is named twice"));
     }
     names[id] = col->collection.name;
-    auto key = ctx.collection_key(id);
+    auto key = ctx.write_key(id);
     if (!key) return ctx.Fail(key.error());
-    auto sealed = envelope::SealForEscrow(**key, deputy->box_public_key, info->escrow_public_key);
+    auto sealed = envelope::SealForEscrow(**key, deputy->box_public_key, *escrow);
     if (!sealed) return ctx.Fail(sealed.error());
     keys.push_back({{"collection_id", id},
                     {"key_version", (*key)->version},
@@ -75,7 +109,17 @@ int Grant(Context& ctx, const GrantOptions& o) {
                {"confirmations_required", o.confirmations},
                {"keys", keys}};
   if (window) body["access_window_hours"] = *window;
-  auto r = SendForGrant(**c, "POST", "/v1/emergency/grants", body);
+  auto mode = vault::emergency::ParseGrantMode(o.mode);
+  if (!mode) return ctx.Fail(mode.error());
+  std::vector<std::string> collection_ids;
+  for (const auto& [cid, shown] : names) collection_ids.push_back(cid);
+  auto r = SendWithStatements(
+      ctx, "POST", "/v1/emergency/grants", body,
+      [&](const vault::roster::State&) -> Result<std::vector<vault::roster::Body>> {
+        return std::vector<vault::roster::Body>{
+            vault::roster::EmergencyGrant{id, deputy->id, *mode, collection_ids}};
+      },
+      &vault::api::GrantAnswerFromJson);
   if (!r) return ctx.Fail(r.error());
   if (ctx.options.json) {
     ctx.console.out << vault::api::GrantAnswerToJson(*r).dump() << "\n";
@@ -137,8 +181,15 @@ int Revoke(Context& ctx, const std::string& given) {
   if (!c) return ctx.Fail(c.error());
   auto grant = FindGrant(**c, given);
   if (!grant) return ctx.Fail(grant.error());
-  auto r = (*c)->Send("DELETE", "/v1/emergency/grants/" + grant->grant.id, std::nullopt,
-                      &vault::api::ObjectFromJson);
+  const std::string grant_id = grant->grant.id;
+  auto r = SendWithStatements(
+      ctx, "DELETE", "/v1/emergency/grants/" + grant_id, json::object(),
+      [&](const vault::roster::State& state) -> Result<std::vector<vault::roster::Body>> {
+        // A grant made before the roster has no statement to end.
+        if (!state.grants.contains(grant_id)) return std::vector<vault::roster::Body>{};
+        return std::vector<vault::roster::Body>{vault::roster::EmergencyEnd{grant_id}};
+      },
+      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   const Directory d = LoadDirectory(**c);
   ctx.console.out << "Revoked emergency grant " << grant->grant.id << " for "

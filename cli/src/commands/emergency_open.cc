@@ -32,6 +32,8 @@ Result<std::map<std::string, envelope::CollectionKey>> OpenKeys(Context& ctx, Ap
   if (!reply) return Fail(reply.error());
   auto k = ctx.keys();
   if (!k) return Fail(k.error());
+  auto trust = ctx.trust();
+  if (!trust) return Fail(trust.error());
   std::map<std::string, envelope::CollectionKey> out;
   for (const auto& entry : *reply) {
     const std::string& cid = entry.collection_id;
@@ -40,8 +42,15 @@ Result<std::map<std::string, envelope::CollectionKey>> OpenKeys(Context& ctx, Ap
       return Fail(Status::Corruption("the released key of collection " + cid +
                                      " does not open with your key"));
     }
+    // A released key is the roster's, or the deputy would read what a
+    // server made up.
+    if (Status s = (*trust)->CheckKeyVersion(cid, entry.key_version, "collection " + cid);
+        !s.ok()) {
+      return Fail(s);
+    }
     auto key = envelope::CollectionKeyFromOpened(opened->bytes(), cid, entry.key_version);
     if (!key) return Fail(key.error());
+    if (Status s = (*trust)->CheckCollectionKey(*key); !s.ok()) return Fail(s);
     out.emplace(cid, std::move(*key));
   }
   return out;
@@ -112,10 +121,16 @@ int Open(Context& ctx, const OpenOptions& o) {
         ", but the grant holds version " + std::to_string(key->second.version) +
         "; ask an admin to re-issue the grant"));
   }
+  auto trust = ctx.pins();
+  if (!trust) return ctx.Fail(trust.error());
+  if (Status s = (*trust)->CheckItem(item_id, version, matches.front()->name); !s.ok()) {
+    return ctx.Fail(s);
+  }
   // The item id is the one asked for: a ciphertext of another item fails here.
   auto payload =
       envelope::DecryptItem(key->second, {item_id, cid, version, key_version}, reply->ciphertext);
   if (!payload) return ctx.Fail(payload.error());
+  if (Status s = (*trust)->PinItem(item_id, version); !s.ok()) return ctx.Fail(s);
   meta["id"] = item_id;
   meta["collection"] = em::NameOf(d.collections, cid);
   std::string totp_line;

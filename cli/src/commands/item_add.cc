@@ -90,7 +90,7 @@ int ItemAdd(Context& ctx, const AddOptions& o) {
   auto col = FindCollection(ctx, o.collection);
   if (!col) return ctx.Fail(col.error());
   const std::string collection_id = col->collection.id;
-  auto key = ctx.collection_key(collection_id);
+  auto key = ctx.write_key(collection_id);
   if (!key) return ctx.Fail(key.error());
   const std::string id = crypto::RandomId(ctx.env);
   auto ct = envelope::EncryptItem(ctx.env, **key, {id, collection_id, 1, (*key)->version}, payload);

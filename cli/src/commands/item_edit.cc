@@ -106,10 +106,11 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     auto meta = UpdateMeta(ctx, id, o.meta);
     if (!meta) return ctx.Fail(meta.error());
   }
-  auto updated =
-      (*c)->Send("PUT", "/v1/items/" + id,
-                 json{{"expected_version", version}, {"ciphertext", next->ciphertext_b64}},
-                 &vault::api::ItemMetaFromJson);
+  auto updated = (*c)->Send("PUT", "/v1/items/" + id,
+                            json{{"expected_version", version},
+                                 {"key_version", next->key_version},
+                                 {"ciphertext", next->ciphertext_b64}},
+                            &vault::api::ItemMetaFromJson);
   if (!updated) {
     if (updated.error().IsFailedPrecondition()) {
       ctx.console.err << "baton: " << Printable(item->meta.value("name", ""))

@@ -6,6 +6,7 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "lookup.h"
+#include "trust.h"
 #include "vault/api_json_roster.h"
 
 namespace cli {
@@ -142,8 +143,17 @@ int MemberRole(Context& ctx, const std::string& who, const std::string& role) {
   if (!c) return ctx.Fail(c.error());
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Send("PATCH", "/v1/members/" + m->id, json{{"role", role}},
-                      &vault::api::ObjectFromJson);
+  auto parsed = vault::ParseTeamRole(role);
+  if (!parsed) return ctx.Fail(parsed.error());
+  const std::string id = m->id;
+  auto r = SendWithStatements(
+      ctx, "PATCH", "/v1/members/" + id, json{{"role", role}},
+      [&](const vault::roster::State& state) -> vault::Result<std::vector<vault::roster::Body>> {
+        // A member the roster does not know yet has no role in it to change.
+        if (state.ActiveMember(id) == nullptr) return std::vector<vault::roster::Body>{};
+        return std::vector<vault::roster::Body>{vault::roster::MemberRole{id, *parsed}};
+      },
+      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   ctx.console.out << Printable(m->name) << " is now " << role << "\n";
   return kExitOk;
@@ -154,7 +164,14 @@ int MemberRemove(Context& ctx, const std::string& who) {
   if (!c) return ctx.Fail(c.error());
   auto m = LookupMember(**c, who);
   if (!m) return ctx.Fail(m.error());
-  auto r = (*c)->Send("DELETE", "/v1/members/" + m->id, std::nullopt, &vault::api::ObjectFromJson);
+  const std::string id = m->id;
+  auto r = SendWithStatements(
+      ctx, "DELETE", "/v1/members/" + id, json::object(),
+      [&](const vault::roster::State& state) -> vault::Result<std::vector<vault::roster::Body>> {
+        if (state.ActiveMember(id) == nullptr) return std::vector<vault::roster::Body>{};
+        return std::vector<vault::roster::Body>{vault::roster::MemberRemove{id}};
+      },
+      &vault::api::ObjectFromJson);
   if (!r) return ctx.Fail(r.error());
   ctx.console.out << "Removed " << Printable(m->name)
                   << ". Every item they could read is flagged for rotation; run `baton due`.\n";

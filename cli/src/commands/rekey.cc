@@ -4,12 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "cli/exit_codes.h"
 #include "context.h"
 #include "item_ops.h"
 #include "lookup.h"
 #include "short_names.h"
+#include "trust.h"
 #include "vault/api_json_emergency.h"
 #include "vault/emergency.h"
 #include "vault/envelope.h"
@@ -19,6 +21,116 @@ namespace {
 
 std::string Count(size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+struct Escrowed {
+  std::string grant_id;
+  crypto::PublicKey deputy{};
+};
+
+// Who gets the new key: every member with access, the recovery key if the
+// team has one, and through the escrow key every active emergency grant
+// covering the collection.
+struct Holders {
+  std::vector<envelope::Recipient> recipients;
+  size_t member_count = 0;
+  bool has_recovery = false;
+  std::vector<Escrowed> escrowed;
+  std::optional<crypto::PublicKey> escrow;
+};
+
+// From the roster: its keys only. The server's list of holders must be the
+// roster's, or someone the roster does not know would get the key (or
+// someone it knows would silently lose it).
+Result<Holders> RosterHolders(Context& ctx, const vault::roster::State& state,
+                              const std::string& id,
+                              const std::vector<vault::api::AccessEntry>& listed) {
+  auto col = state.collections.find(id);
+  if (col == state.collections.end()) {
+    return Fail(Status::UntrustedKey("collection " + id +
+                                     " is not in the team roster; nothing was changed"));
+  }
+  std::set<std::string> on_server, in_roster;
+  for (const auto& h : listed) on_server.insert(h.member_id);
+  for (const auto& [member_id, access] : col->second.access) {
+    if (access != vault::CollectionAccess::kNone && state.ActiveMember(member_id) != nullptr) {
+      in_roster.insert(member_id);
+    }
+  }
+  if (on_server != in_roster) {
+    return Fail(
+        Status::UntrustedKey("the server's list of who holds " + col->second.name +
+                             " differs from the team roster's; nothing was sealed or changed"));
+  }
+  Holders out;
+  for (const std::string& member_id : in_roster) {
+    out.recipients.push_back({member_id, state.ActiveMember(member_id)->box_pk});
+  }
+  out.member_count = out.recipients.size();
+  out.has_recovery = state.recovery_pk.has_value();
+  if (out.has_recovery) out.recipients.push_back({"recovery", *state.recovery_pk});
+  for (const auto& [grant_id, g] : state.grants) {
+    if (!g.active ||
+        std::find(g.collection_ids.begin(), g.collection_ids.end(), id) == g.collection_ids.end()) {
+      continue;
+    }
+    const vault::roster::Member* deputy = state.ActiveMember(g.deputy_id);
+    if (deputy == nullptr) continue;  // a removed deputy gets nothing new
+    ctx.console.err << Printable(deputy->name) << " holds an emergency grant on "
+                    << Printable(col->second.name) << "\n";
+    out.escrowed.push_back({g.id, deputy->box_pk});
+  }
+  if (!out.escrowed.empty()) out.escrow = state.escrow_pk;
+  return out;
+}
+
+// A legacy team without a roster: the server's word, shown as fingerprints.
+Result<Holders> ServerHolders(Context& ctx, ApiClient& c, const std::string& id,
+                              const std::vector<vault::api::AccessEntry>& listed) {
+  auto members = c.Get("/v1/members", &vault::api::MembersFromJson);
+  if (!members) return Fail(members.error());
+  auto info = c.Get("/v1/server", &vault::api::ServerInfoFromJson);
+  if (!info) return Fail(info.error());
+  auto grants = c.Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
+  if (!grants) return Fail(grants.error());
+  auto member = [&](const std::string& member_id) -> const vault::Member* {
+    for (const auto& m : *members) {
+      if (m.id == member_id) return &m;
+    }
+    return nullptr;
+  };
+  Holders out;
+  for (const auto& h : listed) {
+    const vault::Member* m = member(h.member_id);
+    if (m == nullptr) {
+      return Fail(Status::Corruption("member " + h.member_id +
+                                     " has access but is not listed; nothing was changed"));
+    }
+    ctx.console.err << Printable(m->name) << "'s key fingerprint: " << MemberFingerprintWords(*m)
+                    << "\n";
+    out.recipients.push_back({m->id, m->box_public_key});
+  }
+  out.member_count = out.recipients.size();
+  out.has_recovery = info->recovery_public_key.has_value();
+  if (out.has_recovery) out.recipients.push_back({"recovery", *info->recovery_public_key});
+  for (const auto& [g, request] : *grants) {
+    const bool active = g.status == vault::emergency::GrantStatus::kActive;
+    if (!active ||
+        std::find(g.collections.begin(), g.collections.end(), id) == g.collections.end()) {
+      continue;
+    }
+    const vault::Member* deputy = member(g.deputy_id);
+    if (deputy == nullptr) {
+      return Fail(Status::Corruption("the deputy of grant " + g.id +
+                                     " is not listed; nothing was changed"));
+    }
+    ctx.console.err << Printable(deputy->name)
+                    << "'s key fingerprint (emergency deputy): " << MemberFingerprintWords(*deputy)
+                    << "\n";
+    out.escrowed.push_back({g.id, deputy->box_public_key});
+  }
+  if (!out.escrowed.empty()) out.escrow = info->escrow_public_key;
+  return out;
 }
 
 int Rekey(Context& ctx, const std::string& which) {
@@ -37,60 +149,20 @@ int Rekey(Context& ctx, const std::string& which) {
         "; nothing was changed"));
   }
 
-  // Who must get the new key: every member with access, the recovery key if
-  // the team has one, every active emergency grant covering the collection.
-  auto members = (*c)->Get("/v1/members", &vault::api::MembersFromJson);
-  if (!members) return ctx.Fail(members.error());
+  auto trust = ctx.trust();
+  if (!trust) return ctx.Fail(trust.error());
+  if (Status s = (*trust)->RequirePinnedRoster(); !s.ok()) return ctx.Fail(s);
   auto holders = (*c)->Get("/v1/collections/" + id + "/grants", &vault::api::AccessListFromJson);
   if (!holders) return ctx.Fail(holders.error());
-  auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
-  if (!info) return ctx.Fail(info.error());
-  auto grants = (*c)->Get("/v1/emergency/grants", &vault::api::GrantsFromJson);
-  if (!grants) return ctx.Fail(grants.error());
-  auto member = [&](const std::string& member_id) -> const vault::Member* {
-    for (const auto& m : *members) {
-      if (m.id == member_id) return &m;
-    }
-    return nullptr;
-  };
-
-  std::vector<envelope::Recipient> recipients;
-  for (const auto& h : *holders) {
-    const vault::Member* m = member(h.member_id);
-    if (m == nullptr) {
-      return ctx.Fail(Status::Corruption("member " + h.member_id +
-                                         " has access but is not listed; nothing was changed"));
-    }
-    ctx.console.err << Printable(m->name) << "'s key fingerprint: " << MemberFingerprintWords(*m)
-                    << "\n";
-    recipients.push_back({m->id, m->box_public_key});
-  }
-  const size_t member_count = recipients.size();
-  const bool has_recovery = info->recovery_public_key.has_value();
-  if (has_recovery) recipients.push_back({"recovery", *info->recovery_public_key});
-  struct Escrowed {
-    std::string grant_id;
-    crypto::PublicKey deputy{};
-  };
-  std::vector<Escrowed> escrowed;
-  for (const auto& [g, request] : *grants) {
-    const bool active = g.status == vault::emergency::GrantStatus::kActive;
-    if (!active ||
-        std::find(g.collections.begin(), g.collections.end(), id) == g.collections.end()) {
-      continue;
-    }
-    const vault::Member* deputy = member(g.deputy_id);
-    if (deputy == nullptr) {
-      return ctx.Fail(Status::Corruption("the deputy of grant " + g.id +
-                                         " is not listed; nothing was changed"));
-    }
-    ctx.console.err << Printable(deputy->name)
-                    << "'s key fingerprint (emergency deputy): " << MemberFingerprintWords(*deputy)
-                    << "\n";
-    escrowed.push_back({g.id, deputy->box_public_key});
-  }
-  std::optional<crypto::PublicKey> escrow;
-  if (!escrowed.empty()) escrow = info->escrow_public_key;
+  const vault::roster::State* state = (*trust)->roster();
+  auto who = state != nullptr ? RosterHolders(ctx, *state, id, *holders)
+                              : ServerHolders(ctx, **c, id, *holders);
+  if (!who) return ctx.Fail(who.error());
+  const std::vector<envelope::Recipient>& recipients = who->recipients;
+  const size_t member_count = who->member_count;
+  const bool has_recovery = who->has_recovery;
+  const std::vector<Escrowed>& escrowed = who->escrowed;
+  const std::optional<crypto::PublicKey>& escrow = who->escrow;
 
   // Every item at its current version (each fetch is an audited read).
   auto listed = (*c)->Get("/v1/collections/" + id + "/items", &vault::api::ItemsFromJson);
@@ -134,9 +206,18 @@ int Rekey(Context& ctx, const std::string& which) {
                              {"expected_version", v.version},
                              {"ciphertext", crypto::ToBase64(v.ciphertext)}});
   }
-  auto r =
-      (*c)->Send("POST", "/v1/collections/" + id + "/rekey", body, &vault::api::CollectionFromJson);
+  const envelope::CollectionKey& new_key = rekeyed->key;
+  auto r = SendWithStatements(
+      ctx, "POST", "/v1/collections/" + id + "/rekey", body,
+      [&](const vault::roster::State&) -> Result<std::vector<vault::roster::Body>> {
+        auto kcv = vault::roster::KeyCheckValue(new_key.key, id, new_key.version);
+        if (!kcv) return Fail(kcv.error());
+        return std::vector<vault::roster::Body>{
+            vault::roster::CollectionKey{id, new_key.version, *kcv}};
+      },
+      &vault::api::CollectionFromJson);
   if (!r) return ctx.Fail(r.error());
+  if (Status s = (*trust)->PinKeyVersion(id, new_key.version); !s.ok()) return ctx.Fail(s);
   if (ctx.options.json) {
     ctx.console.out << vault::api::CollectionToJson(*r).dump() << "\n";
     return kExitOk;

@@ -70,6 +70,7 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
   auto begun = (*c)->Send("POST", "/v1/items/" + id + "/rotation",
                           json{{"expected_version", version},
                                {"pending_version", next},
+                               {"key_version", encrypted->key_version},
                                {"ciphertext", encrypted->ciphertext_b64}},
                           &vault::api::ItemMetaFromJson);
   if (!begun) return ctx.Fail(begun.error());

@@ -176,10 +176,12 @@ int TeamAdopt(Context& ctx, bool confirmed) {
 
 // A profile from before the roster (or its pins) starts trusting the
 // team's roster as it is now, once its person compared the fingerprint.
-int TeamTrust(Context& ctx, const std::string& words_given) {
+int TrustTeamRoster(Context& ctx, const std::string& words_given) {
   auto p = ctx.profile();
   if (!p) return ctx.Fail(p.error());
-  if (ctx.env.FileExists((*p)->dir + "/pins.json")) {
+  auto pinned = ctx.pins();
+  if (!pinned) return ctx.Fail(pinned.error());
+  if (!(*pinned)->pins().team_id.empty()) {
     return ctx.Fail(Status::AlreadyExists("this profile already trusts the team's roster"));
   }
   auto c = ctx.client();
@@ -234,7 +236,7 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
         "trust", "Start trusting the team's roster from this profile (made before it existed)");
     cmd->add_option("--fingerprint", *words,
                     "The team's fingerprint words, as your owner reads them (else type yes)");
-    cmd->callback([&ctx, words] { ctx.exit_code = TeamTrust(ctx, *words); });
+    cmd->callback([&ctx, words] { ctx.exit_code = TrustTeamRoster(ctx, *words); });
   }
 }
 
