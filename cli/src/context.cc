@@ -250,7 +250,7 @@ Result<TeamTrust*> Context::trust() {
   if (Status s = (*t)->Verify(entries); !s.ok()) return vault::Fail(s);
   if ((*t)->legacy()) {
     console.err << "baton: warning: this team has no signed roster yet; keys are taken on the "
-                   "server's word\n";
+                   "server's word (an owner starts the roster with baton team adopt)\n";
   } else if ((*t)->first_use()) {
     console.err << "baton: warning: this profile has not pinned the team's roster yet; run baton "
                    "team trust before sealing or encrypting anything\n";

@@ -263,3 +263,34 @@ TEST_F(RosterAttackTest, AForkedRosterIsRefused) {
 }
 
 }  // namespace
+
+TEST_F(RosterAttackTest, AForkBetweenTwoMembersShowsInTheHeadWordsTheyCompare) {
+  // The bookkeeper last saw the roster before the owner's next statement.
+  ASSERT_NO_FATAL_FAILURE(AddItem("bookkeeper", "Bank login", "pw-one"));
+  const roster::State before = state_;
+  ASSERT_EQ(As("owner", {"collection", "grant", "Banking", "Ants", "view"}).code, 0);
+  const json owner_view = json::parse(As("owner", {"--json", "team", "status"}).out);
+  ASSERT_NO_FATAL_FAILURE(Refresh());
+  EXPECT_EQ(owner_view.value("size", 0u), entries_.size());
+  EXPECT_EQ(owner_view.value("head_words", ""), vault::HashWords(state_.head));
+  EXPECT_TRUE(owner_view.value("pinned", false)) << owner_view;
+
+  // The server shows her another, validly signed statement in its place.
+  // Her own pins cannot tell (she never saw the owner's); the words can.
+  entries_.back() = Sign("owner",
+                         roster::CollectionAccessSet{banking_, signers_["bookkeeper"].member_id,
+                                                     vault::CollectionAccess::kView},
+                         &before);
+  const std::string forked = Page(entries_.size());
+  proxy_->Answer("GET", "/v1/roster", [forked](int&, std::string& body) { body = forked; });
+  const json hers = json::parse(As("bookkeeper", {"--json", "team", "status"}).out);
+  EXPECT_EQ(hers.value("size", 0u), owner_view.value("size", 0u));
+  EXPECT_EQ(hers.value("team_fingerprint", ""), owner_view.value("team_fingerprint", ""));
+  EXPECT_NE(hers.value("head_words", ""), owner_view.value("head_words", "")) << hers;
+
+  CliResult text = As("bookkeeper", {"team", "status"});
+  EXPECT_NE(text.out.find("Head words (statement " + std::to_string(entries_.size()) +
+                          "): " + hers.value("head_words", "")),
+            std::string::npos)
+      << text.out;
+}

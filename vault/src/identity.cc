@@ -70,7 +70,10 @@ std::string Identity::Fingerprint() const {
 
 std::string FingerprintWords(const crypto::PublicKey& signing_key,
                              const crypto::PublicKey& box_key) {
-  const crypto::Hash h = crypto::Blake2b256({signing_key, box_key});
+  return HashWords(crypto::Blake2b256({signing_key, box_key}));
+}
+
+std::string HashWords(const crypto::Hash& h) {
   // The first 128 bits as four big-endian 32-bit limbs, divided by the list
   // size six times: each remainder picks a word.
   uint32_t limbs[4];

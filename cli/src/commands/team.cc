@@ -1,6 +1,7 @@
 // member ..., collection ...: the team and its collections, one group to a
 // file (member.cc, collection.cc); team adopt|trust: bringing a team from
-// before the roster, and a profile from before its pins, onto the roster.
+// before the roster, and a profile from before its pins, onto the roster;
+// team status: what this profile verified, with words to notice a fork.
 #include <CLI/CLI.hpp>
 
 #include "bootstrap.h"
@@ -213,6 +214,39 @@ int TrustTeamRoster(Context& ctx, const std::string& words_given) {
   return kExitOk;
 }
 
+// What this profile knows of the roster, with the words two members read
+// to each other to notice a fork: the same statement count with other
+// head words means the server shows them different rosters.
+int TeamStatus(Context& ctx) {
+  auto t = ctx.trust();
+  if (!t) return ctx.Fail(t.error());
+  const roster::State* state = (*t)->roster();
+  const bool pinned = !(*t)->pins().team_id.empty();
+  if (ctx.options.json) {
+    nlohmann::json out = {{"legacy", state == nullptr}, {"pinned", pinned}, {"size", 0}};
+    if (state != nullptr) {
+      out["size"] = state->size;
+      out["team_fingerprint"] = roster::TeamFingerprint(*state);
+      out["head_words"] = vault::HashWords(state->head);
+    }
+    ctx.console.out << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (state == nullptr) {
+    ctx.console.out << "This team has no signed roster yet: an owner starts it with baton team "
+                       "adopt.\n";
+    return kExitOk;
+  }
+  ctx.console.out << "Team roster: " << state->size << " statements"
+                  << (pinned ? ", pinned by this profile" : ", not pinned yet (baton team trust)")
+                  << "\nTeam fingerprint: " << roster::TeamFingerprint(*state)
+                  << "\nHead words (statement " << state->size
+                  << "): " << vault::HashWords(state->head)
+                  << "\nA member who sees the same number of statements with other head words is "
+                     "shown another roster: the server forked it.\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterTeamCommands(CLI::App& app, Context& ctx) {
@@ -238,6 +272,8 @@ void RegisterTeamCommands(CLI::App& app, Context& ctx) {
                     "The team's fingerprint words, as your owner reads them (else type yes)");
     cmd->callback([&ctx, words] { ctx.exit_code = TrustTeamRoster(ctx, *words); });
   }
+  team->add_subcommand("status", "The roster this profile verified, with words to compare")
+      ->callback([&ctx] { ctx.exit_code = TeamStatus(ctx); });
 }
 
 }  // namespace cli

@@ -70,6 +70,8 @@ class Identity {
 // About 77 bits: BLAKE2b-256 of both keys, read as base-7776 digits.
 std::string FingerprintWords(const crypto::PublicKey& signing_key,
                              const crypto::PublicKey& box_key);
+// The same six words for any hash (a roster head, for members to compare).
+std::string HashWords(const crypto::Hash& h);
 
 inline constexpr size_t kIdentityFileBytes = 212;
 inline constexpr uint16_t kIdentityFileVersion = 1;
