@@ -40,10 +40,11 @@ vault::Result<InviteCode> SplitInviteCode(const vault::SecureBuffer& code);
 std::string InviteCodeWithSuffix(std::string_view server_code, const vault::crypto::Hash& team_id,
                                  const vault::SecureBuffer& invite_secret);
 
-// OK if the audit key in `info` (the one being pinned) signed its escrow
-// key; UntrustedKey if the signature is wrong or if there
-// is none (a server older than the roster).
-vault::Status CheckEscrowKey(const vault::api::ServerInfo& info);
+// OK if `audit_key` (the profile's pinned one, or at init the one being
+// pinned) signed the escrow key in `info`; UntrustedKey if the signature is
+// wrong or if there is none (a server older than the roster).
+vault::Status CheckEscrowKey(const vault::api::ServerInfo& info,
+                             const vault::crypto::PublicKey& audit_key);
 
 // What people compare before trusting keys: OK if `given` (the words
 // passed with `flag`) equals `words`, or, when none were given, the person

@@ -155,7 +155,8 @@ int Join(Context& ctx, const JoinOptions& o) {
   // (pinned from now on) vouches for. A server that does not sign it is
   // refused rather than trusted: stripping the signature must not start a
   // team without a roster.
-  if (Status escrow = CheckEscrowKey(*info); !escrow.ok()) return ctx.Fail(escrow);
+  if (Status escrow = CheckEscrowKey(*info, info->audit_public_key); !escrow.ok())
+    return ctx.Fail(escrow);
   ctx.console.err << "Server certificate SHA-256 fingerprint:\n  " << client.seen_fingerprint()
                   << "\n";
   if (o.fingerprint.empty()) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "bootstrap.h"
 #include "cli/exit_codes.h"
 #include "commands/emergency_commands.h"
 #include "emergency.h"
@@ -36,18 +37,7 @@ Result<crypto::PublicKey> EscrowKey(Context& ctx, ApiClient& c, const TeamTrust&
   if (!p) return Fail(p.error());
   auto info = c.Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return Fail(info.error());
-  if (!info->escrow_key_signature) {
-    return Fail(Status::UntrustedKey(
-        "the server does not sign its escrow key with the audit key this profile pinned; nothing "
-        "was shared"));
-  }
-  if (!crypto::Verify((*p)->server_audit_key, vault::api::EscrowKeyMessage(info->escrow_public_key),
-                      *info->escrow_key_signature)
-           .ok()) {
-    return Fail(Status::UntrustedKey(
-        "the server's escrow key is not signed by the audit key this profile pinned; nothing was "
-        "shared"));
-  }
+  if (Status s = CheckEscrowKey(*info, (*p)->server_audit_key); !s.ok()) return Fail(s);
   return info->escrow_public_key;
 }
 

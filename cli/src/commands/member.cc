@@ -28,7 +28,7 @@ int MemberInvite(Context& ctx, const std::string& role, const std::string& name)
   // A server that does not sign its escrow key keeps no roster (as in join).
   auto info = (*c)->Get("/v1/server", &vault::api::ServerInfoFromJson);
   if (!info) return ctx.Fail(info.error());
-  const Status escrow = CheckEscrowKey(*info);
+  const Status escrow = CheckEscrowKey(*info, (*p)->server_audit_key);
   if (escrow.IsUntrustedKey()) return ctx.Fail(escrow);
   auto state = escrow.ok() ? FetchRoster(**c) : vault::Result<vault::roster::State>();
   if (!state) return ctx.Fail(state.error());

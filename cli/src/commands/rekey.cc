@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "bootstrap.h"
 #include "cli/exit_codes.h"
 #include "context.h"
 #include "item_ops.h"
@@ -129,7 +130,12 @@ Result<Holders> ServerHolders(Context& ctx, ApiClient& c, const std::string& id,
                     << "\n";
     out.escrowed.push_back({g.id, deputy->box_public_key});
   }
-  if (!out.escrowed.empty()) out.escrow = info->escrow_public_key;
+  if (!out.escrowed.empty()) {
+    auto p = ctx.profile();
+    if (!p) return Fail(p.error());
+    if (Status s = CheckEscrowKey(*info, (*p)->server_audit_key); !s.ok()) return Fail(s);
+    out.escrow = info->escrow_public_key;
+  }
   return out;
 }
 

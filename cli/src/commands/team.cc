@@ -76,7 +76,7 @@ int TeamAdopt(Context& ctx, bool confirmed) {
         Status::UntrustedKey("the server's audit key is not the one this profile "
                              "pinned; nothing was adopted"));
   }
-  if (Status s = CheckEscrowKey(*info); !s.ok()) return ctx.Fail(s);
+  if (Status s = CheckEscrowKey(*info, (*p)->server_audit_key); !s.ok()) return ctx.Fail(s);
   auto members = (*c)->Get("/v1/members", &vault::api::MembersFromJson);
   if (!members) return ctx.Fail(members.error());
   auto collections = (*c)->Get("/v1/collections", &vault::api::CollectionsFromJson);
