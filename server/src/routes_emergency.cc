@@ -110,6 +110,7 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
   std::sort(g.collections.begin(), g.collections.end());
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::EmergencyGrant{g.id, g.deputy_id, g.mode, g.collections};
   WriteAndAnswerCreated(
       res,
       [&](vault::WriteTxn& t) -> Status {
@@ -137,7 +138,8 @@ void ServerImpl::CreateGrant(const httplib::Request& req, httplib::Response& res
                        : access.error();
           }
         }
-        return t.CreateEmergencyGrant(c.actor(), g, keys);
+        if (Status s = t.CreateEmergencyGrant(c.actor(), g, keys); !s.ok()) return s;
+        return MatchRoster(t, c, *roster);
       },
       [&](vault::WriteTxn& t) { return StoredGrant(t, g.id); }, Conflicts::kAsConflict);
   AfterRoster(res, *roster, res.status == 201);
@@ -235,6 +237,7 @@ void ServerImpl::RevokeGrant(const httplib::Request& req, httplib::Response& res
   if (!IsId(id)) return SendBadId(res);
   auto roster = RosterOf(req, "DELETE /v1/emergency/grants/:id");
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::EmergencyEnd{id};
   EndGrantRoute(id, res, c, "revoked", *roster);
 }
 
@@ -267,7 +270,12 @@ void ServerImpl::EndGrantRoute(const std::string& id, httplib::Response& res, co
     if (g->status != em::GrantStatus::kActive) {
       return Status::FailedPrecondition("the grant is " + std::string(em::ToString(g->status)));
     }
-    return EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
+    if (Status s =
+            EndGrant(t, c.actor(), *g, Millis(env_.Now()), status, "the grant was " + status);
+        !s.ok()) {
+      return s;
+    }
+    return MatchRoster(t, c, roster);
   });
   AfterRoster(res, roster, res.status == 200);
 }

@@ -55,6 +55,7 @@ void ServerImpl::RekeyCollection(const httplib::Request& req, httplib::Response&
   }
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::CollectionKey{r.collection_id, r.key_version, {}};
   json out;
   if (WriteWithRoster(
           res, c, *roster,

@@ -138,6 +138,10 @@ void ServerImpl::AfterRoster(httplib::Response& res, const RosterChange& change,
     // A stale entry is "conflict" on every route: the client fetches the
     // roster again and signs anew.
     SendError(res, {409, "conflict", "the roster has changed: fetch it and sign again"});
+  } else if (!committed && !change.mismatch.empty()) {
+    // Its own code: unlike invalid_argument, it says the change itself was
+    // fine and only its statement is missing.
+    SendError(res, BadRequest("roster_mismatch", change.mismatch));
   }
 }
 
@@ -148,7 +152,8 @@ bool ServerImpl::WriteWithRoster(httplib::Response& res, const Caller& c, Roster
       res,
       [&](vault::WriteTxn& t) -> Status {
         if (Status s = ApplyRoster(t, c, change); !s.ok()) return s;
-        return fn(t);
+        if (Status s = fn(t); !s.ok()) return s;
+        return MatchRoster(t, c, change);
       },
       conflicts);
   AfterRoster(res, change, ok);

@@ -64,6 +64,7 @@ void ServerImpl::CreateInvite(const httplib::Request& req, httplib::Response& re
   }
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::MemberInvite{.role = *role};
   const IssuedInvite invite = NewInvite(env_, *role, name, c.member.id, config_.invite_ttl);
   if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) {
         return t.CreateInvite(c.actor(), invite.record);
@@ -84,6 +85,7 @@ void ServerImpl::ChangeMember(const httplib::Request& req, httplib::Response& re
   if (!role) return SendError(res, BadRequest("bad_role", role.error().message()));
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::MemberRole{id, *role};
   if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(id);
         if (!target) return target.error();
@@ -127,6 +129,7 @@ void ServerImpl::RemoveMember(const httplib::Request& req, httplib::Response& re
   if (!IsId(id)) return SendError(res, BadRequest("bad_id", "member ids are 32 hex digits"));
   auto roster = RosterOf(req, "DELETE /v1/members/:id");
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::MemberRemove{id};
   if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto target = t.GetMember(id);
         if (!target) return target.error();
@@ -168,6 +171,7 @@ void ServerImpl::CreateCollection(const httplib::Request& req, httplib::Response
       id, name, 1, body->Has("offline_cache") ? body->Bool("offline_cache") : true, false, 0};
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::CollectionCreate{id, name, col.key_version, {}};
   if (WriteWithRoster(res, c, *roster, [&](vault::WriteTxn& t) -> Status {
         auto recovery = t.GetSetting("recovery_public_key");
         if (!recovery) return recovery.error();
@@ -262,6 +266,7 @@ void ServerImpl::GrantAccess(const httplib::Request& req, httplib::Response& res
   }
   auto roster = RosterOf(*body);
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::CollectionAccessSet{id, member, *access};
   const bool written = WriteWithRoster(
       res, c, *roster,
       [&](vault::WriteTxn& t) -> Status {
@@ -304,6 +309,7 @@ void ServerImpl::RevokeAccess(const httplib::Request& req, httplib::Response& re
   }
   auto roster = RosterOf(req, "DELETE /v1/collections/:id/grants/:member");
   if (!roster) return SendError(res, roster.error());
+  roster->claim = vault::roster::CollectionAccessSet{id, member, CollectionAccess::kNone};
   if (WriteWithRoster(res, c, *roster,
                       [&](vault::WriteTxn& t) { return t.RevokeAccess(c.actor(), id, member); })) {
     SendJson(res, 200, {{"collection_id", id}, {"member_id", member}});

@@ -14,6 +14,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "auth.h"
 #include "denied_log.h"
@@ -76,6 +78,14 @@ struct Caller {
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
 
+// What a route's change must leave the team roster saying, as the
+// statement an honest client signs for it (the key check values are not
+// compared: only a key holder can make them).
+using RosterClaim = std::variant<vault::roster::MemberInvite, vault::roster::MemberRole,
+                                 vault::roster::MemberRemove, vault::roster::CollectionCreate,
+                                 vault::roster::CollectionAccessSet, vault::roster::CollectionKey,
+                                 vault::roster::EmergencyGrant, vault::roster::EmergencyEnd>;
+
 // The roster entries a request carries (routes_roster.cc), decoded; and,
 // once applied in the request's write, the roster after them.
 struct RosterChange {
@@ -83,6 +93,10 @@ struct RosterChange {
   std::vector<vault::roster::Statement> statements;
   vault::roster::State next;
   bool stale = false;  // an entry did not follow the stored roster
+  // Set by the route: once the team has a roster, the change is made only
+  // if the roster agrees with it (ServerImpl::MatchRoster).
+  std::optional<RosterClaim> claim;
+  std::string mismatch;  // why the roster did not agree; "" if it did
 };
 // The entries of a JSON list; a 400 bad_request for a malformed entry or
 // statement.
@@ -92,6 +106,13 @@ ApiResult<RosterChange> RosterOf(const Body& body);
 // The same for a route whose body is optional (DELETE): an empty body
 // carries no roster; otherwise it is checked against `schema`.
 ApiResult<RosterChange> RosterOf(const httplib::Request& req, const char* schema);
+
+// OK if `state`, the roster after the request's entries `sent`, agrees
+// with `claim` for a change made by `caller_id`; otherwise InvalidArgument
+// naming what the roster lacks (roster_match.cc).
+Status RosterMatches(const vault::roster::State& state,
+                     std::span<const vault::roster::Statement> sent, const std::string& caller_id,
+                     const RosterClaim& claim);
 
 // The route table entry for a method and pattern; aborts if it is missing
 // (a handler for a route the table does not list).
@@ -280,8 +301,14 @@ class ServerImpl final : public Server {
   // the stored roster, PermissionDenied for one that Apply or the server's
   // own checks refuse.
   Status ApplyRoster(vault::WriteTxn& t, const Caller& c, RosterChange& change);
+  // Last in the write of a route that set change.claim: on a team with a
+  // roster, refuses the change unless the roster (with the request's
+  // entries) agrees with it, so that the tables never drift from what
+  // people signed; the refusal is kept in change.mismatch for AfterRoster.
+  // A legacy team (no roster) needs no statement.
+  Status MatchRoster(vault::WriteTxn& t, const Caller& c, RosterChange& change);
   // Keeps the roster a committed write stored, or answers a stale entry
-  // with 409 conflict.
+  // with 409 conflict and a mismatch with 400 roster_mismatch.
   void AfterRoster(httplib::Response& res, const RosterChange& change, bool committed);
   // WriteOr, with the request's roster entries applied in the same
   // transaction (all or nothing).
