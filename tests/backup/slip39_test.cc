@@ -84,6 +84,10 @@ struct RoundTrip {
   bool extendable;
 };
 
+void PrintTo(const RoundTrip& r, std::ostream* os) {
+  *os << r.bytes << " bytes, " << (r.extendable ? "extendable" : "not extendable");
+}
+
 class Slip39RoundTripTest : public ::testing::TestWithParam<RoundTrip> {};
 
 TEST_P(Slip39RoundTripTest, AnyThreeOfFiveRecover) {

@@ -43,7 +43,8 @@ struct SplitOptions {
   // Set: the identifier is not part of the encryption, so later share sets
   // of the same secret and passphrase can be made (the spec's default).
   bool extendable = true;
-  // Drawn from the Env when unset; 15 bits.
+  // Drawn from the Env when unset; 15 bits. Set it only to remake a set
+  // exactly (tests): two sets of one identifier cannot be told apart.
   std::optional<uint16_t> identifier;
 };
 
