@@ -188,6 +188,10 @@ TEST_F(Slip39Test, InspectReadsTheFields) {
   EXPECT_EQ(info.member_index, 3);
   EXPECT_EQ(info.member_threshold, 3);
   EXPECT_EQ(info.secret_bytes, 16u);
+  // Inspect reads with Combine's rules and messages.
+  auto bad = Inspect("  ");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message(), "share 1 is empty");
 }
 
 // The spec has no passphrase check: a wrong one gives another secret, so
