@@ -201,7 +201,14 @@ int Join(Context& ctx, const JoinOptions& o) {
       return ctx.Fail(login.error());
     }
     auto entered = EnterRoster(ctx, o, client, *code, *info, id, *joined);
-    if (!entered) return ctx.Fail(entered.error());
+    if (!entered) {
+      // The code is spent and the server keeps the member it made for it;
+      // say so, so that the record does not linger unexplained.
+      ctx.console.err << "baton: the server registered \"" << Printable(joined->name)
+                      << "\" when the code was redeemed; if this is your team, an admin removes "
+                         "that member (baton member remove) and invites you again\n";
+      return ctx.Fail(entered.error());
+    }
     state = std::move(*entered);
   }
   // Profile first (it creates the directory), then the identity.
