@@ -1,0 +1,100 @@
+// Encrypt and Decrypt: the header around the STREAM payload, optionally
+// inside ASCII armor.
+#include <sodium.h>
+
+#include <istream>
+#include <ostream>
+
+#include "age_internal.h"
+
+namespace backup::age {
+namespace {
+
+using internal::Reader;
+
+// Binary age files start with the version line; armor starts with its
+// BEGIN line, possibly after white space.
+vault::Result<bool> LooksArmored(Reader& in) {
+  auto first = in.Peek();
+  if (!first) return vault::Fail(first.error());
+  return first->has_value() && **first != 'a';
+}
+
+vault::Result<vault::SecureBuffer> UnwrapFileKey(std::span<const Identity> identities,
+                                                 const internal::Header& header) {
+  for (const Identity& identity : identities) {
+    for (const internal::Stanza& stanza : header.stanzas) {
+      auto key = internal::UnwrapX25519(identity, stanza);
+      if (!key) return vault::Fail(key.error());
+      if (key->has_value()) return std::move(**key);
+    }
+  }
+  return vault::Fail(vault::Status::WrongPassphrase("no identity matches any recipient"));
+}
+
+vault::Status DecryptFrom(std::span<const Identity> identities, Reader& in, internal::Sink& out) {
+  auto header = internal::ParseHeader(in);
+  if (!header) return header.error();
+  auto file_key = UnwrapFileKey(identities, *header);
+  if (!file_key) return file_key.error();
+  auto mac = internal::HeaderMac(file_key->bytes(), header->mac_input);
+  if (!mac) return mac.error();
+  if (sodium_memcmp(mac->data(), header->mac.data(), mac->size()) != 0) {
+    return vault::Status::Corruption("header MAC mismatch");
+  }
+  return internal::DecryptPayload(file_key->bytes(), in, out);
+}
+
+}  // namespace
+
+vault::Status Encrypt(vault::Env& env, std::span<const Recipient> recipients, std::istream& in,
+                      std::ostream& out, const EncryptOptions& options) {
+  if (recipients.empty()) return vault::Status::InvalidArgument("age: no recipients");
+  vault::SecureBuffer file_key(internal::kFileKeyBytes);
+  env.RandomBytes(file_key.bytes());
+  std::vector<internal::Stanza> stanzas;
+  for (const Recipient& recipient : recipients) {
+    auto stanza = internal::WrapX25519(env, recipient, file_key.bytes());
+    if (!stanza) return stanza.error();
+    stanzas.push_back(std::move(*stanza));
+  }
+  internal::Header header{std::move(stanzas), {}, {}};
+  auto mac =
+      internal::HeaderMac(file_key.bytes(), internal::EncodeHeaderWithoutMac(header.stanzas));
+  if (!mac) return mac.error();
+  header.mac = *mac;
+  const std::string text = internal::EncodeHeader(header);
+
+  internal::IstreamSource source(in);
+  internal::OstreamSink binary(out);
+  internal::ArmorSink armored(binary);
+  internal::Sink& sink = options.armor ? static_cast<internal::Sink&>(armored) : binary;
+  if (vault::Status s = sink.Write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+      !s.ok()) {
+    return s;
+  }
+  if (vault::Status s = internal::EncryptPayload(env, file_key.bytes(), source, sink); !s.ok()) {
+    return s;
+  }
+  return sink.Close();
+}
+
+vault::Status Decrypt(std::span<const Identity> identities, std::istream& in, std::ostream& out) {
+  internal::IstreamSource source(in);
+  internal::OstreamSink sink(out);
+  Reader outer(source);
+  auto armored = LooksArmored(outer);
+  if (!armored) return armored.error();
+  vault::Status s;
+  if (*armored) {
+    internal::ArmorSource armor(outer);
+    Reader inner(armor);
+    s = DecryptFrom(identities, inner, sink);
+  } else {
+    s = DecryptFrom(identities, outer, sink);
+  }
+  if (!s.ok()) return s;
+  return sink.Close();
+}
+
+}  // namespace backup::age
