@@ -12,8 +12,8 @@ namespace {
 
 using internal::Reader;
 
-// Binary age files start with the version line; armor starts with its
-// BEGIN line, possibly after white space.
+// Binary age files start with the version line; anything else is taken
+// for armor, which reports a file that is neither as "not an age file".
 vault::Result<bool> LooksArmored(Reader& in) {
   auto first = in.Peek();
   if (!first) return vault::Fail(first.error());

@@ -81,7 +81,7 @@ vault::Status ArmorSource::Begin() {
   std::string line;
   auto ended = ArmorLine(in_, line);
   if (!ended) return ended.error();
-  if (!*ended || line != kBegin) return Bad("no BEGIN AGE ENCRYPTED FILE line");
+  if (!*ended || line != kBegin) return Bad("not an age file (no BEGIN AGE ENCRYPTED FILE line)");
   state_ = State::kBody;
   return vault::Status::OK();
 }

@@ -14,6 +14,7 @@
 //   "header MAC mismatch"                     (Corruption)
 //   "payload truncated…", "payload damaged at chunk N", "payload: …"
 //   "age armor: …"                            the ASCII armor is not strict PEM
+//                                             (or the file is neither format)
 // Plaintext written to `out` before a payload error is authentic, but the
 // file is incomplete: treat the whole output as unusable.
 #ifndef BATON_BACKUP_AGE_H_
