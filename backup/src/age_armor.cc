@@ -108,6 +108,13 @@ vault::Status ArmorSource::NextLine() {
   if (!*ended) return Bad("file ends before the END line");
   if (short_line_seen_) return Bad("a short line before the last one");
   if (line.empty() || line.size() % 4 != 0) return Bad("line of the wrong length");
+  // Checked here as libsodium takes some bytes >= 0x80 for base64 digits.
+  const size_t digits = line.find_last_not_of('=') + 1;
+  if (line.size() - digits > 2 ||
+      !std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(digits),
+                   IsBase64Char)) {
+    return Bad("invalid base64");
+  }
   short_line_seen_ = line.size() < kColumns || line.back() == '=';
   size_t len = 0;
   const char* end = nullptr;

@@ -19,11 +19,6 @@ vault::Status Bad(std::string_view why) {
 
 bool IsVchar(char c) { return c >= 0x21 && c <= 0x7e; }
 
-bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
-}
-
 // One line that must end in LF, counted into the header's size.
 vault::Status NextLine(Reader& in, std::string& line, std::string& mac_input) {
   auto ended = in.ReadLine(line, kMaxLineBytes, "age header");

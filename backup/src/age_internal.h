@@ -96,6 +96,7 @@ class Reader : public Source {
 };
 
 // Unpadded, canonical standard base64 (the spec's "base64").
+bool IsBase64Char(char c);  // A-Z a-z 0-9 + /
 std::string ToBase64Raw(std::span<const uint8_t> data);
 std::optional<std::vector<uint8_t>> FromBase64Raw(std::string_view text);
 

@@ -95,7 +95,15 @@ std::string ToBase64Raw(std::span<const uint8_t> data) {
   return out;
 }
 
+bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
 std::optional<std::vector<uint8_t>> FromBase64Raw(std::string_view text) {
+  // libsodium reads some bytes >= 0x80 (negative chars) as base64 digits, so
+  // the alphabet is checked here first.
+  if (!std::all_of(text.begin(), text.end(), IsBase64Char)) return std::nullopt;
   // libsodium refuses non-zero padding bits, so only canonical text decodes.
   std::vector<uint8_t> out(text.size() / 4 * 3 + 3);
   size_t len = 0;
