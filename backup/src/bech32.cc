@@ -87,8 +87,10 @@ vault::SecureBuffer Encode(std::string_view hrp, std::span<const uint8_t> data, 
       bits -= 5;
       values.data()[at++] = static_cast<uint8_t>((acc >> bits) & 31);
     }
+    acc &= (1u << bits) - 1;
   }
   if (bits > 0) values.data()[at++] = static_cast<uint8_t>((acc << (5 - bits)) & 31);
+  sodium_memzero(&acc, sizeof acc);  // bits of a possibly secret key
   uint32_t chk = HrpPolymod(hrp);
   for (size_t i = 0; i < n_values; ++i) chk = Polymod(chk, values.data()[i]);
   for (size_t i = 0; i < kChecksumValues; ++i) chk = Polymod(chk, 0);
@@ -131,7 +133,9 @@ vault::Result<vault::SecureBuffer> Decode(std::string_view text, std::string_vie
     }
   }
   acc &= (1u << bits) - 1;
-  if (bits >= 5 || acc != 0) return vault::Fail(Bad("bad padding"));
+  const bool padded_ok = bits < 5 && acc == 0;
+  sodium_memzero(&acc, sizeof acc);
+  if (!padded_ok) return vault::Fail(Bad("bad padding"));
   return out;
 }
 
