@@ -2,6 +2,7 @@
 // inside ASCII armor.
 #include <sodium.h>
 
+#include <functional>
 #include <istream>
 #include <ostream>
 
@@ -20,22 +21,26 @@ vault::Result<bool> LooksArmored(Reader& in) {
   return first->has_value() && **first != 'a';
 }
 
-vault::Result<vault::SecureBuffer> UnwrapFileKey(std::span<const Identity> identities,
-                                                 const internal::Header& header) {
-  for (const Identity& identity : identities) {
-    for (const internal::Stanza& stanza : header.stanzas) {
-      auto key = internal::UnwrapX25519(identity, stanza);
-      if (!key) return vault::Fail(key.error());
-      if (key->has_value()) return std::move(**key);
-    }
+// Opens one stanza: nullopt if it is not for this key, an error if it is
+// malformed.
+using Unwrap =
+    std::function<vault::Result<std::optional<vault::SecureBuffer>>(const internal::Stanza&)>;
+
+vault::Result<vault::SecureBuffer> UnwrapFileKey(const internal::Header& header,
+                                                 const Unwrap& unwrap) {
+  if (vault::Status s = internal::CheckScryptAlone(header); !s.ok()) return vault::Fail(s);
+  for (const internal::Stanza& stanza : header.stanzas) {
+    auto key = unwrap(stanza);
+    if (!key) return vault::Fail(key.error());
+    if (key->has_value()) return std::move(**key);
   }
   return vault::Fail(vault::Status::WrongPassphrase("no identity matches any recipient"));
 }
 
-vault::Status DecryptFrom(std::span<const Identity> identities, Reader& in, internal::Sink& out) {
+vault::Status DecryptFrom(Reader& in, internal::Sink& out, const Unwrap& unwrap) {
   auto header = internal::ParseHeader(in);
   if (!header) return header.error();
-  auto file_key = UnwrapFileKey(identities, *header);
+  auto file_key = UnwrapFileKey(*header, unwrap);
   if (!file_key) return file_key.error();
   auto mac = internal::HeaderMac(file_key->bytes(), header->mac_input);
   if (!mac) return mac.error();
@@ -43,6 +48,25 @@ vault::Status DecryptFrom(std::span<const Identity> identities, Reader& in, inte
     return vault::Status::Corruption("header MAC mismatch");
   }
   return internal::DecryptPayload(file_key->bytes(), in, out);
+}
+
+// Reads a binary or armored file.
+vault::Status DecryptAny(std::istream& in, std::ostream& out, const Unwrap& unwrap) {
+  internal::IstreamSource source(in);
+  internal::OstreamSink sink(out);
+  Reader outer(source);
+  auto armored = LooksArmored(outer);
+  if (!armored) return armored.error();
+  vault::Status s;
+  if (*armored) {
+    internal::ArmorSource armor(outer);
+    Reader inner(armor);
+    s = DecryptFrom(inner, sink, unwrap);
+  } else {
+    s = DecryptFrom(outer, sink, unwrap);
+  }
+  if (!s.ok()) return s;
+  return sink.Close();
 }
 
 }  // namespace
@@ -80,21 +104,20 @@ vault::Status Encrypt(vault::Env& env, std::span<const Recipient> recipients, st
 }
 
 vault::Status Decrypt(std::span<const Identity> identities, std::istream& in, std::ostream& out) {
-  internal::IstreamSource source(in);
-  internal::OstreamSink sink(out);
-  Reader outer(source);
-  auto armored = LooksArmored(outer);
-  if (!armored) return armored.error();
-  vault::Status s;
-  if (*armored) {
-    internal::ArmorSource armor(outer);
-    Reader inner(armor);
-    s = DecryptFrom(identities, inner, sink);
-  } else {
-    s = DecryptFrom(identities, outer, sink);
-  }
-  if (!s.ok()) return s;
-  return sink.Close();
+  return DecryptAny(in, out, [identities](const internal::Stanza& stanza) {
+    for (const Identity& identity : identities) {
+      auto key = internal::UnwrapX25519(identity, stanza);
+      if (!key || key->has_value()) return key;
+    }
+    return vault::Result<std::optional<vault::SecureBuffer>>(std::nullopt);
+  });
+}
+
+vault::Status DecryptWithPassphrase(const vault::SecureBuffer& passphrase, std::istream& in,
+                                    std::ostream& out) {
+  return DecryptAny(in, out, [&passphrase](const internal::Stanza& stanza) {
+    return internal::UnwrapScrypt(passphrase, stanza);
+  });
 }
 
 }  // namespace backup::age

@@ -134,6 +134,14 @@ vault::Result<Stanza> WrapX25519(vault::Env& env, const Recipient& recipient,
 vault::Result<std::optional<vault::SecureBuffer>> UnwrapX25519(const Identity& identity,
                                                                const Stanza& stanza);
 
+// scrypt stanzas. The work factor is capped (2^22 takes 4 GiB), and an
+// scrypt stanza must be a header's only one, so that a passphrase-encrypted
+// file cannot also be opened by someone else's key.
+inline constexpr int kMaxScryptWorkFactor = 22;
+vault::Status CheckScryptAlone(const Header& header);
+vault::Result<std::optional<vault::SecureBuffer>> UnwrapScrypt(
+    const vault::SecureBuffer& passphrase, const Stanza& stanza);
+
 // STREAM: the payload after the header, nonce included.
 vault::Status EncryptPayload(vault::Env& env, std::span<const uint8_t> file_key, Source& in,
                              Sink& out);

@@ -223,3 +223,21 @@ TEST_F(AgeTest, HighBytesAreNotBase64) {
 }
 
 }  // namespace
+
+namespace {
+
+// The passphrase API refuses files to keys; the testkit's scrypt cases
+// cover passphrase files themselves.
+TEST_F(AgeTest, PassphraseDoesNotOpenAFileForAKey) {
+  const std::string file = Encrypt("secret", {alice_.recipient()});
+  std::istringstream in(file);
+  std::ostringstream out;
+  const std::string pass = "correct horse";
+  const vault::Status s = age::DecryptWithPassphrase(
+      vault::SecureBuffer::CopyOf({reinterpret_cast<const uint8_t*>(pass.data()), pass.size()}), in,
+      out);
+  EXPECT_TRUE(s.IsWrongPassphrase()) << s.ToString();
+  EXPECT_EQ(out.str(), "");
+}
+
+}  // namespace

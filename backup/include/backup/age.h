@@ -92,6 +92,12 @@ vault::Status Encrypt(vault::Env& env, std::span<const Recipient> recipients, st
 // one authenticated chunk at a time.
 vault::Status Decrypt(std::span<const Identity> identities, std::istream& in, std::ostream& out);
 
+// Decrypts a passphrase-encrypted age file (an scrypt stanza, as `age -p`
+// writes), with the same errors as Decrypt. Work factors above 2^22 are
+// refused as a malformed header.
+vault::Status DecryptWithPassphrase(const vault::SecureBuffer& passphrase, std::istream& in,
+                                    std::ostream& out);
+
 }  // namespace backup::age
 
 #endif  // BATON_BACKUP_AGE_H_
