@@ -53,6 +53,45 @@ TEST(Bech32, RefusesTheInvalidBip173Vectors) {
   for (const std::string& s : invalid) EXPECT_STATUS(bech32::Split(s), kInvalidArgument) << s;
 }
 
+// 32 bytes take 52 five-bit values, with 4 bits of padding that must be
+// zero; 54 values would end in 6 bits of padding, more than a value holds.
+TEST(Bech32, RefusesNonZeroOrOverlongPadding) {
+  const std::vector<uint8_t> key(32, 0);
+  const vault::SecureBuffer good = bech32::Encode("age", key, false);
+  const std::string text(reinterpret_cast<const char*>(good.data()), good.size());
+  ASSERT_OK(bech32::Decode(text, "age"));
+  ASSERT_OK_AND_ASSIGN(auto parts, bech32::Split(text));
+  ASSERT_EQ(parts.values.size(), 52u);
+  const std::string alphabet = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+  std::string data = text.substr(4, 52);
+  data.back() = alphabet[1];  // value 1: a padding bit set
+  // The codec cannot write such strings, so the test checksums them with
+  // BIP-173's reference polymod.
+  auto polymod = [](const std::vector<uint8_t>& values) {
+    const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+    uint32_t chk = 1;
+    for (uint8_t v : values) {
+      const uint32_t top = chk >> 25;
+      chk = ((chk & 0x1ffffff) << 5) ^ v;
+      for (int i = 0; i < 5; ++i) chk ^= ((top >> i) & 1) ? gen[i] : 0;
+    }
+    return chk;
+  };
+  auto with_checksum = [&](const std::string& payload) {
+    std::vector<uint8_t> values = {3, 3, 3, 0, 1, 7, 5};  // "age" expanded
+    for (char ch : payload) values.push_back(static_cast<uint8_t>(alphabet.find(ch)));
+    values.insert(values.end(), 6, 0);
+    const uint32_t chk = polymod(values) ^ 1;
+    std::string out = "age1" + payload;
+    for (int i = 0; i < 6; ++i) out.push_back(alphabet[(chk >> (5 * (5 - i))) & 31]);
+    return out;
+  };
+  ASSERT_EQ(with_checksum(text.substr(4, 52)), text) << "the test's own encoder is wrong";
+  EXPECT_STATUS(bech32::Decode(with_checksum(data), "age"), kInvalidArgument);
+  EXPECT_STATUS(bech32::Decode(with_checksum(text.substr(4, 52) + "qq"), "age"), kInvalidArgument);
+  EXPECT_OK(bech32::Decode(with_checksum(text.substr(4, 52) + "q"), "age"));  // 33 bytes
+}
+
 TEST(Bech32, EncodesWhatItDecodes) {
   const std::vector<uint8_t> data = {0, 1, 2, 0xfe, 0xff, 0x80, 0x7f};
   const vault::SecureBuffer text = bech32::Encode("test", data, false);

@@ -198,6 +198,38 @@ TEST_P(AgeTestkit, HeaderRoundTrips) {
   EXPECT_EQ(again, bytes.substr(0, again.size()));
 }
 
+// The README's armor round trip: an armored file that decodes encodes back
+// to itself, up to CRLF line ends and the white space around the block.
+TEST_P(AgeTestkit, ArmorRoundTrips) {
+  const Case c = Load(GetParam());
+  if (c.Key("armored") != "yes" || c.Key("expect") == "armor failure") return;
+  namespace in_ = backup::age::internal;
+  std::istringstream in(c.age_file);
+  in_::IstreamSource src(in);
+  in_::Reader outer(src);
+  in_::ArmorSource armor(outer);
+  std::string decoded;
+  std::array<uint8_t, 4096> buf{};
+  for (;;) {
+    auto n = armor.Read(buf);
+    ASSERT_OK(n);
+    if (*n == 0) break;
+    decoded.append(reinterpret_cast<char*>(buf.data()), *n);
+  }
+  std::ostringstream encoded;
+  in_::OstreamSink sink(encoded);
+  in_::ArmorSink armor_out(sink);
+  ASSERT_OK(armor_out.Write({reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size()}));
+  ASSERT_OK(armor_out.Close());
+  std::string want;
+  for (char ch : c.age_file) {
+    if (ch != '\r') want.push_back(ch);
+  }
+  want.erase(0, want.find_first_not_of(" \t\n"));
+  want.erase(want.find_last_not_of(" \t\n") + 1);
+  EXPECT_EQ(encoded.str(), want + "\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Kit, AgeTestkit, ::testing::ValuesIn(KitNames()),
                          [](const auto& p) { return p.param; });
 
