@@ -138,6 +138,23 @@ std::string Sha256Hex(const std::string& data) {
   return vault::crypto::ToHex(h);
 }
 
+// The bytes inside an armored file.
+vault::Result<std::string> Dearmor(const std::string& file) {
+  namespace in_ = backup::age::internal;
+  std::istringstream in(file);
+  in_::IstreamSource src(in);
+  in_::Reader outer(src);
+  in_::ArmorSource armor(outer);
+  std::string out;
+  std::array<uint8_t, 4096> buf{};
+  for (;;) {
+    auto n = armor.Read(buf);
+    if (!n) return vault::Fail(n.error());
+    if (*n == 0) return out;
+    out.append(reinterpret_cast<char*>(buf.data()), *n);
+  }
+}
+
 class AgeTestkit : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AgeTestkit, DecryptsToTheNamedOutcome) {
@@ -175,20 +192,7 @@ TEST_P(AgeTestkit, HeaderRoundTrips) {
   if (c.Key("expect") == "header failure" || c.Key("expect") == "armor failure") return;
   std::string bytes = c.age_file;
   if (c.Key("armored") == "yes") {
-    std::istringstream in(c.age_file);
-    namespace in_ = backup::age::internal;
-    in_::IstreamSource src(in);
-    in_::Reader outer(src);
-    in_::ArmorSource armor(outer);
-    in_::Reader inner(armor);
-    std::string all;
-    std::array<uint8_t, 4096> buf{};
-    for (;;) {
-      auto n = inner.Read(buf);
-      if (!n || *n == 0) break;
-      all.append(reinterpret_cast<char*>(buf.data()), *n);
-    }
-    bytes = all;
+    ASSERT_OK_AND_ASSIGN(bytes, Dearmor(c.age_file));
   }
   backup::age::internal::SpanSource src(
       {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
@@ -204,18 +208,7 @@ TEST_P(AgeTestkit, ArmorRoundTrips) {
   const Case c = Load(GetParam());
   if (c.Key("armored") != "yes" || c.Key("expect") == "armor failure") return;
   namespace in_ = backup::age::internal;
-  std::istringstream in(c.age_file);
-  in_::IstreamSource src(in);
-  in_::Reader outer(src);
-  in_::ArmorSource armor(outer);
-  std::string decoded;
-  std::array<uint8_t, 4096> buf{};
-  for (;;) {
-    auto n = armor.Read(buf);
-    ASSERT_OK(n);
-    if (*n == 0) break;
-    decoded.append(reinterpret_cast<char*>(buf.data()), *n);
-  }
+  ASSERT_OK_AND_ASSIGN(const std::string decoded, Dearmor(c.age_file));
   std::ostringstream encoded;
   in_::OstreamSink sink(encoded);
   in_::ArmorSink armor_out(sink);
