@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <cctype>
+#include <string>
+
 #include "fake_env.h"
 #include "test_util.h"
 
@@ -267,6 +270,17 @@ TEST_F(CryptoTest, Base64RoundTripAndRejects) {
   ASSERT_OK_AND_ASSIGN(Bytes url, FromBase64("-_8", Base64::kUrlNoPadding));
   EXPECT_EQ(url, Bytes(std::begin(raw), std::end(raw)));
   EXPECT_STATUS(FromBase64("Zm9v!mFy"), kInvalidArgument);
+  // Every byte outside the alphabet is refused where a digit could stand,
+  // in both variants: none may decode to the bytes of another text.
+  for (int b = 0; b < 256; ++b) {
+    if (b == '=') continue;  // padding, tested above
+    std::string text = "Zm9vYmFy";
+    text[7] = static_cast<char>(b);
+    const bool digit = b < 0x80 && std::isalnum(b) != 0;
+    EXPECT_EQ(FromBase64(text).has_value(), digit || b == '+' || b == '/') << b;
+    EXPECT_EQ(FromBase64(text, Base64::kUrlNoPadding).has_value(), digit || b == '-' || b == '_')
+        << b;
+  }
   EXPECT_STATUS(FromBase64("Zm8"), kInvalidArgument);  // padding required
   EXPECT_STATUS(FromBase64("+/8=", Base64::kUrlNoPadding), kInvalidArgument);
 }

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -277,6 +278,13 @@ int SodiumVariant(Base64 v) {
   return v == Base64::kStandard ? sodium_base64_VARIANT_ORIGINAL
                                 : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 }
+
+// libsodium 1.0.18 decodes every byte >= 0x80 as a digit ('/'), so without
+// this check many texts would decode to the same bytes.
+bool IsBase64Digit(char c, Base64 v) {
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+  return v == Base64::kStandard ? (c == '+' || c == '/' || c == '=') : (c == '-' || c == '_');
+}
 }  // namespace
 
 std::string ToBase64(ByteView data, Base64 variant) {
@@ -288,6 +296,10 @@ std::string ToBase64(ByteView data, Base64 variant) {
 }
 
 Result<Bytes> FromBase64(std::string_view text, Base64 variant) {
+  if (!std::all_of(text.begin(), text.end(),
+                   [variant](char c) { return IsBase64Digit(c, variant); })) {
+    return Fail(Status::InvalidArgument("text is not valid base64"));
+  }
   Bytes out(text.size() / 4 * 3 + 3);
   size_t len = 0;
   const char* end = nullptr;
