@@ -172,6 +172,32 @@ TEST_F(RosterRulesTest, OnlyOwnersSetTheRecoveryKey) {
   EXPECT_FALSE(state().recovery_pk.has_value());
 }
 
+TEST_F(RosterRulesTest, OnlyOwnersSetBothRecoveryKeys) {
+  crypto::PublicKey box{};
+  box.fill(3);
+  crypto::PublicKey age{};
+  age.fill(4);
+  for (const Person* p : {&admin_, &member_, &auditor_}) {
+    EXPECT_STATUS(roster_.Add(*p, RecoveryKeysSet{box, age}), kUntrustedKey);
+  }
+  EXPECT_FALSE(state().recovery_pk.has_value());
+  EXPECT_FALSE(state().recovery_age_pk.has_value());
+  EXPECT_OK(roster_.Add(owner_, RecoveryKeysSet{box, age}));
+  EXPECT_EQ(state().recovery_pk, box);
+  EXPECT_EQ(state().recovery_age_pk, age);
+  // A later recovery.set replaces the key; the age recipient was the old
+  // key's, so it goes too.
+  crypto::PublicKey other{};
+  other.fill(5);
+  EXPECT_OK(roster_.Add(owner_, RecoverySet{other}));
+  EXPECT_EQ(state().recovery_pk, other);
+  EXPECT_FALSE(state().recovery_age_pk.has_value());
+  EXPECT_OK(roster_.Add(owner_, RecoveryKeysSet{box, age}));
+  EXPECT_OK(roster_.Add(owner_, RecoverySet{std::nullopt}));
+  EXPECT_FALSE(state().recovery_pk.has_value());
+  EXPECT_FALSE(state().recovery_age_pk.has_value());
+}
+
 TEST_F(RosterRulesTest, CollectionsAreCreatedByThoseWhoMayAndOnce) {
   EXPECT_STATUS(roster_.Add(member_, CollectionCreate{SomeId(31), "x", 1, {}}), kUntrustedKey);
   EXPECT_STATUS(roster_.Add(auditor_, CollectionCreate{SomeId(31), "x", 1, {}}), kUntrustedKey);

@@ -52,6 +52,7 @@ std::vector<Statement> OneOfEach() {
       EmergencyGrant{SomeId(3), SomeId(1), emergency::GrantMode::kTakeover, {SomeId(2), SomeId(4)}},
       EmergencyEnd{SomeId(3)},
       EmergencyTakeover{SomeId(3)},
+      RecoveryKeysSet{Key(13), Key(14)},
   };
   std::vector<Statement> out;
   for (Body& b : bodies) {
@@ -88,6 +89,24 @@ TEST(RosterCodecTest, TheLayoutIsTheDocumentedOne) {
   EXPECT_EQ(b[16 + 32 + 8 + 32 + 8], 0);  // u16 length of the signer id
   EXPECT_EQ(b[16 + 32 + 8 + 32 + 8 + 1], 32);
   EXPECT_EQ(b[16 + 32 + 8 + 32 + 8 + 2 + 32], static_cast<uint8_t>(Kind::kMemberRemove));
+}
+
+// Entries signed before recovery.set.v2 keep their kind number and bytes.
+TEST(RosterCodecTest, RecoveryKindsKeepTheirNumbersAndLayouts) {
+  EXPECT_EQ(static_cast<int>(Kind::kRecoverySet), 7);
+  EXPECT_EQ(static_cast<int>(Kind::kRecoveryKeysSet), 14);
+  EXPECT_EQ(ToString(Kind::kRecoverySet), "recovery.set");
+  EXPECT_EQ(ToString(Kind::kRecoveryKeysSet), "recovery.set.v2");
+  const size_t head = 16u + 32 + 8 + 32 + 8 + 2 + 32 + 1;
+  const crypto::Bytes v1 = Encode(OneOfEach()[6]);
+  ASSERT_EQ(v1.size(), head + 32);
+  EXPECT_EQ(v1[head - 1], 7);
+  EXPECT_EQ(v1[head], 10);  // Key(10)
+  const crypto::Bytes v2 = Encode(OneOfEach().back());
+  ASSERT_EQ(v2.size(), head + 64);
+  EXPECT_EQ(v2[head - 1], 14);
+  EXPECT_EQ(v2[head], 13);       // the box key first
+  EXPECT_EQ(v2[head + 32], 14);  // then the age recipient
 }
 
 TEST(RosterCodecTest, EveryTruncationAndAnyTrailingByteIsRefused) {
@@ -138,9 +157,13 @@ TEST(RosterCodecTest, MalformedFieldsAreRefused) {
   refused(s);
   s.body = EmergencyGrant{SomeId(3), SomeId(1), static_cast<emergency::GrantMode>(2), {SomeId(2)}};
   refused(s);
+  s.body = RecoveryKeysSet{Key(0), Key(1)};
+  refused(s);
+  s.body = RecoveryKeysSet{Key(1), Key(0)};
+  refused(s);
   // An unknown kind, and another format's domain.
   crypto::Bytes bytes = Encode(remove);
-  bytes[16 + 32 + 8 + 32 + 8 + 2 + 32] = 14;
+  bytes[16 + 32 + 8 + 32 + 8 + 2 + 32] = 15;
   EXPECT_STATUS(Decode(bytes), kInvalidArgument);
   bytes[16 + 32 + 8 + 32 + 8 + 2 + 32] = 0;
   EXPECT_STATUS(Decode(bytes), kInvalidArgument);

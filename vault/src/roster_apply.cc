@@ -155,6 +155,16 @@ Status Rule(Ctx& c, const RecoverySet& b) {
     return Untrusted("only an owner sets the recovery key");
   }
   c.state.recovery_pk = b.recovery_pk;
+  c.state.recovery_age_pk.reset();
+  return Status::OK();
+}
+
+Status Rule(Ctx& c, const RecoveryKeysSet& b) {
+  if (!Allowed(c.signer.role, CollectionAccess::kNone, Action::kManageRecovery)) {
+    return Untrusted("only an owner sets the recovery key");
+  }
+  c.state.recovery_pk = b.recovery_pk;
+  c.state.recovery_age_pk = b.age_pk;
   return Status::OK();
 }
 

@@ -251,6 +251,15 @@ void Put(Out& o, const EmergencyEnd& b) { o.Str(b.grant_id); }
 void Get(In& i, EmergencyEnd& b) { b.grant_id = i.Id("the grant id"); }
 void Put(Out& o, const EmergencyTakeover& b) { o.Str(b.grant_id); }
 void Get(In& i, EmergencyTakeover& b) { b.grant_id = i.Id("the grant id"); }
+void Put(Out& o, const RecoveryKeysSet& b) {
+  o.Raw(b.recovery_pk);
+  o.Raw(b.age_pk);
+}
+void Get(In& i, RecoveryKeysSet& b) {
+  b.recovery_pk = i.Fixed<crypto::kPublicKeyBytes>();
+  b.age_pk = i.Fixed<crypto::kPublicKeyBytes>();
+  if (b.recovery_pk == PK{} || b.age_pk == PK{}) i.Refuse("a zero recovery key");
+}
 
 // Kind k is Body alternative k - 1.
 template <size_t I = 0>
@@ -287,6 +296,7 @@ std::string_view ToString(Kind kind) {
     case Kind::kEmergencyGrant: return "emergency.grant";
     case Kind::kEmergencyEnd: return "emergency.end";
     case Kind::kEmergencyTakeover: return "emergency.takeover";
+    case Kind::kRecoveryKeysSet: return "recovery.set.v2";
   }
   return "unknown";
 }

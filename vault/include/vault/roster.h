@@ -53,6 +53,7 @@ enum class Kind : uint8_t {
   kEmergencyGrant = 11,
   kEmergencyEnd = 12,
   kEmergencyTakeover = 13,
+  kRecoveryKeysSet = 14,
 };
 
 // seq 0 only. The signer is the first owner; signed with signing_pk below.
@@ -96,8 +97,19 @@ struct MemberRemove {
   std::string member_id;
 };
 // Owners only. nullopt (encoded as 32 zero bytes) removes the recovery key.
+// Also clears the age recipient: it belonged to the key being replaced.
 struct RecoverySet {
   std::optional<crypto::PublicKey> recovery_pk;
+};
+// "recovery.set.v2", owners only: both public halves derived from one
+// recovery master secret (backup/recovery_key.h), the box key collection
+// keys are sealed to and the age X25519 recipient backups are encrypted to.
+// A kind of its own, so that stored recovery.set entries keep their one
+// encoding and meaning. Neither key may be zero; RecoverySet{nullopt}
+// removes both.
+struct RecoveryKeysSet {
+  crypto::PublicKey recovery_pk{};
+  crypto::PublicKey age_pk{};
 };
 // The signer gets manage. key_version is 1 for a new collection; migration
 // adopts existing collections at their current version.
@@ -133,7 +145,7 @@ struct EmergencyTakeover {
 
 using Body = std::variant<TeamCreate, MemberInvite, MemberJoin, MemberAdd, MemberRole, MemberRemove,
                           RecoverySet, CollectionCreate, CollectionAccessSet, CollectionKey,
-                          EmergencyGrant, EmergencyEnd, EmergencyTakeover>;
+                          EmergencyGrant, EmergencyEnd, EmergencyTakeover, RecoveryKeysSet>;
 
 struct Statement {
   crypto::Hash team_id{};
@@ -211,7 +223,8 @@ struct State {
   crypto::PublicKey server_audit_pk{};
   crypto::PublicKey escrow_pk{};
   std::optional<crypto::PublicKey> recovery_pk;
-  std::map<std::string, Member> members;  // removed members stay, inactive
+  std::optional<crypto::PublicKey> recovery_age_pk;  // set by recovery.set.v2 only
+  std::map<std::string, Member> members;             // removed members stay, inactive
   std::map<crypto::PublicKey, Invite> invites;
   std::map<std::string, Collection> collections;
   std::map<std::string, Grant> grants;
