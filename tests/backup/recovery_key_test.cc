@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "backup/age.h"
 #include "backup/slip39.h"
 #include "fake_env.h"
 #include "test_util.h"
@@ -120,6 +122,24 @@ TEST_F(RecoveryKeyTest, AgePublicKeyIsTheIdentitysX25519Image) {
   ASSERT_EQ(crypto_scalarmult(mine.data(), keys.age_identity.data(), peer_pk.data()), 0);
   ASSERT_EQ(crypto_scalarmult(theirs.data(), peer.data(), keys.age_public_key.data()), 0);
   EXPECT_EQ(Hex(mine), Hex(theirs));
+}
+
+// The derived age secret is an age identity whose recipient is the derived
+// public half: a file encrypted to that recipient opens with it.
+TEST_F(RecoveryKeyTest, TheAgeIdentityOpensWhatIsEncryptedToItsRecipient) {
+  ASSERT_OK_AND_ASSIGN(RecoveryKeys keys, DeriveRecoveryKeys(CountingSecret(32)));
+  ASSERT_OK_AND_ASSIGN(age::Identity identity,
+                       age::Identity::FromSecret(keys.age_identity.bytes()));
+  EXPECT_EQ(Hex(identity.recipient().key()), Hex(keys.age_public_key));
+  FakeEnv env;
+  const age::Recipient to = age::Recipient::FromKey(keys.age_public_key);
+  std::istringstream plain("the team's backup");
+  std::ostringstream sealed;
+  ASSERT_OK(age::Encrypt(env, std::span(&to, 1), plain, sealed));
+  std::istringstream in(sealed.str());
+  std::ostringstream opened;
+  ASSERT_OK(age::Decrypt(std::span(&identity, 1), in, opened));
+  EXPECT_EQ(opened.str(), "the team's backup");
 }
 
 TEST_F(RecoveryKeyTest, RefusesAMasterSecretOfTheWrongSize) {
