@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "backup/age.h"
 #include "notifier.h"
 #include "vault/url.h"
 
@@ -139,6 +140,25 @@ Status EmergencyWindow(std::string_view key, const std::string& value, Config& c
   return Status::OK();
 }
 
+// A list of "age1…" recipients, separated by commas or spaces.
+Status BackupRecipients(std::string_view key, const std::string& value, Config& c) {
+  std::vector<std::string> out;
+  std::istringstream words(value);
+  std::string word;
+  while (std::getline(words, word, ',')) {
+    std::istringstream parts(word);
+    std::string r;
+    while (parts >> r) {
+      if (auto parsed = backup::age::Recipient::Parse(r); !parsed) {
+        return Status::InvalidArgument(std::string(key) + ": " + parsed.error().message());
+      }
+      out.push_back(r);
+    }
+  }
+  c.backup_recipients = std::move(out);
+  return Status::OK();
+}
+
 // Every setting, once: the config file's keys, the BATON_* variables and
 // batond serve's flags all come from this table.
 struct Setting {
@@ -210,6 +230,8 @@ constexpr Setting kSettings[] = {
     {"offline_reads_per_day", "--offline-reads-per-day",
      "Offline reads one member may report per UTC day (default 5000)",
      Number<&Config::offline_reads_per_day, int64_t{1}, int64_t{1'000'000}>},
+    {"backup_recipients", "--backup-recipients",
+     "age recipients (age1..., comma-separated) every backup is encrypted to", BackupRecipients},
 };
 
 const Setting* FindSetting(std::string_view key) {
