@@ -27,6 +27,9 @@ inline constexpr char kBackupTlsKeyFile[] = "tls.key";
 inline constexpr char kBackupTlsCertFile[] = "tls.crt";
 inline constexpr char kBackupManifest[] = "manifest.json";
 
+// Files are read and written on the real file system (SQLite and the
+// streams do their own I/O, as the vault does); `env` supplies the clock,
+// randomness and the atomic writes, so it must be a real-file Env.
 struct BackupSource {
   std::string data_dir;
   const vault::SecureBuffer* db_key = nullptr;  // opens DATA/vault.db
