@@ -4,7 +4,9 @@
 #ifndef BATON_SERVER_SRC_BACKUP_H_
 #define BATON_SERVER_SRC_BACKUP_H_
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,28 @@ vault::Result<BackupWritten> WriteBackup(vault::Env& env, const BackupSource& so
 // nothing is left. Unsupported for a backup of a newer batond or schema.
 vault::Status RestoreBackup(vault::Env& env, const std::string& file,
                             const backup::age::Identity& identity, const std::string& target);
+
+// The backups batond serve writes on its own: every `interval` into `dir`,
+// named by their UTC time, keeping the newest `keep`.
+struct BackupPlan {
+  std::string dir;
+  std::chrono::hours interval{24};
+  int keep = 7;
+};
+
+class BackupSchedule {
+ public:
+  BackupSchedule(BackupSource source, BackupPlan plan)
+      : source_(std::move(source)), plan_(std::move(plan)) {}
+  // Writes a backup if the newest in plan.dir is at least the interval old
+  // (by env.Now()), then deletes all but the newest plan.keep. nullopt when
+  // none was due.
+  vault::Result<std::optional<BackupWritten>> RunIfDue(vault::Env& env);
+
+ private:
+  BackupSource source_;
+  BackupPlan plan_;
+};
 
 // The identity in an age identity file (as age-keygen writes it: comment
 // lines and one "AGE-SECRET-KEY-1…" line).

@@ -159,6 +159,13 @@ Status BackupRecipients(std::string_view key, const std::string& value, Config& 
   return Status::OK();
 }
 
+Status BackupInterval(std::string_view key, const std::string& value, Config& c) {
+  int64_t h = 0;
+  if (Status s = ParseNumber<int64_t>(key, value, 1, 8760, h); !s.ok()) return s;
+  c.backup_interval = std::chrono::hours(h);
+  return Status::OK();
+}
+
 // Every setting, once: the config file's keys, the BATON_* variables and
 // batond serve's flags all come from this table.
 struct Setting {
@@ -232,6 +239,12 @@ constexpr Setting kSettings[] = {
      Number<&Config::offline_reads_per_day, int64_t{1}, int64_t{1'000'000}>},
     {"backup_recipients", "--backup-recipients",
      "age recipients (age1..., comma-separated) every backup is encrypted to", BackupRecipients},
+    {"backup_dir", "--backup-dir", "Directory of scheduled backups (unset: no schedule)",
+     Any<&Config::backup_dir>},
+    {"backup_interval_h", "--backup-interval-h", "Hours between scheduled backups (default 24)",
+     BackupInterval},
+    {"backup_keep", "--backup-keep", "Scheduled backups kept (default 7)",
+     Number<&Config::backup_keep, 1, 1000>},
 };
 
 const Setting* FindSetting(std::string_view key) {

@@ -321,6 +321,14 @@ int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
   if (!srv) return Die(srv.error());
   auto port = (*srv)->Bind();
   if (!port) return Die(port.error());
+  std::optional<BackupSchedule> backups;
+  if (!config.backup_dir.empty()) {
+    backups.emplace(BackupSource{.data_dir = config.data_dir,
+                                 .db_key = &dd->keys.db_key(),
+                                 .store = dd->vault.get(),
+                                 .recipients = config.backup_recipients},
+                    BackupPlan{config.backup_dir, config.backup_interval, config.backup_keep});
+  }
 
   // SIGTERM/SIGINT end the server gracefully: a watcher thread waits for
   // them (blocked everywhere else) and stops the listener; in-flight
@@ -347,6 +355,14 @@ int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
     while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; })) {
       lock.unlock();
       if (Status s = (*srv)->Tick(); !s.ok()) std::clog << "batond: " << s.ToString() << "\n";
+      if (backups) {
+        auto written = backups->RunIfDue(env);
+        if (!written) {
+          std::clog << "batond: backup: " << written.error().ToString() << "\n";
+        } else if (*written) {
+          (*srv)->RecordBackup((*written)->at, (*written)->bytes);
+        }
+      }
       if (++ticks % 10 == 0) {
         if (auto cp = (*srv)->Checkpoint(); !cp)
           std::clog << "batond: " << cp.error().ToString() << "\n";

@@ -15,6 +15,8 @@
 #include "backup.h"
 #include "backup_archive.h"
 #include "server_fixture.h"
+#include "vault/api_json.h"
+#include "vault/time_format.h"
 
 namespace testing_util {
 namespace {
@@ -334,6 +336,123 @@ TEST_F(BackupRestoreTest, AnIdentityFileWithoutAKeyIsRefused) {
   auto id = server::ReadIdentityFile(files_, identity_file_);
   ASSERT_TRUE(id.has_value()) << id.error().ToString();
   EXPECT_EQ(id->recipient().Format(), identity_.recipient().Format());
+}
+
+// The fixture's clock and randomness, with real files: what a schedule on a
+// fake clock needs, since backups are written where SQLite can read.
+class ClockedFiles final : public vault::Env {
+ public:
+  explicit ClockedFiles(FakeEnv& clock) : clock_(clock) {}
+  vault::TimePoint Now() override { return clock_.Now(); }
+  std::chrono::nanoseconds MonotonicNow() override { return clock_.MonotonicNow(); }
+  void RandomBytes(std::span<uint8_t> out) override { clock_.RandomBytes(out); }
+  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& p) override {
+    return files_.ReadFile(p);
+  }
+  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& p, size_t n) override {
+    return files_.ReadFilePrefix(p, n);
+  }
+  Status WriteFileAtomic(const std::string& p, std::span<const uint8_t> d, uint32_t m) override {
+    return files_.WriteFileAtomic(p, d, m);
+  }
+  Status RemoveFile(const std::string& p) override { return files_.RemoveFile(p); }
+  Status Rename(const std::string& a, const std::string& b) override { return files_.Rename(a, b); }
+  bool FileExists(const std::string& p) override { return files_.FileExists(p); }
+  Status CreateDir(const std::string& p, uint32_t m) override { return files_.CreateDir(p, m); }
+  Status RemoveDir(const std::string& p) override { return files_.RemoveDir(p); }
+  vault::Result<std::vector<std::string>> ListDir(const std::string& p) override {
+    return files_.ListDir(p);
+  }
+  vault::Result<uint32_t> FileMode(const std::string& p) override { return files_.FileMode(p); }
+
+ private:
+  FakeEnv& clock_;
+  vault::Env& files_ = vault::Env::Default();
+};
+
+TEST_F(BackupRestoreTest, TheScheduleWritesAtItsIntervalKeepsTheNewestAndIsReported) {
+  ClockedFiles env(env_);
+  const std::string dir = out_.File("scheduled");
+  ASSERT_OK(files_.CreateDir(dir, 0700));
+  ASSERT_OK(files_.WriteFileAtomic(dir + "/notes.txt", vault::crypto::AsBytes("mine"), 0600));
+  server::BackupSchedule schedule({.data_dir = dir_.path(),
+                                   .db_key = &keys_->db_key(),
+                                   .store = vault_.get(),
+                                   .recipients = Mine()},
+                                  {.dir = dir, .interval = std::chrono::hours(6), .keep = 3});
+  auto backups = [&] {
+    auto names = files_.ListDir(dir);
+    EXPECT_TRUE(names.has_value());
+    std::erase(*names, "notes.txt");
+    return *names;
+  };
+  Reply before = Call("GET", "/v1/server");
+  EXPECT_FALSE(before.body.contains("last_backup_at")) << before.raw;
+
+  auto first = schedule.RunIfDue(env);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(backups(), std::vector<std::string>{"batond-20260101T000000Z.age"});
+  env_.AdvanceTime(std::chrono::hours(5) + std::chrono::minutes(59));
+  auto early = schedule.RunIfDue(env);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_FALSE(early->has_value());
+  EXPECT_EQ(backups().size(), 1u);
+
+  std::optional<server::BackupWritten> last;
+  for (int i = 0; i < 4; ++i) {
+    env_.AdvanceTime(i == 0 ? std::chrono::minutes(1) : std::chrono::hours(6));
+    auto due = schedule.RunIfDue(env);
+    ASSERT_TRUE(due.has_value()) << due.error().ToString();
+    ASSERT_TRUE(due->has_value());
+    last = **due;
+  }
+  EXPECT_EQ(backups(),
+            (std::vector<std::string>{"batond-20260101T120000Z.age", "batond-20260101T180000Z.age",
+                                      "batond-20260102T000000Z.age"}));
+  EXPECT_TRUE(files_.FileExists(dir + "/notes.txt"));
+
+  const std::string token = UseMetricsToken();
+  StopServer();
+  StartServer();
+  server_->RecordBackup(last->at, last->bytes);
+  Reply info = Call("GET", "/v1/server");
+  ASSERT_EQ(info.status, 200) << info.raw;
+  EXPECT_EQ(info.body["last_backup_at"], vault::ToUnixMs(last->at));
+  EXPECT_EQ(info.body["last_backup_bytes"], last->bytes);
+  auto parsed = vault::api::ServerInfoFromJson(info.body, "GET /v1/server");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->last_backup_bytes, last->bytes);
+  Reply m = Call("GET", "/metrics", token);
+  EXPECT_NE(m.raw.find("baton_last_backup_bytes " + std::to_string(last->bytes) + "\n"),
+            std::string::npos)
+      << m.raw;
+  EXPECT_NE(m.raw.find("baton_last_backup_timestamp_seconds " +
+                       std::to_string(vault::ToUnixMs(last->at) / 1000) + "\n"),
+            std::string::npos);
+}
+
+TEST_F(BackupRestoreTest, ScheduleSettingsRefuseBadValues) {
+  server::Config config;
+  for (const char* bad : {"0", "-1", "x", "8761"}) {
+    EXPECT_STATUS(server::ApplySetting("backup_interval_h", bad, config), kInvalidArgument);
+  }
+  EXPECT_STATUS(server::ApplySetting("backup_keep", "0", config), kInvalidArgument);
+  EXPECT_EQ(config.backup_interval, std::chrono::hours(24));
+  EXPECT_EQ(config.backup_keep, 7);
+  EXPECT_OK(server::ApplySetting("backup_interval_h", "6", config));
+  EXPECT_EQ(config.backup_interval, std::chrono::hours(6));
+}
+
+TEST_F(BackupRestoreTest, AScheduleWithoutItsDirWritesNothing) {
+  ClockedFiles env(env_);
+  server::BackupSchedule schedule({.data_dir = dir_.path(),
+                                   .db_key = &keys_->db_key(),
+                                   .store = vault_.get(),
+                                   .recipients = Mine()},
+                                  {.dir = out_.File("absent")});
+  EXPECT_FALSE(schedule.RunIfDue(env).has_value());
+  EXPECT_FALSE(files_.FileExists(out_.File("absent")));
 }
 
 }  // namespace

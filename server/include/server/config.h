@@ -64,6 +64,11 @@ struct Config {
   // to these age recipients ("age1…"), plus the store's
   // recovery_age_recipient setting if set. Only ever from the config.
   std::vector<std::string> backup_recipients;
+  // batond serve writes a backup into backup_dir (off while empty) every
+  // backup_interval, keeping the newest backup_keep.
+  std::string backup_dir;
+  std::chrono::hours backup_interval{24};
+  int backup_keep = 7;
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the
