@@ -133,10 +133,11 @@ Status NoticeRetention(std::string_view key, const std::string& value, Config& c
   return Status::OK();
 }
 
-Status EmergencyWindow(std::string_view key, const std::string& value, Config& c) {
+template <auto kField, int64_t kMax>
+Status Hours(std::string_view key, const std::string& value, Config& c) {
   int64_t h = 0;
-  if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;
-  c.emergency_access_window = std::chrono::hours(h);
+  if (Status s = ParseNumber<int64_t>(key, value, 1, kMax, h); !s.ok()) return s;
+  c.*kField = std::chrono::hours(h);
   return Status::OK();
 }
 
@@ -156,13 +157,6 @@ Status BackupRecipients(std::string_view key, const std::string& value, Config& 
     }
   }
   c.backup_recipients = std::move(out);
-  return Status::OK();
-}
-
-Status BackupInterval(std::string_view key, const std::string& value, Config& c) {
-  int64_t h = 0;
-  if (Status s = ParseNumber<int64_t>(key, value, 1, 8760, h); !s.ok()) return s;
-  c.backup_interval = std::chrono::hours(h);
   return Status::OK();
 }
 
@@ -228,7 +222,8 @@ constexpr Setting kSettings[] = {
     {"notify_retry_max_s", "--notify-retry-max-s", "Longest retry delay in seconds (default 3600)",
      Seconds<&Config::notify_retry_max, 7 * kDay>},
     {"emergency_access_window_h", "--emergency-access-window-h",
-     "Hours a released grant stays open (default 72)", EmergencyWindow},
+     "Hours a released grant stays open (default 72)",
+     Hours<&Config::emergency_access_window, 720>},
     {"notice_retention_days", "--notice-retention-days",
      "Days finished notices are kept (default 30)", NoticeRetention},
     {"metrics_token_file", "--metrics-token-file",
@@ -242,7 +237,7 @@ constexpr Setting kSettings[] = {
     {"backup_dir", "--backup-dir", "Directory of scheduled backups (unset: no schedule)",
      Any<&Config::backup_dir>},
     {"backup_interval_h", "--backup-interval-h", "Hours between scheduled backups (default 24)",
-     BackupInterval},
+     Hours<&Config::backup_interval, 8760>},
     {"backup_keep", "--backup-keep", "Scheduled backups kept (default 7)",
      Number<&Config::backup_keep, 1, 1000>},
 };

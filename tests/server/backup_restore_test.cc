@@ -14,6 +14,7 @@
 
 #include "backup.h"
 #include "backup_archive.h"
+#include "env_wrapper.h"
 #include "server_fixture.h"
 #include "vault/api_json.h"
 #include "vault/time_format.h"
@@ -340,34 +341,15 @@ TEST_F(BackupRestoreTest, AnIdentityFileWithoutAKeyIsRefused) {
 
 // The fixture's clock and randomness, with real files: what a schedule on a
 // fake clock needs, since backups are written where SQLite can read.
-class ClockedFiles final : public vault::Env {
+class ClockedFiles final : public EnvWrapper {
  public:
-  explicit ClockedFiles(FakeEnv& clock) : clock_(clock) {}
+  explicit ClockedFiles(FakeEnv& clock) : EnvWrapper(vault::Env::Default()), clock_(clock) {}
   vault::TimePoint Now() override { return clock_.Now(); }
   std::chrono::nanoseconds MonotonicNow() override { return clock_.MonotonicNow(); }
   void RandomBytes(std::span<uint8_t> out) override { clock_.RandomBytes(out); }
-  vault::Result<std::vector<uint8_t>> ReadFile(const std::string& p) override {
-    return files_.ReadFile(p);
-  }
-  vault::Result<std::vector<uint8_t>> ReadFilePrefix(const std::string& p, size_t n) override {
-    return files_.ReadFilePrefix(p, n);
-  }
-  Status WriteFileAtomic(const std::string& p, std::span<const uint8_t> d, uint32_t m) override {
-    return files_.WriteFileAtomic(p, d, m);
-  }
-  Status RemoveFile(const std::string& p) override { return files_.RemoveFile(p); }
-  Status Rename(const std::string& a, const std::string& b) override { return files_.Rename(a, b); }
-  bool FileExists(const std::string& p) override { return files_.FileExists(p); }
-  Status CreateDir(const std::string& p, uint32_t m) override { return files_.CreateDir(p, m); }
-  Status RemoveDir(const std::string& p) override { return files_.RemoveDir(p); }
-  vault::Result<std::vector<std::string>> ListDir(const std::string& p) override {
-    return files_.ListDir(p);
-  }
-  vault::Result<uint32_t> FileMode(const std::string& p) override { return files_.FileMode(p); }
 
  private:
   FakeEnv& clock_;
-  vault::Env& files_ = vault::Env::Default();
 };
 
 TEST_F(BackupRestoreTest, TheScheduleWritesAtItsIntervalKeepsTheNewestAndIsReported) {
