@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "backup/age.h"
 #include "notifier.h"
 #include "vault/url.h"
 
@@ -132,10 +133,30 @@ Status NoticeRetention(std::string_view key, const std::string& value, Config& c
   return Status::OK();
 }
 
-Status EmergencyWindow(std::string_view key, const std::string& value, Config& c) {
+template <auto kField, int64_t kMax>
+Status Hours(std::string_view key, const std::string& value, Config& c) {
   int64_t h = 0;
-  if (Status s = ParseNumber<int64_t>(key, value, 1, 720, h); !s.ok()) return s;
-  c.emergency_access_window = std::chrono::hours(h);
+  if (Status s = ParseNumber<int64_t>(key, value, 1, kMax, h); !s.ok()) return s;
+  c.*kField = std::chrono::hours(h);
+  return Status::OK();
+}
+
+// A list of "age1…" recipients, separated by commas or spaces.
+Status BackupRecipients(std::string_view key, const std::string& value, Config& c) {
+  std::vector<std::string> out;
+  std::istringstream words(value);
+  std::string word;
+  while (std::getline(words, word, ',')) {
+    std::istringstream parts(word);
+    std::string r;
+    while (parts >> r) {
+      if (auto parsed = backup::age::Recipient::Parse(r); !parsed) {
+        return Status::InvalidArgument(std::string(key) + ": " + parsed.error().message());
+      }
+      out.push_back(r);
+    }
+  }
+  c.backup_recipients = std::move(out);
   return Status::OK();
 }
 
@@ -201,7 +222,8 @@ constexpr Setting kSettings[] = {
     {"notify_retry_max_s", "--notify-retry-max-s", "Longest retry delay in seconds (default 3600)",
      Seconds<&Config::notify_retry_max, 7 * kDay>},
     {"emergency_access_window_h", "--emergency-access-window-h",
-     "Hours a released grant stays open (default 72)", EmergencyWindow},
+     "Hours a released grant stays open (default 72)",
+     Hours<&Config::emergency_access_window, 720>},
     {"notice_retention_days", "--notice-retention-days",
      "Days finished notices are kept (default 30)", NoticeRetention},
     {"metrics_token_file", "--metrics-token-file",
@@ -210,6 +232,14 @@ constexpr Setting kSettings[] = {
     {"offline_reads_per_day", "--offline-reads-per-day",
      "Offline reads one member may report per UTC day (default 5000)",
      Number<&Config::offline_reads_per_day, int64_t{1}, int64_t{1'000'000}>},
+    {"backup_recipients", "--backup-recipients",
+     "age recipients (age1..., comma-separated) every backup is encrypted to", BackupRecipients},
+    {"backup_dir", "--backup-dir", "Directory of scheduled backups (unset: no schedule)",
+     Any<&Config::backup_dir>},
+    {"backup_interval_h", "--backup-interval-h", "Hours between scheduled backups (default 24)",
+     Hours<&Config::backup_interval, 8760>},
+    {"backup_keep", "--backup-keep", "Scheduled backups kept (default 7)",
+     Number<&Config::backup_keep, 1, 1000>},
 };
 
 const Setting* FindSetting(std::string_view key) {

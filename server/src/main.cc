@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "backup.h"
 #include "server/config.h"
 #include "server/invite.h"
 #include "server/server.h"
@@ -243,6 +244,43 @@ int RunInit(vault::Env& env, const InitOptions& o) {
   return 0;
 }
 
+struct BackupOptions {
+  ConfigSources sources;
+  std::string passphrase_file;
+  std::string out;
+};
+
+// A backup of a data dir, which a running batond may be serving.
+int RunBackup(vault::Env& env, const BackupOptions& o) {
+  auto config = LoadConfig(env, Config{}, o.sources);
+  if (!config) return Die(config.error());
+  auto dd = OpenDataDir(env, config->data_dir, o.passphrase_file);
+  if (!dd) return Die(dd.error());
+  auto written = WriteBackup(env,
+                             {.data_dir = config->data_dir,
+                              .db_key = &dd->keys.db_key(),
+                              .store = dd->vault.get(),
+                              .recipients = config->backup_recipients},
+                             o.out);
+  if (!written) return Die(written.error());
+  std::cout << "Wrote " << o.out << " (" << written->bytes << " bytes)\n";
+  return 0;
+}
+
+struct RestoreOptions {
+  std::string file;
+  std::string data_dir;
+  std::string identity_file;
+};
+
+int RunRestore(vault::Env& env, const RestoreOptions& o) {
+  auto identity = ReadIdentityFile(env, o.identity_file);
+  if (!identity) return Die(identity.error());
+  if (Status s = RestoreBackup(env, o.file, *identity, o.data_dir); !s.ok()) return Die(s);
+  std::cout << "Restored " << o.data_dir << " from " << o.file << "\n";
+  return 0;
+}
+
 struct ServeOptions {
   ConfigSources sources;
   std::string passphrase_file;
@@ -283,6 +321,14 @@ int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
   if (!srv) return Die(srv.error());
   auto port = (*srv)->Bind();
   if (!port) return Die(port.error());
+  std::optional<BackupSchedule> backups;
+  if (!config.backup_dir.empty()) {
+    backups.emplace(BackupSource{.data_dir = config.data_dir,
+                                 .db_key = &dd->keys.db_key(),
+                                 .store = dd->vault.get(),
+                                 .recipients = config.backup_recipients},
+                    BackupPlan{config.backup_dir, config.backup_interval, config.backup_keep});
+  }
 
   // SIGTERM/SIGINT end the server gracefully: a watcher thread waits for
   // them (blocked everywhere else) and stops the listener; in-flight
@@ -309,6 +355,14 @@ int RunServe(vault::Env& env, const Config& defaults, const ServeOptions& o) {
     while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; })) {
       lock.unlock();
       if (Status s = (*srv)->Tick(); !s.ok()) std::clog << "batond: " << s.ToString() << "\n";
+      if (backups) {
+        auto written = backups->RunIfDue(env);
+        if (!written) {
+          std::clog << "batond: backup: " << written.error().ToString() << "\n";
+        } else if (*written) {
+          (*srv)->RecordBackup((*written)->at, (*written)->bytes);
+        }
+      }
       if (++ticks % 10 == 0) {
         if (auto cp = (*srv)->Checkpoint(); !cp)
           std::clog << "batond: " << cp.error().ToString() << "\n";
@@ -375,7 +429,34 @@ int Main(int argc, char** argv) {
   invite_cmd->add_option("--config", invite_sources.config_file,
                          "Config file, for invite_ttl_s (default DATA/batond.conf if present)");
 
+  BackupOptions backup;
+  std::string backup_dir = "./var/baton";
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Write an age-encrypted backup of a data dir (it may be serving)");
+  backup_cmd->add_option("--data", backup_dir, "Data dir")->capture_default_str();
+  backup_cmd->add_option("--out", backup.out, "The backup file to write (0600)")->required();
+  backup_cmd->add_option("--config", backup.sources.config_file,
+                         "Config file, for backup_recipients (default DATA/batond.conf)");
+  backup_cmd->add_option("--passphrase-file", backup.passphrase_file,
+                         "Passphrase of a sealed server key file (- for stdin)");
+
+  RestoreOptions restore;
+  auto* restore_cmd =
+      app.add_subcommand("restore", "Rebuild a data dir from a backup, with an age identity");
+  restore_cmd->add_option("file", restore.file, "The backup file")->required();
+  restore_cmd->add_option("--data", restore.data_dir, "The new data dir (absent or empty)")
+      ->required();
+  restore_cmd
+      ->add_option("--identity", restore.identity_file,
+                   "age identity file (AGE-SECRET-KEY-1..., as age-keygen writes)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (*backup_cmd) {
+    backup.sources.flags["data_dir"] = backup_dir;
+    return RunBackup(env, backup);
+  }
+  if (*restore_cmd) return RunRestore(env, restore);
   if (*init_cmd) return RunInit(env, init);
   if (*invite_cmd) {
     invite_sources.flags["data_dir"] = invite_dir;

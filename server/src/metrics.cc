@@ -52,7 +52,26 @@ std::string Metrics::Render(int64_t audit_length) const {
     out << "baton_notice_deliveries_total{channel=\"" << key.first << "\",outcome=\"" << key.second
         << "\"} " << n << "\n";
   }
+  if (last_backup_) {
+    out << "# HELP baton_last_backup_timestamp_seconds When the last scheduled backup was "
+           "written.\n"
+        << "# TYPE baton_last_backup_timestamp_seconds gauge\n"
+        << "baton_last_backup_timestamp_seconds " << last_backup_->first / 1000 << "\n"
+        << "# HELP baton_last_backup_bytes Size of the last scheduled backup.\n"
+        << "# TYPE baton_last_backup_bytes gauge\n"
+        << "baton_last_backup_bytes " << last_backup_->second << "\n";
+  }
   return out.str();
+}
+
+void Metrics::SetLastBackup(int64_t at_ms, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  last_backup_ = {at_ms, bytes};
+}
+
+std::optional<std::pair<int64_t, int64_t>> Metrics::LastBackup() const {
+  std::lock_guard lock(mu_);
+  return last_backup_;
 }
 
 }  // namespace server

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace server {
@@ -17,6 +18,9 @@ class Metrics {
   // One notice delivery attempt's outcome: delivered, retry, failed (given
   // up) or skipped (channel off).
   void CountDelivery(const std::string& channel, const std::string& outcome);
+  // The last scheduled backup (unix ms, bytes), shown as gauges.
+  void SetLastBackup(int64_t at_ms, int64_t bytes);
+  std::optional<std::pair<int64_t, int64_t>> LastBackup() const;
   // All metrics; `audit_length` is sampled by the caller.
   std::string Render(int64_t audit_length) const;
 
@@ -32,6 +36,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;            // (route, status)
   std::map<std::string, Histogram> latency_;                            // route
   std::map<std::pair<std::string, std::string>, uint64_t> deliveries_;  // (channel, outcome)
+  std::optional<std::pair<int64_t, int64_t>> last_backup_;
 };
 
 }  // namespace server

@@ -58,6 +58,10 @@ void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, con
       crypto::Sign(*deps_.audit_key, vault::api::EscrowKeyMessage(deps_.escrow_public_key));
   if (!escrow_sig) return SendError(res, FromStatus(escrow_sig.error()));
   info.escrow_key_signature = *escrow_sig;
+  if (auto last = metrics_.LastBackup()) {
+    info.last_backup_at = last->first;
+    info.last_backup_bytes = last->second;
+  }
   if (!ReadOr(res, [&](vault::ReadTxn& t) -> Status {
         auto recovery = t.GetSetting("recovery_public_key");
         if (!recovery) return recovery.error();

@@ -27,6 +27,7 @@
 #include "vault/audit_json.h"
 #include "vault/emergency.h"
 #include "vault/roster.h"
+#include "vault/time_format.h"
 
 namespace server::internal {
 
@@ -144,6 +145,9 @@ class ServerImpl final : public Server {
   void Shutdown() override;
   Result<vault::audit::Checkpoint> Checkpoint() override;
   Status Tick() override;
+  void RecordBackup(vault::TimePoint at, int64_t bytes) override {
+    metrics_.SetLastBackup(vault::ToUnixMs(at), bytes);
+  }
 
   // The authorization cache's epoch, for tests that check what moves it.
   uint64_t TEST_AuthEpoch() const { return auth_cache_.epoch(); }

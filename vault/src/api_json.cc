@@ -120,6 +120,8 @@ constexpr auto kServerInfoFields = std::tuple{
     Field("escrow_public_key", &ServerInfo::escrow_public_key),
     Field("recovery_public_key", &ServerInfo::recovery_public_key),
     Field("escrow_key_signature", &ServerInfo::escrow_key_signature),
+    Field("last_backup_at", &ServerInfo::last_backup_at),
+    Field("last_backup_bytes", &ServerInfo::last_backup_bytes),
 };
 
 constexpr auto kChallengeFields = std::tuple{

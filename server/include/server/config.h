@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "vault/status.h"
 
@@ -59,6 +60,15 @@ struct Config {
   // Reads reported by one member's offline clients per UTC day; past it,
   // POST /v1/offline-reads answers 429.
   int64_t offline_reads_per_day = 5000;
+  // Backups (batond backup, and the schedule of batond serve) are encrypted
+  // to these age recipients ("age1…"), plus the store's
+  // recovery_age_recipient setting if set. Only ever from the config.
+  std::vector<std::string> backup_recipients;
+  // batond serve writes a backup into backup_dir (off while empty) every
+  // backup_interval, keeping the newest backup_keep.
+  std::string backup_dir;
+  std::chrono::hours backup_interval{24};
+  int backup_keep = 7;
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the

@@ -83,6 +83,10 @@ class Server {
   // reminders, notice deliveries) as of env->Now(). batond calls it on a
   // timer; tests call it after moving their clock.
   virtual vault::Status Tick() = 0;
+
+  // Records the last backup batond serve wrote, for /metrics and
+  // GET /v1/server.
+  virtual void RecordBackup(vault::TimePoint at, int64_t bytes) = 0;
 };
 
 }  // namespace server

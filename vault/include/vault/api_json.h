@@ -58,6 +58,10 @@ struct ServerInfo {
   // (EscrowKeyMessage): a client that pinned the audit key trusts the escrow
   // key only with it. Absent from servers older than the team roster.
   std::optional<crypto::Signature> escrow_key_signature;
+  // The last backup batond serve wrote on its schedule (unix ms) and its
+  // size in bytes; absent until one was written since it started.
+  std::optional<int64_t> last_backup_at;
+  std::optional<int64_t> last_backup_bytes;
 };
 
 // The bytes the audit key signs to vouch for the escrow key.
