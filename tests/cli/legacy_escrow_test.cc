@@ -27,9 +27,8 @@ class LegacyEscrowTest : public testing_util::MaliciousServerFixture {
     // Joined as before the roster: no genesis, so no roster to vouch.
     for (const auto& [role, name, profile] :
          {std::tuple{"owner", "Mari", "owner"}, std::tuple{"member", "Peeter", "deputy"}}) {
-      ASSERT_EQ(As(profile, {"join", proxy_url(), "--code-stdin"}, 0, Invite(role, name) + "\n")
-                    .code,
-                0);
+      ASSERT_EQ(
+          As(profile, {"join", proxy_url(), "--code-stdin"}, 0, Invite(role, name) + "\n").code, 0);
     }
     ASSERT_EQ(As("owner", {"collection", "create", "Social"}).code, 0);
   }
