@@ -182,6 +182,9 @@ class TxnImpl final : public WriteTxn {
 
  private:
   int64_t NowMs();
+  // InvalidArgument unless `member_id` may be responsible for an item of the
+  // collection.
+  Status CheckResponsible(const std::string& member_id, const std::string& collection_id);
   Status Append(const Actor& actor, std::string_view action, std::string_view target,
                 const nlohmann::json& details);
   Status InsertSealedKey(const SealedKey& k);
