@@ -55,7 +55,8 @@ constexpr Field kUpdateItem[] = {
 constexpr Field kEditItemMeta[] = {{"name", kStr, kOptional},
                                    {"url", kStr, kOptional},
                                    {"channel", kStr, kOptional},
-                                   {"rotation_period_days", kInt, kOptional}};
+                                   {"rotation_period_days", kInt, kOptional},
+                                   {"responsible_id", kStr, kOptional}};
 constexpr Field kBeginRotation[] = {{"expected_version", kInt},
                                     {"pending_version", kInt, kOptional},
                                     {"ciphertext", kStr},
