@@ -196,7 +196,8 @@ CREATE TABLE roster (
 );
 )sql",
     // 5: each item's responsible member: its creator (the first version's
-    // author), or the first owner when the creator has left or is none.
+    // author), or the first owner when the creator has left or is none; and
+    // the members' calendar feeds.
     R"sql(
 ALTER TABLE items ADD COLUMN responsible_id TEXT NOT NULL DEFAULT '';
 UPDATE items SET responsible_id = COALESCE(
@@ -206,6 +207,13 @@ UPDATE items SET responsible_id = COALESCE(
   (SELECT id FROM members WHERE role = 'owner' AND status = 'active'
      ORDER BY created_ms, id LIMIT 1),
   '');
+-- Calendar feed tokens (vault/calendar_feed.h), one per member, hashed.
+CREATE TABLE calendar_feeds (
+  token_hash  BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  member_id   TEXT NOT NULL UNIQUE REFERENCES members(id),
+  scope       TEXT NOT NULL CHECK (scope IN ('mine', 'all')),
+  created_ms  INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -180,6 +180,10 @@ class TxnImpl final : public WriteTxn {
   Status AppendRoster(const Actor& actor, uint64_t seq, std::string_view kind,
                       const roster::Entry& entry, const crypto::Hash& hash) override;
 
+  // For the store's functions that live outside ReadTxn and WriteTxn
+  // (store_calendar.cc).
+  Db& db() { return db_; }
+
  private:
   int64_t NowMs();
   // InvalidArgument unless `member_id` may be responsible for an item of the
