@@ -119,18 +119,18 @@ TEST(EscrowKeyTest, OnlyTheAuditKeysSignatureOverTheEscrowKeyIsAccepted) {
   info.audit_public_key = audit->public_key;
   env.RandomBytes(info.escrow_public_key);
   // No signature: a hostile server must not start a team without a roster.
-  EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
+  EXPECT_TRUE(cli::CheckEscrowKey(info, audit->public_key).IsUntrustedKey());
 
   auto sig = vault::crypto::Sign(*audit, vault::api::EscrowKeyMessage(info.escrow_public_key));
   ASSERT_TRUE(sig.has_value());
   info.escrow_key_signature = *sig;
-  EXPECT_TRUE(cli::CheckEscrowKey(info).ok());
+  EXPECT_TRUE(cli::CheckEscrowKey(info, audit->public_key).ok());
   // Another escrow key under the same signature: a server swapping it.
   info.escrow_public_key[0] ^= 1;
-  EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
+  EXPECT_TRUE(cli::CheckEscrowKey(info, audit->public_key).IsUntrustedKey());
   info.escrow_public_key[0] ^= 1;
   (*info.escrow_key_signature)[5] ^= 1;
-  EXPECT_TRUE(cli::CheckEscrowKey(info).IsUntrustedKey());
+  EXPECT_TRUE(cli::CheckEscrowKey(info, audit->public_key).IsUntrustedKey());
 }
 
 // The roster's bootstrap: the genesis at init, invites that commit to the
