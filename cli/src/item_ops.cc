@@ -1,6 +1,7 @@
 #include "item_ops.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "item_view.h"
@@ -19,7 +20,9 @@ Result<vault::api::CollectionEntry> FindCollection(Context& ctx, const std::stri
 }
 
 // Item metadata (never ciphertext) of one collection, or of every collection
-// this member may see; each item gains "collection" (the collection's name).
+// this member may see; each item gains "collection" (the collection's name)
+// and "responsible" (the responsible member's name, or their id where the
+// role may not list members).
 Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collection) {
   auto c = ctx.client();
   if (!c) return Fail(c.error());
@@ -33,6 +36,7 @@ Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collecti
     if (!all) return Fail(all.error());
     cols = std::move(*all);
   }
+  const std::map<std::string, std::string> names = MemberNames(**c);
   std::vector<json> out;
   for (const auto& col : cols) {
     auto items = (*c)->Get("/v1/collections/" + col.collection.id + "/items", &api::ItemsFromJson);
@@ -43,6 +47,8 @@ Result<std::vector<json>> ListItemMeta(Context& ctx, const std::string& collecti
     for (const auto& it : *items) {
       json j = api::ItemMetaToJson(it);
       j["collection"] = col.collection.name;
+      auto name = names.find(it.responsible_id);
+      j["responsible"] = name != names.end() ? name->second : it.responsible_id;
       out.push_back(std::move(j));
     }
   }

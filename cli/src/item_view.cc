@@ -265,11 +265,12 @@ void PrintItemTable(Context& ctx, const std::vector<json>& items) {
     return;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "CHANNEL", "COLLECTION", "VERSION", "ROTATED", "DUE", "FLAGS"}};
+      {"NAME", "CHANNEL", "COLLECTION", "RESPONSIBLE", "VERSION", "ROTATED", "DUE", "FLAGS"}};
   for (const auto& raw : items) {
     const json it = WithDue(ctx, raw);
     rows.push_back({Printable(it.value("name", "")), Printable(it.value("channel", "")),
                     Printable(it.value("collection", "")),
+                    Printable(it.value("responsible", it.value("responsible_id", ""))),
                     std::to_string(it.value("version", int64_t{0})),
                     Date(it.value("last_rotated_ms", int64_t{0})),
                     Date(it.value("due_ms", int64_t{0})) + " " + it.value("due", ""),

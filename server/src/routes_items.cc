@@ -192,10 +192,10 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
   auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/items/:id"));
   if (!body) return SendError(res, body.error());
   if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
-      !body->Has("rotation_period_days")) {
+      !body->Has("rotation_period_days") && !body->Has("responsible_id")) {
     return SendError(res, BadRequest("empty_change",
                                      "give at least one of name, url, channel, "
-                                     "rotation_period_days"));
+                                     "rotation_period_days, responsible_id"));
   }
   {
     // The fields given are checked as creation checks them; the others
@@ -214,6 +214,7 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
   if (body->Has("rotation_period_days")) {
     change.rotation_period_s = body->Int("rotation_period_days") * 86400;
   }
+  if (body->Has("responsible_id")) change.responsible_id = body->Str("responsible_id");
   WriteAndAnswerOk(
       res, [&](vault::WriteTxn& t) { return t.UpdateItemMeta(c.actor(), id, change); },
       [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });

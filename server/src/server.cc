@@ -84,6 +84,11 @@ constexpr RouteSpec kRoutes[] = {
     // what.
     {"GET", "/v1/roster", Scope::kSession, Action::kReadRoster},
     {"POST", "/v1/roster", Scope::kSession, Action::kAppendRoster},
+    // The calendar feed (routes_calendar.cc): the feed itself is public,
+    // its token the credential.
+    {"POST", "/v1/calendar", Scope::kSession, Action::kUseSession},
+    {"DELETE", "/v1/calendar", Scope::kSession, Action::kUseSession},
+    {"GET", "/v1/calendar/:token", Scope::kPublic, Action::kReadServerInfo},
 };
 
 // ":id" → a capture group for one path segment.
@@ -495,6 +500,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterRekeyRoutes();
   RegisterCacheRoutes();
   RegisterRosterRoutes();
+  RegisterCalendarRoutes();
 }
 
 Status ServerImpl::Tick() {

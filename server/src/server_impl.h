@@ -292,6 +292,12 @@ class ServerImpl final : public Server {
   Status TickNotifications();  // notifications.cc
   Status InitNotifications();  // notifications.cc: the configured notifiers
 
+  // The calendar feed (routes_calendar.cc).
+  void RegisterCalendarRoutes();
+  void CreateCalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RevokeCalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
+
   // The team roster (routes_roster.cc).
   void RegisterRosterRoutes();
   void GetRoster(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -351,6 +357,9 @@ class ServerImpl final : public Server {
   vault::Store& vault_;
   Challenges challenges_;
   RateLimiter limiter_;
+  // Calendar feed fetches per address: calendar programs poll every 15
+  // minutes or so; 60 an hour leaves room for several behind one NAT.
+  RateLimiter calendar_limiter_{env_, 60, std::chrono::hours(1)};
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};

@@ -93,6 +93,9 @@ constexpr Pinned kPinned[] = {
     // roster::Apply decides each statement; the policy lets everyone try.
     {"GET /v1/roster", "YYYY YYYY YYYY YYYY"},
     {"POST /v1/roster", "YYYY YYYY YYYY YYYY"},
+    // Each member's own calendar feed.
+    {"POST /v1/calendar", "YYYY YYYY YYYY YYYY"},
+    {"DELETE /v1/calendar", "YYYY YYYY YYYY YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -773,6 +776,12 @@ class AuthzMatrixTest : public ServerFixture {
                      {}};
     };
     b["GET /v1/roster"] = [](const Principal&) { return Request{"/v1/roster", "", {}}; };
+    b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
+    b["DELETE /v1/calendar"] = [this](const Principal& p) {
+      // Something to revoke.
+      Call("POST", "/v1/calendar", p.account.token, std::string("{}"));
+      return Request{"/v1/calendar", "", {}};
+    };
     b["POST /v1/roster"] = [this](const Principal& p) {
       const vault::roster::Entry e = RosterJoinOf(p);
       return Request{
@@ -890,6 +899,12 @@ TEST_F(AuthzTest, PublicRoutesNeedNoToken) {
       // No session, but a token of its own; off without one configured
       // (metrics_token_test).
       EXPECT_EQ(Call("GET", spec.pattern).status, 404);
+    } else if (std::string_view(spec.pattern).starts_with("/v1/calendar/")) {
+      // The token is the credential: no session; the handler itself
+      // answers, here that ":token" is not one.
+      Reply r = Call("GET", spec.pattern);
+      EXPECT_EQ(r.status, 400) << r.raw;
+      EXPECT_EQ(ErrorCode(r), "bad_id");
     } else if (std::string_view(spec.method) == "GET") {
       Reply r = Call("GET", spec.pattern);
       EXPECT_EQ(r.status, 200) << r.raw;
@@ -902,7 +917,7 @@ TEST_F(AuthzTest, PublicRoutesNeedNoToken) {
       EXPECT_EQ(ErrorCode(r), "missing_field");
     }
   }
-  EXPECT_EQ(seen, 6);
+  EXPECT_EQ(seen, 7);
 }
 
 TEST_F(AuthzTest, EveryOtherRouteNeedsAValidSession) {

@@ -213,6 +213,7 @@ class BadInputTest : public ServerFixture {
     if (route == "POST /v1/items/:id/rotation/confirm") return {{"pending_version", 2}};
     if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
     if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
+    if (route == "POST /v1/calendar") return {{"all", false}};
     // A DELETE's body carries only optional roster entries.
     if (route.starts_with("DELETE ")) return json::object();
     if (route == "POST /v1/roster") {
@@ -805,6 +806,8 @@ TEST_F(BadInputTest, OfflineReads) {
        {"unknown field in a read", json{{"reads", {extra_field}}}.dump(), 400, "unknown_field"}},
       200);
 }
+
+TEST_F(BadInputTest, CalendarFeed) { RunBodyTable("POST /v1/calendar", {}, 201, true); }
 
 // Every :param of every route, one at a time, replaced by a malformed id.
 TEST_F(BadInputTest, BadIdsInPaths) {

@@ -127,9 +127,9 @@ TEST(ApiStatusTest, CliDocsListEveryExitCode) {
       documented.push_back(std::stoi(line.substr(2)));
     }
   }
-  const std::vector<int> codes = {kExitOk,       kExitError,   kExitUsage,       kExitAuth,
-                                  kExitNotFound, kExitDenied,  kExitUnavailable, kExitConflict,
-                                  kExitInvalid,  kExitTampered};
+  const std::vector<int> codes = {kExitOk,       kExitError,    kExitUsage,       kExitAuth,
+                                  kExitNotFound, kExitDenied,   kExitUnavailable, kExitConflict,
+                                  kExitInvalid,  kExitTampered, kExitAttention};
   EXPECT_EQ(documented, codes);
 }
 

@@ -77,6 +77,7 @@ constexpr auto kItemMetaFields = std::tuple{
     Field("pending_version", &ItemMeta::pending_version),
     Field("next_version", &ItemMeta::next_version),
     Field("flags", &ItemMeta::flags, Records(kFlagFields)),
+    Field("responsible_id", &ItemMeta::responsible_id),
 };
 
 constexpr auto kItemWithCiphertextFields =

@@ -55,7 +55,10 @@ constexpr Field kUpdateItem[] = {
 constexpr Field kEditItemMeta[] = {{"name", kStr, kOptional},
                                    {"url", kStr, kOptional},
                                    {"channel", kStr, kOptional},
-                                   {"rotation_period_days", kInt, kOptional}};
+                                   {"rotation_period_days", kInt, kOptional},
+                                   {"responsible_id", kStr, kOptional}};
+// The calendar feed: of every item the caller can see (owners and admins).
+constexpr Field kCreateCalendarFeed[] = {{"all", kBool, kOptional}};
 constexpr Field kBeginRotation[] = {{"expected_version", kInt},
                                     {"pending_version", kInt, kOptional},
                                     {"ciphertext", kStr},
@@ -97,6 +100,7 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/auth/challenge", kChallenge},
     {"POST /v1/auth/login", kLogin},
     {"PUT /v1/me/email", kSetEmail},
+    {"POST /v1/calendar", kCreateCalendarFeed},
     {"POST /v1/invites", kCreateInvite},
     {"PATCH /v1/members/:id", kChangeMember},
     {"POST /v1/collections", kCreateCollection},

@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 4> kMigrations = {
+inline constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -193,6 +193,26 @@ CREATE TABLE roster (
   statement  BLOB NOT NULL,
   signature  BLOB NOT NULL CHECK (length(signature) = 64),
   hash       BLOB NOT NULL CHECK (length(hash) = 32)
+);
+)sql",
+    // 5: each item's responsible member: its creator (the first version's
+    // author), or the first owner when the creator has left or is none; and
+    // the members' calendar feeds.
+    R"sql(
+ALTER TABLE items ADD COLUMN responsible_id TEXT NOT NULL DEFAULT '';
+UPDATE items SET responsible_id = COALESCE(
+  (SELECT v.created_by FROM item_versions v JOIN members m ON m.id = v.created_by
+     WHERE v.item_id = items.id AND m.status = 'active' AND m.role != 'auditor'
+     ORDER BY v.version LIMIT 1),
+  (SELECT id FROM members WHERE role = 'owner' AND status = 'active'
+     ORDER BY created_ms, id LIMIT 1),
+  '');
+-- Calendar feed tokens (vault/calendar_feed.h), one per member, hashed.
+CREATE TABLE calendar_feeds (
+  token_hash  BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  member_id   TEXT NOT NULL UNIQUE REFERENCES members(id),
+  scope       TEXT NOT NULL CHECK (scope IN ('mine', 'all')),
+  created_ms  INTEGER NOT NULL
 );
 )sql",
 };

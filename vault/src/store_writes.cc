@@ -243,10 +243,10 @@ Status TxnImpl::CreateItem(const Actor& actor, const ItemMeta& meta,
   const int64_t now = NowMs();
   if (Status s =
           db_.Run("INSERT INTO items (id, collection_id, name, channel, url, rotation_period_s, "
-                  "last_rotated_ms, version, pending_version, key_version, updated_ms, updated_by) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ?)",
+                  "last_rotated_ms, version, pending_version, key_version, updated_ms, updated_by, "
+                  "responsible_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ?, ?)",
                   meta.id, meta.collection_id, meta.name, meta.channel, meta.url,
-                  meta.rotation_period_s, now, meta.key_version, now, actor.id);
+                  meta.rotation_period_s, now, meta.key_version, now, actor.id, actor.id);
       !s.ok()) {
     return NameTaken(s, meta.name);
   }
@@ -512,6 +512,17 @@ Status TxnImpl::AddCheckpoint(const audit::Checkpoint& cp) {
       cp.hash, cp.time_ms, cp.signature);
 }
 
+Status TxnImpl::CheckResponsible(const std::string& member_id, const std::string& collection_id) {
+  const Status refused = Status::InvalidArgument(
+      "the responsible member must be an active member who can read the item's collection");
+  auto m = GetMember(member_id);
+  if (!m) return m.error().IsNotFound() ? refused : m.error();
+  if (m->status != MemberStatus::kActive || m->role == TeamRole::kAuditor) return refused;
+  auto access = GetAccess(collection_id, member_id);
+  if (!access) return access.error().IsNotFound() ? refused : access.error();
+  return Status::OK();
+}
+
 Status TxnImpl::UpdateItemMeta(const Actor& actor, const std::string& item_id,
                                const ItemMetaChange& change) {
   auto meta = GetItemMeta(item_id);
@@ -535,14 +546,21 @@ Status TxnImpl::UpdateItemMeta(const Actor& actor, const std::string& item_id,
     changed["rotation_period_days"] = {meta->rotation_period_s / 86400,
                                        next.rotation_period_s / 86400};
   }
+  if (change.responsible_id && *change.responsible_id != meta->responsible_id) {
+    if (Status s = CheckResponsible(*change.responsible_id, meta->collection_id); !s.ok()) {
+      return s;
+    }
+    next.responsible_id = *change.responsible_id;
+    changed["responsible"] = {meta->responsible_id, next.responsible_id};
+  }
   if (Status s = ValidateItemMeta(next); !s.ok()) return s;
   if (changed.empty()) {
     return Status::InvalidArgument("nothing to change: the item already has these values");
   }
   if (Status s = db_.Run("UPDATE items SET name = ?, url = ?, channel = ?, rotation_period_s = ?, "
-                         "updated_ms = ?, updated_by = ? WHERE id = ?",
-                         next.name, next.url, next.channel, next.rotation_period_s, NowMs(),
-                         actor.id, item_id);
+                         "responsible_id = ?, updated_ms = ?, updated_by = ? WHERE id = ?",
+                         next.name, next.url, next.channel, next.rotation_period_s,
+                         next.responsible_id, NowMs(), actor.id, item_id);
       !s.ok()) {
     return NameTaken(s, next.name);
   }

@@ -180,8 +180,15 @@ class TxnImpl final : public WriteTxn {
   Status AppendRoster(const Actor& actor, uint64_t seq, std::string_view kind,
                       const roster::Entry& entry, const crypto::Hash& hash) override;
 
+  // For the store's functions that live outside ReadTxn and WriteTxn
+  // (store_calendar.cc).
+  Db& db() { return db_; }
+
  private:
   int64_t NowMs();
+  // InvalidArgument unless `member_id` may be responsible for an item of the
+  // collection.
+  Status CheckResponsible(const std::string& member_id, const std::string& collection_id);
   Status Append(const Actor& actor, std::string_view action, std::string_view target,
                 const nlohmann::json& details);
   Status InsertSealedKey(const SealedKey& k);

@@ -375,6 +375,7 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, o] { ctx.exit_code = Export(ctx, *o); });
   }
   RegisterDueCommand(app, ctx);
+  RegisterCalendarCommand(app, ctx);
 }
 
 }  // namespace cli

@@ -9,6 +9,7 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "item_view.h"
+#include "lookup.h"
 #include "short_names.h"
 #include "vault/rotation.h"
 #include "vault/time_format.h"
@@ -18,11 +19,13 @@ namespace {
 
 struct DueOptions {
   int64_t window_days = vault::kDefaultDueSoonWindow.count();
+  bool exit_code = false;  // kExitAttention when anything is overdue or flagged
 };
 
 struct DueItem {
   vault::ItemMeta meta;
   std::string collection;
+  std::string responsible;  // a name, or the id where members cannot be listed
 };
 
 int Due(Context& ctx, const DueOptions& o) {
@@ -30,6 +33,7 @@ int Due(Context& ctx, const DueOptions& o) {
   if (!c) return ctx.Fail(c.error());
   auto cols = (*c)->Get("/v1/collections", &vault::api::CollectionsFromJson);
   if (!cols) return ctx.Fail(cols.error());
+  const std::map<std::string, std::string> names = MemberNames(**c);
   std::map<std::string, DueItem> by_id;
   std::vector<vault::ItemRotation> rotations;
   for (const auto& col : *cols) {
@@ -48,12 +52,16 @@ int Due(Context& ctx, const DueOptions& o) {
       for (const auto& f : it.flags) {
         r.flags.Raise({f.kind, f.reason, vault::FromUnixMs(f.raised_ms)});
       }
-      by_id[r.item_id] = {it, col.collection.name};
+      auto name = names.find(it.responsible_id);
+      by_id[r.item_id] = {it, col.collection.name,
+                          name != names.end() ? name->second : it.responsible_id};
       rotations.push_back(std::move(r));
     }
   }
   const auto window = std::chrono::days(o.window_days);
   const vault::DueReport report = vault::SortByDue(rotations, ctx.env.Now(), window);
+  // `overdue` holds the flagged items too.
+  const int done = o.exit_code && !report.overdue.empty() ? kExitAttention : kExitOk;
 
   auto entry_json = [&](const vault::DueEntry& e) {
     const DueItem& item = by_id.at(e.item.item_id);
@@ -69,6 +77,8 @@ int Due(Context& ctx, const DueOptions& o) {
         {"collection_id", item.meta.collection_id},
         {"collection", item.collection},
         {"channel", item.meta.channel},
+        {"responsible_id", item.meta.responsible_id},
+        {"responsible", item.responsible},
         {"status", std::string(vault::ToString(e.due.status))},
         {"due_ms", vault::ToUnixMs(e.due.due_at)},
         {"due", vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kIso8601)},
@@ -90,16 +100,17 @@ int Due(Context& ctx, const DueOptions& o) {
     }
     out["window_days"] = o.window_days;
     ctx.console.out << out.dump() << "\n";
-    return kExitOk;
+    return done;
   }
   if (rotations.empty()) {
     ctx.console.out << "No items.\n";
     return kExitOk;
   }
-  size_t name_w = 4, col_w = 10;
+  size_t name_w = 4, col_w = 10, who_w = 11;
   for (const auto& [id, item] : by_id) {
     name_w = std::max(name_w, DisplayWidth(Printable(item.meta.name)));
     col_w = std::max(col_w, DisplayWidth(Printable(item.collection)));
+    who_w = std::max(who_w, DisplayWidth(Printable(item.responsible)));
   }
   const char* titles[] = {"Overdue", "Due soon", "Later"};
   bool first = true;
@@ -110,8 +121,8 @@ int Due(Context& ctx, const DueOptions& o) {
     first = false;
     ctx.console.out << titles[g];
     if (g == 1) ctx.console.out << " (within " << o.window_days << " days)";
-    ctx.console.out << ":\n  " << Pad("NAME", name_w) << "  " << Pad("COLLECTION", col_w)
-                    << "  DUE         STATUS    FLAGS\n";
+    ctx.console.out << ":\n  " << Pad("NAME", name_w) << "  " << Pad("COLLECTION", col_w) << "  "
+                    << Pad("RESPONSIBLE", who_w) << "  DUE         STATUS    FLAGS\n";
     for (const auto& e : entries) {
       const DueItem& item = by_id.at(e.item.item_id);
       const std::string name = Printable(item.meta.name);
@@ -128,7 +139,7 @@ int Due(Context& ctx, const DueOptions& o) {
                    BatonCommand(ctx.options.profile, {"rotate", item.meta.name, "--confirm"}) + "`";
       }
       ctx.console.out << "  " << Pad(name, name_w) << "  " << Pad(Printable(item.collection), col_w)
-                      << "  "
+                      << "  " << Pad(Printable(item.responsible), who_w) << "  "
                       << vault::FormatUtc(vault::ToUnixMs(e.due.due_at), vault::UtcFormat::kDate)
                       << "  "
                       << (reasons.empty() ? std::string(vault::ToString(e.due.status))
@@ -137,7 +148,7 @@ int Due(Context& ctx, const DueOptions& o) {
       ctx.console.out << "\n";
     }
   }
-  return kExitOk;
+  return done;
 }
 
 }  // namespace
@@ -148,6 +159,8 @@ void RegisterDueCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--window-days", o->window_days, "What counts as due soon, in days")
       ->check(CLI::Range(int64_t{0}, int64_t{vault::kMaxRotationPeriod.count()}))
       ->capture_default_str();
+  cmd->add_flag("--exit-code", o->exit_code,
+                "Exit 10 when anything is overdue or flagged (for cron and monitoring)");
   cmd->callback([&ctx, o] { ctx.exit_code = Due(ctx, *o); });
 }
 

@@ -27,11 +27,15 @@ struct EditOptions {
   bool totp_stdin = false;
   std::string notes_file;
   std::string backup_codes_file;
+  std::string owner;  // the responsible member, by name or id; "" keeps it
 };
 
-// PATCHes the metadata options; prints nothing.
-Result<vault::ItemMeta> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m) {
+// PATCHes the metadata options and the responsible member (an id, "" to
+// keep it); prints nothing.
+Result<vault::ItemMeta> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m,
+                                   const std::string& responsible_id) {
   json body = json::object();
+  if (!responsible_id.empty()) body["responsible_id"] = responsible_id;
   if (m.name_given) body["name"] = m.name;
   if (m.url_given) body["url"] = m.url;
   if (m.channel_given) body["channel"] = m.channel;
@@ -55,15 +59,24 @@ Status NoPendingRotation(const json& meta) {
 int ItemEdit(Context& ctx, const EditOptions& o) {
   const bool secrets = o.username_given || o.password_stdin || o.prompt_password || o.generate ||
                        o.totp_stdin || !o.notes_file.empty() || !o.backup_codes_file.empty();
-  if (!secrets && !o.meta.any()) {
+  const bool details = o.meta.any() || !o.owner.empty();
+  if (!secrets && !details) {
     return Usage(ctx, "nothing to change; see baton item edit --help");
   }
   if (Status s = CheckMeta(o.meta); !s.ok()) return ctx.Fail(s);
+  std::string responsible_id;
+  if (!o.owner.empty()) {
+    auto c = ctx.client();
+    if (!c) return ctx.Fail(c.error());
+    auto member = LookupMember(**c, o.owner);
+    if (!member) return ctx.Fail(member.error());
+    responsible_id = member->id;
+  }
   if (!secrets) {
     // Metadata alone: no secret is read or re-encrypted.
     auto ref = ctx.FindItem(o.item);
     if (!ref) return ctx.Fail(ref.error());
-    auto updated = UpdateMeta(ctx, ref->id, o.meta);
+    auto updated = UpdateMeta(ctx, ref->id, o.meta, responsible_id);
     if (!updated) return ctx.Fail(HideUnlisted(ctx, updated.error(), o.item));
     if (ctx.options.json) {
       ctx.console.out << vault::api::ItemMetaToJson(*updated).dump() << "\n";
@@ -100,10 +113,10 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   const int64_t version = next->expected_version;
   auto c = ctx.client();
   if (!c) return ctx.Fail(c.error());
-  if (o.meta.any()) {
+  if (details) {
     // Metadata first: a taken name is the likelier refusal, and it leaves
     // the secret unchanged.
-    auto meta = UpdateMeta(ctx, id, o.meta);
+    auto meta = UpdateMeta(ctx, id, o.meta, responsible_id);
     if (!meta) return ctx.Fail(meta.error());
   }
   auto updated = (*c)->Send("PUT", "/v1/items/" + id,
@@ -138,7 +151,8 @@ void RegisterItemEdit(CLI::App& item, Context& ctx) {
   auto* cmd = item.add_subcommand(
       "edit",
       "Change an item's secrets (stored as a new version; refused if someone changed it "
-      "meanwhile or a rotation is pending) and/or its details: name, URL, channel, period");
+      "meanwhile or a rotation is pending) and/or its details: name, URL, channel, period, "
+      "responsible member");
   cmd->add_option("item", o->item, "Item id or name")->required();
   auto* user = cmd->add_option("--username", o->username, "New login name");
   auto* pw_stdin = cmd->add_flag("--password-stdin", o->password_stdin,
@@ -159,6 +173,9 @@ void RegisterItemEdit(CLI::App& item, Context& ctx) {
   auto* channel = cmd->add_option("--channel", o->meta.channel, "New channel type");
   auto* period =
       cmd->add_option("--period-days", o->meta.period_days, "New rotation period in days");
+  cmd->add_option("--owner", o->owner,
+                  "The member responsible for its rotations (name or id); they must be able "
+                  "to read the collection");
   cmd->callback([&ctx, o, user, name, url, channel, period] {
     o->meta.name_given = name->count() > 0;
     o->meta.url_given = url->count() > 0;

@@ -11,6 +11,7 @@ namespace cli {
 void RegisterMemberCommands(CLI::App& app, Context& ctx);      // member
 void RegisterCollectionCommands(CLI::App& app, Context& ctx);  // collection
 void RegisterDueCommand(CLI::App& app, Context& ctx);          // due
+void RegisterCalendarCommand(CLI::App& app, Context& ctx);     // calendar
 
 }  // namespace cli
 

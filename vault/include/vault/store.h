@@ -34,7 +34,7 @@
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct Member {
   std::string id;
@@ -89,6 +89,8 @@ struct ItemMeta {
   int64_t updated_ms = 0;
   std::string updated_by;
   std::vector<RotationFlagRecord> flags;
+  // The member who sees to its rotations; CreateItem makes it the creator.
+  std::string responsible_id = {};
 };
 
 struct ItemVersion {
@@ -295,7 +297,8 @@ class WriteTxn : public ReadTxn {
   virtual Status RevokeAccess(const Actor& actor, const std::string& collection_id,
                               const std::string& member_id) = 0;
 
-  // meta.version must be 1; sets created/updated fields from the clock.
+  // meta.version must be 1; sets created/updated fields from the clock and
+  // makes the actor responsible (meta.responsible_id is ignored).
   virtual Status CreateItem(const Actor& actor, const ItemMeta& meta,
                             const std::vector<uint8_t>& ciphertext) = 0;
   // Stores `ciphertext` as version meta.next_version (expected_version + 1
@@ -438,9 +441,12 @@ class WriteTxn : public ReadTxn {
     std::optional<std::string> url;
     std::optional<std::string> channel;
     std::optional<int64_t> rotation_period_s;
+    std::optional<std::string> responsible_id;
   };
   // Changes an item's metadata, checked like CreateItem (AlreadyExists for a
-  // name taken in the collection). InvalidArgument if nothing is to change.
+  // name taken in the collection). InvalidArgument if nothing is to change,
+  // or if the responsible member is not an active member with access to the
+  // item's collection (someone who cannot read it cannot rotate it).
   // Audited "item.meta" with the changed fields.
   virtual Status UpdateItemMeta(const Actor& actor, const std::string& item_id,
                                 const ItemMetaChange& change) = 0;
