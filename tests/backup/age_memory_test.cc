@@ -197,7 +197,12 @@ TEST(AgeMemory, OneGibStreamsInConstantMemory) {
   EXPECT_TRUE(big.same) << "the decrypted stream differs from the plaintext";
   // Buffers are a few chunks; holding the file would add a gibibyte.
   RecordProperty("peak_rss_growth_kib", std::to_string(after - before));
+#if !defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks resident in its quarantine (40 MB
+  // here), so the bound is checked in the normal build; the sanitizer build
+  // still streams and compares the gibibyte above.
   EXPECT_LT(after - before, 16 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
+#endif
 }
 
 }  // namespace
