@@ -89,6 +89,14 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"DELETE", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"GET", "/v1/calendar/:token", Scope::kPublic, Action::kReadServerInfo},
+    // The team recovery key (routes_recovery.cc).
+    {"PUT", "/v1/recovery", Scope::kTeam, Action::kManageRecovery},
+    {"GET", "/v1/recovery", Scope::kTeam, Action::kReadRecovery},
+    {"GET", "/v1/recovery/check-key", Scope::kTeam, Action::kCheckRecoveryShare},
+    {"GET", "/v1/recovery/unsealed", Scope::kTeam, Action::kListCollections},
+    {"POST", "/v1/recovery/check", Scope::kTeam, Action::kCheckRecoveryShare},
+    {"POST", "/v1/collections/:id/recovery-key", Scope::kCollection,
+     Action::kGrantCollectionAccess},
 };
 
 // ":id" → a capture group for one path segment.
@@ -501,6 +509,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterCacheRoutes();
   RegisterRosterRoutes();
   RegisterCalendarRoutes();
+  RegisterRecoveryRoutes();
 }
 
 Status ServerImpl::Tick() {
