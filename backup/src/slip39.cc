@@ -134,4 +134,10 @@ Result<ShareInfo> Inspect(std::string_view share) {
                    s->member_index + 1, s->member_threshold, s->value.size()};
 }
 
+Result<Mnemonic> Normalize(std::string_view share) {
+  auto s = internal::DecodeShare(share, 1);
+  if (!s) return vault::Fail(s.error());
+  return internal::EncodeShare(*s);
+}
+
 }  // namespace backup::slip39

@@ -153,6 +153,7 @@ void RegisterCompletionCommand(CLI::App& app, Context& ctx);  // completion bash
 void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, status
 void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
 void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
+void RegisterRecoveryCommands(CLI::App& app, Context& ctx);   // recovery ...
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 

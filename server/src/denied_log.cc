@@ -115,6 +115,8 @@ std::string DeniedName(const RouteSpec& spec) {
     case Action::kReadSealedCollectionKey: return "collection.key";
     case Action::kReadRoster: return "roster.read";
     case Action::kAppendRoster: return "roster.append";
+    case Action::kReadRecovery: return "recovery.read";
+    case Action::kCheckRecoveryShare: return "recovery.check";
   }
   return "unknown";
 }

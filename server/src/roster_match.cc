@@ -108,6 +108,14 @@ class Matcher {
     if (it == state_.grants.end() || !it->second.active) return Status::OK();
     return Mismatch("still has emergency grant " + want.grant_id + " in force");
   }
+  // The keys a client seals collection keys to and backups go to must be
+  // the ones the owners signed for, or the server could swap in its own.
+  Status operator()(const roster::RecoveryKeysSet& want) const {
+    if (state_.recovery_pk == want.recovery_pk && state_.recovery_age_pk == want.age_pk) {
+      return Status::OK();
+    }
+    return Mismatch("does not name this recovery key and age recipient");
+  }
 
  private:
   std::string MemberName(const std::string& id) const {

@@ -80,6 +80,14 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/v1/collections/:id/cache", Scope::kCollection, Action::kReadItemSecret},
     {"PATCH", "/v1/collections/:id", Scope::kTeam, Action::kChangeCollectionSettings},
     {"POST", "/v1/offline-reads", Scope::kSession, Action::kUseSession},
+    // The team recovery key (routes_recovery.cc).
+    {"PUT", "/v1/recovery", Scope::kTeam, Action::kManageRecovery},
+    {"GET", "/v1/recovery", Scope::kTeam, Action::kReadRecovery},
+    {"GET", "/v1/recovery/check-key", Scope::kTeam, Action::kCheckRecoveryShare},
+    {"GET", "/v1/recovery/unsealed", Scope::kTeam, Action::kListCollections},
+    {"POST", "/v1/recovery/check", Scope::kTeam, Action::kCheckRecoveryShare},
+    {"POST", "/v1/collections/:id/recovery-key", Scope::kCollection,
+     Action::kGrantCollectionAccess},
     // The team roster (routes_roster.cc); roster::Apply decides who may sign
     // what.
     {"GET", "/v1/roster", Scope::kSession, Action::kReadRoster},
@@ -501,6 +509,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterCacheRoutes();
   RegisterRosterRoutes();
   RegisterCalendarRoutes();
+  RegisterRecoveryRoutes();
 }
 
 Status ServerImpl::Tick() {

@@ -85,7 +85,8 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&, 
 using RosterClaim = std::variant<vault::roster::MemberInvite, vault::roster::MemberRole,
                                  vault::roster::MemberRemove, vault::roster::CollectionCreate,
                                  vault::roster::CollectionAccessSet, vault::roster::CollectionKey,
-                                 vault::roster::EmergencyGrant, vault::roster::EmergencyEnd>;
+                                 vault::roster::EmergencyGrant, vault::roster::EmergencyEnd,
+                                 vault::roster::RecoveryKeysSet>;
 
 // The roster entries a request carries (routes_roster.cc), decoded; and,
 // once applied in the request's write, the roster after them.
@@ -298,6 +299,15 @@ class ServerImpl final : public Server {
   void RevokeCalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void CalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
 
+  // The team recovery key's set-up and share checks (routes_recovery.cc).
+  void RegisterRecoveryRoutes();
+  void PutRecovery(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void GetRecovery(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void UnsealedForCaller(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RecoveryCheckKey(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void CheckRecoveryShare(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void PutRecoveryCopy(const httplib::Request& req, httplib::Response& res, const Caller& c);
+
   // The team roster (routes_roster.cc).
   void RegisterRosterRoutes();
   void GetRoster(const httplib::Request& req, httplib::Response& res, const Caller& c);
@@ -360,6 +370,10 @@ class ServerImpl final : public Server {
   // Calendar feed fetches per address: calendar programs poll every 15
   // minutes or so; 60 an hour leaves room for several behind one NAT.
   RateLimiter calendar_limiter_{env_, 60, std::chrono::hours(1)};
+  // Share checks that did not match, per member: a share cannot be guessed
+  // (128 bits or more), but a check is an oracle all the same, so a member
+  // gets 10 wrong ones an hour.
+  RateLimiter recovery_check_limiter_{env_, 10, std::chrono::hours(1)};
   Metrics metrics_;
   std::unique_ptr<httplib::SSLServer> http_;
   std::atomic<int64_t> audit_length_{0};

@@ -176,6 +176,12 @@ TEST_F(MalformedAnswerTest, EveryCommandRefusesAMalformedAnswerWithExitOne) {
        std::string("/v1/collections/") + kId + "/cache",
        Edit([](json& j) { j["items"] = json::object(); }),
        "GET /v1/collections/"},
+      {"a recovery check key that is not 32 bytes",
+       {"recovery", "status"},
+       "GET",
+       "/v1/recovery",
+       Edit([](json& j) { j["check_key"] = "AAAA"; }),
+       "GET /v1/recovery"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backup/age.h"
 #include "server_fixture.h"
 #include "vault/api_json_roster.h"
 #include "vault/roster.h"
@@ -96,6 +97,13 @@ constexpr Pinned kPinned[] = {
     // Each member's own calendar feed.
     {"POST /v1/calendar", "YYYY YYYY YYYY YYYY"},
     {"DELETE /v1/calendar", "YYYY YYYY YYYY YYYY"},
+    // The team recovery key: owners set it up, any member checks a share.
+    {"PUT /v1/recovery", "YYYY .... .... ...."},
+    {"GET /v1/recovery", "YYYY YYYY .... YYYY"},
+    {"GET /v1/recovery/check-key", "YYYY YYYY YYYY YYYY"},
+    {"GET /v1/recovery/unsealed", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/recovery/check", "YYYY YYYY YYYY YYYY"},
+    {"POST /v1/collections/:id/recovery-key", "YYYY YYYY ...Y ...."},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -772,6 +780,39 @@ class AuthzMatrixTest : public ServerFixture {
                              {"item_id", shared_item_},
                              {"version", 1},
                              {"read_ms", now_ms}}}}}
+                         .dump(),
+                     {}};
+    };
+    // The routes table puts PUT /v1/recovery first, so the others find a
+    // set-up.
+    b["PUT /v1/recovery"] = [this](const Principal&) {
+      const std::string check = crypto::ToBase64(crypto::Blake2b256(crypto::AsBytes("share")));
+      return Request{
+          "/v1/recovery",
+          json{{"recovery_public_key",
+                crypto::ToBase64(crypto::Blake2b256(crypto::AsBytes("recovery key")))},
+               {"age_recipient", backup::age::Identity::Generate(env_).recipient().Format()},
+               {"threshold", 2},
+               {"shares",
+                {{{"index", 1}, {"custodian", "Mari"}, {"check", check}},
+                 {{"index", 2}, {"custodian", "Jüri"}, {"check", check}}}}}
+              .dump(),
+          {}};
+    };
+    for (const char* get : {"/v1/recovery", "/v1/recovery/check-key", "/v1/recovery/unsealed"}) {
+      b[std::string("GET ") + get] = [get](const Principal&) { return Request{get, "", {}}; };
+    }
+    b["POST /v1/recovery/check"] = [](const Principal&) {
+      return Request{
+          "/v1/recovery/check",
+          json{{"index", 1}, {"check", crypto::ToBase64(crypto::Blake2b256(crypto::AsBytes("x")))}}
+              .dump(),
+          {}};
+    };
+    b["POST /v1/collections/:id/recovery-key"] = [this](const Principal&) {
+      return Request{"/v1/collections/" + target_ + "/recovery-key",
+                     json{{"key_version", 1},
+                          {"recovery_sealed_key", crypto::ToBase64(crypto::AsBytes("box"))}}
                          .dump(),
                      {}};
     };

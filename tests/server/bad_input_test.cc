@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "backup/age.h"
 #include "server_fixture.h"
 #include "vault/api.h"
 #include "vault/api_json_roster.h"
@@ -214,6 +215,26 @@ class BadInputTest : public ServerFixture {
     if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
     if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
     if (route == "POST /v1/calendar") return {{"all", false}};
+    if (route == "PUT /v1/recovery") {
+      json shares = json::array();
+      for (int i = 1; i <= 2; ++i) {
+        shares.push_back(
+            {{"index", i}, {"custodian", "Mari"}, {"check", B64(std::string(32, 'c'))}});
+      }
+      return {{"recovery_public_key", crypto::ToBase64(owner_.identity->box_public_key())},
+              {"age_recipient", backup::age::Identity::Generate(env_).recipient().Format()},
+              {"threshold", 2},
+              {"shares", shares}};
+    }
+    if (route == "POST /v1/recovery/check") {
+      return {{"index", 1}, {"check", B64(std::string(32, 'c'))}};
+    }
+    if (route == "POST /v1/collections/:id/recovery-key") {
+      auto box = envelope::SealCollectionKey(collection_keys_.at(collection_),
+                                             owner_.identity->box_public_key());
+      EXPECT_TRUE(box.has_value());
+      return {{"key_version", 1}, {"recovery_sealed_key", crypto::ToBase64(*box)}};
+    }
     // A DELETE's body carries only optional roster entries.
     if (route.starts_with("DELETE ")) return json::object();
     if (route == "POST /v1/roster") {
@@ -808,6 +829,33 @@ TEST_F(BadInputTest, OfflineReads) {
 }
 
 TEST_F(BadInputTest, CalendarFeed) { RunBodyTable("POST /v1/calendar", {}, 201, true); }
+
+TEST_F(BadInputTest, RecoverySetUpCheckAndCopy) {
+  const json valid = ValidBody("PUT /v1/recovery");
+  json duplicate = valid;
+  duplicate["shares"][1]["index"] = 1;
+  json bad_share = valid;
+  bad_share["shares"][0] = {{"index", 1}, {"custodian", "Mari"}};
+  RunBodyTable(
+      "PUT /v1/recovery",
+      {{"threshold 1", With(valid, "threshold", 1), 400, "bad_shares"},
+       {"threshold over the shares", With(valid, "threshold", 3), 400, "bad_shares"},
+       {"an index twice", duplicate.dump(), 400, "bad_shares"},
+       {"a share without a check", bad_share.dump(), 400, "missing_field"},
+       {"not an age recipient", With(valid, "age_recipient", "age1xyz"), 400, "bad_recipient"},
+       {"a short key", With(valid, "recovery_public_key", B64("short")), 400, "bad_key"}},
+      200);
+  const json check = ValidBody("POST /v1/recovery/check");
+  RunBodyTable("POST /v1/recovery/check",
+               {{"index 0", With(check, "index", 0), 400, "bad_index"},
+                {"a short check", With(check, "check", B64("short")), 400, "bad_check"}},
+               200);
+  RunBodyTable("POST /v1/collections/:id/recovery-key",
+               {{"an old key version",
+                 With(ValidBody("POST /v1/collections/:id/recovery-key"), "key_version", 2), 409,
+                 "failed_precondition"}},
+               200);
+}
 
 // Every :param of every route, one at a time, replaced by a malformed id.
 TEST_F(BadInputTest, BadIdsInPaths) {

@@ -1,5 +1,6 @@
 // The answer codecs the client reads with beyond members and items
-// (vault/api_json.h, api_json_emergency.h, api_json_cache.h): each
+// (vault/api_json.h, api_json_emergency.h, api_json_cache.h,
+// api_json_recovery.h): each
 // round-trips, and each refuses a missing field, a wrong type, a non-object
 // and bad base64 or key sizes with a message naming the route and field.
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "vault/api_json.h"
 #include "vault/api_json_cache.h"
 #include "vault/api_json_emergency.h"
+#include "vault/api_json_recovery.h"
 #include "vault/api_json_samples.h"
 #include "vault/audit_json.h"
 
@@ -326,6 +328,40 @@ TEST(ApiAnswersTest, CacheAnswersRoundTripWithAndWithoutAKey) {
   ASSERT_TRUE(acked.has_value());
   EXPECT_EQ(acked->size(), 2u);
   ExpectMalformed(AcknowledgedFromJson({{"acknowledged", {1}}}, kRoute).error(), "list of strings");
+}
+
+TEST(ApiAnswersTest, RecoveryAnswersRoundTripAndCheckTheirKeys) {
+  RecoveryStatus a;
+  a.threshold = 3;
+  a.shares = {{1, "Mari", std::nullopt}, {2, "Jüri", 1234}};
+  a.check_key.fill(9);
+  a.unsealed = {{"c", "Social", 2}};
+  auto back = RecoveryStatusFromJson(RecoveryStatusToJson(a), kRoute);
+  ASSERT_TRUE(back.has_value()) << back.error().ToString();
+  EXPECT_EQ(back->shares[0].last_checked_ms, std::nullopt);
+  EXPECT_EQ(back->shares[1].last_checked_ms, 1234);
+  EXPECT_EQ(back->shares[1].custodian, "Jüri");
+  EXPECT_EQ(back->check_key, a.check_key);
+  EXPECT_EQ(back->unsealed[0].key_version, 2);
+
+  json bad = RecoveryStatusToJson(a);
+  bad["check_key"] = "AAAA";
+  ExpectMalformed(RecoveryStatusFromJson(bad, kRoute).error(), "\"check_key\"");
+  bad = RecoveryStatusToJson(a);
+  bad["shares"][0].erase("custodian");
+  ExpectMalformed(RecoveryStatusFromJson(bad, kRoute).error(), "shares: ");
+  ExpectRefusesNonObjects(&RecoveryStatusFromJson);
+  ExpectRefusesNonObjects(&RecoveryCheckKeyFromJson);
+  ExpectRefusesNonObjects(&RecoveryUnsealedFromJson);
+
+  auto check = RecoveryCheckAnswerFromJson(RecoveryCheckAnswerToJson({true, 3, 5, 3}), kRoute);
+  ASSERT_TRUE(check.has_value());
+  EXPECT_TRUE(check->matches);
+  EXPECT_EQ(check->shares, 5);
+  ExpectMalformed(RecoveryCheckAnswerFromJson(
+                      {{"matches", "yes"}, {"index", 1}, {"shares", 2}, {"threshold", 2}}, kRoute)
+                      .error(),
+                  "\"matches\"");
 }
 
 }  // namespace

@@ -52,6 +52,8 @@ constexpr Row kExpected[] = {
   {Action::kUseSession,               "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadRoster,               "YYYY  YYYY  YYYY   YYYY"},
   {Action::kAppendRoster,             "YYYY  YYYY  YYYY   YYYY"},
+  {Action::kReadRecovery,             "YYYY  YYYY  ....   YYYY"},
+  {Action::kCheckRecoveryShare,       "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadItemMetadata,         "YYYY  YYYY  .YYY   YYYY"},
   {Action::kReadItemSecret,           "YYYY  YYYY  .YYY   ...."},
   {Action::kCreateItem,               "YYYY  YYYY  ..YY   ...."},
@@ -134,11 +136,13 @@ const Action kBadAction = static_cast<Action>(AllActions().size());
 TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
   // kUseSession changes only the auditor's own session and e-mail address;
   // kAppendRoster is decided per statement by roster::Apply, which lets an
-  // auditor sign only their own join.
+  // auditor sign only their own join; a share check records only its
+  // outcome.
   const std::set<Action> read_only = {
-      Action::kReadServerInfo, Action::kListMembers,    Action::kListCollections,
-      Action::kReadAuditLog,   Action::kExportAuditLog, Action::kReadItemMetadata,
-      Action::kUseSession,     Action::kReadRoster,     Action::kAppendRoster};
+      Action::kReadServerInfo, Action::kListMembers,       Action::kListCollections,
+      Action::kReadAuditLog,   Action::kExportAuditLog,    Action::kReadItemMetadata,
+      Action::kUseSession,     Action::kReadRoster,        Action::kAppendRoster,
+      Action::kReadRecovery,   Action::kCheckRecoveryShare};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,

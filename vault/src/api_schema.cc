@@ -92,6 +92,15 @@ constexpr Field kChangeGrant[] = {{"wait_hours", kInt, kOptional},
                                   {"access_window_hours", kInt, kOptional}};
 constexpr Field kRequestAccess[] = {{"reason", kStr}};
 constexpr Field kDecide[] = {{"reason", kStr, kOptional}};
+// The recovery key's set-up; shares[] are its custodians' check values.
+constexpr Field kPutRecovery[] = {{"recovery_public_key", kStr},
+                                  {"age_recipient", kStr},
+                                  {"threshold", kInt},
+                                  {"shares", kArr},
+                                  {"roster", kArr, kOptional}};
+constexpr Field kRecoveryShare[] = {{"index", kInt}, {"custodian", kStr}, {"check", kStr}};
+constexpr Field kRecoveryCheck[] = {{"index", kInt}, {"check", kStr}};
+constexpr Field kRecoveryCopy[] = {{"key_version", kInt}, {"recovery_sealed_key", kStr}};
 // The team roster (vault/api_json_roster.h has the entries' codec).
 constexpr Field kAppendRoster[] = {{"entries", kArr}};
 
@@ -126,6 +135,10 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/emergency/requests/:id/reject", kDecide},
     {"POST /v1/emergency/requests/:id/confirm", {}},
     {"POST /v1/roster", kAppendRoster},
+    {"PUT /v1/recovery", kPutRecovery},
+    {"PUT /v1/recovery shares[]", kRecoveryShare},
+    {"POST /v1/recovery/check", kRecoveryCheck},
+    {"POST /v1/collections/:id/recovery-key", kRecoveryCopy},
     {"DELETE /v1/members/:id", kRosterOnly},
     {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
     {"DELETE /v1/emergency/grants/:id", kRosterOnly},

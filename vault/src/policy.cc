@@ -32,6 +32,8 @@ Decision AdminDecides(Action action) {
     // The roster's own rules (roster::Apply) decide each statement.
     case Action::kReadRoster:
     case Action::kAppendRoster:
+    case Action::kReadRecovery:
+    case Action::kCheckRecoveryShare:
     case Action::kCreateServerBackup:  // encrypted to the recovery key; admins cannot open it
     case Action::kListMembers:
     case Action::kInviteMember:
@@ -76,6 +78,8 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kUseSession:
     case Action::kReadRoster:
     case Action::kAppendRoster:  // roster::Apply decides what a member may sign
+    // A custodian need not be an owner; a check reveals nothing of the share.
+    case Action::kCheckRecoveryShare:
     case Action::kListMembers:
     case Action::kListCollections:
     case Action::kListEmergencyGrants:  // filtered to grants naming them
@@ -84,6 +88,9 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kConfirmEmergencyRequest: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
+    // Who the custodians are and what is unsealed is for those who run or
+    // audit the team.
+    case Action::kReadRecovery:
     case Action::kCreateServerBackup:
     case Action::kInviteMember:
     case Action::kInviteAdmin:
@@ -134,6 +141,10 @@ Decision AuditorDecides(Action action) {
     case Action::kListCollections:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    // Whether the team could recover is part of an audit; a custodian may
+    // be an auditor.
+    case Action::kReadRecovery:
+    case Action::kCheckRecoveryShare:
     case Action::kReadItemMetadata: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
@@ -244,6 +255,8 @@ std::string_view ToString(Action action) {
     case Action::kReadServerInfo: return "read_server_info";
     case Action::kManageServerSettings: return "manage_server_settings";
     case Action::kManageRecovery: return "manage_recovery";
+    case Action::kReadRecovery: return "read_recovery";
+    case Action::kCheckRecoveryShare: return "check_recovery_share";
     case Action::kCreateServerBackup: return "create_server_backup";
     case Action::kListMembers: return "list_members";
     case Action::kInviteMember: return "invite_member";

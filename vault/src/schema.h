@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 5> kMigrations = {
+inline constexpr std::array<std::string_view, 6> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -213,6 +213,21 @@ CREATE TABLE calendar_feeds (
   member_id   TEXT NOT NULL UNIQUE REFERENCES members(id),
   scope       TEXT NOT NULL CHECK (scope IN ('mine', 'all')),
   created_ms  INTEGER NOT NULL
+);
+)sql",
+    // The team recovery key's shares (vault/recovery_store.h): a keyed hash
+    // of each, never the share, and the one key of those hashes.
+    R"sql(
+CREATE TABLE recovery_setup (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  check_key   BLOB NOT NULL CHECK (length(check_key) = 32),
+  threshold   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE recovery_shares (
+  share_index      INTEGER PRIMARY KEY CHECK (share_index BETWEEN 1 AND 16),
+  custodian        TEXT NOT NULL,
+  check_value      BLOB NOT NULL CHECK (length(check_value) = 32),
+  last_checked_ms  INTEGER
 );
 )sql",
 };

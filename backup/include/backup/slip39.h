@@ -89,6 +89,10 @@ struct ShareInfo {
 // Reads one share (same forgiving rules and messages as Combine, as share 1).
 vault::Result<ShareInfo> Inspect(std::string_view share);
 
+// The share's one spelling (lower-case full words, single spaces), however
+// it was typed; the same rules and messages as Inspect.
+vault::Result<Mnemonic> Normalize(std::string_view share);
+
 }  // namespace backup::slip39
 
 #endif  // BATON_BACKUP_SLIP39_H_

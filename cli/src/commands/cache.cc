@@ -3,6 +3,7 @@
 
 #include "cli/exit_codes.h"
 #include "context.h"
+#include "recovery_seal.h"
 
 namespace cli {
 namespace {
@@ -12,6 +13,7 @@ using nlohmann::json;
 int Sync(Context& ctx) {
   auto report = ctx.SyncCache();
   if (!report) return ctx.Fail(report.error());
+  SealRecoveryCopiesAtSync(ctx);
   if (ctx.options.json) {
     ctx.console.out << json{{"collections", report->collections},
                             {"items_fetched", report->items_fetched},

@@ -5,18 +5,13 @@
 #include "commands/subcommands.h"
 #include "context.h"
 #include "lookup.h"
+#include "recovery_seal.h"
 #include "trust.h"
 
 namespace cli {
-namespace {
 
-using nlohmann::json;
-using vault::Status;
-namespace crypto = vault::crypto;
-
-// The team's recovery key: the roster's; the server's word only for a
-// legacy team without a roster.
-vault::Result<std::optional<crypto::PublicKey>> RecoveryKey(Context& ctx, const TeamTrust& trust) {
+vault::Result<std::optional<vault::crypto::PublicKey>> RecoveryKey(Context& ctx,
+                                                                   const TeamTrust& trust) {
   if (const vault::roster::State* state = trust.roster()) return state->recovery_pk;
   auto c = ctx.client();
   if (!c) return vault::Fail(c.error());
@@ -24,6 +19,12 @@ vault::Result<std::optional<crypto::PublicKey>> RecoveryKey(Context& ctx, const 
   if (!info) return vault::Fail(info.error());
   return info->recovery_public_key;
 }
+
+namespace {
+
+using nlohmann::json;
+using vault::Status;
+namespace crypto = vault::crypto;
 
 int CollectionCreate(Context& ctx, const std::string& name, bool offline_cache) {
   auto me = ctx.keys();

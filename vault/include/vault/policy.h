@@ -83,6 +83,8 @@ enum class Action : uint8_t {
   kUseSession,                // one's own session: sign out, profile, e-mail, offline reads
   kReadRoster,                // the signed team roster (every active member verifies it)
   kAppendRoster,              // add signed statements; roster::Apply decides who may sign what
+  kReadRecovery,              // the recovery set-up: custodians, their checks, unsealed collections
+  kCheckRecoveryShare,        // check a share one holds against the team's recovery key
   // --- Collection-level: decided with the caller's access to it. -------------
   kReadItemMetadata,         // names, channel types, dates, rotation status
   kReadItemSecret,           // fetch an item's ciphertext or its history
@@ -126,6 +128,8 @@ inline constexpr std::array kAllActions = {
     Action::kUseSession,
     Action::kReadRoster,
     Action::kAppendRoster,
+    Action::kReadRecovery,
+    Action::kCheckRecoveryShare,
     Action::kReadItemMetadata,
     Action::kReadItemSecret,
     Action::kCreateItem,
