@@ -57,6 +57,9 @@ class Context {
   const std::map<std::string, std::string> environ;
   GlobalOptions options;
   int exit_code = 0;
+  // Set by commands that must not reach any server (recover): client()
+  // then fails instead of signing in.
+  bool offline_only = false;
 
   std::string home() const { return ProfilesHome(environ); }
 
@@ -155,6 +158,7 @@ void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
 void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
+void RegisterRecoverCommand(CLI::App& app, Context& ctx);  // recover
 
 }  // namespace cli
 

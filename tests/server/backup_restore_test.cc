@@ -300,20 +300,7 @@ TEST_F(BackupRestoreTest, ATamperedOrTruncatedFileRestoresNothing) {
 TEST_F(BackupRestoreTest, ABackupOfANewerBatondIsRefused) {
   for (const auto& [version, schema] :
        std::vector<std::pair<std::string, int>>{{"999.0.0", 1}, {BATON_VERSION, 999}}) {
-    const std::string manifest = nlohmann::json{
-        {"format", backup::kBackupFormat},
-        {"server_version", version},
-        {"schema_version", schema}}.dump();
-    backup::ArchiveWriter archive;
-    archive.Add(backup::kBackupManifest, vault::crypto::AsBytes(manifest));
-    std::string plain;
-    for (auto part : archive.Parts()) plain.append(part.begin(), part.end());
-    std::istringstream in(plain);
-    std::ostringstream sealed;
-    const auto recipients = std::vector{identity_.recipient()};
-    ASSERT_OK(age::Encrypt(env_, recipients, in, sealed));
-    const std::string bytes = sealed.str();
-    WriteBackupBytes({bytes.begin(), bytes.end()});
+    WriteBackupBytes(BackupFromVersion(env_, identity_.recipient(), version, schema));
     EXPECT_STATUS(Restore(identity_), kUnsupported);
     ExpectNothingRestored();
   }

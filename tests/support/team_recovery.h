@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "backup/age.h"
+#include "backup/archive.h"
 #include "backup/recovery_key.h"
 #include "backup/slip39.h"
 #include "test_util.h"
@@ -68,6 +72,26 @@ inline vault::Status StoreTeamRecovery(vault::Store& store, const TeamRecovery& 
     }
     return t.PutSetting({"server"}, "recovery_age_recipient", r.age_recipient());
   });
+}
+
+// A backup as a batond of `server_version` with vault schema `schema` would
+// begin it (its manifest only), encrypted to `recipient`.
+inline std::vector<uint8_t> BackupFromVersion(vault::Env& env,
+                                              const backup::age::Recipient& recipient,
+                                              const std::string& server_version, int schema) {
+  const std::string manifest = nlohmann::json{
+      {"format", backup::kBackupFormat},
+      {"server_version", server_version},
+      {"schema_version", schema}}.dump();
+  backup::ArchiveWriter archive;
+  archive.Add(backup::kBackupManifest, vault::crypto::AsBytes(manifest));
+  std::string plain;
+  for (auto part : archive.Parts()) plain.append(part.begin(), part.end());
+  std::istringstream in(plain);
+  std::ostringstream sealed;
+  EXPECT_OK(backup::age::Encrypt(env, std::span(&recipient, 1), in, sealed));
+  const std::string bytes = sealed.str();
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace testing_util
