@@ -159,6 +159,7 @@ void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 void RegisterRecoverCommand(CLI::App& app, Context& ctx);  // recover
+void RegisterExportCommand(CLI::App& app, Context& ctx);   // export --age
 
 }  // namespace cli
 

@@ -8,68 +8,21 @@
 
 #include "backup.h"
 #include "backup/archive.h"
-#include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
-#include "profile.h"
-#include "team_recovery.h"
-#include "vault/api_json_roster.h"
-#include "vault/time_format.h"
+#include "cli/recovery_cli_fixture.h"
 #include "vault/totp.h"
 
 namespace testing_util {
 namespace {
 
 using nlohmann::json;
-namespace roster = vault::roster;
 
-constexpr char kTotpUri[] = "otpauth://totp/Firma:admin?secret=JBSWY3DPEHPK3PXP&issuer=Firma";
-
-class RecoverCliTest : public CliFixture {
+class RecoverCliTest : public RecoveryCliFixture {
  protected:
   void SetUp() override {
-    CliFixture::SetUp();
+    RecoveryCliFixture::SetUp();
     if (HasFatalFailure()) return;
-    ASSERT_NO_FATAL_FAILURE(CliJoin("owner", "Mari", "default", "init"));
-    ASSERT_NO_FATAL_FAILURE(SetUpRecovery());
-    Ok({"collection", "create", "Sotsiaalmeedia"});
-    Ok({"item", "add", "Sotsiaalmeedia", "Facebook page", "--channel", "facebook", "--username",
-        "mari@firma.ee", "--password-stdin", "--totp-uri-stdin"},
-       "pw-Facebook-1\n" + std::string(kTotpUri) + "\n");
-    Ok({"item", "add", "Sotsiaalmeedia", "X\x1b[2J", "--channel", "x", "--password-stdin"},
-       "pw-X-1\n");
     ASSERT_NO_FATAL_FAILURE(WriteServerBackup());
-    ASSERT_OK(files_.CreateDir(tmp_.File("scratch"), 0700));
-  }
-
-  void Ok(std::vector<std::string> args, const std::string& stdin_text = "") {
-    CliResult r = Baton(std::move(args), stdin_text);
-    ASSERT_EQ(r.code, 0) << r.out << r.err;
-  }
-
-  // What `baton recovery setup` does for the team: its owner signs the
-  // recovery.set.v2 statement, and batond learns both public keys.
-  void SetUpRecovery() {
-    auto profile = cli::LoadProfile(files_, home_.path(), "default");
-    ASSERT_TRUE(profile.has_value());
-    auto id = vault::LoadIdentity(files_, profile->identity_path(),
-                                  vault::crypto::AsBytes("correct horse battery staple"));
-    ASSERT_TRUE(id.has_value());
-    Account owner{std::make_unique<vault::Identity>(std::move(*id)), profile->member_id, "",
-                  "owner"};
-    ASSERT_EQ(Login(owner).status, 200);
-    Reply page = Call("GET", "/v1/roster", owner.token);
-    auto entries = vault::api::RosterPageFromJson(page.body, "GET /v1/roster");
-    ASSERT_TRUE(entries.has_value());
-    auto state = roster::Replay(entries->entries);
-    ASSERT_TRUE(state.has_value());
-    roster::Entry e;
-    e.statement = roster::Encode(
-        roster::Next(*state, owner.member_id, vault::ToUnixMs(env_.Now()), team_.Statement()));
-    e.signature = *vault::crypto::Sign(owner.identity->signing(), e.statement);
-    Reply posted = Call("POST", "/v1/roster", owner.token,
-                        json{{"entries", vault::api::RosterEntriesToJson(std::span(&e, 1))}});
-    ASSERT_EQ(posted.status, 201) << posted.raw;
-    ASSERT_OK(StoreTeamRecovery(*vault_, team_));
   }
 
   void WriteServerBackup() {
@@ -86,45 +39,13 @@ class RecoverCliTest : public CliFixture {
     ASSERT_TRUE(made.has_value()) << made.error().ToString();
   }
 
-  std::string SharesFile(const std::string& text) {
-    const std::string path = tmp_.File("shares-" + std::to_string(++files_made_));
-    EXPECT_OK(files_.WriteFileAtomic(path, vault::crypto::AsBytes(text), 0600));
-    return path;
-  }
-
-  // `baton recover ARGS` with no server profile needed and TMPDIR in the
-  // test's scratch dir; the scratch dir must be empty afterwards.
-  CliResult Recover(std::vector<std::string> args) {
-    std::vector<std::string> full = {"baton", "recover"};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    std::istringstream in;
-    std::ostringstream out, err;
-    cli::Console console{in, out, err, [](std::string_view) -> vault::Result<vault::SecureBuffer> {
-                           return vault::Fail(vault::Status::FailedPrecondition("no terminal"));
-                         }};
-    CliResult r;
-    r.code = cli::Run(console, cli_env_,
-                      {{"BATON_HOME", empty_home_.path()}, {"TMPDIR", tmp_.File("scratch")}},
-                      static_cast<int>(full.size()), argv.data());
-    r.out = out.str();
-    r.err = err.str();
-    auto left = files_.ListDir(tmp_.File("scratch"));
-    EXPECT_TRUE(left.has_value() && left->empty()) << "scratch files left behind";
-    return r;
-  }
   CliResult RecoverWith(std::initializer_list<int> shares, std::vector<std::string> args = {}) {
     args.insert(args.begin(),
                 {"--backup", backup_, "--shares-file", SharesFile(team_.SharesText(shares))});
     return Recover(std::move(args));
   }
 
-  vault::Env& files_ = vault::Env::Default();
-  TeamRecovery team_ = MakeTeamRecovery(env_);
-  TempDir tmp_, empty_home_;
   std::string backup_ = tmp_.File("team.age");
-  int files_made_ = 0;
 };
 
 TEST_F(RecoverCliTest, ListsShowsAndPrintsATotpCodeWithoutTheServer) {
@@ -135,7 +56,7 @@ TEST_F(RecoverCliTest, ListsShowsAndPrintsATotpCodeWithoutTheServer) {
   // Names came from people: escaped, never sent raw to the terminal.
   EXPECT_NE(list.out.find("X\\x1b[2J"), std::string::npos) << list.out;
   EXPECT_EQ(list.out.find('\x1b'), std::string::npos);
-  EXPECT_NE(list.err.find("A server backup with 2 items."), std::string::npos) << list.err;
+  EXPECT_NE(list.err.find("Opened the server backup (2 items)."), std::string::npos) << list.err;
 
   CliResult listed = RecoverWith({2, 4, 5}, {"--json"});
   ASSERT_EQ(listed.code, 0) << listed.err;

@@ -94,6 +94,8 @@ constexpr Field kRequestAccess[] = {{"reason", kStr}};
 constexpr Field kDecide[] = {{"reason", kStr, kOptional}};
 // The team roster (vault/api_json_roster.h has the entries' codec).
 constexpr Field kAppendRoster[] = {{"entries", kArr}};
+// An owner's export (baton export --age), recorded in the audit log.
+constexpr Field kRecordExport[] = {{"format", kStr}, {"items", kInt}};
 
 constexpr BodySchema kBodies[] = {
     {"POST /v1/join", kJoin},
@@ -126,6 +128,7 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/emergency/requests/:id/reject", kDecide},
     {"POST /v1/emergency/requests/:id/confirm", {}},
     {"POST /v1/roster", kAppendRoster},
+    {"POST /v1/exports", kRecordExport},
     {"DELETE /v1/members/:id", kRosterOnly},
     {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
     {"DELETE /v1/emergency/grants/:id", kRosterOnly},

@@ -112,7 +112,7 @@ int Recover(Context& ctx, const RecoverOptions& o) {
     return ShowOpenedItem(ctx, *item, o.field, /*show=*/true);
   }
   if (!ctx.options.json) {
-    ctx.console.err << "A " << recovered->kind << " with " << items.size() << " items.\n";
+    ctx.console.err << "Opened the " << recovered->kind << " (" << items.size() << " items).\n";
   }
   std::vector<json> metas;
   for (const OpenedItem& item : items) metas.push_back(item.meta);
