@@ -103,6 +103,9 @@ Result<KeyOps*> Context::keys() {
 
 Result<ApiClient*> Context::client() {
   if (client_) return client_.get();
+  if (offline_only) {
+    return vault::Fail(Status::FailedPrecondition("this command does not contact a server"));
+  }
   auto p = profile();
   if (!p) return vault::Fail(p.error());
   auto address = ParseServerUrl((*p)->server_url);

@@ -57,6 +57,9 @@ class Context {
   const std::map<std::string, std::string> environ;
   GlobalOptions options;
   int exit_code = 0;
+  // Set by commands that must not reach any server (recover): client()
+  // then fails instead of signing in.
+  bool offline_only = false;
 
   std::string home() const { return ProfilesHome(environ); }
 
@@ -156,6 +159,8 @@ void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
 void RegisterRecoveryCommands(CLI::App& app, Context& ctx);   // recovery ...
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
+void RegisterRecoverCommand(CLI::App& app, Context& ctx);  // recover
+void RegisterExportCommand(CLI::App& app, Context& ctx);   // export --age
 
 }  // namespace cli
 

@@ -48,6 +48,8 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterEmergencyCommands(app, ctx);
   RegisterRekeyCommand(app, ctx);
   RegisterRecoveryCommands(app, ctx);
+  RegisterRecoverCommand(app, ctx);
+  RegisterExportCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <streambuf>
 
-#include "backup_archive.h"
+#include "backup/archive.h"
 #include "db.h"
 #include "vault/crypto.h"
 #include "vault/time_format.h"
@@ -78,7 +78,7 @@ Result<std::string> Manifest(vault::Env& env, const SecureBuffer& key, const std
       vault::Store::Open({.env = &env, .key = &key, .mode = vault::OpenMode::kOpenExisting}, path);
   if (!store) return vault::Fail(store.error());
   nlohmann::json m = {
-      {"format", kBackupFormat},
+      {"format", backup::kBackupFormat},
       {"created_at", vault::FormatUtc(vault::ToUnixMs(env.Now()), vault::UtcFormat::kIso8601)},
       {"server_version", BATON_VERSION},
       {"schema_version", (*store)->schema_version()}};
@@ -132,7 +132,7 @@ class SpanChain : public std::streambuf {
 
 void RemoveSnapshot(vault::Env& env, const std::string& dir) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    (void)env.RemoveFile(dir + "/" + kBackupVaultFile + suffix);
+    (void)env.RemoveFile(dir + "/" + backup::kBackupVaultFile + suffix);
   }
   (void)env.RemoveDir(dir);
 }
@@ -144,34 +144,34 @@ Result<BackupWritten> WriteBackup(vault::Env& env, const BackupSource& source,
   auto recipients = BackupRecipients(source);
   if (!recipients) return vault::Fail(recipients.error());
   const std::string dir = source.data_dir + "/";
-  auto server_key = env.ReadFile(dir + kBackupKeyFile);
+  auto server_key = env.ReadFile(dir + backup::kBackupKeyFile);
   if (!server_key) return vault::Fail(server_key.error());
   SecureBuffer server_key_secret = SecureBuffer::CopyOf(*server_key);
   std::fill(server_key->begin(), server_key->end(), 0);
-  auto tls_key = env.ReadFile(dir + kBackupTlsKeyFile);
+  auto tls_key = env.ReadFile(dir + backup::kBackupTlsKeyFile);
   if (!tls_key) return vault::Fail(tls_key.error());
   SecureBuffer tls_key_secret = SecureBuffer::CopyOf(*tls_key);
   std::fill(tls_key->begin(), tls_key->end(), 0);
-  auto tls_cert = env.ReadFile(dir + kBackupTlsCertFile);
+  auto tls_cert = env.ReadFile(dir + backup::kBackupTlsCertFile);
   if (!tls_cert) return vault::Fail(tls_cert.error());
 
   // The snapshot is SQLCipher-encrypted like the vault; it lives beside the
   // output for the moment it takes to read it back.
   const std::string work = out + ".snap-" + vault::crypto::RandomId(env).substr(0, 8);
   if (Status s = env.CreateDir(work, 0700); !s.ok()) return vault::Fail(s);
-  const std::string snap = work + "/" + kBackupVaultFile;
-  Status s = SnapshotVault(env, *source.db_key, dir + kBackupVaultFile, snap);
+  const std::string snap = work + "/" + backup::kBackupVaultFile;
+  Status s = SnapshotVault(env, *source.db_key, dir + backup::kBackupVaultFile, snap);
   Result<std::string> manifest = s.ok() ? Manifest(env, *source.db_key, snap) : vault::Fail(s);
   Result<std::vector<uint8_t>> db = manifest ? env.ReadFile(snap) : vault::Fail(manifest.error());
   RemoveSnapshot(env, work);
   if (!db) return vault::Fail(db.error().WithContext("backup"));
 
-  ArchiveWriter archive;
-  archive.Add(kBackupManifest, vault::crypto::AsBytes(*manifest));
-  archive.Add(kBackupKeyFile, server_key_secret.bytes());
-  archive.Add(kBackupTlsKeyFile, tls_key_secret.bytes());
-  archive.Add(kBackupTlsCertFile, *tls_cert);
-  archive.Add(kBackupVaultFile, *db);
+  backup::ArchiveWriter archive;
+  archive.Add(backup::kBackupManifest, vault::crypto::AsBytes(*manifest));
+  archive.Add(backup::kBackupKeyFile, server_key_secret.bytes());
+  archive.Add(backup::kBackupTlsKeyFile, tls_key_secret.bytes());
+  archive.Add(backup::kBackupTlsCertFile, *tls_cert);
+  archive.Add(backup::kBackupVaultFile, *db);
   SpanChain chain(archive.Parts());
   std::istream in(&chain);
   std::ostringstream sealed;

@@ -22,13 +22,6 @@ namespace server {
 // every backup is also encrypted to it.
 inline constexpr char kRecoveryRecipientSetting[] = "recovery_age_recipient";
 
-// Archive entry names: also the file names in a data dir.
-inline constexpr char kBackupKeyFile[] = "server.key";
-inline constexpr char kBackupVaultFile[] = "vault.db";
-inline constexpr char kBackupTlsKeyFile[] = "tls.key";
-inline constexpr char kBackupTlsCertFile[] = "tls.crt";
-inline constexpr char kBackupManifest[] = "manifest.json";
-
 // Files are read and written on the real file system (SQLite and the
 // streams do their own I/O, as the vault does); `env` supplies the clock,
 // randomness and the atomic writes, so it must be a real-file Env.
@@ -79,10 +72,6 @@ class BackupSchedule {
   BackupSource source_;
   BackupPlan plan_;
 };
-
-// The identity in an age identity file (as age-keygen writes it: comment
-// lines and one "AGE-SECRET-KEY-1…" line).
-vault::Result<backup::age::Identity> ReadIdentityFile(vault::Env& env, const std::string& path);
 
 }  // namespace server
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "backup.h"
+#include "backup/share_input.h"
 #include "server/config.h"
 #include "server/invite.h"
 #include "server/server.h"
@@ -270,13 +271,21 @@ int RunBackup(vault::Env& env, const BackupOptions& o) {
 struct RestoreOptions {
   std::string file;
   std::string data_dir;
-  std::string identity_file;
+  backup::recovery::UnlockSource unlock;
 };
 
+// The backup opens with an age identity file, a file of shares, or shares
+// typed at the terminal (echo off), so custodians never put one in argv.
 int RunRestore(vault::Env& env, const RestoreOptions& o) {
-  auto identity = ReadIdentityFile(env, o.identity_file);
-  if (!identity) return Die(identity.error());
-  if (Status s = RestoreBackup(env, o.file, *identity, o.data_dir); !s.ok()) return Die(s);
+  if (o.unlock.identity_file.empty() && o.unlock.shares_file.empty()) {
+    std::cerr << "Type the recovery shares, one at a time.\n";
+  }
+  auto unlocked =
+      backup::recovery::Unlock(env, o.unlock, &vault::ReadSecretFromTerminal, std::cerr);
+  if (!unlocked) return Die(unlocked.error());
+  if (Status s = RestoreBackup(env, o.file, *unlocked->identity, o.data_dir); !s.ok()) {
+    return Die(s);
+  }
   std::cout << "Restored " << o.data_dir << " from " << o.file << "\n";
   return 0;
 }
@@ -441,15 +450,18 @@ int Main(int argc, char** argv) {
                          "Passphrase of a sealed server key file (- for stdin)");
 
   RestoreOptions restore;
-  auto* restore_cmd =
-      app.add_subcommand("restore", "Rebuild a data dir from a backup, with an age identity");
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "Rebuild a data dir from a backup, with recovery shares or an age identity");
   restore_cmd->add_option("file", restore.file, "The backup file")->required();
   restore_cmd->add_option("--data", restore.data_dir, "The new data dir (absent or empty)")
       ->required();
+  auto* identity_opt =
+      restore_cmd->add_option("--identity", restore.unlock.identity_file,
+                              "age identity file (AGE-SECRET-KEY-1..., as age-keygen writes)");
   restore_cmd
-      ->add_option("--identity", restore.identity_file,
-                   "age identity file (AGE-SECRET-KEY-1..., as age-keygen writes)")
-      ->required();
+      ->add_option("--shares-file", restore.unlock.shares_file,
+                   "Recovery shares, one per line or separated by blank lines (else prompted)")
+      ->excludes(identity_opt);
 
   CLI11_PARSE(app, argc, argv);
   if (*backup_cmd) {

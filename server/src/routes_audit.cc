@@ -49,11 +49,33 @@ void ServerImpl::AuditHead(const httplib::Request&, httplib::Response& res, cons
   SendJson(res, 200, vault::audit::CheckpointToJson(*cp));
 }
 
+// The server never sees an owner's export (it is decrypted and written by
+// the client); it records that one was made, with its size, so the team's
+// audit log shows every plaintext copy of its secrets.
+void ServerImpl::RecordExport(const httplib::Request& req, httplib::Response& res,
+                              const Caller& c) {
+  auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/exports"));
+  if (!body) return SendError(res, body.error());
+  if (body->Str("format") != "age") {
+    return SendError(res, BadRequest("bad_format", "format must be \"age\""));
+  }
+  const int64_t items = body->Int("items");
+  if (items < 0 || items > 1'000'000) {
+    return SendError(res, BadRequest("bad_items", "items must be 0 to 1000000"));
+  }
+  if (WriteOr(res, [&](vault::WriteTxn& t) {
+        return t.Record(c.actor(), "export", "", json{{"format", "age"}, {"items", items}}.dump());
+      })) {
+    SendJson(res, 201, json::object());
+  }
+}
+
 void ServerImpl::RegisterAuditRoutes() {
   static constexpr Route kRoutes[] = {
       {"GET", "/v1/audit", &ServerImpl::ReadAuditLog},
       {"GET", "/v1/audit/checkpoints", &ServerImpl::ListCheckpoints},
       {"GET", "/v1/audit/head", &ServerImpl::AuditHead},
+      {"POST", "/v1/exports", &ServerImpl::RecordExport},
   };
   RegisterAll(kRoutes);
 }

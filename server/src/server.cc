@@ -92,6 +92,8 @@ constexpr RouteSpec kRoutes[] = {
     // what.
     {"GET", "/v1/roster", Scope::kSession, Action::kReadRoster},
     {"POST", "/v1/roster", Scope::kSession, Action::kAppendRoster},
+    // An owner's decrypted export: recorded, like the recovery set-up, for owners only.
+    {"POST", "/v1/exports", Scope::kSession, Action::kManageRecovery},
     // The calendar feed (routes_calendar.cc): the feed itself is public,
     // its token the credential.
     {"POST", "/v1/calendar", Scope::kSession, Action::kUseSession},

@@ -222,6 +222,7 @@ class ServerImpl final : public Server {
   void ReadAuditLog(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void ListCheckpoints(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void AuditHead(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void RecordExport(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void RegisterRekeyRoutes();  // routes_rekey.cc
   void RekeyCollection(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void RegisterCacheRoutes();  // routes_cache.cc: the client's offline cache

@@ -94,6 +94,8 @@ constexpr Pinned kPinned[] = {
     // roster::Apply decides each statement; the policy lets everyone try.
     {"GET /v1/roster", "YYYY YYYY YYYY YYYY"},
     {"POST /v1/roster", "YYYY YYYY YYYY YYYY"},
+    // An owner's decrypted export is recorded; owners only.
+    {"POST /v1/exports", "YYYY .... .... ...."},
     // Each member's own calendar feed.
     {"POST /v1/calendar", "YYYY YYYY YYYY YYYY"},
     {"DELETE /v1/calendar", "YYYY YYYY YYYY YYYY"},
@@ -817,6 +819,9 @@ class AuthzMatrixTest : public ServerFixture {
                      {}};
     };
     b["GET /v1/roster"] = [](const Principal&) { return Request{"/v1/roster", "", {}}; };
+    b["POST /v1/exports"] = [](const Principal&) {
+      return Request{"/v1/exports", json{{"format", "age"}, {"items", 2}}.dump(), {}};
+    };
     b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
     b["DELETE /v1/calendar"] = [this](const Principal& p) {
       // Something to revoke.

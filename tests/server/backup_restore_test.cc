@@ -13,9 +13,12 @@
 #include <sstream>
 
 #include "backup.h"
-#include "backup_archive.h"
+#include "backup/archive.h"
+#include "backup/share_input.h"
 #include "env_wrapper.h"
+#include "server/main.h"
 #include "server_fixture.h"
+#include "team_recovery.h"
 #include "vault/api_json.h"
 #include "vault/time_format.h"
 
@@ -226,7 +229,7 @@ TEST_F(BackupRestoreTest, TheAgeToolOpensABackup) {
   auto bytes = files_.ReadFile(plain);
   ASSERT_TRUE(bytes.has_value());
   const std::string text(bytes->begin(), bytes->end());
-  EXPECT_TRUE(text.starts_with(server::kArchiveMagic));
+  EXPECT_TRUE(text.starts_with(backup::kArchiveMagic));
   EXPECT_NE(text.find("\"schema_version\""), std::string::npos);
 }
 
@@ -297,20 +300,7 @@ TEST_F(BackupRestoreTest, ATamperedOrTruncatedFileRestoresNothing) {
 TEST_F(BackupRestoreTest, ABackupOfANewerBatondIsRefused) {
   for (const auto& [version, schema] :
        std::vector<std::pair<std::string, int>>{{"999.0.0", 1}, {BATON_VERSION, 999}}) {
-    const std::string manifest = nlohmann::json{
-        {"format", server::kBackupFormat},
-        {"server_version", version},
-        {"schema_version", schema}}.dump();
-    server::ArchiveWriter archive;
-    archive.Add(server::kBackupManifest, vault::crypto::AsBytes(manifest));
-    std::string plain;
-    for (auto part : archive.Parts()) plain.append(part.begin(), part.end());
-    std::istringstream in(plain);
-    std::ostringstream sealed;
-    const auto recipients = std::vector{identity_.recipient()};
-    ASSERT_OK(age::Encrypt(env_, recipients, in, sealed));
-    const std::string bytes = sealed.str();
-    WriteBackupBytes({bytes.begin(), bytes.end()});
+    WriteBackupBytes(BackupFromVersion(env_, identity_.recipient(), version, schema));
     EXPECT_STATUS(Restore(identity_), kUnsupported);
     ExpectNothingRestored();
   }
@@ -333,10 +323,103 @@ TEST_F(BackupRestoreTest, ANonEmptyTargetIsRefusedAndLeftAlone) {
 TEST_F(BackupRestoreTest, AnIdentityFileWithoutAKeyIsRefused) {
   const std::string path = out_.File("empty-identity");
   ASSERT_OK(files_.WriteFileAtomic(path, vault::crypto::AsBytes("# nothing\n"), 0600));
-  EXPECT_STATUS(server::ReadIdentityFile(files_, path), kInvalidArgument);
-  auto id = server::ReadIdentityFile(files_, identity_file_);
+  EXPECT_STATUS(backup::recovery::ReadIdentityFile(files_, path), kInvalidArgument);
+  auto id = backup::recovery::ReadIdentityFile(files_, identity_file_);
   ASSERT_TRUE(id.has_value()) << id.error().ToString();
   EXPECT_EQ(id->recipient().Format(), identity_.recipient().Format());
+}
+
+// `batond restore` as people run it, with its output.
+struct Batond {
+  int code = -1;
+  std::string out, err;
+};
+Batond RunBatond(std::vector<std::string> args) {
+  args.insert(args.begin(), "batond");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  Batond r;
+  r.code = server::Main(static_cast<int>(args.size()), argv.data());
+  r.out = testing::internal::GetCapturedStdout();
+  r.err = testing::internal::GetCapturedStderr();
+  return r;
+}
+
+// A team with a recovery key: its backups open with any 3 of its 5 shares.
+class RestoreWithSharesTest : public BackupRestoreTest {
+ protected:
+  void SetUp() override {
+    BackupRestoreTest::SetUp();
+    ASSERT_OK(testing_util::StoreTeamRecovery(*vault_, team_));
+    ASSERT_TRUE(Backup({}).has_value());
+  }
+  // Restores with the shares file holding `text` (kept apart from out_, which
+  // must hold nothing else).
+  Batond RestoreWith(const std::string& text) {
+    const std::string file = shares_dir_.File("shares.txt");
+    EXPECT_OK(files_.WriteFileAtomic(file, vault::crypto::AsBytes(text), 0600));
+    return RunBatond({"restore", backup_, "--data", target_, "--shares-file", file});
+  }
+
+  TeamRecovery team_ = MakeTeamRecovery(env_);
+  TempDir shares_dir_;
+};
+
+TEST_F(RestoreWithSharesTest, ThreeOfFiveSharesRestore) {
+  Batond r = RestoreWith(team_.SharesText({1, 3, 5}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Restored " + target_), std::string::npos) << r.out;
+  std::optional<vault::ServerKeys> keys;
+  std::unique_ptr<vault::Store> store;
+  OpenRestored(keys, store);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(keys->audit_public_key(), keys_->audit_public_key());
+}
+
+TEST_F(RestoreWithSharesTest, SharesSeparatedByBlankLinesMaySpanLines) {
+  std::string text = "# custodians 2, 4 and 5\n\n";
+  for (int p : {2, 4, 5}) {
+    std::string share = team_.shares[static_cast<size_t>(p - 1)];
+    // Each share over several lines, as copied from a sheet.
+    for (size_t at = 0; (at = share.find(' ', at + 40)) != std::string::npos;) share[at] = '\n';
+    text += share + "\n\n";
+  }
+  Batond r = RestoreWith(text);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(files_.FileExists(target_ + "/vault.db"));
+}
+
+TEST_F(RestoreWithSharesTest, BadSharesRestoreNothing) {
+  TeamRecovery other = MakeTeamRecovery(env_);
+  std::string typo = team_.shares[2];
+  typo.replace(0, typo.find(' '), "zzzzz");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {team_.SharesText({2, 4}), "2 of 3 shares given; 1 more needed"},
+      {team_.SharesText({1, 2}) + other.shares[2] + "\n", "these shares belong to different sets"},
+      {team_.SharesText({1, 2, 2}), "share 3 was given twice"},
+      {team_.SharesText({1, 2}) + typo + "\n", "share 3, word 1 'zzzzz' is not in the list"},
+      {other.SharesText({1, 2, 3}), "no identity matches any recipient"},
+      {"\n# none\n", "no shares given"},
+  };
+  for (const auto& [text, want] : cases) {
+    Batond r = RestoreWith(text);
+    EXPECT_EQ(r.code, 1) << want;
+    EXPECT_NE(r.err.find(want), std::string::npos) << r.err;
+    ExpectNothingRestored();
+  }
+}
+
+TEST_F(RestoreWithSharesTest, IdentityAndSharesFileExcludeEachOther) {
+  const std::string file = shares_dir_.File("shares.txt");
+  ASSERT_OK(
+      files_.WriteFileAtomic(file, vault::crypto::AsBytes(team_.SharesText({1, 2, 3})), 0600));
+  Batond r = RunBatond(
+      {"restore", backup_, "--data", target_, "--shares-file", file, "--identity", identity_file_});
+  EXPECT_NE(r.code, 0);
+  ExpectNothingRestored();
 }
 
 // The fixture's clock and randomness, with real files: what a schedule on a

@@ -214,6 +214,7 @@ class BadInputTest : public ServerFixture {
     if (route == "POST /v1/items/:id/rotation/confirm") return {{"pending_version", 2}};
     if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
     if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
+    if (route == "POST /v1/exports") return {{"format", "age"}, {"items", 3}};
     if (route == "POST /v1/calendar") return {{"all", false}};
     if (route == "PUT /v1/recovery") {
       json shares = json::array();
@@ -855,6 +856,15 @@ TEST_F(BadInputTest, RecoverySetUpCheckAndCopy) {
                  With(ValidBody("POST /v1/collections/:id/recovery-key"), "key_version", 2), 409,
                  "failed_precondition"}},
                200);
+}
+
+TEST_F(BadInputTest, RecordExport) {
+  RunBodyTable(
+      "POST /v1/exports",
+      {{"another format", json{{"format", "zip"}, {"items", 1}}.dump(), 400, "bad_format"},
+       {"negative items", json{{"format", "age"}, {"items", -1}}.dump(), 400, "bad_items"},
+       {"too many items", json{{"format", "age"}, {"items", 2'000'000}}.dump(), 400, "bad_items"}},
+      201);
 }
 
 // Every :param of every route, one at a time, replaced by a malformed id.

@@ -103,6 +103,8 @@ constexpr Field kRecoveryCheck[] = {{"index", kInt}, {"check", kStr}};
 constexpr Field kRecoveryCopy[] = {{"key_version", kInt}, {"recovery_sealed_key", kStr}};
 // The team roster (vault/api_json_roster.h has the entries' codec).
 constexpr Field kAppendRoster[] = {{"entries", kArr}};
+// An owner's export (baton export --age), recorded in the audit log.
+constexpr Field kRecordExport[] = {{"format", kStr}, {"items", kInt}};
 
 constexpr BodySchema kBodies[] = {
     {"POST /v1/join", kJoin},
@@ -139,6 +141,7 @@ constexpr BodySchema kBodies[] = {
     {"PUT /v1/recovery shares[]", kRecoveryShare},
     {"POST /v1/recovery/check", kRecoveryCheck},
     {"POST /v1/collections/:id/recovery-key", kRecoveryCopy},
+    {"POST /v1/exports", kRecordExport},
     {"DELETE /v1/members/:id", kRosterOnly},
     {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
     {"DELETE /v1/emergency/grants/:id", kRosterOnly},

@@ -4,6 +4,7 @@
 #define BATON_CLI_SRC_COMMANDS_ITEM_COMMANDS_H_
 
 #include "context.h"
+#include "item_ops.h"
 
 namespace cli {
 
@@ -18,6 +19,8 @@ void RegisterItemHistory(CLI::App& item, Context& ctx);
 // At the top level.
 void RegisterRotateCommand(CLI::App& app, Context& ctx);
 void RegisterTotpCommand(CLI::App& app, Context& ctx);
+// The item's current TOTP code and seconds left (also for `baton recover`).
+int PrintTotpCode(Context& ctx, const OpenedItem& item);
 void RegisterGenerateCommand(CLI::App& app, Context& ctx);
 
 }  // namespace cli

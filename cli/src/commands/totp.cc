@@ -11,15 +11,12 @@
 #include "short_names.h"
 
 namespace cli {
-namespace {
 
-int Totp(Context& ctx, const std::string& which) {
-  auto item = FetchItem(ctx, which, /*allow_offline=*/true);
-  if (!item) return ctx.Fail(item.error());
-  if (item->payload.totp_uri.empty()) {
-    return ctx.Fail(Status::NotFound(item->meta.value("name", "") + " has no TOTP seed"));
+int PrintTotpCode(Context& ctx, const OpenedItem& item) {
+  if (item.payload.totp_uri.empty()) {
+    return ctx.Fail(Status::NotFound(item.meta.value("name", "") + " has no TOTP seed"));
   }
-  auto params = vault::totp::ParseOtpauthUri(View(item->payload.totp_uri));
+  auto params = vault::totp::ParseOtpauthUri(View(item.payload.totp_uri));
   if (!params) return ctx.Fail(params.error());
   const vault::TimePoint now = ctx.env.Now();
   auto code = vault::totp::TotpCode(*params, now);
@@ -31,6 +28,14 @@ int Totp(Context& ctx, const std::string& which) {
     ctx.console.out << *code << "  (" << left << " s left)\n";
   }
   return kExitOk;
+}
+
+namespace {
+
+int Totp(Context& ctx, const std::string& which) {
+  auto item = FetchItem(ctx, which, /*allow_offline=*/true);
+  if (!item) return ctx.Fail(item.error());
+  return PrintTotpCode(ctx, *item);
 }
 
 }  // namespace
