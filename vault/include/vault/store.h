@@ -34,7 +34,7 @@
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct Member {
   std::string id;
