@@ -215,7 +215,7 @@ TEST(ReminderTextTest, DailyDigestListsGroupsWithoutUrls) {
   EXPECT_EQ(n.kind, "reminder.daily");
   EXPECT_EQ(n.member_ids, std::vector<std::string>{"ali"});
   EXPECT_EQ(n.text,
-            "baton: rotations for Alice on 2026-03-10: 1 overdue, 1 flagged, 1 due-soon\n"
+            "Rotations for Alice on 2026-03-10: 1 overdue, 1 flagged, 1 due-soon\n"
             "Overdue:\n"
             "- Item o (facebook): due 2026-03-07, 3 days overdue\n"
             "Flagged, rotate now:\n"
@@ -244,7 +244,7 @@ TEST(ReminderTextTest, EscalationNamesTheResponsibleMember) {
   const Notice n = RenderDigest(*esc, kTeam, {});
   EXPECT_EQ(n.kind, "reminder.escalation");
   EXPECT_EQ(n.text,
-            "baton: 2 rotations are 7 days or more overdue on 2026-03-10\n"
+            "2 rotations are 7 days or more overdue on 2026-03-10\n"
             "Overdue:\n"
             "- Item x (facebook): due 2026-02-28, 10 days overdue; responsible: nobody active\n"
             "- Item a1 (facebook): due 2026-03-02, 8 days overdue; responsible: Alice");

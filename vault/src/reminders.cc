@@ -206,12 +206,11 @@ Notice RenderDigest(const Digest& d, std::span<const MemberFacts> members, const
                std::string(ToString(group));
   }
   const std::string day = DayText(d.key.day);
-  std::string text = escalation
-                         ? "baton: " + Plural(d.entries.size(), "rotation is", "rotations are") +
-                               " " + std::to_string(settings.escalate_after.count()) +
-                               " days or more overdue on " + day
-                         : "baton: rotations for " + MemberName(members, d.key.member_id) + " on " +
-                               day + ": " + summary;
+  std::string text =
+      escalation
+          ? Plural(d.entries.size(), "rotation is", "rotations are") + " " +
+                std::to_string(settings.escalate_after.count()) + " days or more overdue on " + day
+          : "Rotations for " + MemberName(members, d.key.member_id) + " on " + day + ": " + summary;
   nlohmann::json details = {{"day", day},
                             {"digest", ToString(d.key.kind)},
                             {"member", d.key.member_id},
