@@ -240,6 +240,17 @@ constexpr Setting kSettings[] = {
      Hours<&Config::backup_interval, 8760>},
     {"backup_keep", "--backup-keep", "Scheduled backups kept (default 7)",
      Number<&Config::backup_keep, 1, 1000>},
+    {"reminders", "--reminders", "Send rotation reminder digests: true or false (default true)",
+     Bool<&Config::reminders>},
+    {"reminder_hour_utc", "--reminder-hour-utc",
+     "UTC hour from which each day's reminder digests go out (default 8)",
+     Number<&Config::reminder_hour_utc, 0, 23>},
+    {"reminder_lead_days", "--reminder-lead-days",
+     "Days ahead an item counts as due soon (default 7)",
+     Number<&Config::reminder_lead_days, 0, 365>},
+    {"reminder_escalate_days", "--reminder-escalate-days",
+     "Days overdue before owners and admins get the item too (default 7)",
+     Number<&Config::reminder_escalate_days, 1, 365>},
 };
 
 const Setting* FindSetting(std::string_view key) {

@@ -3,6 +3,30 @@
 #include <sstream>
 
 namespace server {
+namespace {
+
+void RenderReminders(std::ostream& out, const Metrics::Reminders& r) {
+  const struct {
+    const char* name;
+    const char* help;
+    int64_t value;
+  } gauges[] = {
+      {"baton_items_overdue", "Items past their rotation due date, not flagged.", r.overdue},
+      {"baton_items_flagged", "Items with a rotation flag raised.", r.flagged},
+      {"baton_rotations_pending", "Rotations begun and not yet confirmed.", r.pending},
+      {"baton_reminder_digests", "Reminder digests queued since the vault was created.", r.digests},
+      {"baton_reminders_sent", "Reminder digest deliveries accepted, among kept notices.",
+       r.delivered},
+      {"baton_reminders_failed", "Reminder digest deliveries given up, among kept notices.",
+       r.failed},
+  };
+  for (const auto& g : gauges) {
+    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n"
+        << g.name << " " << g.value << "\n";
+  }
+}
+
+}  // namespace
 
 void Metrics::Observe(const std::string& route, int status, std::chrono::nanoseconds latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
@@ -61,6 +85,7 @@ std::string Metrics::Render(int64_t audit_length) const {
         << "# TYPE baton_last_backup_bytes gauge\n"
         << "baton_last_backup_bytes " << last_backup_->second << "\n";
   }
+  if (reminders_) RenderReminders(out, *reminders_);
   return out.str();
 }
 
@@ -72,6 +97,11 @@ void Metrics::SetLastBackup(int64_t at_ms, int64_t bytes) {
 std::optional<std::pair<int64_t, int64_t>> Metrics::LastBackup() const {
   std::lock_guard lock(mu_);
   return last_backup_;
+}
+
+void Metrics::SetReminders(const Reminders& r) {
+  std::lock_guard lock(mu_);
+  reminders_ = r;
 }
 
 }  // namespace server

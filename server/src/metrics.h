@@ -21,6 +21,16 @@ class Metrics {
   // The last scheduled backup (unix ms, bytes), shown as gauges.
   void SetLastBackup(int64_t at_ms, int64_t bytes);
   std::optional<std::pair<int64_t, int64_t>> LastBackup() const;
+  // The rotation reminders' gauges, as batond's timer last saw them.
+  struct Reminders {
+    int64_t overdue = 0;    // items overdue (not flagged)
+    int64_t flagged = 0;    // items with a rotation flag raised
+    int64_t pending = 0;    // rotations begun and not confirmed
+    int64_t digests = 0;    // digests queued, ever
+    int64_t delivered = 0;  // digest deliveries accepted, in the outbox
+    int64_t failed = 0;     // digest deliveries given up, in the outbox
+  };
+  void SetReminders(const Reminders& r);
   // All metrics; `audit_length` is sampled by the caller.
   std::string Render(int64_t audit_length) const;
 
@@ -37,6 +47,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;                            // route
   std::map<std::pair<std::string, std::string>, uint64_t> deliveries_;  // (channel, outcome)
   std::optional<std::pair<int64_t, int64_t>> last_backup_;
+  std::optional<Reminders> reminders_;
 };
 
 }  // namespace server

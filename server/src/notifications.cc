@@ -229,14 +229,23 @@ std::string EmailMessage(const Delivery& d, const std::string& from, vault::Env&
   uint8_t raw[8];
   env.RandomBytes(raw);
   const std::string domain = from.substr(from.find('@') + 1);
-  std::string body = OneLine(d.text) + "\r\n\r\n" + DetailsText(d.details) +
-                     "event: " + OneLine(d.kind) + "\r\n\r\n-- \r\nbaton\r\n";
+  // The first line is the subject; more lines (a digest's items) stay lines
+  // of the body, which is base64 and so cannot start a header.
+  std::string body;
+  for (size_t pos = 0; pos <= d.text.size();) {
+    const size_t end = std::min(d.text.find('\n', pos), d.text.size());
+    body += OneLine(std::string_view(d.text).substr(pos, end - pos)) + "\r\n";
+    pos = end + 1;
+  }
+  body +=
+      "\r\n" + DetailsText(d.details) + "event: " + OneLine(d.kind) + "\r\n\r\n-- \r\nbaton\r\n";
   const std::string encoded = vault::crypto::ToBase64(vault::crypto::AsBytes(body));
   std::string out;
   out += "Date: " + RfcDate(env.Now()) + "\r\n";
   out += "From: baton <" + from + ">\r\n";
   out += "To: <" + d.address + ">\r\n";
-  out += "Subject: " + EncodeHeaderText("[baton] " + OneLine(d.text)) + "\r\n";
+  out += "Subject: " + EncodeHeaderText("[baton] " + OneLine(d.text.substr(0, d.text.find('\n')))) +
+         "\r\n";
   out += "Message-ID: <notice-" + std::to_string(d.notice_id) + "." + std::to_string(d.id) + "." +
          vault::crypto::ToHex(raw) + "@" + domain + ">\r\n";
   out += "MIME-Version: 1.0\r\n";

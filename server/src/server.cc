@@ -517,8 +517,11 @@ void ServerImpl::RegisterRoutes() {
 Status ServerImpl::Tick() {
   FlushDenied(false);
   Status emergency = TickEmergency();
+  // Before the deliveries, so that a digest queued now goes out this tick.
+  Status reminders = TickReminders();
   Status notices = TickNotifications();
-  return emergency.ok() ? notices : emergency;
+  if (!emergency.ok()) return emergency;
+  return reminders.ok() ? notices : reminders;
 }
 
 }  // namespace server::internal

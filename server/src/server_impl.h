@@ -292,6 +292,7 @@ class ServerImpl final : public Server {
   // Timed work, one per area; Tick() runs each.
   Status TickEmergency();      // routes_emergency.cc
   Status TickNotifications();  // notifications.cc
+  Status TickReminders();      // reminders.cc
   Status InitNotifications();  // notifications.cc: the configured notifiers
 
   // The calendar feed (routes_calendar.cc).

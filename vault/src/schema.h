@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 6> kMigrations = {
+inline constexpr std::array<std::string_view, 7> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -215,7 +215,7 @@ CREATE TABLE calendar_feeds (
   created_ms  INTEGER NOT NULL
 );
 )sql",
-    // The team recovery key's shares (vault/recovery_store.h): a keyed hash
+    // 6: the team recovery key's shares (vault/recovery_store.h): a keyed hash
     // of each, never the share, and the one key of those hashes.
     R"sql(
 CREATE TABLE recovery_setup (
@@ -229,6 +229,18 @@ CREATE TABLE recovery_shares (
   check_value      BLOB NOT NULL CHECK (length(check_value) = 32),
   last_checked_ms  INTEGER
 );
+)sql",
+    // 7: the reminder digests sent (vault/reminders.h), one row per member,
+    // UTC day and kind, each with the notice that carries it.
+    R"sql(
+CREATE TABLE reminder_digests (
+  member_id  TEXT NOT NULL,
+  day        TEXT NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('daily', 'escalation')),
+  notice_id  INTEGER NOT NULL,
+  PRIMARY KEY (member_id, day, kind)
+);
+CREATE INDEX reminder_digests_by_day ON reminder_digests(day);
 )sql",
 };
 

@@ -69,6 +69,13 @@ struct Config {
   std::string backup_dir;
   std::chrono::hours backup_interval{24};
   int backup_keep = 7;
+  // Rotation reminder digests (docs/reminders.md): sent from
+  // reminder_hour_utc each UTC day; "due soon" is reminder_lead_days ahead;
+  // admins hear of items overdue reminder_escalate_days or longer.
+  bool reminders = true;
+  int reminder_hour_utc = 8;
+  int reminder_lead_days = 7;
+  int reminder_escalate_days = 7;
 };
 
 // Reads "key = value" lines (# comments) into `config`. Keys are the
