@@ -376,6 +376,7 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
   }
   RegisterDueCommand(app, ctx);
   RegisterCalendarCommand(app, ctx);
+  RegisterRunbookCommand(app, ctx);
 }
 
 }  // namespace cli
