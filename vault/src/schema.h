@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 5> kMigrations = {
+inline constexpr std::array<std::string_view, 6> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -214,6 +214,13 @@ CREATE TABLE calendar_feeds (
   scope       TEXT NOT NULL CHECK (scope IN ('mine', 'all')),
   created_ms  INTEGER NOT NULL
 );
+)sql",
+    // Whether each item's platform has a second admin of its own (a person
+    // other than the login's holder who can recover or take over the
+    // account): recorded by admins, "unknown" until someone looks.
+    R"sql(
+ALTER TABLE items ADD COLUMN second_admin TEXT NOT NULL DEFAULT 'unknown'
+  CHECK (second_admin IN ('yes', 'no', 'unknown'));
 )sql",
 };
 
