@@ -115,6 +115,7 @@ std::string DeniedName(const RouteSpec& spec) {
     case Action::kReadSealedCollectionKey: return "collection.key";
     case Action::kReadRoster: return "roster.read";
     case Action::kAppendRoster: return "roster.append";
+    case Action::kReadContinuityReport: return "continuity.read";
   }
   return "unknown";
 }

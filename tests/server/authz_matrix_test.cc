@@ -96,6 +96,8 @@ constexpr Pinned kPinned[] = {
     // Each member's own calendar feed.
     {"POST /v1/calendar", "YYYY YYYY YYYY YYYY"},
     {"DELETE /v1/calendar", "YYYY YYYY YYYY YYYY"},
+    // Who alone holds what: for those who run or audit the team.
+    {"GET /v1/continuity", "YYYY YYYY .... YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -776,6 +778,7 @@ class AuthzMatrixTest : public ServerFixture {
                      {}};
     };
     b["GET /v1/roster"] = [](const Principal&) { return Request{"/v1/roster", "", {}}; };
+    b["GET /v1/continuity"] = [](const Principal&) { return Request{"/v1/continuity", "", {}}; };
     b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
     b["DELETE /v1/calendar"] = [this](const Principal& p) {
       // Something to revoke.

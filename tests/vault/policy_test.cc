@@ -52,6 +52,7 @@ constexpr Row kExpected[] = {
   {Action::kUseSession,               "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadRoster,               "YYYY  YYYY  YYYY   YYYY"},
   {Action::kAppendRoster,             "YYYY  YYYY  YYYY   YYYY"},
+  {Action::kReadContinuityReport,     "YYYY  YYYY  ....   YYYY"},
   {Action::kReadItemMetadata,         "YYYY  YYYY  .YYY   YYYY"},
   {Action::kReadItemSecret,           "YYYY  YYYY  .YYY   ...."},
   {Action::kCreateItem,               "YYYY  YYYY  ..YY   ...."},

@@ -44,6 +44,7 @@ Decision AdminDecides(Action action) {
     case Action::kChangeCollectionSettings:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    case Action::kReadContinuityReport:
     case Action::kListEmergencyGrants:
     case Action::kManageEmergencyGrants:
     case Action::kDecideEmergencyRequest:
@@ -99,6 +100,8 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kChangeCollectionSettings:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    // It names who alone holds what: a map for whoever would target them.
+    case Action::kReadContinuityReport:
     case Action::kManageEmergencyGrants:
     case Action::kDecideEmergencyRequest: return Decision::kDeny;
     case Action::kReadItemMetadata:
@@ -134,6 +137,8 @@ Decision AuditorDecides(Action action) {
     case Action::kListCollections:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    // Metadata only: who can reach what, never a secret.
+    case Action::kReadContinuityReport:
     case Action::kReadItemMetadata: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
@@ -267,6 +272,7 @@ std::string_view ToString(Action action) {
     case Action::kUseSession: return "use_session";
     case Action::kReadRoster: return "read_roster";
     case Action::kAppendRoster: return "append_roster";
+    case Action::kReadContinuityReport: return "read_continuity_report";
     case Action::kReadItemMetadata: return "read_item_metadata";
     case Action::kReadItemSecret: return "read_item_secret";
     case Action::kCreateItem: return "create_item";

@@ -377,6 +377,7 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
   RegisterDueCommand(app, ctx);
   RegisterCalendarCommand(app, ctx);
   RegisterRunbookCommand(app, ctx);
+  RegisterContinuityCommand(app, ctx);
 }
 
 }  // namespace cli
