@@ -152,10 +152,9 @@ void PrintRotationSteps(std::ostream& out, const Runbook& r, std::string_view pr
                width);
   WriteSection(out, "Change the password", r.password, width);
   WriteSection(out, "Then end the other sessions", r.sessions, width);
-  WriteWrapped(out, "",
-               "Backup codes, a second admin and the sources: `" +
-                   BatonCommand(profile, {"runbook", r.channel}) + "`.",
-               width);
+  // Not wrapped: a command split over two lines no longer pastes.
+  out << "Backup codes, a second admin and the sources: `"
+      << BatonCommand(profile, {"runbook", r.channel}) << "`.\n";
 }
 
 }  // namespace cli
