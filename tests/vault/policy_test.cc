@@ -135,11 +135,12 @@ const Action kBadAction = static_cast<Action>(AllActions().size());
 TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
   // kUseSession changes only the auditor's own session and e-mail address;
   // kAppendRoster is decided per statement by roster::Apply, which lets an
-  // auditor sign only their own join.
-  const std::set<Action> read_only = {
-      Action::kReadServerInfo, Action::kListMembers,    Action::kListCollections,
-      Action::kReadAuditLog,   Action::kExportAuditLog, Action::kReadItemMetadata,
-      Action::kUseSession,     Action::kReadRoster,     Action::kAppendRoster};
+  // auditor sign only their own join. The continuity report is metadata.
+  const std::set<Action> read_only = {Action::kReadServerInfo,  Action::kListMembers,
+                                      Action::kListCollections, Action::kReadAuditLog,
+                                      Action::kExportAuditLog,  Action::kReadItemMetadata,
+                                      Action::kUseSession,      Action::kReadRoster,
+                                      Action::kAppendRoster,    Action::kReadContinuityReport};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,
