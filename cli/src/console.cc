@@ -120,6 +120,10 @@ std::string ShellQuote(std::string_view word) {
 }
 
 std::string BatonCommand(std::string_view profile, std::initializer_list<std::string_view> args) {
+  return BatonCommand(profile, std::vector<std::string>(args.begin(), args.end()));
+}
+
+std::string BatonCommand(std::string_view profile, const std::vector<std::string>& args) {
   std::string line = "baton";
   const auto add = [&](std::string_view word) {
     line += ' ';
@@ -130,7 +134,7 @@ std::string BatonCommand(std::string_view profile, std::initializer_list<std::st
     add("--profile");
     add(profile);
   }
-  for (std::string_view a : args) add(a);
+  for (const std::string& a : args) add(a);
   return line;
 }
 

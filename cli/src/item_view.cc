@@ -210,7 +210,8 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
   out << Pad("name", 13) << shown("name") << "\n"
       << Pad("id", 13) << shown("id") << "\n"
       << Pad("collection", 13) << shown("collection") << " (" << shown("collection_id") << ")\n"
-      << Pad("channel", 13) << shown("channel") << "\n";
+      << Pad("channel", 13) << shown("channel") << "\n"
+      << Pad("second admin", 13) << shown("second_admin") << "\n";
   if (!meta.value("url", "").empty()) out << Pad("url", 13) << shown("url") << "\n";
   out << Pad("version", 13) << meta.value("version", int64_t{0}) << ", updated "
       << DateTime(meta.value("updated_ms", int64_t{0})) << " by "
@@ -276,6 +277,11 @@ void PrintItemTable(Context& ctx, const std::vector<json>& items) {
                     Date(it.value("due_ms", int64_t{0})) + " " + it.value("due", ""),
                     Printable(FlagNames(it))});
   }
+  WriteTable(ctx.console.out, rows);
+}
+
+void WriteTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return;
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
@@ -286,7 +292,7 @@ void PrintItemTable(Context& ctx, const std::vector<json>& items) {
       line += i + 1 < row.size() ? Pad(row[i], widths[i] + 2) : row[i];
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
-    ctx.console.out << line << "\n";
+    out << line << "\n";
   }
 }
 

@@ -64,6 +64,9 @@ int ShowOpenedItem(Context& ctx, const OpenedItem* item, const std::string& fiel
 int ShowItem(Context& ctx, nlohmann::json meta, vault::envelope::ItemPayload payload,
              const std::string& field, bool show);
 
+// Rows of cells already made printable, in columns aligned for UTF-8.
+void WriteTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
 // Metadata of items as a table (or JSON with --json), with due dates.
 void PrintItemTable(Context& ctx, const std::vector<nlohmann::json>& items);
 

@@ -117,6 +117,7 @@ std::string DeniedName(const RouteSpec& spec) {
     case Action::kAppendRoster: return "roster.append";
     case Action::kReadRecovery: return "recovery.read";
     case Action::kCheckRecoveryShare: return "recovery.check";
+    case Action::kReadContinuityReport: return "continuity.read";
   }
   return "unknown";
 }

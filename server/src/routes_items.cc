@@ -192,10 +192,24 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
   auto body = Body::Parse(req.body, vault::api::RequestBody("PATCH /v1/items/:id"));
   if (!body) return SendError(res, body.error());
   if (!body->Has("name") && !body->Has("url") && !body->Has("channel") &&
-      !body->Has("rotation_period_days") && !body->Has("responsible_id")) {
+      !body->Has("rotation_period_days") && !body->Has("responsible_id") &&
+      !body->Has("second_admin")) {
     return SendError(res, BadRequest("empty_change",
                                      "give at least one of name, url, channel, "
-                                     "rotation_period_days, responsible_id"));
+                                     "rotation_period_days, responsible_id, second_admin"));
+  }
+  if (body->Has("second_admin")) {
+    // A statement about the team's continuity, which admins answer for.
+    if (c.role != TeamRole::kOwner && c.role != TeamRole::kAdmin) {
+      return SendError(res, FromStatus(Status::PermissionDenied(
+                                "only owners and admins record whether a platform has a "
+                                "second admin")));
+    }
+    const std::string v = body->Str("second_admin");
+    if (std::ranges::find(vault::kSecondAdminValues, v) == vault::kSecondAdminValues.end()) {
+      return SendError(res,
+                       BadRequest("invalid_argument", "second_admin must be yes, no or unknown"));
+    }
   }
   {
     // The fields given are checked as creation checks them; the others
@@ -215,6 +229,7 @@ void ServerImpl::EditItemMeta(const httplib::Request& req, httplib::Response& re
     change.rotation_period_s = body->Int("rotation_period_days") * 86400;
   }
   if (body->Has("responsible_id")) change.responsible_id = body->Str("responsible_id");
+  if (body->Has("second_admin")) change.second_admin = body->Str("second_admin");
   WriteAndAnswerOk(
       res, [&](vault::WriteTxn& t) { return t.UpdateItemMeta(c.actor(), id, change); },
       [&](vault::WriteTxn& t) { return StoredItemMeta(t, id); });

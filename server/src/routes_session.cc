@@ -45,7 +45,8 @@ void ServerImpl::MetricsPage(const httplib::Request& req, httplib::Response& res
     res.set_header("WWW-Authenticate", "Bearer");
     return SendError(res, {401, "unauthenticated", "/metrics needs its bearer token"});
   }
-  res.set_content(metrics_.Render(audit_length_.load()), "text/plain; version=0.0.4");
+  res.set_content(metrics_.Render(audit_length_.load()) + ContinuityGauges(),
+                  "text/plain; version=0.0.4");
 }
 
 void ServerImpl::ServerInfo(const httplib::Request&, httplib::Response& res, const Caller&) {

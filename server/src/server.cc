@@ -99,6 +99,7 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"DELETE", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"GET", "/v1/calendar/:token", Scope::kPublic, Action::kReadServerInfo},
+    {"GET", "/v1/continuity", Scope::kTeam, Action::kReadContinuityReport},
 };
 
 // ":id" → a capture group for one path segment.
@@ -512,6 +513,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterRosterRoutes();
   RegisterCalendarRoutes();
   RegisterRecoveryRoutes();
+  RegisterContinuityRoutes();
 }
 
 Status ServerImpl::Tick() {

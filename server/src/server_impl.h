@@ -25,6 +25,7 @@
 #include "server/server.h"
 #include "vault/api_json.h"
 #include "vault/audit_json.h"
+#include "vault/continuity.h"
 #include "vault/emergency.h"
 #include "vault/roster.h"
 #include "vault/time_format.h"
@@ -309,6 +310,11 @@ class ServerImpl final : public Server {
   void RecoveryCheckKey(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void CheckRecoveryShare(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void PutRecoveryCopy(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  // The continuity report (routes_continuity.cc) and its /metrics gauges.
+  void RegisterContinuityRoutes();
+  void GetContinuity(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  Result<vault::continuity::Report> ContinuityReport();
+  std::string ContinuityGauges();
 
   // The team roster (routes_roster.cc).
   void RegisterRosterRoutes();

@@ -79,10 +79,13 @@ TEST_F(FirstHourTest, PrintedCommandsWorkWhenPasted) {
   ASSERT_NO_FATAL_FAILURE(SetUpTeam());
   CliResult begun = As("owner", {"rotate", kItem});
   const std::vector<std::string> next = PrintedCommands(begun.out);
-  ASSERT_EQ(next.size(), 3u) << begun.out;
+  ASSERT_EQ(next.size(), 4u) << begun.out;
   EXPECT_EQ(next[0],
             "baton --profile owner item get 'Mari'\"'\"'s Facebook page' --pending --field "
             "password");
+  // The item's channel's runbook, for the rest of the steps.
+  EXPECT_EQ(next[3], "baton --profile owner runbook facebook");
+  EXPECT_NE(Paste(next[3]).out.find("Give a second person admin rights"), std::string::npos);
   CliResult pending = Paste(next[0]);
   EXPECT_FALSE(pending.out.empty());
   EXPECT_NE(pending.out, "vana-parool\n");
@@ -110,7 +113,7 @@ TEST_F(FirstHourTest, PrintedCommandsWorkWhenPasted) {
   ASSERT_EQ(start.size(), 1u) << nothing.err;
   CliResult restarted = Paste(start[0]);
   const std::vector<std::string> again_next = PrintedCommands(restarted.out);
-  ASSERT_EQ(again_next.size(), 3u) << restarted.out;
+  ASSERT_EQ(again_next.size(), 4u) << restarted.out;
   Paste(again_next[1]);
   EXPECT_NE(As("owner", {"item", "get", kItem, "--field", "password"}).out, "vana-parool\n");
 }

@@ -106,6 +106,8 @@ constexpr Pinned kPinned[] = {
     {"GET /v1/recovery/unsealed", "YYYY YYYY YYYY YYYY"},
     {"POST /v1/recovery/check", "YYYY YYYY YYYY YYYY"},
     {"POST /v1/collections/:id/recovery-key", "YYYY YYYY ...Y ...."},
+    // Who alone holds what: for those who run or audit the team.
+    {"GET /v1/continuity", "YYYY YYYY .... YYYY"},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -822,6 +824,7 @@ class AuthzMatrixTest : public ServerFixture {
     b["POST /v1/exports"] = [](const Principal&) {
       return Request{"/v1/exports", json{{"format", "age"}, {"items", 2}}.dump(), {}};
     };
+    b["GET /v1/continuity"] = [](const Principal&) { return Request{"/v1/continuity", "", {}}; };
     b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
     b["DELETE /v1/calendar"] = [this](const Principal& p) {
       // Something to revoke.

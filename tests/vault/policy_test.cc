@@ -54,6 +54,7 @@ constexpr Row kExpected[] = {
   {Action::kAppendRoster,             "YYYY  YYYY  YYYY   YYYY"},
   {Action::kReadRecovery,             "YYYY  YYYY  ....   YYYY"},
   {Action::kCheckRecoveryShare,       "YYYY  YYYY  YYYY   YYYY"},
+  {Action::kReadContinuityReport,     "YYYY  YYYY  ....   YYYY"},
   {Action::kReadItemMetadata,         "YYYY  YYYY  .YYY   YYYY"},
   {Action::kReadItemSecret,           "YYYY  YYYY  .YYY   ...."},
   {Action::kCreateItem,               "YYYY  YYYY  ..YY   ...."},
@@ -137,12 +138,13 @@ TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
   // kUseSession changes only the auditor's own session and e-mail address;
   // kAppendRoster is decided per statement by roster::Apply, which lets an
   // auditor sign only their own join; a share check records only its
-  // outcome.
+  // outcome; the continuity report is metadata.
   const std::set<Action> read_only = {
       Action::kReadServerInfo, Action::kListMembers,       Action::kListCollections,
       Action::kReadAuditLog,   Action::kExportAuditLog,    Action::kReadItemMetadata,
       Action::kUseSession,     Action::kReadRoster,        Action::kAppendRoster,
-      Action::kReadRecovery,   Action::kCheckRecoveryShare};
+      Action::kReadRecovery,   Action::kCheckRecoveryShare,
+      Action::kReadContinuityReport};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,

@@ -78,6 +78,7 @@ constexpr auto kItemMetaFields = std::tuple{
     Field("next_version", &ItemMeta::next_version),
     Field("flags", &ItemMeta::flags, Records(kFlagFields)),
     Field("responsible_id", &ItemMeta::responsible_id),
+    Field("second_admin", &ItemMeta::second_admin),
 };
 
 constexpr auto kItemWithCiphertextFields =

@@ -52,11 +52,10 @@ constexpr Field kCreateItem[] = {{"id", kStr},
 // collection's current one.
 constexpr Field kUpdateItem[] = {
     {"expected_version", kInt}, {"ciphertext", kStr}, {"key_version", kInt, kOptional}};
-constexpr Field kEditItemMeta[] = {{"name", kStr, kOptional},
-                                   {"url", kStr, kOptional},
-                                   {"channel", kStr, kOptional},
-                                   {"rotation_period_days", kInt, kOptional},
-                                   {"responsible_id", kStr, kOptional}};
+constexpr Field kEditItemMeta[] = {
+    {"name", kStr, kOptional},           {"url", kStr, kOptional},
+    {"channel", kStr, kOptional},        {"rotation_period_days", kInt, kOptional},
+    {"responsible_id", kStr, kOptional}, {"second_admin", kStr, kOptional}};
 // The calendar feed: of every item the caller can see (owners and admins).
 constexpr Field kCreateCalendarFeed[] = {{"all", kBool, kOptional}};
 constexpr Field kBeginRotation[] = {{"expected_version", kInt},

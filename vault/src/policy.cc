@@ -46,6 +46,7 @@ Decision AdminDecides(Action action) {
     case Action::kChangeCollectionSettings:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    case Action::kReadContinuityReport:
     case Action::kListEmergencyGrants:
     case Action::kManageEmergencyGrants:
     case Action::kDecideEmergencyRequest:
@@ -106,6 +107,8 @@ Decision MemberDecides(CollectionAccess access, Action action) {
     case Action::kChangeCollectionSettings:
     case Action::kReadAuditLog:
     case Action::kExportAuditLog:
+    // It names who alone holds what: a map for whoever would target them.
+    case Action::kReadContinuityReport:
     case Action::kManageEmergencyGrants:
     case Action::kDecideEmergencyRequest: return Decision::kDeny;
     case Action::kReadItemMetadata:
@@ -145,6 +148,8 @@ Decision AuditorDecides(Action action) {
     // be an auditor.
     case Action::kReadRecovery:
     case Action::kCheckRecoveryShare:
+    // Metadata only: who can reach what, never a secret.
+    case Action::kReadContinuityReport:
     case Action::kReadItemMetadata: return Decision::kAllow;
     case Action::kManageServerSettings:
     case Action::kManageRecovery:
@@ -280,6 +285,7 @@ std::string_view ToString(Action action) {
     case Action::kUseSession: return "use_session";
     case Action::kReadRoster: return "read_roster";
     case Action::kAppendRoster: return "append_roster";
+    case Action::kReadContinuityReport: return "read_continuity_report";
     case Action::kReadItemMetadata: return "read_item_metadata";
     case Action::kReadItemSecret: return "read_item_secret";
     case Action::kCreateItem: return "create_item";

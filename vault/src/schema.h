@@ -11,7 +11,7 @@ namespace vault::schema {
 // user_version). Append only; never edit a released migration.
 // Note: SQLCipher 3.4.1 bundles SQLite 3.15.2: no UPSERT, no RETURNING, no
 // window functions.
-inline constexpr std::array<std::string_view, 7> kMigrations = {
+inline constexpr std::array<std::string_view, 8> kMigrations = {
     R"sql(
 CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
@@ -241,6 +241,13 @@ CREATE TABLE reminder_digests (
   PRIMARY KEY (member_id, day, kind)
 );
 CREATE INDEX reminder_digests_by_day ON reminder_digests(day);
+)sql",
+    // 8: whether each item's platform has a second admin of its own (a person
+    // other than the login's holder who can recover or take over the
+    // account): recorded by admins, "unknown" until someone looks.
+    R"sql(
+ALTER TABLE items ADD COLUMN second_admin TEXT NOT NULL DEFAULT 'unknown'
+  CHECK (second_admin IN ('yes', 'no', 'unknown'));
 )sql",
 };
 

@@ -31,15 +31,16 @@ constexpr char kCollectionColumns[] =
 
 constexpr char kItemColumns[] =
     "id, collection_id, name, channel, url, rotation_period_s, last_rotated_ms, version, "
-    "pending_version, key_version, updated_ms, updated_by, responsible_id, "
+    "pending_version, key_version, updated_ms, updated_by, responsible_id, second_admin, "
     "(SELECT MAX(v.version) FROM item_versions v WHERE v.item_id = items.id)";
 
 Result<ItemMeta> ReadItemRow(Statement& st) {
   ItemMeta m;
   std::optional<int64_t> newest_stored;  // NULL: no version row
-  Status s = st.Columns(m.id, m.collection_id, m.name, m.channel, m.url, m.rotation_period_s,
-                        m.last_rotated_ms, m.version, m.pending_version, m.key_version,
-                        m.updated_ms, m.updated_by, m.responsible_id, newest_stored);
+  Status s =
+      st.Columns(m.id, m.collection_id, m.name, m.channel, m.url, m.rotation_period_s,
+                 m.last_rotated_ms, m.version, m.pending_version, m.key_version, m.updated_ms,
+                 m.updated_by, m.responsible_id, m.second_admin, newest_stored);
   if (!s.ok()) return Fail(s);
   m.next_version =
       std::max({m.version, m.pending_version.value_or(0), newest_stored.value_or(0)}) + 1;

@@ -1,5 +1,6 @@
 // The store's mutations and audited reads of members, collections, items,
 // invites, sessions and the audit log.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -553,14 +554,22 @@ Status TxnImpl::UpdateItemMeta(const Actor& actor, const std::string& item_id,
     next.responsible_id = *change.responsible_id;
     changed["responsible"] = {meta->responsible_id, next.responsible_id};
   }
+  if (change.second_admin && *change.second_admin != meta->second_admin) {
+    if (std::ranges::find(kSecondAdminValues, *change.second_admin) == kSecondAdminValues.end()) {
+      return Status::InvalidArgument("second_admin must be yes, no or unknown");
+    }
+    next.second_admin = *change.second_admin;
+    changed["second_admin"] = {meta->second_admin, next.second_admin};
+  }
   if (Status s = ValidateItemMeta(next); !s.ok()) return s;
   if (changed.empty()) {
     return Status::InvalidArgument("nothing to change: the item already has these values");
   }
   if (Status s = db_.Run("UPDATE items SET name = ?, url = ?, channel = ?, rotation_period_s = ?, "
-                         "responsible_id = ?, updated_ms = ?, updated_by = ? WHERE id = ?",
+                         "responsible_id = ?, second_admin = ?, updated_ms = ?, updated_by = ? "
+                         "WHERE id = ?",
                          next.name, next.url, next.channel, next.rotation_period_s,
-                         next.responsible_id, NowMs(), actor.id, item_id);
+                         next.responsible_id, next.second_admin, NowMs(), actor.id, item_id);
       !s.ok()) {
     return NameTaken(s, next.name);
   }

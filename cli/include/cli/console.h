@@ -7,6 +7,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vault/env.h"
 #include "vault/secret_input.h"
@@ -52,6 +53,8 @@ std::string ShellQuote(std::string_view word);
 // ShellQuote'd and shown as Printable shows text, except that a backslash
 // is kept: inside single quotes it is the name's own backslash.
 std::string BatonCommand(std::string_view profile, std::initializer_list<std::string_view> args);
+// The same for arguments that arrive as a list (a server's suggestion).
+std::string BatonCommand(std::string_view profile, const std::vector<std::string>& args);
 
 // A secret from a file, or "-" for standard input (vault/secret_input.h).
 using vault::ReadSecretFile;

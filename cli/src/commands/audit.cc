@@ -376,6 +376,8 @@ void RegisterAuditCommands(CLI::App& app, Context& ctx) {
   }
   RegisterDueCommand(app, ctx);
   RegisterCalendarCommand(app, ctx);
+  RegisterRunbookCommand(app, ctx);
+  RegisterContinuityCommand(app, ctx);
 }
 
 }  // namespace cli

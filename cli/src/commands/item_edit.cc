@@ -27,15 +27,18 @@ struct EditOptions {
   bool totp_stdin = false;
   std::string notes_file;
   std::string backup_codes_file;
-  std::string owner;  // the responsible member, by name or id; "" keeps it
+  std::string owner;         // the responsible member, by name or id; "" keeps it
+  std::string second_admin;  // yes, no or unknown; "" keeps it
 };
 
 // PATCHes the metadata options and the responsible member (an id, "" to
 // keep it); prints nothing.
-Result<vault::ItemMeta> UpdateMeta(Context& ctx, const std::string& id, const MetaOptions& m,
+Result<vault::ItemMeta> UpdateMeta(Context& ctx, const std::string& id, const EditOptions& o,
                                    const std::string& responsible_id) {
+  const MetaOptions& m = o.meta;
   json body = json::object();
   if (!responsible_id.empty()) body["responsible_id"] = responsible_id;
+  if (!o.second_admin.empty()) body["second_admin"] = o.second_admin;
   if (m.name_given) body["name"] = m.name;
   if (m.url_given) body["url"] = m.url;
   if (m.channel_given) body["channel"] = m.channel;
@@ -59,7 +62,7 @@ Status NoPendingRotation(const json& meta) {
 int ItemEdit(Context& ctx, const EditOptions& o) {
   const bool secrets = o.username_given || o.password_stdin || o.prompt_password || o.generate ||
                        o.totp_stdin || !o.notes_file.empty() || !o.backup_codes_file.empty();
-  const bool details = o.meta.any() || !o.owner.empty();
+  const bool details = o.meta.any() || !o.owner.empty() || !o.second_admin.empty();
   if (!secrets && !details) {
     return Usage(ctx, "nothing to change; see baton item edit --help");
   }
@@ -76,7 +79,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
     // Metadata alone: no secret is read or re-encrypted.
     auto ref = ctx.FindItem(o.item);
     if (!ref) return ctx.Fail(ref.error());
-    auto updated = UpdateMeta(ctx, ref->id, o.meta, responsible_id);
+    auto updated = UpdateMeta(ctx, ref->id, o, responsible_id);
     if (!updated) return ctx.Fail(HideUnlisted(ctx, updated.error(), o.item));
     if (ctx.options.json) {
       ctx.console.out << vault::api::ItemMetaToJson(*updated).dump() << "\n";
@@ -116,7 +119,7 @@ int ItemEdit(Context& ctx, const EditOptions& o) {
   if (details) {
     // Metadata first: a taken name is the likelier refusal, and it leaves
     // the secret unchanged.
-    auto meta = UpdateMeta(ctx, id, o.meta, responsible_id);
+    auto meta = UpdateMeta(ctx, id, o, responsible_id);
     if (!meta) return ctx.Fail(meta.error());
   }
   auto updated = (*c)->Send("PUT", "/v1/items/" + id,
@@ -152,7 +155,7 @@ void RegisterItemEdit(CLI::App& item, Context& ctx) {
       "edit",
       "Change an item's secrets (stored as a new version; refused if someone changed it "
       "meanwhile or a rotation is pending) and/or its details: name, URL, channel, period, "
-      "responsible member");
+      "responsible member, whether the platform has a second admin");
   cmd->add_option("item", o->item, "Item id or name")->required();
   auto* user = cmd->add_option("--username", o->username, "New login name");
   auto* pw_stdin = cmd->add_flag("--password-stdin", o->password_stdin,
@@ -176,6 +179,10 @@ void RegisterItemEdit(CLI::App& item, Context& ctx) {
   cmd->add_option("--owner", o->owner,
                   "The member responsible for its rotations (name or id); they must be able "
                   "to read the collection");
+  cmd->add_option("--second-admin", o->second_admin,
+                  "Owners and admins: whether a second person has admin rights on the "
+                  "platform itself (see baton runbook CHANNEL)")
+      ->check(CLI::IsMember({"yes", "no", "unknown"}));
   cmd->callback([&ctx, o, user, name, url, channel, period] {
     o->meta.name_given = name->count() > 0;
     o->meta.url_given = url->count() > 0;

@@ -8,6 +8,7 @@
 #include "item_ops.h"
 #include "item_view.h"
 #include "lookup.h"
+#include "runbook.h"
 #include "short_names.h"
 #include "vault/crypto.h"
 #include "vault/envelope.h"
@@ -94,6 +95,13 @@ int RotateBegin(Context& ctx, const RotateOptions& o) {
       << "If the site refused the change, run `"
       << BatonCommand(profile, {"rotate", o.item, "--abort"})
       << "`; the current password keeps working until then.\n";
+  // An item whose channel has no runbook of its own gets the generic one.
+  auto runbook = FindRunbook(item->meta.value("channel", ""));
+  if (!runbook) runbook = FindRunbook("other");
+  if (runbook) {
+    out << "\n";
+    PrintRotationSteps(out, *runbook, profile);
+  }
   return kExitOk;
 }
 

@@ -27,7 +27,7 @@ enum ExitCode : int {
   kExitConflict = 7,     // exists already, changed meanwhile, wrong state
   kExitInvalid = 8,      // bad input (a value, a file, a URI)
   kExitTampered = 9,     // `audit verify`: the audit log was modified, truncated or rewritten
-  kExitAttention = 10,   // `due --exit-code`: an item is overdue or flagged
+  kExitAttention = 10,   // `due`/`continuity --exit-code`: something needs attention
 };
 
 struct StatusRow {

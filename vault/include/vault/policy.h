@@ -85,6 +85,7 @@ enum class Action : uint8_t {
   kAppendRoster,              // add signed statements; roster::Apply decides who may sign what
   kReadRecovery,              // the recovery set-up: custodians, their checks, unsealed collections
   kCheckRecoveryShare,        // check a share one holds against the team's recovery key
+  kReadContinuityReport,      // where the team depends on one person (metadata only)
   // --- Collection-level: decided with the caller's access to it. -------------
   kReadItemMetadata,         // names, channel types, dates, rotation status
   kReadItemSecret,           // fetch an item's ciphertext or its history
@@ -130,6 +131,7 @@ inline constexpr std::array kAllActions = {
     Action::kAppendRoster,
     Action::kReadRecovery,
     Action::kCheckRecoveryShare,
+    Action::kReadContinuityReport,
     Action::kReadItemMetadata,
     Action::kReadItemSecret,
     Action::kCreateItem,
@@ -170,7 +172,7 @@ bool IsCollectionAction(Action action);
 //            info, members, collections, their emergency grants) and acting
 //            as a deputy.
 //   auditor: audit log (read, export), item metadata, server info, members
-//            and collections lists. Never a secret, a sealed key or a
+//            and collections lists, the continuity report. Never a secret, a sealed key or a
 //            mutation; never a deputy, so no emergency grant or request
 //            listing either (their history is in the audit log).
 //   Everyone may use their own session (kUseSession).

@@ -13,6 +13,7 @@
 #ifndef BATON_VAULT_STORE_H_
 #define BATON_VAULT_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -91,7 +92,12 @@ struct ItemMeta {
   std::vector<RotationFlagRecord> flags;
   // The member who sees to its rotations; CreateItem makes it the creator.
   std::string responsible_id = {};
+  // Whether the platform itself has a second admin: "yes", "no" or
+  // "unknown" (kSecondAdminValues); metadata an admin records, not a secret.
+  std::string second_admin = "unknown";
 };
+
+inline constexpr std::array<std::string_view, 3> kSecondAdminValues = {"yes", "no", "unknown"};
 
 struct ItemVersion {
   int64_t version = 0;
@@ -442,6 +448,7 @@ class WriteTxn : public ReadTxn {
     std::optional<std::string> channel;
     std::optional<int64_t> rotation_period_s;
     std::optional<std::string> responsible_id;
+    std::optional<std::string> second_admin;  // one of kSecondAdminValues
   };
   // Changes an item's metadata, checked like CreateItem (AlreadyExists for a
   // name taken in the collection). InvalidArgument if nothing is to change,
