@@ -153,6 +153,7 @@ void RegisterCompletionCommand(CLI::App& app, Context& ctx);  // completion bash
 void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, status
 void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
 void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
+void RegisterSheetCommands(CLI::App& app, Context& ctx);      // sheet share|breakglass|server|check
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 

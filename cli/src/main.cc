@@ -47,6 +47,7 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterCacheCommands(app, ctx);
   RegisterEmergencyCommands(app, ctx);
   RegisterRekeyCommand(app, ctx);
+  RegisterSheetCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -89,6 +89,9 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"DELETE", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"GET", "/v1/calendar/:token", Scope::kPublic, Action::kReadServerInfo},
+    // A break-glass sheet printed (routes_sheets.cc): owners only, like the
+    // recovery setup it sits beside in the safe.
+    {"POST", "/v1/sheets", Scope::kTeam, Action::kManageRecovery},
 };
 
 // ":id" → a capture group for one path segment.
@@ -501,6 +504,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterCacheRoutes();
   RegisterRosterRoutes();
   RegisterCalendarRoutes();
+  RegisterSheetRoutes();
 }
 
 Status ServerImpl::Tick() {

@@ -298,6 +298,10 @@ class ServerImpl final : public Server {
   void RevokeCalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
   void CalendarFeed(const httplib::Request& req, httplib::Response& res, const Caller& c);
 
+  // Printed break-glass sheets (routes_sheets.cc): owners only, audited.
+  void RegisterSheetRoutes();
+  void RecordSheet(const httplib::Request& req, httplib::Response& res, const Caller& c);
+
   // The team roster (routes_roster.cc).
   void RegisterRosterRoutes();
   void GetRoster(const httplib::Request& req, httplib::Response& res, const Caller& c);

@@ -21,7 +21,7 @@
 #include "backup/slip39.h"
 #include "env_wrapper.h"
 #include "fake_env.h"
-#include "run_tool.h"
+#include "pdf_reader.h"
 #include "temp_dir.h"
 #include "test_util.h"
 #include "vault/time_format.h"
@@ -33,10 +33,9 @@ namespace sheet = backup::sheet;
 using testing_util::FakeEnv;
 using testing_util::TempDir;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using testing_util::PdfReader;
+
+std::string Slurp(const std::string& path) { return PdfReader::Slurp(path); }
 
 std::string ViewOf(const vault::SecureBuffer& b) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
@@ -48,10 +47,8 @@ constexpr int64_t kPrintedMs = 1796464800000;
 class SheetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* tool : {"/usr/bin/pdftoppm", "/usr/bin/pdftotext", "/usr/bin/pdfinfo",
-                             "/usr/bin/zbarimg", "/usr/bin/oathtool"}) {
-      ASSERT_EQ(access(tool, X_OK), 0) << tool << " is missing: run scripts/setup";
-    }
+    ASSERT_NO_FATAL_FAILURE(PdfReader::CheckTools());
+    ASSERT_EQ(access("/usr/bin/oathtool", X_OK), 0) << "oathtool is missing: run scripts/setup";
   }
 
   // Writes the PDF into the temp dir; returns its path.
@@ -61,70 +58,11 @@ class SheetTest : public ::testing::Test {
     return path;
   }
 
-  std::string Run(const std::vector<std::string>& args) {
-    const std::string out = dir_.File("tool.out");
-    const int rc = testing_util::RunTool(args, out, out + ".err");
-    EXPECT_EQ(rc, 0) << args[0] << ": " << Slurp(out + ".err");
-    return Slurp(out);
-  }
-
-  int Pages(const std::string& pdf) {
-    std::smatch m;
-    const std::string info = Run({"/usr/bin/pdfinfo", pdf});
-    if (!std::regex_search(info, m, std::regex("Pages:\\s+(\\d+)"))) return 0;
-    return std::stoi(m[1]);
-  }
-
-  std::string Text(const std::string& pdf, int page = 0) {
-    std::vector<std::string> args = {"/usr/bin/pdftotext", "-enc", "UTF-8"};
-    if (page > 0) {
-      for (const char* flag : {"-f", "-l"}) {
-        args.push_back(flag);
-        args.push_back(std::to_string(page));
-      }
-    }
-    args.push_back(pdf);
-    args.push_back("-");
-    return Run(args);
-  }
-
-  // Every QR code on every page, decoded by zbarimg from a 150 dpi raster.
-  std::multiset<std::string> DecodeAll(const std::string& pdf) {
-    const std::string prefix = pdf + "-page";
-    Run({"/usr/bin/pdftoppm", "-r", "150", "-png", pdf, prefix});
-    std::multiset<std::string> found;
-    const int pages = Pages(pdf);
-    for (int p = 1; p <= pages; ++p) {
-      std::string png;
-      for (const std::string& candidate :
-           {prefix + "-" + std::to_string(p) + ".png", prefix + "-0" + std::to_string(p) + ".png",
-            prefix + "-00" + std::to_string(p) + ".png"}) {
-        if (access(candidate.c_str(), R_OK) == 0) png = candidate;
-      }
-      EXPECT_FALSE(png.empty()) << "no raster of page " << p;
-      const std::string out = dir_.File("zbar.out");
-      const int rc =
-          testing_util::RunTool({"/usr/bin/zbarimg", "--raw", "-q", png}, out, out + ".err");
-      // 4: no code on this page (the instructions' pages of a share sheet).
-      EXPECT_TRUE(rc == 0 || rc == 4) << Slurp(out + ".err");
-      std::istringstream lines(Slurp(out));
-      for (std::string line; std::getline(lines, line);) found.insert(line);
-    }
-    return found;
-  }
-
-  // Runs of white space as one space, so wrapped lines read as one.
-  static std::string Collapse(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      const bool space = c == ' ' || c == '\n' || c == '\f';
-      if (!space)
-        out += c;
-      else if (!out.empty() && out.back() != ' ')
-        out += ' ';
-    }
-    return out;
-  }
+  std::string Run(const std::vector<std::string>& args) { return pdf_.Run(args); }
+  int Pages(const std::string& pdf) { return pdf_.Pages(pdf); }
+  std::string Text(const std::string& pdf, int page = 0) { return pdf_.Text(pdf, page); }
+  std::multiset<std::string> DecodeAll(const std::string& pdf) { return pdf_.DecodeAll(pdf); }
+  static std::string Collapse(const std::string& s) { return testing_util::PdfReader::Collapse(s); }
 
   static std::string Squeeze(const std::string& s) {
     std::string out;
@@ -185,6 +123,7 @@ class SheetTest : public ::testing::Test {
 
   FakeEnv env_;
   TempDir dir_;
+  testing_util::PdfReader pdf_{dir_.path()};
 };
 
 TEST_F(SheetTest, ShareSheetQrDecodesToTheMnemonicAndTextReadsBack) {

@@ -96,6 +96,8 @@ constexpr Pinned kPinned[] = {
     // Each member's own calendar feed.
     {"POST /v1/calendar", "YYYY YYYY YYYY YYYY"},
     {"DELETE /v1/calendar", "YYYY YYYY YYYY YYYY"},
+    // Printing a break-glass sheet: owners only.
+    {"POST /v1/sheets", "YYYY .... .... ...."},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -777,6 +779,9 @@ class AuthzMatrixTest : public ServerFixture {
     };
     b["GET /v1/roster"] = [](const Principal&) { return Request{"/v1/roster", "", {}}; };
     b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
+    b["POST /v1/sheets"] = [](const Principal&) {
+      return Request{"/v1/sheets", R"({"kind":"breakglass"})", {}};
+    };
     b["DELETE /v1/calendar"] = [this](const Principal& p) {
       // Something to revoke.
       Call("POST", "/v1/calendar", p.account.token, std::string("{}"));

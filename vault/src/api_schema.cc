@@ -92,6 +92,9 @@ constexpr Field kChangeGrant[] = {{"wait_hours", kInt, kOptional},
                                   {"access_window_hours", kInt, kOptional}};
 constexpr Field kRequestAccess[] = {{"reason", kStr}};
 constexpr Field kDecide[] = {{"reason", kStr, kOptional}};
+// A printed break-glass sheet, for the audit log.
+constexpr Field kRecordSheet[] = {
+    {"kind", kStr}, {"fingerprint", kStr, kOptional}, {"items", kInt, kOptional}};
 // The team roster (vault/api_json_roster.h has the entries' codec).
 constexpr Field kAppendRoster[] = {{"entries", kArr}};
 
@@ -126,6 +129,7 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/emergency/requests/:id/reject", kDecide},
     {"POST /v1/emergency/requests/:id/confirm", {}},
     {"POST /v1/roster", kAppendRoster},
+    {"POST /v1/sheets", kRecordSheet},
     {"DELETE /v1/members/:id", kRosterOnly},
     {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
     {"DELETE /v1/emergency/grants/:id", kRosterOnly},
