@@ -6,8 +6,7 @@
 
 namespace server::internal {
 
-void ServerImpl::RecordSheet(const httplib::Request& req, httplib::Response& res,
-                             const Caller& c) {
+void ServerImpl::RecordSheet(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   auto body = Body::Parse(req.body, vault::api::RequestBody("POST /v1/sheets"));
   if (!body) return SendError(res, body.error());
   const std::string kind = body->Str("kind");

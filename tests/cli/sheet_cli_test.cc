@@ -138,11 +138,11 @@ TEST_F(SheetCliTest, ShareSheetFromAShareFile) {
   const std::string words(reinterpret_cast<const char*>(share.data()), share.size());
   std::ofstream(home_.File("share.txt")) << words << "\n";
 
-  const std::vector<std::string> base = {"sheet",     "share", "--share-file",
-                                         home_.File("share.txt"), "--team", "Õunapuu OÜ",
-                                         "--custodian", "Jürgen Šõž", "--shares", "5",
-                                         "--fingerprint", "acre-bloom-cider", "--other",
-                                         "Anneli Põder"};
+  const std::vector<std::string> base = {
+      "sheet",    "share",       "--share-file",  home_.File("share.txt"),
+      "--team",   "Õunapuu OÜ",  "--custodian",   "Jürgen Šõž",
+      "--shares", "5",           "--fingerprint", "acre-bloom-cider",
+      "--other",  "Anneli Põder"};
   std::vector<std::string> text_args = base;
   text_args.insert(text_args.end(), {"--text", "--stdout"});
   CliResult text = As("owner", text_args);
@@ -169,8 +169,8 @@ TEST_F(SheetCliTest, ServerSheetShowsThePinnedServer) {
   CliResult r = As("owner", {"sheet", "server", "--team", "Mäkelä Oy", "--backups",
                              "/srv/baton/backups", "--text", "--stdout"});
   const std::string text = PdfReader::Collapse(r.out);
-  for (const std::string& want : {url(), std::string("/srv/baton/backups"),
-                                  std::string("batond restore")}) {
+  for (const std::string& want :
+       {url(), std::string("/srv/baton/backups"), std::string("batond restore")}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << " not in " << text;
   }
 }

@@ -101,7 +101,6 @@ class PdfReader {
     return out;
   }
 
-
  private:
   std::string dir_;
 };

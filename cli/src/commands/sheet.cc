@@ -155,11 +155,10 @@ int BreakGlassSheet(Context& ctx, const SheetFlags& f) {
   in.vault_fingerprint = sheet::VaultStateFingerprint(ItemVersions(*items));
   // Asked before anything is decrypted: only owners may print one, and the
   // audit log records it with the state it shows.
-  auto allowed = (*client)->Call(
-      "POST", "/v1/sheets",
-      nlohmann::json{{"kind", "breakglass"},
-                     {"fingerprint", in.vault_fingerprint},
-                     {"items", static_cast<int64_t>(items->size())}});
+  auto allowed = (*client)->Call("POST", "/v1/sheets",
+                                 nlohmann::json{{"kind", "breakglass"},
+                                                {"fingerprint", in.vault_fingerprint},
+                                                {"items", static_cast<int64_t>(items->size())}});
   if (!allowed) return ctx.Fail(allowed.error());
   for (const nlohmann::json& meta : *items) {
     auto item = FetchItem(ctx, meta.value("id", ""));
@@ -222,9 +221,8 @@ void RegisterSheetCommands(CLI::App& app, Context& ctx) {
       ->required();
   cmd->add_option("--other", share->others, "Another custodian's name (repeat for each)");
   AddSheetFlags(cmd, *share_flags);
-  cmd->callback([&ctx, share_flags, share] {
-    ctx.exit_code = ShareSheet(ctx, *share_flags, *share);
-  });
+  cmd->callback(
+      [&ctx, share_flags, share] { ctx.exit_code = ShareSheet(ctx, *share_flags, *share); });
 
   auto glass_flags = std::make_shared<SheetFlags>();
   cmd = group->add_subcommand("breakglass",
@@ -237,9 +235,8 @@ void RegisterSheetCommands(CLI::App& app, Context& ctx) {
   cmd = group->add_subcommand("server", "The server's address, fingerprints and restore steps");
   cmd->add_option("--backups", *backups, "Where the server's backups are kept")->required();
   AddSheetFlags(cmd, *server_flags);
-  cmd->callback([&ctx, server_flags, backups] {
-    ctx.exit_code = ServerSheet(ctx, *server_flags, *backups);
-  });
+  cmd->callback(
+      [&ctx, server_flags, backups] { ctx.exit_code = ServerSheet(ctx, *server_flags, *backups); });
 
   auto fingerprint = std::make_shared<std::string>();
   cmd = group->add_subcommand("check", "Whether a break-glass sheet is current (exit 10: stale)");
