@@ -8,15 +8,17 @@
 #
 #   bench/sheet_bench.sh        # needs qrencode, pdftoppm, /usr/bin/time, python3
 #
-# Each command runs RUNS times under `/usr/bin/time -f "%e %M"`; the medians
-# of wall time and peak RSS are printed. Environment (defaults): BUILD_DIR
-# (build), RUNS (7).
+# Each command runs RUNS times under `/usr/bin/time -f "%e %U %S %M"`; the
+# medians of wall time, CPU time (user + system) and peak RSS are printed.
+# On a busy machine the CPU time is the steadier figure: the wall time also
+# holds the wait for other processes and for fsync (each sheet is written
+# atomically and durably). Environment (defaults): BUILD_DIR (build), RUNS (5).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-build}
-RUNS=${RUNS:-7}
+RUNS=${RUNS:-5}
 
 for tool in qrencode pdftoppm python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "sheet_bench: $tool not found (scripts/setup --bench)" >&2; exit 1; }
@@ -34,21 +36,23 @@ mkdir -p "$WORK/bg-payloads" "$WORK/share-payloads" "$WORK/shares" "$WORK/png"
 "$TOOL" breakglass 40 en a4 "$WORK/bg.pdf"
 "$TOOL" shares 16 en a4 "$WORK/shares"
 
-# measure NAME COMMAND: RUNS runs, then "NAME  median_s  median_peak_MiB".
+# measure NAME COMMAND: RUNS runs, then the medians of wall, CPU and peak RSS.
 measure() {
   local name=$1 cmd=$2
   : >"$WORK/times"
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/one" bash -c "$cmd" >/dev/null 2>&1
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/one" bash -c "$cmd" >/dev/null 2>&1
     cat "$WORK/one" >>"$WORK/times"
   done
   python3 - "$name" "$WORK/times" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[2]) if l.strip()]
 secs = [float(r[0]) for r in rows]
-kib = [int(r[1]) for r in rows]
-print(f"{sys.argv[1]:<52} {statistics.median(secs):6.2f} s  {statistics.median(kib) / 1024:6.1f} MiB"
-      f"  (min {min(secs):.2f} s, max {max(secs):.2f} s, {len(rows)} runs)")
+cpu = [float(r[1]) + float(r[2]) for r in rows]
+kib = [int(r[3]) for r in rows]
+print(f"{sys.argv[1]:<50} wall {statistics.median(secs):6.2f} s  cpu {statistics.median(cpu):6.2f} s"
+      f"  peak {statistics.median(kib) / 1024:5.1f} MiB  (wall {min(secs):.2f}-{max(secs):.2f} s,"
+      f" {len(rows)} runs)")
 PY
 }
 
