@@ -214,6 +214,7 @@ class BadInputTest : public ServerFixture {
     if (route == "PATCH /v1/collections/:id") return {{"offline_cache", false}};
     if (route == "POST /v1/offline-reads") return {{"reads", {OfflineRead()}}};
     if (route == "POST /v1/calendar") return {{"all", false}};
+    if (route == "POST /v1/sheets") return {{"kind", "breakglass"}};
     // A DELETE's body carries only optional roster entries.
     if (route.starts_with("DELETE ")) return json::object();
     if (route == "POST /v1/roster") {
