@@ -157,6 +157,7 @@ void RegisterAgentCommands(CLI::App& app, Context& ctx);      // unlock, lock, s
 void RegisterCacheCommands(CLI::App& app, Context& ctx);      // sync
 void RegisterEmergencyCommands(CLI::App& app, Context& ctx);  // emergency ...
 void RegisterRecoveryCommands(CLI::App& app, Context& ctx);   // recovery ...
+void RegisterSheetCommands(CLI::App& app, Context& ctx);      // sheet share|breakglass|server|check
 // collection rekey; after RegisterTeamCommands (it adds to `collection`).
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);
 void RegisterRecoverCommand(CLI::App& app, Context& ctx);  // recover

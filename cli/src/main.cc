@@ -50,6 +50,7 @@ int Run(Console& console, vault::Env& env, const std::map<std::string, std::stri
   RegisterRecoveryCommands(app, ctx);
   RegisterRecoverCommand(app, ctx);
   RegisterExportCommand(app, ctx);
+  RegisterSheetCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -100,6 +100,9 @@ constexpr RouteSpec kRoutes[] = {
     {"DELETE", "/v1/calendar", Scope::kSession, Action::kUseSession},
     {"GET", "/v1/calendar/:token", Scope::kPublic, Action::kReadServerInfo},
     {"GET", "/v1/continuity", Scope::kTeam, Action::kReadContinuityReport},
+    // A break-glass sheet printed (routes_sheets.cc): owners only, like the
+    // recovery setup it sits beside in the safe.
+    {"POST", "/v1/sheets", Scope::kTeam, Action::kManageRecovery},
 };
 
 // ":id" → a capture group for one path segment.
@@ -514,6 +517,7 @@ void ServerImpl::RegisterRoutes() {
   RegisterCalendarRoutes();
   RegisterRecoveryRoutes();
   RegisterContinuityRoutes();
+  RegisterSheetRoutes();
 }
 
 Status ServerImpl::Tick() {

@@ -315,6 +315,9 @@ class ServerImpl final : public Server {
   void GetContinuity(const httplib::Request& req, httplib::Response& res, const Caller& c);
   Result<vault::continuity::Report> ContinuityReport();
   std::string ContinuityGauges();
+  // Printed break-glass sheets (routes_sheets.cc): owners only, audited.
+  void RegisterSheetRoutes();
+  void RecordSheet(const httplib::Request& req, httplib::Response& res, const Caller& c);
 
   // The team roster (routes_roster.cc).
   void RegisterRosterRoutes();

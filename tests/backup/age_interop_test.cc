@@ -2,9 +2,6 @@
 // `age -d`, and files `age -r` writes (binary and armored) open with baton.
 // The tool is a test dependency (scripts/setup installs it), so its absence
 // fails these tests rather than skipping them.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,10 +13,9 @@
 
 #include "backup/age.h"
 #include "fake_env.h"
+#include "run_tool.h"
 #include "temp_dir.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace {
 
@@ -28,25 +24,7 @@ namespace age = backup::age;
 constexpr const char* kAge = "/usr/bin/age";
 constexpr const char* kAgeKeygen = "/usr/bin/age-keygen";
 
-// Runs argv with stdin from /dev/null and stdout/stderr to `log`; returns
-// the exit status, or -1 if it could not start.
-int RunTool(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
+using testing_util::RunTool;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -108,6 +108,8 @@ constexpr Pinned kPinned[] = {
     {"POST /v1/collections/:id/recovery-key", "YYYY YYYY ...Y ...."},
     // Who alone holds what: for those who run or audit the team.
     {"GET /v1/continuity", "YYYY YYYY .... YYYY"},
+    // Printing a break-glass sheet: owners only.
+    {"POST /v1/sheets", "YYYY .... .... ...."},
 };
 
 std::string RouteKey(const server::RouteSpec& spec) {
@@ -826,6 +828,9 @@ class AuthzMatrixTest : public ServerFixture {
     };
     b["GET /v1/continuity"] = [](const Principal&) { return Request{"/v1/continuity", "", {}}; };
     b["POST /v1/calendar"] = [](const Principal&) { return Request{"/v1/calendar", "{}", {}}; };
+    b["POST /v1/sheets"] = [](const Principal&) {
+      return Request{"/v1/sheets", R"({"kind":"breakglass"})", {}};
+    };
     b["DELETE /v1/calendar"] = [this](const Principal& p) {
       // Something to revoke.
       Call("POST", "/v1/calendar", p.account.token, std::string("{}"));

@@ -236,6 +236,7 @@ class BadInputTest : public ServerFixture {
       EXPECT_TRUE(box.has_value());
       return {{"key_version", 1}, {"recovery_sealed_key", crypto::ToBase64(*box)}};
     }
+    if (route == "POST /v1/sheets") return {{"kind", "breakglass"}};
     // A DELETE's body carries only optional roster entries.
     if (route.starts_with("DELETE ")) return json::object();
     if (route == "POST /v1/roster") {

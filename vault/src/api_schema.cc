@@ -100,6 +100,9 @@ constexpr Field kPutRecovery[] = {{"recovery_public_key", kStr},
 constexpr Field kRecoveryShare[] = {{"index", kInt}, {"custodian", kStr}, {"check", kStr}};
 constexpr Field kRecoveryCheck[] = {{"index", kInt}, {"check", kStr}};
 constexpr Field kRecoveryCopy[] = {{"key_version", kInt}, {"recovery_sealed_key", kStr}};
+// A printed break-glass sheet, for the audit log.
+constexpr Field kRecordSheet[] = {
+    {"kind", kStr}, {"fingerprint", kStr, kOptional}, {"items", kInt, kOptional}};
 // The team roster (vault/api_json_roster.h has the entries' codec).
 constexpr Field kAppendRoster[] = {{"entries", kArr}};
 // An owner's export (baton export --age), recorded in the audit log.
@@ -141,6 +144,7 @@ constexpr BodySchema kBodies[] = {
     {"POST /v1/recovery/check", kRecoveryCheck},
     {"POST /v1/collections/:id/recovery-key", kRecoveryCopy},
     {"POST /v1/exports", kRecordExport},
+    {"POST /v1/sheets", kRecordSheet},
     {"DELETE /v1/members/:id", kRosterOnly},
     {"DELETE /v1/collections/:id/grants/:member", kRosterOnly},
     {"DELETE /v1/emergency/grants/:id", kRosterOnly},
