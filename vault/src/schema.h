@@ -226,6 +226,7 @@ CREATE TABLE reminder_digests (
   PRIMARY KEY (member_id, day, kind)
 );
 CREATE INDEX reminder_digests_by_day ON reminder_digests(day);
+CREATE INDEX reminder_digests_by_notice ON reminder_digests(notice_id);
 )sql",
 };
 
