@@ -49,7 +49,7 @@ std::pair<uint32_t, size_t> Decode(std::string_view s, size_t i) {
   return {cp, len};
 }
 
-// "Alice", or "a removed member" for one the digest cannot name.
+// "Alice", or "nobody active" when the member has left or is unknown.
 std::string MemberName(std::span<const MemberFacts> members, const std::string& id) {
   for (const MemberFacts& m : members) {
     if (m.id == id && m.active) return SafeName(m.name);
@@ -213,7 +213,7 @@ Notice RenderDigest(const Digest& d, std::span<const MemberFacts> members, const
           : "Rotations for " + MemberName(members, d.key.member_id) + " on " + day + ": " + summary;
   nlohmann::json details = {{"day", day},
                             {"digest", ToString(d.key.kind)},
-                            {"member", d.key.member_id},
+                            {"member", SafeName(d.key.member_id)},
                             {"items", d.entries.size()}};
   for (Group g : kAllGroups) {
     const auto it = by_group.find(g);
@@ -224,7 +224,8 @@ Notice RenderDigest(const Digest& d, std::span<const MemberFacts> members, const
     std::string ids;
     for (const Entry* e : it->second) {
       text += "\n" + Line(*e, d, members);
-      ids += (ids.empty() ? "" : ",") + e->item_id;
+      // Ids are hex on the wire; made safe all the same, as JSON needs UTF-8.
+      ids += (ids.empty() ? "" : ",") + SafeName(e->item_id);
     }
     details[std::string(ToString(g))] = ids;
   }

@@ -241,6 +241,7 @@ CREATE TABLE reminder_digests (
   PRIMARY KEY (member_id, day, kind)
 );
 CREATE INDEX reminder_digests_by_day ON reminder_digests(day);
+CREATE INDEX reminder_digests_by_notice ON reminder_digests(notice_id);
 )sql",
     // 8: whether each item's platform has a second admin of its own (a person
     // other than the login's holder who can recover or take over the
