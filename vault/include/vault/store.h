@@ -35,7 +35,7 @@
 
 namespace vault {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 8;
 
 struct Member {
   std::string id;
