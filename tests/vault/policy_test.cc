@@ -140,11 +140,10 @@ TEST(PolicyTest, AuditorNeverGetsSecretKeyOrMutationWhateverTheAccess) {
   // auditor sign only their own join; a share check records only its
   // outcome; the continuity report is metadata.
   const std::set<Action> read_only = {
-      Action::kReadServerInfo, Action::kListMembers,       Action::kListCollections,
-      Action::kReadAuditLog,   Action::kExportAuditLog,    Action::kReadItemMetadata,
-      Action::kUseSession,     Action::kReadRoster,        Action::kAppendRoster,
-      Action::kReadRecovery,   Action::kCheckRecoveryShare,
-      Action::kReadContinuityReport};
+      Action::kReadServerInfo, Action::kListMembers,        Action::kListCollections,
+      Action::kReadAuditLog,   Action::kExportAuditLog,     Action::kReadItemMetadata,
+      Action::kUseSession,     Action::kReadRoster,         Action::kAppendRoster,
+      Action::kReadRecovery,   Action::kCheckRecoveryShare, Action::kReadContinuityReport};
   const std::vector<CollectionAccess> accesses = {CollectionAccess::kNone,
                                                   CollectionAccess::kView,
                                                   CollectionAccess::kEdit,
