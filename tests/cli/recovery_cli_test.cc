@@ -13,6 +13,7 @@
 #include "backup/slip39.h"
 #include "cli/cli_fixture.h"
 #include "cli/exit_codes.h"
+#include "run_tool.h"
 #include "vault/envelope.h"
 
 namespace {
@@ -33,15 +34,6 @@ class RecoveryCliTest : public testing_util::CliFixture {
     ASSERT_NO_FATAL_FAILURE(CliJoin("member", "Jaan", "member"));
     As("owner", {"collection", "create", "Social media"});
     As("admin", {"collection", "create", "Admin only"});
-  }
-
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
   }
 
   std::string Dir(const std::string& name) {
@@ -246,6 +238,9 @@ TEST_F(RecoveryCliTest, BadCountsAreRefusedBeforeAnythingIsSent) {
       {{"--threshold", "2", "--shares", "3", "--out-dir", dir},
        cli::kExitConflict,
        "exists already"},
+      {{"--threshold", "2", "--shares", "3", "--out-dir", dir + "/missing"},
+       cli::kExitInvalid,
+       "is not an existing directory"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"recovery", "setup"};
@@ -271,6 +266,48 @@ TEST_F(RecoveryCliTest, WithoutOutDirSharesAreShownOneCustodianAtATime) {
   EXPECT_LT(first, clear);
   EXPECT_LT(clear, second);
   EXPECT_NE(second, std::string::npos);
+}
+
+// --print hands each custodian a PDF sheet instead of a text file: their
+// name and words as pdftotext reads them back, 0600; a bad --print set-up
+// is refused before anything is sent.
+TEST_F(RecoveryCliTest, PrintWritesOneShareSheetPerCustodian) {
+  const std::string dir = Dir("sheets");
+  const int64_t audit_before = AuditLength();
+  CliResult bad =
+      As("owner",
+         {"recovery", "setup", "--threshold", "2", "--shares", "3", "--print", "--out-dir", dir},
+         cli::kExitInvalid);
+  EXPECT_NE(bad.err.find("--print needs --out-dir and --team"), std::string::npos) << bad.err;
+  bad = As("owner",
+           {"recovery", "setup", "--threshold", "2", "--shares", "3", "--print", "--out-dir", dir,
+            "--team", "Käsitöö", "--lang", "sv"},
+           cli::kExitInvalid);
+  EXPECT_EQ(AuditLength(), audit_before);
+  EXPECT_EQ(Setting("recovery_public_key"), std::nullopt);
+
+  CliResult r = As("owner", {"recovery", "setup", "--threshold", "2", "--shares", "3", "--print",
+                             "--out-dir", dir, "--team", "Käsitöö", "--lang", "et", "--custodian",
+                             "Mari", "--custodian", "Tõnu"});
+  const auto fingerprint = r.out.find("Its fingerprint: ");
+  ASSERT_NE(fingerprint, std::string::npos) << r.out;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string pdf = dir + "/share-" + std::to_string(i) + "-of-3.pdf";
+    ASSERT_TRUE(fs::exists(pdf)) << pdf;
+    EXPECT_EQ(fs::status(pdf).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_FALSE(fs::exists(SharePath(dir, i, 3)));
+  }
+  const std::string text = home_.File("sheet.txt");
+  ASSERT_EQ(testing_util::RunTool({"/usr/bin/pdftotext", "-q", dir + "/share-2-of-3.pdf", text},
+                                  home_.File("pdftotext.log")),
+            0);
+  const std::string page = Read(text);
+  EXPECT_NE(page.find("Tõnu"), std::string::npos) << page;
+  EXPECT_NE(page.find("Käsitöö"), std::string::npos) << page;
+  const std::string words =
+      r.out.substr(fingerprint + 17, r.out.find('\n', fingerprint) - fingerprint - 17);
+  EXPECT_NE(page.find(words.substr(0, words.find(' '))), std::string::npos) << words;
 }
 
 }  // namespace

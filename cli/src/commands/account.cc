@@ -241,8 +241,9 @@ int Join(Context& ctx, const JoinOptions& o) {
                     << vault::FingerprintWords(id.signing_public_key(), id.box_public_key())
                     << "\n";
     if (o.owner) {
-      ctx.console.out << "You are the team's first owner. (Recovery-key set-up comes with a "
-                         "later version of baton.)\n";
+      ctx.console.out << "You are the team's first owner. Next, so that the team can recover "
+                         "without you or the server: `baton recovery setup --threshold 3 "
+                         "--shares 5` (docs/recovery.md).\n";
     }
     if (state.size > 0) {
       ctx.console.out << "Team fingerprint: " << roster::TeamFingerprint(state) << "\n";

@@ -8,11 +8,13 @@
 
 #include "backup/age.h"
 #include "backup/recovery_key.h"
+#include "backup/sheet_builders.h"
 #include "backup/slip39.h"
 #include "cli/exit_codes.h"
 #include "context.h"
 #include "recovery_seal.h"
 #include "vault/api_json_recovery.h"
+#include "vault/identity.h"
 #include "vault/time_format.h"
 
 namespace cli {
@@ -31,6 +33,11 @@ struct RecoverySetupOptions {
   int shares = 0;
   std::string out_dir;
   std::vector<std::string> custodians;
+  // --print: a PDF share sheet per custodian in out_dir, instead of text.
+  bool print = false;
+  std::string team;
+  std::string lang = "en";
+  std::string paper = "a4";
 };
 
 // The check value of a share: a keyed BLAKE2b-256 of its one spelling, so
@@ -52,8 +59,9 @@ vault::Result<crypto::Hash> FetchCheckKey(Context& ctx) {
   return a->check_key;
 }
 
-std::string ShareFileName(const std::string& dir, int index, int count) {
-  return dir + "/share-" + std::to_string(index) + "-of-" + std::to_string(count) + ".txt";
+std::string ShareFileName(const std::string& dir, int index, int count, bool pdf = false) {
+  return dir + "/share-" + std::to_string(index) + "-of-" + std::to_string(count) +
+         (pdf ? ".pdf" : ".txt");
 }
 
 // Everything that can be refused without a key drawn or a request sent.
@@ -74,9 +82,22 @@ Status CheckRecoverySetupOptions(Context& ctx, const RecoverySetupOptions& o) {
     return Status::InvalidArgument(std::to_string(o.custodians.size()) + " custodians for " +
                                    std::to_string(o.shares) + " shares");
   }
+  if (o.print) {
+    if (o.out_dir.empty() || o.team.empty()) {
+      return Status::InvalidArgument("--print needs --out-dir and --team");
+    }
+    if (auto l = backup::sheet::ParseLanguage(o.lang); !l) return l.error();
+    if (auto p = backup::sheet::ParsePaper(o.paper); !p) return p.error();
+  }
   if (o.out_dir.empty()) return Status::OK();
+  // Checked now: once the server took the set-up, a share that cannot be
+  // written means setting up again.
+  if (!ctx.env.ListDir(o.out_dir)) {
+    return Status::InvalidArgument("--out-dir " + o.out_dir +
+                                   " is not an existing directory; create it first (mode 0700)");
+  }
   for (int i = 1; i <= o.shares; ++i) {
-    const std::string path = ShareFileName(o.out_dir, i, o.shares);
+    const std::string path = ShareFileName(o.out_dir, i, o.shares, o.print);
     if (ctx.env.FileExists(path)) {
       return Status::AlreadyExists(path + " exists already; choose an empty directory");
     }
@@ -112,6 +133,45 @@ void ShowShareOnTerminal(Context& ctx, const std::string& custodian, int index, 
   std::getline(ctx.console.in, line);
   out << "\033[2J\033[3J\033[H";  // clear, scrollback too
   out.flush();
+}
+
+// Words a custodian can compare between their sheet and the team's key:
+// both public halves, hashed together.
+std::string RecoveryFingerprint(const backup::recovery::RecoveryKeys& keys) {
+  return vault::HashWords(crypto::Blake2b256({keys.box.public_key, keys.age_public_key}));
+}
+
+// One PDF share sheet per custodian (backup/sheet_builders.h), all or none.
+Status PrintShareSheets(Context& ctx, const RecoverySetupOptions& o,
+                        const std::vector<slip39::Mnemonic>& shares,
+                        const std::string& fingerprint) {
+  std::vector<vault::SecureBuffer> texts;
+  std::vector<std::string> custodians;
+  for (int i = 1; i <= o.shares; ++i) {
+    texts.push_back(vault::SecureBuffer::CopyOf(
+        crypto::AsBytes(slip39::MnemonicText(shares[static_cast<size_t>(i - 1)]))));
+    custodians.push_back(CustodianOf(o, i));
+  }
+  auto language = backup::sheet::ParseLanguage(o.lang);
+  if (!language) return language.error();
+  auto paper = backup::sheet::ParsePaper(o.paper);
+  if (!paper) return paper.error();
+  backup::sheet::OutputOptions out;
+  out.pdf.paper = *paper;
+  auto written = backup::sheet::WriteShareSheets(ctx.env,
+                                                 {.team = o.team,
+                                                  .recovery_fingerprint = fingerprint,
+                                                  .date = ctx.env.Now(),
+                                                  .threshold = o.threshold,
+                                                  .custodians = custodians,
+                                                  .shares = texts},
+                                                 *language, out, o.out_dir);
+  if (!written) return written.error();
+  for (size_t i = 0; i < written->size(); ++i) {
+    ctx.console.out << "Wrote the share sheet of " << Printable(custodians[i]) << " to "
+                    << (*written)[i] << "\n";
+  }
+  return Status::OK();
 }
 
 int RecoverySetup(Context& ctx, const RecoverySetupOptions& o) {
@@ -163,7 +223,15 @@ int RecoverySetup(Context& ctx, const RecoverySetupOptions& o) {
 
   // The server now holds the check values: the shares go out only once it
   // took them, so that no share is handed out for a set-up that failed.
-  for (int i = 1; i <= o.shares; ++i) {
+  const std::string fingerprint = RecoveryFingerprint(*keys);
+  if (o.print) {
+    if (Status s = PrintShareSheets(ctx, o, shares, fingerprint); !s.ok()) {
+      ctx.console.err << "baton: the recovery key is set up, but its sheets were not written; "
+                         "run `baton recovery setup` again\n";
+      return ctx.Fail(s);
+    }
+  }
+  for (int i = 1; i <= o.shares && !o.print; ++i) {
     const std::string_view words = slip39::MnemonicText(shares[static_cast<size_t>(i - 1)]);
     if (o.out_dir.empty()) {
       ShowShareOnTerminal(ctx, CustodianOf(o, i), i, o.shares, words);
@@ -186,7 +254,7 @@ int RecoverySetup(Context& ctx, const RecoverySetupOptions& o) {
   if (!sealed) return ctx.Fail(sealed.error());
   ctx.console.out << "Recovery key set up: any " << o.threshold << " of " << o.shares
                   << " shares open every collection sealed to it and backups to " << age_recipient
-                  << "\n";
+                  << "\nIts fingerprint: " << fingerprint << "\n";
   if (!sealed->sealed.empty()) {
     ctx.console.out << "Sealed " << sealed->sealed.size() << " collections to it.\n";
   }
@@ -310,6 +378,11 @@ void RegisterRecoveryCommands(CLI::App& app, Context& ctx) {
   setup->add_option("--out-dir", o->out_dir,
                     "Write each share to DIR/share-<i>-of-<n>.txt (0600) instead of showing it");
   setup->add_option("--custodian", o->custodians, "Custodian of the next share (repeat)");
+  setup->add_flag("--print", o->print,
+                  "Write a PDF share sheet per custodian to --out-dir instead of text files");
+  setup->add_option("--team", o->team, "Team name printed on the sheets (with --print)");
+  setup->add_option("--lang", o->lang, "Language of the sheets: en, fi or et");
+  setup->add_option("--paper", o->paper, "Paper size of the sheets: a4 or letter");
   setup->callback([&ctx, o] { ctx.exit_code = RecoverySetup(ctx, *o); });
 
   auto share_stdin = std::make_shared<bool>(false);
