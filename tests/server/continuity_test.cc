@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "server_fixture.h"
+#include "vault/recovery_store.h"
 
 namespace {
 
@@ -159,6 +160,25 @@ TEST_F(ContinuityServerTest, MetricsCountTheReport) {
   ASSERT_EQ(Grant(owner_, social_, admin_, "view").status, 200);
   m = Call("GET", "/metrics", token);
   EXPECT_NE(m.raw.find("\nbaton_items_single_reader 0\n"), std::string::npos) << m.raw;
+}
+
+TEST_F(ContinuityServerTest, ShowsTheRecoveryThresholdAndEachCustodiansLastCheck) {
+  vault::recovery::Setup setup{.public_key = owner_.identity->box_public_key(),
+                               .age_recipient = "age1-unused-by-the-report",
+                               .threshold = 2,
+                               .shares = {{1, "Mari", {}, {}}, {2, "Ants", {}, {}}}};
+  setup.shares[1].check.fill(7);
+  ASSERT_OK(vault_->Write([&](vault::WriteTxn& t) -> vault::Status {
+    if (auto key = vault::recovery::CheckKey(t, env_); !key) return key.error();
+    if (vault::Status s = vault::recovery::PutSetup(t, {"test"}, setup); !s.ok()) return s;
+    auto matched = vault::recovery::RecordCheck(t, {"test"}, 2, setup.shares[1].check, 1234);
+    return matched ? vault::Status::OK() : matched.error();
+  }));
+  Reply r = Call("GET", "/v1/continuity", auditor_.token);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["recovery"]["threshold"], 2);
+  EXPECT_EQ(r.body["recovery"]["shares"],
+            json::parse(R"([{"holder":"Mari"},{"holder":"Ants","last_checked_ms":1234}])"));
 }
 
 }  // namespace

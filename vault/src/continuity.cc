@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "parse_name.h"
+#include "vault/recovery_store.h"
 #include "vault/rotation.h"
 #include "vault/time_format.h"
 
@@ -226,10 +227,18 @@ class Builder {
   std::map<std::string, std::vector<std::string>> sole_;
 };
 
-// Hook for the recovery share records: once the store keeps them, fill
-// `recovery->threshold` and each share's last check here. Until then the
-// report shows only whether the recovery key is set.
-Status ReadRecoveryShares(ReadTxn&, Recovery*) { return Status::OK(); }
+// The recovery threshold and each custodian's last matching check, from
+// the share records (vault/recovery_store.h); nothing before a set-up.
+Status ReadRecoveryShares(ReadTxn& t, Recovery* out) {
+  auto state = recovery::GetState(t);
+  if (!state) return state.error();
+  if (state->threshold == 0) return Status::OK();
+  out->threshold = state->threshold;
+  for (const recovery::Share& share : state->shares) {
+    out->shares.push_back({share.custodian, share.last_checked_ms});
+  }
+  return Status::OK();
+}
 
 }  // namespace
 
