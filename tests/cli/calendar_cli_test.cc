@@ -26,15 +26,6 @@ class CalendarCliTest : public testing_util::CliFixture {
        0, "pw-Facebook-1\n");
   }
 
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
   // The path of a printed feed URL on this server.
   std::string PathOf(const std::string& printed) {
     std::string feed_url = printed;

@@ -66,6 +66,17 @@ class CliFixture : public ServerFixture {
     return r;
   }
 
+  // Runs `baton --profile PROFILE args...` in-process, expecting exit code
+  // `want`.
+  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
+               const std::string& stdin_text = "") {
+    args.insert(args.begin(), {"--profile", profile});
+    CliResult r = Baton(args, stdin_text);
+    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
+                            << r.out << r.err;
+    return r;
+  }
+
   // An invite made directly in the vault, as ServerFixture::Join does.
   std::string Invite(const std::string& role, const std::string& name) {
     const std::string code = "cli-invite-" + std::to_string(++invite_counter_) + "-" + name;

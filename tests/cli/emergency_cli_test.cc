@@ -198,15 +198,6 @@ TEST(EmergencyWordsTest, GrantInOneSentence) {
 
 class EmergencyCliTest : public testing_util::CliFixture {
  protected:
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
   // Owner Mari with the Facebook page login in "Social media", deputy Jaan,
   // auditor Tõnu.
   void SetUpTeam() {

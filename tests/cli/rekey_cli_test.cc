@@ -19,15 +19,6 @@ namespace envelope = vault::envelope;
 
 class RekeyCliTest : public testing_util::CliFixture {
  protected:
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
   // Owner Mari, viewer Jaan, editor Kati; "Social media" with two items.
   void SetUpTeam() {
     ASSERT_NO_FATAL_FAILURE(CliJoin("owner", "Mari", "owner", "init"));

@@ -32,15 +32,6 @@ class ResponsibleCliTest : public testing_util::CliFixture {
     As("owner", {"collection", "grant", "Sotsiaalmeedia", "Jüri Pärn", "view"});
   }
 
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
   std::string StoredResponsible() {
     std::string id;
     EXPECT_OK(vault_->Read([&](vault::ReadTxn& t) -> vault::Status {

@@ -41,15 +41,6 @@ class SheetCliTest : public testing_util::CliFixture {
        std::string(kTotpUri) + "\n");
   }
 
-  CliResult As(const std::string& profile, std::vector<std::string> args, int want = 0,
-               const std::string& stdin_text = "") {
-    args.insert(args.begin(), {"--profile", profile});
-    CliResult r = Baton(args, stdin_text);
-    EXPECT_EQ(r.code, want) << profile << ": " << testing::PrintToString(args) << "\n"
-                            << r.out << r.err;
-    return r;
-  }
-
   // The details of the audit events with this action, oldest first.
   std::vector<std::string> AuditDetails(const std::string& action) {
     std::vector<std::string> out;
