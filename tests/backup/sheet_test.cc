@@ -263,7 +263,9 @@ TEST_F(SheetTest, SecretTooLongForOneQrIsSplitIntoNumberedCodes) {
 
 TEST_F(SheetTest, TooLongNameIsWrappedInsideThePage) {
   std::vector<vault::SecureBuffer> shares = Shares();
-  sheet::ShareSheetInput in = ShareInput(ViewOf(shares[0]));
+  // The input holds a view: the words must outlive it.
+  const std::string mnemonic = ViewOf(shares[0]);
+  sheet::ShareSheetInput in = ShareInput(mnemonic);
   in.custodian.clear();
   for (int i = 0; i < 12; ++i) in.custodian += "Šõžü-Mäkelä-Kärkkäinen";
   ASSERT_OK_AND_ASSIGN(sheet::Sheet s, sheet::BuildShareSheet(in, sheet::Language::kEn));
@@ -337,12 +339,13 @@ TEST_F(SheetTest, OutputIsPrivateAndAnUnwritablePathWritesNothing) {
 
 TEST_F(SheetTest, BuildersRejectBadInputNamingTheField) {
   std::vector<vault::SecureBuffer> shares = Shares();
-  sheet::ShareSheetInput in = ShareInput(ViewOf(shares[0]));
+  const std::string mnemonic = ViewOf(shares[0]);
+  sheet::ShareSheetInput in = ShareInput(mnemonic);
   in.custodian = "Evil\x1b[2JName";
   auto bad = sheet::BuildShareSheet(in, sheet::Language::kEn);
   EXPECT_STATUS(bad, kInvalidArgument);
   EXPECT_NE(bad.error().message().find("custodian"), std::string::npos);
-  in = ShareInput(ViewOf(shares[0]));
+  in = ShareInput(mnemonic);
   in.share_number = 6;
   EXPECT_STATUS(sheet::BuildShareSheet(in, sheet::Language::kEn), kInvalidArgument);
   in = ShareInput("   ");
